@@ -1,0 +1,397 @@
+// FillBus on Redis Streams.
+//   <prefix>:fills        A's fills (consumer group, default "hedgers"); never trimmed past the
+//                         group's oldest pending or last delivered entry
+//   <prefix>:hedges       B's results (MAXLEN ~)
+//   <prefix>:dead-letter  undecodable fill entries with the reason (MAXLEN ~)
+//   <prefix>:a-levels     hash orderIndex → highest filled level published
+//   <prefix>:a-last       hash orderIndex → "fillSeq entryId" of the order's last published fill
+//   <prefix>:fill-seq     counter, seeded from the clock (4/s) when missing: never repeats after data loss
+// Every write that must be atomic is one Lua script; every script is idempotent, so retrying
+// after a lost reply is safe. Legacy Pub/Sub mirrors are published inside the same scripts.
+import { Effect, Layer, Schema } from "effect"
+import type { Redis } from "ioredis"
+import type { MarketSpec } from "../../domain/market.ts"
+import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, LEGACY_A_CHANNEL, LEGACY_B_CHANNEL } from "../../domain/messages.ts"
+import {
+  decodeEntry,
+  decodeHedgeResult,
+  fillEventToFields,
+  hedgeResultFields,
+  legacyAMirror,
+  legacyBMirror,
+  pairsToRecord,
+  recordToPairs
+} from "../codec.ts"
+import { BusError } from "../errors.ts"
+import { type BusEntry, FillBus, type FillBusShape, type PublishedFill, type ReadOptions } from "../FillBus.ts"
+import { errorText, luaScript, RedisConnection, transientRetry } from "./connection.ts"
+
+export interface RedisFillBusOptions {
+  readonly prefix: string
+  /** Consumer group of the hedgers. Default "hedgers". */
+  readonly group?: string
+  /** For the decimals of the legacy mirror messages. */
+  readonly market: MarketSpec
+  /** Approximate length kept of `hedges` / `dead-letter`, and of acknowledged `fills` history. Default 100 000. */
+  readonly maxLen?: number
+}
+
+export interface FillBusKeys {
+  readonly fills: string
+  readonly hedges: string
+  readonly deadLetter: string
+  readonly levels: string
+  readonly last: string
+  readonly seq: string
+}
+
+export const fillBusKeys = (prefix: string): FillBusKeys => ({
+  fills: `${prefix}:fills`,
+  hedges: `${prefix}:hedges`,
+  deadLetter: `${prefix}:dead-letter`,
+  levels: `${prefix}:a-levels`,
+  last: `${prefix}:a-last`,
+  seq: `${prefix}:fill-seq`
+})
+
+// KEYS fills, levels, last, seq. ARGV orderIndex, filledBefore, filledAfter, channel, mirror, field pairs…
+// Returns {0, seq, id} appended | {1, seq, id} duplicate | {2, level} overlaps the published level.
+const PUBLISH_FILL = luaScript(
+  "publishFill",
+  `
+local level = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') or 0
+local before = tonumber(ARGV[2])
+local after = tonumber(ARGV[3])
+if level >= after then
+  local last = redis.call('HGET', KEYS[3], ARGV[1])
+  if last then
+    local sp = string.find(last, ' ', 1, true)
+    return {1, string.sub(last, 1, sp - 1), string.sub(last, sp + 1)}
+  end
+  return {1, '0', ''}
+end
+if level > before then return {2, string.format('%d', level)} end
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  -- First fill, or Redis lost its data: start from the clock (4 per second), so sequence numbers
+  -- (and the hedge client ids derived from them) never repeat ones used before the loss.
+  local t = redis.call('TIME')
+  redis.call('SET', KEYS[4], string.format('%d', tonumber(t[1]) * 4 + math.floor(tonumber(t[2]) / 250000)))
+end
+local seq = redis.call('INCR', KEYS[4])
+local fields = {}
+for i = 6, #ARGV, 2 do
+  fields[#fields + 1] = ARGV[i]
+  fields[#fields + 1] = ARGV[i + 1]
+end
+fields[#fields + 1] = 'fillSeq'
+fields[#fields + 1] = string.format('%d', seq)
+local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[1], string.format('%d', seq) .. ' ' .. id)
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return {0, string.format('%d', seq), id}
+`
+)
+
+// KEYS fills. ARGV group, consumer, count. Own pending entries with their delivery counts.
+const READ_OWN = luaScript(
+  "readOwnPending",
+  `
+local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '0')
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', ARGV[3], ARGV[2])
+local entries = {}
+if r and r[1] then entries = r[1][2] end
+return {entries, p}
+`
+)
+
+// KEYS fills. ARGV group, consumer, minIdleMs, count. Claimed entries, their delivery counts,
+// and ids of entries that were deleted from the stream (Redis drops those from the PEL).
+const CLAIM_STALE = luaScript(
+  "claimStale",
+  `
+local want = tonumber(ARGV[4])
+local cursor = '0-0'
+local entries = {}
+local deleted = {}
+repeat
+  local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], cursor, 'COUNT', want - #entries)
+  cursor = r[1]
+  for _, e in ipairs(r[2]) do entries[#entries + 1] = e end
+  if r[3] then for _, d in ipairs(r[3]) do deleted[#deleted + 1] = d end end
+until cursor == '0-0' or #entries >= want
+local counts = {}
+for i, e in ipairs(entries) do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)
+  if p[1] then counts[i] = p[1][4] else counts[i] = 1 end
+end
+return {entries, counts, deleted}
+`
+)
+
+// Trims the fills stream to about ARGV max entries, never past any group's oldest pending entry
+// or last delivered entry (so no unacknowledged or undelivered fill is ever removed).
+const TRIM_FILLS_LUA = `
+local function idless(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am = tonumber(am); bm = tonumber(bm)
+  if am ~= bm then return am < bm end
+  return tonumber(as) < tonumber(bs)
+end
+local function trimFills(key, maxLen)
+  if maxLen <= 0 then return end
+  local len = redis.call('XLEN', key)
+  local excess = len - maxLen
+  if excess < math.max(100, math.floor(maxLen / 10)) then return end
+  if excess > 10000 then excess = 10000 end
+  local r = redis.call('XRANGE', key, '-', '+', 'COUNT', excess)
+  if #r == 0 then return end
+  local minid = r[#r][1]
+  local groups = redis.call('XINFO', 'GROUPS', key)
+  for _, g in ipairs(groups) do
+    local name, lastId
+    for i = 1, #g, 2 do
+      if g[i] == 'name' then name = g[i + 1] end
+      if g[i] == 'last-delivered-id' then lastId = g[i + 1] end
+    end
+    if lastId and idless(lastId, minid) then minid = lastId end
+    local s = redis.call('XPENDING', key, name)
+    if s[1] > 0 and idless(s[2], minid) then minid = s[2] end
+  end
+  redis.call('XTRIM', key, 'MINID', '~', minid)
+end
+`
+
+// KEYS fills, hedges. ARGV group, entryId, maxLen, channel, mirror ('' = none), field pairs…
+// Records the result, acknowledges, mirrors; a no-op (0) when the entry is no longer pending.
+const COMPLETE_FILL = luaScript(
+  "completeFill",
+  TRIM_FILLS_LUA + `
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+if #p == 0 then return 0 end
+local fields = {}
+for i = 6, #ARGV, 2 do
+  fields[#fields + 1] = ARGV[i]
+  fields[#fields + 1] = ARGV[i + 1]
+end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+trimFills(KEYS[1], tonumber(ARGV[3]))
+return 1
+`
+)
+
+// KEYS fills, dead-letter. ARGV group, entryId, maxLen, reason, nowMs, raw field pairs…
+// Records the entry when it is pending (then acknowledges it) or when it is gone from the
+// stream; a no-op (0) when it was already acknowledged.
+const DEAD_LETTER = luaScript(
+  "deadLetter",
+  `
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+if #p == 0 then
+  local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+  if #e > 0 then return 0 end
+end
+local fields = {'entryId', ARGV[2], 'reason', ARGV[4], 'deadAtMs', ARGV[5]}
+for i = 6, #ARGV, 2 do
+  fields[#fields + 1] = 'raw.' .. ARGV[i]
+  fields[#fields + 1] = ARGV[i + 1]
+end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
+if #p > 0 then redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+`
+)
+
+const isNoGroup = (e: BusError): boolean => e.message.includes("NOGROUP")
+
+const LevelsFields = Schema.toCodecStringTree(Schema.Record(Schema.String, Schema.Int))
+const decodeLevels = Schema.decodeUnknownResult(LevelsFields)
+
+type RawEntry = [string, Array<string> | null]
+
+export class RedisFillBus {
+  static readonly layer = (options: RedisFillBusOptions): Layer.Layer<FillBus, BusError, RedisConnection> =>
+    Layer.effect(FillBus, makeRedisFillBus(options))
+}
+
+export const makeRedisFillBus = (options: RedisFillBusOptions) =>
+  Effect.gen(function*() {
+    const conn = yield* RedisConnection
+    const keys = fillBusKeys(options.prefix)
+    const group = options.group ?? "hedgers"
+    const maxLen = options.maxLen ?? 100_000
+
+    const ensureGroup = conn.run("ensureGroup", (c) => c.xgroup("CREATE", keys.fills, group, "0", "MKSTREAM")).pipe(
+      Effect.asVoid,
+      Effect.catchIf((e) => e.message.includes("BUSYGROUP"), () => Effect.void)
+    )
+    /** Runs `op`; when Redis lost the group (restart without persistence), re-creates it and runs it again. */
+    const withGroup = <A>(op: Effect.Effect<A, BusError>): Effect.Effect<A, BusError> =>
+      op.pipe(
+        Effect.catchIf(isNoGroup, () =>
+          Effect.logWarning(`consumer group ${group} on ${keys.fills} is missing (Redis restarted?); re-creating it`).pipe(
+            Effect.andThen(ensureGroup),
+            Effect.andThen(op)
+          ))
+      )
+
+    yield* ensureGroup
+
+    const publishOnce = (fill: FillEvent) =>
+      conn.evalScript(PUBLISH_FILL, [keys.fills, keys.levels, keys.last, keys.seq], [
+        fill.orderIndex,
+        fill.filledBefore,
+        fill.filledAfter,
+        LEGACY_A_CHANNEL,
+        legacyAMirror(fill, options.market),
+        ...recordToPairs(fillEventToFields(fill))
+      ]) as Effect.Effect<[number, string, string?], BusError>
+
+    const publishFill = (fill: FillEvent): Effect.Effect<PublishedFill, BusError> =>
+      Effect.gen(function*() {
+        let event = fill
+        for (let i = 0; i < 3; i++) {
+          const r = yield* publishOnce(event)
+          if (r[0] === 2) {
+            // Part of the range is already published: append only the part above the level.
+            const level = Number(r[1])
+            yield* Effect.logWarning(`fill ${fill.fillId} overlaps published level ${level}; publishing only (${level}, ${fill.filledAfter}]`)
+            event = new FillEventClass({ ...event, filledBefore: level, size: event.filledAfter - level })
+            continue
+          }
+          return { duplicate: r[0] === 1, fillSeq: Number(r[1]), entryId: r[2] ?? "" }
+        }
+        return yield* new BusError({ op: "publishFill", message: `fill ${fill.fillId}: published level kept moving` })
+      })
+
+    const publishedLevels = () =>
+      Effect.gen(function*() {
+        const raw = yield* conn.run("publishedLevels", (c) => c.hgetall(keys.levels))
+        const r = decodeLevels(raw)
+        if (r._tag === "Failure") {
+          return yield* new BusError({ op: "publishedLevels", message: `corrupt hash ${keys.levels}: ${r.failure.message}` })
+        }
+        return new Map(Object.entries(r.success)) as ReadonlyMap<string, number>
+      })
+
+    const toEntries = (raw: ReadonlyArray<RawEntry>, deliveries: (id: string) => number): Array<BusEntry> =>
+      raw.map(([id, fields]) => decodeEntry(id, fields === null ? undefined : pairsToRecord(fields), deliveries(id)))
+
+    const readOwnPending = (consumer: string, count: number) =>
+      withGroup(conn.evalScript(READ_OWN, [keys.fills], [group, consumer, count])).pipe(
+        Effect.map((reply) => {
+          const [entries, pending] = reply as [Array<RawEntry>, Array<[string, string, number, number]>]
+          const counts = new Map(pending.map((p) => [p[0], Number(p[3])]))
+          return toEntries(entries, (id) => counts.get(id) ?? 1)
+        })
+      )
+
+    const claimStale = (consumer: string, minIdleMs: number, count: number) =>
+      withGroup(conn.evalScript(CLAIM_STALE, [keys.fills], [group, consumer, Math.max(0, Math.floor(minIdleMs)), count])).pipe(
+        Effect.flatMap((reply) => {
+          const [entries, counts, deleted] = reply as [Array<RawEntry>, Array<number>, Array<string>]
+          const out = entries.map(([id, fields], i) =>
+            decodeEntry(id, fields === null ? undefined : pairsToRecord(fields), Number(counts[i] ?? 1))
+          )
+          return deleted.length === 0
+            ? Effect.succeed(out)
+            : Effect.logError(`fill entries deleted from ${keys.fills} while pending: ${deleted.join(", ")}`).pipe(
+              Effect.as([...out, ...deleted.map((id) => decodeEntry(id, undefined, 1))])
+            )
+        })
+      )
+
+    // Blocking reads: a small pool of dedicated connections. A read that fails or is interrupted
+    // disconnects its connection (the BLOCK may still be running on it).
+    const idle: Array<Redis> = []
+    const open = new Set<Redis>()
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const c of open) c.disconnect()
+        open.clear()
+        idle.length = 0
+      })
+    )
+    const readBlocking = (o: ReadOptions) =>
+      Effect.gen(function*() {
+        const c = idle.pop() ?? (yield* conn.connectBlocking(`hedgeflow-read-${o.consumer}`))
+        open.add(c)
+        const args: Array<string | number> = ["GROUP", group, o.consumer, "COUNT", o.count]
+        if (o.blockMs > 0) args.push("BLOCK", Math.floor(o.blockMs))
+        args.push("STREAMS", keys.fills, ">")
+        return yield* Effect.tryPromise({
+          try: () => c.call("XREADGROUP", ...args) as Promise<Array<[string, Array<RawEntry>]> | null>,
+          catch: (cause) => new BusError({ op: "readNew", message: `readNew on Redis ${conn.target}: ${errorText(cause)}` })
+        }).pipe(
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              if (exit._tag === "Success") {
+                idle.push(c)
+              } else {
+                open.delete(c)
+                c.disconnect()
+              }
+            })
+          )
+        )
+      })
+    const readNew = (o: ReadOptions) =>
+      withGroup(readBlocking(o).pipe(Effect.retry(transientRetry))).pipe(
+        Effect.map((reply) => (reply === null || reply.length === 0 ? [] : toEntries(reply[0]![1], () => 1)))
+      )
+
+    const completeFill = (entryId: string, result: HedgeResult) =>
+      withGroup(
+        conn.evalScript(COMPLETE_FILL, [keys.fills, keys.hedges], [
+          group,
+          entryId,
+          maxLen,
+          LEGACY_B_CHANNEL,
+          legacyBMirror(result, options.market) ?? "",
+          ...recordToPairs(hedgeResultFields(entryId, result))
+        ])
+      ).pipe(Effect.asVoid)
+
+    const deadLetter = (entryId: string, raw: Readonly<Record<string, string>>, reason: string) =>
+      Effect.gen(function*() {
+        const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+        yield* withGroup(
+          conn.evalScript(DEAD_LETTER, [keys.fills, keys.deadLetter], [group, entryId, maxLen, reason, now, ...recordToPairs(raw)])
+        )
+      })
+
+    const pendingCount = () =>
+      withGroup(conn.run("pendingCount", (c) => c.xpending(keys.fills, group))).pipe(
+        Effect.map((summary) => Number((summary as [number, ...Array<unknown>])[0] ?? 0))
+      )
+
+    const hedgeResults = (sinceEntryId?: string) =>
+      Effect.gen(function*() {
+        const start = sinceEntryId === undefined ? "-" : `(${sinceEntryId}`
+        const entries = yield* conn.run("hedgeResults", (c) => c.xrange(keys.hedges, start, "+"))
+        const out: Array<HedgeResult> = []
+        for (const [id, fields] of entries) {
+          const r = decodeHedgeResult(pairsToRecord(fields).result)
+          if (r._tag === "Failure") {
+            return yield* new BusError({ op: "hedgeResults", message: `corrupt entry ${id} in ${keys.hedges}: ${r.failure.message}` })
+          }
+          out.push(r.success)
+        }
+        return out
+      })
+
+    return FillBus.of({
+      publishFill,
+      publishedLevels,
+      readOwnPending,
+      claimStale,
+      readNew,
+      completeFill,
+      deadLetter,
+      pendingCount,
+      hedgeResults
+    } satisfies FillBusShape)
+  })

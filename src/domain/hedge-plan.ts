@@ -1,0 +1,79 @@
+// Hedge planning: minimum sizes, price caps, the residual pool, re-hedge decisions. Pure, integers.
+import { type MarketSpec, QUOTE_DECIMALS } from "./market.ts"
+import type { Side } from "./side.ts"
+
+/** Smallest size B can send at `refPrice`: the venue's minimum base amount and minimum notional. */
+export const effectiveMinBase = (market: MarketSpec, refPrice: number): number => {
+  // notional(base, price) in micro-USDC = base · price · 10^(6 − sizeDec − priceDec)
+  const shift = QUOTE_DECIMALS - market.sizeDecimals - market.priceDecimals
+  const perUnit = shift >= 0 ? BigInt(refPrice) * 10n ** BigInt(shift) : BigInt(refPrice)
+  const quote = shift >= 0 ? BigInt(market.minQuoteAmount) : BigInt(market.minQuoteAmount) * 10n ** BigInt(-shift)
+  const byQuote = perUnit === 0n ? 0n : (quote + perUnit - 1n) / perUnit
+  return Math.max(market.minBaseAmount, Number(byQuote))
+}
+
+/**
+ * Worst acceptable price for B's IOC: ref·(1 + slip) for a buy (rounded down), ref·(1 − slip)
+ * for a sell (rounded up), kept strictly inside the venue's band of ±bandBps around ref.
+ */
+export const priceCap = (side: Side, refPrice: number, slippageBps: number, bandBps = 500): number => {
+  if (!Number.isSafeInteger(refPrice) || refPrice < 1) throw new RangeError(`refPrice must be a positive integer, got ${refPrice}`)
+  const slip = Math.max(0, Math.min(slippageBps, bandBps))
+  const ref = BigInt(refPrice)
+  if (side === "buy") {
+    const cap = (ref * BigInt(10_000 + slip)) / 10_000n
+    const bandMax = (ref * BigInt(10_000 + bandBps) - 1n) / 10_000n // strictly inside the band
+    return Number(cap > bandMax ? bandMax : cap)
+  }
+  const cap = (ref * BigInt(10_000 - slip) + 9_999n) / 10_000n
+  const bandMin = (ref * BigInt(10_000 - bandBps)) / 10_000n + 1n
+  const r = cap < bandMin ? bandMin : cap
+  return Number(r < 1n ? 1n : r)
+}
+
+/** The IOC for a signed target (negative = sell). */
+export const hedgeOrderFor = (targetSignedBase: number, refPrice: number, slippageBps: number) => {
+  if (!Number.isSafeInteger(targetSignedBase) || targetSignedBase === 0) throw new RangeError(`target must be a non-zero integer, got ${targetSignedBase}`)
+  const side: Side = targetSignedBase < 0 ? "sell" : "buy"
+  return { side, base: Math.abs(targetSignedBase), priceCap: priceCap(side, refPrice, slippageBps) }
+}
+
+/** What to do next for an open hedge: send the remainder, or stop and return it to the pool. */
+export const planNextAttempt = (args: {
+  readonly targetSignedBase: number
+  readonly filledSignedSoFar: number
+  readonly attemptsMade: number
+  readonly maxAttempts: number
+  readonly minBase: number
+}): { readonly _tag: "Send"; readonly remainingSigned: number } | { readonly _tag: "Done"; readonly returnToPool: number } => {
+  const remaining = args.targetSignedBase - args.filledSignedSoFar
+  if (remaining === 0) return { _tag: "Done", returnToPool: 0 }
+  // Overfilled in the target's direction (never expected): nothing to send, the excess goes back.
+  if (Math.sign(remaining) !== Math.sign(args.targetSignedBase) && args.targetSignedBase !== 0) return { _tag: "Done", returnToPool: remaining }
+  if (Math.abs(remaining) < args.minBase || args.attemptsMade >= args.maxAttempts) return { _tag: "Done", returnToPool: remaining }
+  return { _tag: "Send", remainingSigned: remaining }
+}
+
+/** Must match PairState.beginHedge: pool below the minimum is kept, otherwise all of it is hedged. */
+export const poolDecision = (
+  pool: number,
+  signedDelta: number,
+  minBase: number
+): { readonly _tag: "Defer"; readonly newPool: number } | { readonly _tag: "Hedge"; readonly target: number } => {
+  const next = pool + signedDelta
+  return Math.abs(next) < minBase ? { _tag: "Defer", newPool: next } : { _tag: "Hedge", target: next }
+}
+
+/**
+ * Keeps B's price cap one tick short of A's resting quote, so the hedge can never trade with
+ * A's own order (I5): B sells into bids (A's buy quote rests there), B buys from asks.
+ */
+export const guardSelfTrade = <O extends { readonly side: Side; readonly priceCap: number }>(
+  order: O,
+  aQuote: { readonly side: Side; readonly price: number } | undefined
+): O => {
+  if (aQuote === undefined) return order
+  if (order.side === "sell" && aQuote.side === "buy" && order.priceCap <= aQuote.price) return { ...order, priceCap: aQuote.price + 1 }
+  if (order.side === "buy" && aQuote.side === "sell" && order.priceCap >= aQuote.price) return { ...order, priceCap: Math.max(1, aQuote.price - 1) }
+  return order
+}

@@ -1,0 +1,109 @@
+// Messages that cross process boundaries (Redis), with their Schemas.
+// Every field is decoded at the edge: a message that does not decode is poison.
+import { Schema } from "effect"
+
+export const SideSchema = Schema.Literals(["buy", "sell"])
+
+const SafeInt = Schema.Int
+const NonNegInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const PosInt = Schema.Int.check(Schema.isGreaterThan(0))
+
+/**
+ * A fill of account A, as A detected it: the quantity range (filledBefore, filledAfter]
+ * of one order. `fillId` = `${orderIndex}:${filledAfter}` is unique per order range, and
+ * A's publish is idempotent per order level, so a range is never published twice.
+ */
+export class FillEvent extends Schema.Class<FillEvent>("FillEvent")({
+  fillId: Schema.String,
+  pair: Schema.String,
+  accountIndex: SafeInt,
+  marketId: NonNegInt,
+  side: SideSchema,
+  orderIndex: Schema.String,
+  clientOrderIndex: NonNegInt,
+  filledBefore: NonNegInt,
+  filledAfter: PosInt,
+  /** filledAfter − filledBefore, in base units. */
+  size: PosInt,
+  /** Execution price of this delta in ticks (trade price, or the quote price). */
+  price: PosInt,
+  tradeId: Schema.optional(Schema.String),
+  /** Venue's timestamp of the execution (ms). */
+  venueTimestampMs: NonNegInt,
+  /** When A saw the frame that carried it (ms, A's clock). */
+  detectedAtMs: NonNegInt
+}) {}
+
+export const makeFillId = (orderIndex: string, filledAfter: number): string => `${orderIndex}:${filledAfter}`
+
+/** A fill as stored on the bus: the event plus the pair-wide sequence number the bus gave it. */
+export class FillMessage extends Schema.Class<FillMessage>("FillMessage")({
+  ...FillEvent.fields,
+  /** 1, 2, 3 … per pair; assigned atomically with the append. Hedge client ids derive from it. */
+  fillSeq: PosInt
+}) {}
+
+export const HedgeStatus = Schema.Literals([
+  /** the whole fill (plus any pooled residual) was hedged */
+  "hedged",
+  /** below the venue minimum: pooled with later fills, no order sent yet */
+  "deferred",
+  /** some quantity could not be hedged after all attempts; it went back to the residual pool */
+  "partial",
+  /** nothing could be hedged; the quantity went back to the residual pool */
+  "failed"
+])
+export type HedgeStatus = typeof HedgeStatus.Type
+
+/** One order B sent for a hedge. */
+export class HedgeAttempt extends Schema.Class<HedgeAttempt>("HedgeAttempt")({
+  attempt: PosInt,
+  clientOrderIndex: PosInt,
+  side: SideSchema,
+  base: PosInt,
+  priceCap: PosInt,
+  sentAtMs: NonNegInt,
+  /** Filled amount once known; undefined while the outcome is unknown. */
+  filledBase: Schema.optional(NonNegInt),
+  avgPrice: Schema.optional(NonNegInt),
+  orderIndex: Schema.optional(Schema.String),
+  error: Schema.optional(Schema.String)
+}) {}
+
+/** What B did for one fill: appended to `<prefix>:hedges` before the fill is acknowledged. */
+export class HedgeResult extends Schema.Class<HedgeResult>("HedgeResult")({
+  fillId: Schema.String,
+  fillSeq: PosInt,
+  pair: Schema.String,
+  marketId: NonNegInt,
+  aSide: SideSchema,
+  fillSize: PosInt,
+  /** Signed quantity B aimed to trade (fill hedge plus pooled residual; negative = sell). */
+  targetSignedBase: SafeInt,
+  /** Signed quantity B actually traded. */
+  hedgedSignedBase: SafeInt,
+  /** Signed quantity returned to the residual pool. */
+  residualSignedBase: SafeInt,
+  status: HedgeStatus,
+  attempts: Schema.Array(HedgeAttempt),
+  fillDetectedAtMs: NonNegInt,
+  receivedAtMs: NonNegInt,
+  doneAtMs: NonNegInt
+}) {}
+
+/** The message of the first system on `hedge:account_a_filled` / `hedge:account_b_filled`, kept for monitors. */
+export class LegacyFillMirror extends Schema.Class<LegacyFillMirror>("LegacyFillMirror")({
+  order_index: Schema.Number,
+  client_order_index: Schema.Number,
+  market_index: Schema.Number,
+  /** decimal string with the market's size decimals */
+  filled_base_amount: Schema.String,
+  /** decimal string with the market's price decimals */
+  avg_execution_price: Schema.String,
+  side: SideSchema,
+  /** Unix time in seconds (as the first system's Python `time.time()`). */
+  timestamp: Schema.Number
+}) {}
+
+export const LEGACY_A_CHANNEL = "hedge:account_a_filled"
+export const LEGACY_B_CHANNEL = "hedge:account_b_filled"

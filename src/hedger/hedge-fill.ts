@@ -1,0 +1,215 @@
+// Hedges one fill of A on account B, exactly once:
+// 1. the intent is recorded (atomically with the residual pool) before anything is sent;
+// 2. every attempt is recorded before it is sent, with a client index derived from (fillSeq, attempt);
+// 3. a redelivered fill resumes its intent: attempts whose outcome is unknown are resolved by
+//    asking the venue for that client index, never by sending again blindly;
+// 4. what an IOC leaves unfilled is re-hedged with the next attempt, within bounds; what is left
+//    after that returns to the residual pool and shows in the result.
+import { Effect, Option, Schedule } from "effect"
+import type { OrderUpdate } from "../domain/events.ts"
+import { hedgeClientIndex } from "../domain/client-index.ts"
+import { effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt } from "../domain/hedge-plan.ts"
+import type { MarketSpec } from "../domain/market.ts"
+import { type FillMessage, HedgeAttempt, HedgeResult } from "../domain/messages.ts"
+import { hedgeSideFor, signedBase } from "../domain/side.ts"
+import type { BusError } from "../bus/errors.ts"
+import { type HedgeIntent, PairState } from "../bus/PairState.ts"
+import { VenueError } from "../venue/errors.ts"
+import { Venue } from "../venue/Venue.ts"
+import type { OrderWatcher } from "./order-watcher.ts"
+
+export interface HedgeSettings {
+  readonly market: MarketSpec
+  readonly clientIndexTag: number
+  readonly slippageBps: number
+  readonly maxAttempts: number
+  /** How long to wait for an order's outcome on the stream before asking the venue. */
+  readonly outcomeTimeoutMs: number
+  /** Retries of one attempt that was not sent (rate limit, venue unreachable, stale nonce). */
+  readonly sendRetries: number
+  readonly sendRetryBaseMs: number
+}
+
+const filledSigned = (a: HedgeAttempt): number => signedBase(a.side, a.filledBase ?? 0)
+
+/** Signed quantity B has traded for this intent, counting only attempts with a known outcome. */
+export const intentFilledSigned = (intent: HedgeIntent): number => intent.attempts.reduce((s, a) => s + filledSigned(a), 0)
+
+const withOutcome = (a: HedgeAttempt, u: OrderUpdate | undefined, error?: string): HedgeAttempt =>
+  new HedgeAttempt({
+    ...a,
+    filledBase: u?.filledBase ?? 0,
+    ...(u !== undefined && u.filledBase > 0 ? { avgPrice: avgPriceTicks(u) } : {}),
+    ...(u !== undefined ? { orderIndex: u.orderIndex } : {}),
+    ...(error !== undefined ? { error } : {})
+  })
+
+/** Average execution price in ticks from cumulative notional (micro-USDC) and size. */
+const avgPriceTicks = (u: OrderUpdate): number => {
+  if (u.filledBase === 0) return 0
+  return u.filledQuoteMicro > 0n ? Number(u.filledQuoteMicro) / u.filledBase : u.price
+}
+
+/**
+ * Finds out what became of an attempt whose send outcome is unknown: the stream first,
+ * then the venue's order lookup (retrying a few times: the order may still be in flight).
+ * None: the venue never saw it.
+ */
+const resolveAttempt = (watcher: OrderWatcher, settings: HedgeSettings, attempt: HedgeAttempt) =>
+  Effect.gen(function*() {
+    const venue = yield* Venue
+    const fromStream = yield* watcher.awaitTerminal(attempt.clientOrderIndex, settings.outcomeTimeoutMs)
+    if (Option.isSome(fromStream)) return fromStream
+    const lookup = venue.orderByClientIndex(settings.market.marketId, attempt.clientOrderIndex).pipe(
+      Effect.flatMap((o) =>
+        Option.isSome(o) && o.value.status !== "open" && o.value.status !== "pending" && o.value.status !== "in-progress"
+          ? Effect.succeed(o)
+          : Option.isSome(o)
+          ? Effect.fail(new VenueError({ op: "resolve", kind: "unavailable", message: "order still active" }))
+          : Effect.succeed(Option.none<OrderUpdate>())
+      ),
+      Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.jittered, Schedule.upTo({ times: 6 })))
+    )
+    const found = yield* lookup
+    if (Option.isSome(found)) return found
+    // Not known to the venue: it may still be queued. One last look on the stream, then conclude.
+    return yield* watcher.awaitTerminal(attempt.clientOrderIndex, settings.outcomeTimeoutMs)
+  })
+
+/** Sends one attempt (retrying only failures where the order was certainly not sent) and gets its outcome. */
+const runAttempt = (watcher: OrderWatcher, settings: HedgeSettings, attempt: HedgeAttempt) =>
+  Effect.gen(function*() {
+    const venue = yield* Venue
+    const send = venue.placeMarket({
+      marketId: settings.market.marketId,
+      side: attempt.side,
+      base: attempt.base,
+      priceCap: attempt.priceCap,
+      clientOrderIndex: attempt.clientOrderIndex,
+      reduceOnly: false
+    })
+    const sent = yield* send.pipe(
+      Effect.retry(
+        Schedule.exponential(settings.sendRetryBaseMs).pipe(
+          Schedule.jittered,
+          Schedule.upTo({ times: settings.sendRetries }),
+          Schedule.setInputType<VenueError>(),
+          Schedule.while(({ input }) => input.retryable)
+        )
+      ),
+      Effect.result
+    )
+    if (sent._tag === "Failure") {
+      const e = sent.failure
+      if (e.kind === "unknown-outcome") {
+        yield* Effect.logWarning("hedge send outcome unknown, resolving against the venue").pipe(
+          Effect.annotateLogs({ clientOrderIndex: attempt.clientOrderIndex })
+        )
+        const resolved = yield* resolveAttempt(watcher, settings, attempt)
+        return withOutcome(attempt, Option.getOrUndefined(resolved), Option.isNone(resolved) ? "never reached the venue" : undefined)
+      }
+      return withOutcome(attempt, undefined, `${e.kind}${e.code === undefined ? "" : ` ${e.code}`}: ${e.message}`)
+    }
+    const outcome = yield* resolveAttempt(watcher, settings, attempt)
+    return withOutcome(attempt, Option.getOrUndefined(outcome), Option.isNone(outcome) ? "accepted but never seen" : undefined)
+  })
+
+/**
+ * Hedges `fill` and returns the result to record. Safe to call again for the same fill after a
+ * crash at any point: it resumes from the stored intent.
+ */
+export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: HedgeSettings, receivedAtMs: number) =>
+  Effect.gen(function*() {
+    const state = yield* PairState
+    const hedgeSide = hedgeSideFor(fill.side)
+    const minBase = effectiveMinBase(settings.market, fill.price)
+    // Both reads go out together (one round trip): the intent, and A's quote B must not trade with.
+    const [begun, aQuoteAtStart] = yield* Effect.all([
+      state.beginHedge({ fillId: fill.fillId, fillSeq: fill.fillSeq, signedDelta: signedBase(hedgeSide, fill.size), minBase, nowMs: Date.now() }),
+      state.restingQuote()
+    ], { concurrency: 2 })
+    let intent = begun.intent
+    if (begun._tag === "Existing") {
+      yield* Effect.logInfo("fill redelivered: resuming its hedge intent").pipe(
+        Effect.annotateLogs({ fillId: fill.fillId, status: intent.status, attempts: intent.attempts.length })
+      )
+    }
+
+    let attempts = [...intent.attempts]
+    let returnToPool = 0
+    if (intent.status === "open") {
+      // Resolve attempts recorded before a crash whose outcome was never written.
+      for (let i = 0; i < attempts.length; i++) {
+        const a = attempts[i]!
+        if (a.filledBase === undefined && a.error === undefined) {
+          const resolved = yield* resolveAttempt(watcher, settings, a)
+          attempts[i] = withOutcome(a, Option.getOrUndefined(resolved), Option.isNone(resolved) ? "never reached the venue" : undefined)
+          yield* state.recordAttempt(fill.fillId, attempts[i]!)
+        }
+      }
+      for (;;) {
+        const filledSoFar = attempts.reduce((s, a) => s + filledSigned(a), 0)
+        const next = planNextAttempt({
+          targetSignedBase: intent.targetSignedBase,
+          filledSignedSoFar: filledSoFar,
+          attemptsMade: attempts.length,
+          maxAttempts: settings.maxAttempts,
+          minBase
+        })
+        if (next._tag === "Done") {
+          returnToPool = next.returnToPool
+          break
+        }
+        const aQuote = attempts.length === 0 ? aQuoteAtStart : yield* state.restingQuote()
+        const order = guardSelfTrade(hedgeOrderFor(next.remainingSigned, fill.price, settings.slippageBps), Option.getOrUndefined(aQuote))
+        const n = attempts.length + 1
+        const planned = new HedgeAttempt({
+          attempt: n,
+          clientOrderIndex: hedgeClientIndex(settings.clientIndexTag, fill.fillSeq, n),
+          side: order.side,
+          base: order.base,
+          priceCap: order.priceCap,
+          sentAtMs: Date.now()
+        })
+        yield* state.recordAttempt(fill.fillId, planned)
+        const done = yield* runAttempt(watcher, settings, planned)
+        yield* state.recordAttempt(fill.fillId, done)
+        attempts.push(done)
+        if (done.error !== undefined) {
+          yield* Effect.logWarning(`hedge attempt ${n} failed: ${done.error}`).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
+        }
+      }
+      yield* state.finishHedge(fill.fillId, returnToPool)
+      intent = { ...intent, status: "done", attempts }
+    } else if (intent.status === "done") {
+      // Finished before a crash but not acknowledged: rebuild the result from the intent.
+      returnToPool = intent.targetSignedBase - intentFilledSigned(intent)
+    }
+
+    const hedged = attempts.reduce((s, a) => s + filledSigned(a), 0)
+    const status = intent.status === "deferred"
+      ? "deferred" as const
+      : returnToPool === 0
+      ? "hedged" as const
+      : hedged === 0
+      ? "failed" as const
+      : "partial" as const
+    return new HedgeResult({
+      fillId: fill.fillId,
+      fillSeq: fill.fillSeq,
+      pair: fill.pair,
+      marketId: fill.marketId,
+      aSide: fill.side,
+      fillSize: fill.size,
+      targetSignedBase: intent.status === "deferred" ? 0 : intent.targetSignedBase,
+      hedgedSignedBase: hedged,
+      residualSignedBase: returnToPool,
+      status,
+      attempts,
+      fillDetectedAtMs: fill.detectedAtMs,
+      receivedAtMs,
+      doneAtMs: Date.now()
+    })
+  })
+
+export type HedgeFillError = BusError

@@ -1,0 +1,220 @@
+// Process B's consumer: reads A's fills from the bus and hedges each on account B.
+// On start it drains its own pending entries (fills it received before a crash), then claims
+// entries dead consumers left behind, then reads new ones. A fill is acknowledged only together
+// with its recorded result. Undecodable entries go to the dead-letter stream and never block.
+import { Effect, Option, Schedule } from "effect"
+import { evaluateRisk, initialRiskState, type RiskLimits } from "../domain/risk.ts"
+import { initialReconcileState, reconcile } from "../domain/reconcile.ts"
+import { computeExposure } from "../domain/exposure.ts"
+import { correctionClientIndex } from "../domain/client-index.ts"
+import { priceCap } from "../domain/hedge-plan.ts"
+import { Venue } from "../venue/Venue.ts"
+import { Alerts, type AlertKind } from "../ops/alerts.ts"
+import type { AccountEvent } from "../domain/events.ts"
+import type { HedgeResult } from "../domain/messages.ts"
+import { type BusEntry, FillBus } from "../bus/FillBus.ts"
+import { PairState } from "../bus/PairState.ts"
+import { AccountStream } from "../venue/AccountStream.ts"
+import { hedgeFill, type HedgeSettings } from "./hedge-fill.ts"
+import { makeOrderWatcher, type OrderWatcher } from "./order-watcher.ts"
+import { supervisorBackoff } from "../runtime/schedules.ts"
+
+export interface HedgerSettings extends HedgeSettings {
+  readonly consumer: string
+  readonly batch: number
+  readonly blockMs: number
+  /** Entries of other consumers idle longer than this are claimed. */
+  readonly claimIdleMs: number
+  /** How often to look for stale entries of dead consumers while running. */
+  readonly claimEveryMs: number
+  readonly heartbeatMs: number
+  /** Called after each fill is recorded (console view, metrics). */
+  readonly onResult?: (result: HedgeResult) => Effect.Effect<void>
+  readonly onAccountEvent?: (e: AccountEvent) => Effect.Effect<void>
+  /** Called for each entry moved to the dead-letter stream. */
+  readonly onPoison?: (reason: string) => Effect.Effect<void>
+  /** Limits checked every `intervalMs`; a breach halts the pair (DESIGN I4). */
+  readonly risk?: {
+    readonly limits: RiskLimits
+    readonly intervalMs: number
+    readonly minBase: number
+    /** A mismatch must last this long before it is repaired; 0 = no reconciliation. */
+    readonly reconcileGraceMs?: number
+    /** Largest automatic reduce-only correction on B, base units. */
+    readonly maxCorrection?: number
+  }
+}
+
+/** Alerts when the program has an Alerts service; the log otherwise. */
+const alert = (kind: AlertKind, message: string) =>
+  Effect.serviceOption(Alerts).pipe(
+    Effect.flatMap((a) => (Option.isSome(a) ? a.value.alert(kind, message) : Effect.logError(`ALERT ${kind}: ${message}`)))
+  )
+
+const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSettings, failuresInARow: Counters) =>
+  Effect.gen(function*() {
+    const bus = yield* FillBus
+    if (entry._tag === "Poison") {
+      yield* Effect.logError(`poison fill message moved to dead-letter: ${entry.reason}`).pipe(
+        Effect.annotateLogs({ entryId: entry.entryId })
+      )
+      yield* bus.deadLetter(entry.entryId, entry.raw, entry.reason)
+      yield* alert("poison-message", `fill entry ${entry.entryId} moved to the dead-letter stream: ${entry.reason.slice(0, 300)}`)
+      if (settings.onPoison !== undefined) yield* settings.onPoison(entry.reason)
+      return
+    }
+    const receivedAtMs = Date.now()
+    const result = yield* hedgeFill(entry.fill, watcher, settings, receivedAtMs)
+    yield* bus.completeFill(entry.entryId, result)
+    yield* Effect.logInfo(
+      `hedged fill ${result.fillId}: A ${result.aSide} ${result.fillSize} -> B ${result.hedgedSignedBase} (${result.status})`
+    ).pipe(Effect.annotateLogs({ fillSeq: result.fillSeq, latencyMs: result.doneAtMs - result.fillDetectedAtMs }))
+    if (result.status === "failed" || result.status === "partial") {
+      failuresInARow.n++
+      yield* alert(
+        "hedge-retries-exhausted",
+        `fill ${result.fillId}: ${result.status} after ${result.attempts.length} attempt(s); ${result.residualSignedBase} base units returned to the residual pool`
+      )
+    } else if (result.status === "hedged") {
+      failuresInARow.n = 0
+    }
+    if (settings.onResult !== undefined) yield* settings.onResult(result)
+  })
+
+/** Hedges in a row that ended failed or partial (shared by one hedger's loop and its risk monitor). */
+interface Counters {
+  n: number
+}
+
+/** Checks the risk limits periodically; a breach moves an ACTIVE pair to HALTED and alerts. */
+const riskMonitor = (watcher: OrderWatcher, settings: HedgerSettings, risk: NonNullable<HedgerSettings["risk"]>, failuresInARow: Counters) =>
+  Effect.gen(function*() {
+    const state = yield* PairState
+    let rs = initialRiskState
+    let recon = initialReconcileState
+    for (;;) {
+      yield* Effect.sleep(risk.intervalMs)
+      const trading = yield* state.tradingState()
+      const hbA = yield* state.lastHeartbeat("a")
+      const aFresh = hbA._tag === "Some" && Date.now() - hbA.value.atMs < 5000 && typeof hbA.value.status["position"] === "number"
+      const bPosition = watcher.position(settings.market.marketId)
+      if (bPosition === undefined) continue
+      const r = evaluateRisk(rs, {
+        nowMs: Date.now(),
+        aPosition: aFresh ? (hbA.value.status["position"] as number) : undefined,
+        bPosition,
+        minBase: risk.minBase,
+        consecutiveFailures: failuresInARow.n
+      }, risk.limits)
+      rs = r.state
+      if (aFresh && (risk.reconcileGraceMs ?? 0) > 0) {
+        const pool = yield* state.residualPool()
+        const open = yield* state.openIntents()
+        const x = computeExposure({ aPosition: hbA.value.status["position"] as number, bPosition, openIntents: open, residualPool: pool })
+        const rc = reconcile(recon, {
+          nowMs: Date.now(),
+          aObservedAtMs: hbA.value.atMs,
+          aPosition: x.aPosition,
+          bPosition: x.bPosition,
+          inFlightSigned: x.inFlightSigned,
+          residualPool: x.residualPool,
+          minBase: risk.minBase,
+          graceMs: risk.reconcileGraceMs ?? 0,
+          maxCorrection: risk.maxCorrection ?? 0
+        })
+        recon = rc.state
+        if (rc.action._tag === "Correct") {
+          const venue = yield* Venue
+          const fix = rc.action
+          yield* alert("reconciliation-mismatch", `B is over-hedged by ${-fix.mismatch}: correcting with a reduce-only ${fix.side} of ${fix.base}`)
+          const book = yield* venue.orderBook(settings.market.marketId, 1)
+          const ref = fix.side === "buy" ? book.asks[0]?.price : book.bids[0]?.price
+          if (ref !== undefined) {
+            yield* venue.placeMarket({
+              marketId: settings.market.marketId,
+              side: fix.side,
+              base: fix.base,
+              priceCap: priceCap(fix.side, ref, settings.slippageBps),
+              clientOrderIndex: correctionClientIndex(settings.clientIndexTag, Date.now()),
+              reduceOnly: true
+            }).pipe(Effect.catch((e) => alert("reconciliation-mismatch", `correction not sent: ${e.message}`)))
+          }
+        } else if (rc.action._tag === "Halt" && trading === "ACTIVE") {
+          yield* state.setTradingState("HALTED", `reconciliation: ${rc.action.reason}`)
+          yield* alert("halted", `pair HALTED by reconciliation: ${rc.action.reason}`)
+          continue
+        }
+      }
+      if (r.breaches.length > 0 && trading === "ACTIVE") {
+        const reason = r.breaches.join("; ")
+        yield* state.setTradingState("HALTED", reason)
+        yield* alert("halted", `pair HALTED: ${reason}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
+      }
+    }
+  }).pipe(
+    Effect.catch((e) => Effect.logWarning(`risk check failed: ${e.message}`)),
+    Effect.forever
+  )
+
+/** Hedges every entry of a batch in order (fills of one pair are hedged one at a time). */
+const handleAll = (entries: ReadonlyArray<BusEntry>, watcher: OrderWatcher, settings: HedgerSettings, c: Counters) =>
+  Effect.forEach(entries, (e) => handleEntry(e, watcher, settings, c), { discard: true })
+
+/** Drains this consumer's pending entries, then stale entries of dead consumers. */
+const recover = (watcher: OrderWatcher, settings: HedgerSettings, c: Counters) =>
+  Effect.gen(function*() {
+    const bus = yield* FillBus
+    for (;;) {
+      const own = yield* bus.readOwnPending(settings.consumer, settings.batch)
+      if (own.length === 0) break
+      yield* Effect.logInfo(`resuming ${own.length} fill(s) received before a restart`)
+      yield* handleAll(own, watcher, settings, c)
+    }
+    for (;;) {
+      const claimed = yield* bus.claimStale(settings.consumer, settings.claimIdleMs, settings.batch)
+      if (claimed.length === 0) break
+      yield* Effect.logWarning(`claimed ${claimed.length} fill(s) left by a dead consumer`)
+      yield* handleAll(claimed, watcher, settings, c)
+    }
+  })
+
+const consumeLoop = (watcher: OrderWatcher, settings: HedgerSettings, c: Counters) =>
+  Effect.gen(function*() {
+    const bus = yield* FillBus
+    yield* recover(watcher, settings, c)
+    let lastClaim = Date.now()
+    for (;;) {
+      const entries = yield* bus.readNew({ consumer: settings.consumer, count: settings.batch, blockMs: settings.blockMs })
+      yield* handleAll(entries, watcher, settings, c)
+      if (Date.now() - lastClaim >= settings.claimEveryMs) {
+        lastClaim = Date.now()
+        yield* recover(watcher, settings, c)
+      }
+    }
+  })
+
+
+/** Runs B until interrupted. */
+export const runHedger = (settings: HedgerSettings) =>
+  Effect.gen(function*() {
+    const stream = yield* AccountStream
+    const state = yield* PairState
+    const watcher = yield* makeOrderWatcher(stream.events, settings.onAccountEvent)
+    yield* state
+      .heartbeat("b", { consumer: settings.consumer, streamConnected: watcher.connected() }, settings.heartbeatMs * 3)
+      .pipe(
+        Effect.catch((e) => Effect.logWarning(`heartbeat failed: ${e.message}`)),
+        Effect.repeat(Schedule.spaced(settings.heartbeatMs)),
+        Effect.forkScoped
+      )
+    const previous = yield* state.lastHeartbeat("b").pipe(Effect.orElseSucceed(() => Option.none()))
+    if (Option.isSome(previous)) yield* alert("process-restart", `hedger ${settings.consumer} restarted (B was alive ${Date.now() - previous.value.atMs} ms ago)`)
+    const counters: Counters = { n: 0 }
+    if (settings.risk !== undefined) yield* riskMonitor(watcher, settings, settings.risk, counters).pipe(Effect.forkScoped)
+    yield* Effect.logInfo(`hedger ${settings.consumer} started`)
+    return yield* consumeLoop(watcher, settings, counters).pipe(
+      Effect.tapError((e) => Effect.logError(`hedger loop failed, restarting: ${e.message}`)),
+      Effect.retry(supervisorBackoff),
+      Effect.forever
+    )
+  })

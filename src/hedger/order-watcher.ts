@@ -1,0 +1,85 @@
+// Follows B's account stream and answers "what became of the order with client index X?".
+// The hedger sends an IOC and waits here for its terminal state; when the stream is silent
+// (dropped, slow) the caller falls back to asking the venue.
+import { Deferred, Effect, Option, Stream } from "effect"
+import { type AccountEvent, isOrderTerminal, type OrderUpdate } from "../domain/events.ts"
+
+export interface OrderWatcher {
+  /** Waits up to `timeoutMs` for the order with this client index to reach a terminal state. */
+  readonly awaitTerminal: (clientOrderIndex: number, timeoutMs: number) => Effect.Effect<Option.Option<OrderUpdate>>
+  readonly latest: (clientOrderIndex: number) => OrderUpdate | undefined
+  /** Signed position per market as last reported by the stream. */
+  readonly position: (marketId: number) => number | undefined
+  readonly connected: () => boolean
+}
+
+const MAX_REMEMBERED = 10_000
+
+/** Starts consuming `events` in a scoped fiber and returns the watcher. */
+export const makeOrderWatcher = (
+  events: Stream.Stream<AccountEvent>,
+  onEvent?: (e: AccountEvent) => Effect.Effect<void>
+) =>
+  Effect.gen(function*() {
+    const byCoi = new Map<number, OrderUpdate>()
+    const waiters = new Map<number, Set<Deferred.Deferred<OrderUpdate>>>()
+    const positions = new Map<number, number>()
+    let isConnected = false
+
+    const remember = (u: OrderUpdate) => {
+      if (u.clientOrderIndex === 0) return
+      const prev = byCoi.get(u.clientOrderIndex)
+      // Never let a stale (out-of-order) update overwrite a terminal state or a higher fill.
+      if (prev !== undefined && prev.orderIndex === u.orderIndex) {
+        if (isOrderTerminal(prev.status) && !isOrderTerminal(u.status)) return
+        if (u.filledBase < prev.filledBase) return
+      }
+      byCoi.delete(u.clientOrderIndex)
+      byCoi.set(u.clientOrderIndex, u)
+      if (byCoi.size > MAX_REMEMBERED) byCoi.delete(byCoi.keys().next().value!)
+      if (isOrderTerminal(u.status)) {
+        const ws = waiters.get(u.clientOrderIndex)
+        if (ws !== undefined) {
+          waiters.delete(u.clientOrderIndex)
+          for (const d of ws) Deferred.doneUnsafe(d, Effect.succeed(u))
+        }
+      }
+    }
+
+    yield* events.pipe(
+      Stream.runForEach((e) =>
+        Effect.suspend(() => {
+          if (e._tag === "OrderUpdate") remember(e)
+          else if (e._tag === "PositionUpdate") positions.set(e.marketId, e.signedBase)
+          else if (e._tag === "StreamConnected") isConnected = true
+          else if (e._tag === "StreamDisconnected") isConnected = false
+          return onEvent === undefined ? Effect.void : onEvent(e)
+        })
+      ),
+      Effect.forkScoped
+    )
+
+    const awaitTerminal = (coi: number, timeoutMs: number): Effect.Effect<Option.Option<OrderUpdate>> =>
+      Effect.suspend(() => {
+        const known = byCoi.get(coi)
+        if (known !== undefined && isOrderTerminal(known.status)) return Effect.succeed(Option.some(known))
+        return Effect.gen(function*() {
+          const d = yield* Deferred.make<OrderUpdate>()
+          const set = waiters.get(coi) ?? new Set()
+          set.add(d)
+          waiters.set(coi, set)
+          return yield* Deferred.await(d).pipe(
+            Effect.timeoutOption(timeoutMs),
+            Effect.ensuring(Effect.sync(() => waiters.get(coi)?.delete(d)))
+          )
+        })
+      })
+
+    const watcher: OrderWatcher = {
+      awaitTerminal,
+      latest: (coi) => byCoi.get(coi),
+      position: (marketId) => positions.get(marketId),
+      connected: () => isConnected
+    }
+    return watcher
+  })

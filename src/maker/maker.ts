@@ -1,0 +1,235 @@
+// Process A: quotes post-only orders on account A (open long, then close long, in a loop) and
+// publishes every fill to the bus before it is considered handled.
+//
+// Two fibers share one small state:
+// - the event fiber turns A's account stream into fills (FillTracker: cumulative amounts → deltas,
+//   deduplicated) and appends each to the bus, retrying until it is stored (I3); it also tracks
+//   the resting quote's state and A's position as the venue reports them;
+// - the quote fiber decides, every poll interval, whether to place, cancel (requote) or wait.
+import { Effect, Option, Ref, Schedule, Stream } from "effect"
+import type { AccountEvent, OrderUpdate } from "../domain/events.ts"
+import { isOrderTerminal } from "../domain/events.ts"
+import { quoteClientIndex } from "../domain/client-index.ts"
+import { FillTracker } from "../domain/fills.ts"
+import { applyFill, decideMakerAction, type MakerConfig, type MakerState, syncPosition } from "../domain/maker-cycle.ts"
+import type { MarketSpec } from "../domain/market.ts"
+import type { FillEvent } from "../domain/messages.ts"
+import { FillBus } from "../bus/FillBus.ts"
+import { PairState } from "../bus/PairState.ts"
+import { AccountStream } from "../venue/AccountStream.ts"
+import type { VenueError } from "../venue/errors.ts"
+import { Venue } from "../venue/Venue.ts"
+import { supervisorBackoff } from "../runtime/schedules.ts"
+
+export interface MakerSettings {
+  readonly pair: string
+  readonly market: MarketSpec
+  readonly cycle: MakerConfig
+  readonly pollIntervalMs: number
+  readonly cancelOnExit: boolean
+  /** Cancel A's open orders in this market found at start (orphans of an earlier run). */
+  readonly cancelOrphansOnStart: boolean
+  /** Stop quoting when B's heartbeat is older than this (0 = don't check). */
+  readonly requireHedgerHeartbeatMs: number
+  readonly heartbeatMs: number
+  readonly orderRetries: number
+  /** Called after each fill is stored (console view, metrics). */
+  readonly onFill?: (fill: FillEvent, fillSeq: number) => Effect.Effect<void>
+  readonly onAccountEvent?: (e: AccountEvent) => Effect.Effect<void>
+}
+
+const placeRetry = (times: number) =>
+  Schedule.exponential("100 millis").pipe(
+    Schedule.jittered,
+    Schedule.upTo({ times }),
+    Schedule.setInputType<VenueError>(),
+    Schedule.while(({ input }) => input.retryable)
+  )
+
+/** Applies a venue order update to the quote we track (matched by client index). */
+const trackQuote = (state: MakerState, u: OrderUpdate): MakerState => {
+  const q = state.quote
+  if (q === undefined || q.clientOrderIndex !== u.clientOrderIndex) return state
+  if (isOrderTerminal(u.status)) return { ...state, quote: undefined }
+  return { ...state, quote: { ...q, orderIndex: u.orderIndex, state: q.state === "cancelling" ? "cancelling" : "resting" } }
+}
+
+export const runMaker = (settings: MakerSettings) =>
+  Effect.gen(function*() {
+    const venue = yield* Venue
+    const stream = yield* AccountStream
+    const bus = yield* FillBus
+    const pairState = yield* PairState
+    const marketId = settings.market.marketId
+
+    const published = yield* bus.publishedLevels()
+    const tracker = new FillTracker({ pair: settings.pair, accountIndex: venue.accountIndex, published })
+    const startPosition = yield* venue.position(marketId).pipe(Effect.retry(placeRetry(settings.orderRetries)))
+    // A restart with a long position resumes in the closing phase: close what is open first.
+    const state = yield* Ref.make<MakerState>({
+      position: startPosition.signedBase,
+      cycles: 0,
+      closingSinceMs: startPosition.signedBase > 0 ? Date.now() : undefined
+    })
+    let fills = 0
+
+    if (settings.cancelOrphansOnStart) {
+      const open = yield* venue.openOrders(marketId)
+      for (const o of open) {
+        yield* Effect.logWarning(`cancelling orphan quote from an earlier run: ${o.side} ${o.remainingBase} @ ${o.price}`)
+        yield* venue.cancel({ marketId, index: o.orderIndex }).pipe(Effect.ignore)
+      }
+    }
+
+    // A fill must be in the bus before A moves on: retry until stored.
+    const publish = (fill: FillEvent) =>
+      bus.publishFill(fill).pipe(
+        Effect.tapError((e) => Effect.logError(`cannot store fill ${fill.fillId}, retrying: ${e.message}`)),
+        Effect.retry(supervisorBackoff),
+        Effect.tap((p) =>
+          Effect.gen(function*() {
+            if (p.duplicate) return
+            fills++
+            yield* Ref.update(state, (s) =>
+              applyFill(s, { side: fill.side, base: fill.size, orderIndex: fill.orderIndex, clientOrderIndex: fill.clientOrderIndex }, settings.cycle, Date.now())
+            )
+            yield* Effect.logInfo(`fill ${fill.side} ${fill.size} @ ${fill.price} (order ${fill.orderIndex}, seq ${p.fillSeq})`)
+            if (settings.onFill !== undefined) yield* settings.onFill(fill, p.fillSeq)
+          })
+        )
+      )
+
+    // The quote B must not trade with, as published in PairState; cleared once the quote is gone.
+    let publishedQuote: number | undefined
+    const clearPublishedQuote = Effect.gen(function*() {
+      if (publishedQuote === undefined) return
+      const s = yield* Ref.get(state)
+      if (s.quote !== undefined && s.quote.clientOrderIndex === publishedQuote) return
+      publishedQuote = undefined
+      yield* pairState.publishQuote(Option.none()).pipe(Effect.ignore)
+    })
+
+    // A never quotes blind: not before its account stream is up, nor while it is down.
+    const streamUp = yield* Ref.make(false)
+    const onEvent = (e: AccountEvent) =>
+      Effect.gen(function*() {
+        if (e._tag === "StreamConnected") yield* Ref.set(streamUp, true)
+        if (e._tag === "StreamDisconnected") yield* Ref.set(streamUp, false)
+        const now = Date.now()
+        if (e._tag === "OrderUpdate" && e.marketId === marketId) {
+          yield* Effect.forEach(tracker.onOrderUpdate(e, now), publish, { discard: true })
+          yield* Ref.update(state, (s) => trackQuote(s, e))
+        } else if (e._tag === "TradeEvent" && e.marketId === marketId) {
+          yield* Effect.forEach(tracker.onTrade(e, now), publish, { discard: true })
+        } else if (e._tag === "PositionUpdate" && e.marketId === marketId) {
+          // Fills already moved the position (together with the quote's size); the venue's report
+          // normally agrees, and corrects it when it does not (restart, missed frames).
+          yield* Ref.update(state, (s) => syncPosition(s, e.signedBase, settings.cycle, now))
+        } else if (e._tag === "StreamDisconnected") {
+          yield* Effect.logWarning(`account stream of A disconnected: ${e.reason}`)
+        } else if (e._tag === "StreamConnected" && e.reconnect) {
+          yield* Effect.logInfo("account stream of A reconnected; catching up from the snapshot")
+        }
+        if (settings.onAccountEvent !== undefined) yield* settings.onAccountEvent(e)
+        yield* clearPublishedQuote
+      })
+
+    const quoteOnce = Effect.gen(function*() {
+      const trading = yield* pairState.tradingState()
+      const current = yield* Ref.get(state)
+      let stopReason: string | undefined = trading !== "ACTIVE" ? `pair is ${trading}` : undefined
+      if (!(yield* Ref.get(streamUp))) {
+        // Keep what rests (fills are caught up from the snapshot on reconnect); place nothing new.
+        return
+      }
+      if (stopReason === undefined && settings.requireHedgerHeartbeatMs > 0) {
+        const hb = yield* pairState.lastHeartbeat("b")
+        if (hb._tag === "None" || Date.now() - hb.value.atMs > settings.requireHedgerHeartbeatMs) {
+          stopReason = "hedger (B) heartbeat is stale"
+        }
+      }
+      if (stopReason !== undefined) {
+        const q = current.quote
+        if (q !== undefined && q.state === "resting") {
+          yield* Effect.logWarning(`pulling quote: ${stopReason}`)
+          yield* Ref.update(state, (s) => (s.quote === undefined ? s : { ...s, quote: { ...s.quote, state: "cancelling" as const } }))
+          yield* venue.cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex) }).pipe(Effect.ignore)
+        }
+        return
+      }
+      const book = yield* venue.orderBook(marketId, Math.max(settings.cycle.depth, 1))
+      const action = decideMakerAction(current, book, Date.now(), settings.cycle)
+      if (action._tag === "Place") {
+        const coi = quoteClientIndex(yield* pairState.nextQuoteSeq())
+        // Published before the order exists, so B never prices a hedge through it (I5).
+        yield* pairState.publishQuote(Option.some({ side: action.side, price: action.price, clientOrderIndex: coi }))
+        publishedQuote = coi
+        yield* Ref.update(state, (s) => ({
+          ...s,
+          quote: { clientOrderIndex: coi, side: action.side, price: action.price, base: action.base, placedAtMs: Date.now(), state: "sending" as const }
+        }))
+        const placed = yield* venue
+          .placeLimit({ marketId, side: action.side, base: action.base, price: action.price, clientOrderIndex: coi, postOnly: true, reduceOnly: action.side === "sell" })
+          .pipe(Effect.retry(placeRetry(settings.orderRetries)), Effect.result)
+        if (placed._tag === "Failure") {
+          const e = placed.failure
+          yield* Effect.logWarning(`quote not placed (${e.kind}): ${e.message}`)
+          // An unknown outcome is left to the stream (and the quote's age check) to settle.
+          if (e.kind !== "unknown-outcome") {
+            yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === coi ? { ...s, quote: undefined } : s))
+          }
+        } else {
+          yield* Ref.update(state, (s) =>
+            s.quote?.clientOrderIndex === coi && s.quote.state === "sending" ? { ...s, quote: { ...s.quote, state: "resting" as const } } : s
+          )
+        }
+      } else if (action._tag === "Cancel") {
+        const q = action.quote
+        yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === q.clientOrderIndex ? { ...s, quote: { ...q, state: "cancelling" as const } } : s))
+        const cancelled = yield* venue
+          .cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex) })
+          .pipe(Effect.retry(placeRetry(settings.orderRetries)), Effect.result)
+        if (cancelled._tag === "Failure") {
+          // Most likely filled or gone already: the venue's view decides.
+          const still = yield* venue.orderByClientIndex(marketId, q.clientOrderIndex).pipe(Effect.option)
+          const gone = still._tag === "None" || still.value._tag === "None" || isOrderTerminal(still.value.value.status)
+          if (gone) yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === q.clientOrderIndex ? { ...s, quote: undefined } : s))
+          else yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === q.clientOrderIndex ? { ...s, quote: { ...q, state: "resting" as const } } : s))
+        }
+      }
+    })
+
+    // Cancel the resting quote on the way out, when configured.
+    yield* Effect.addFinalizer(() =>
+      settings.cancelOnExit
+        ? Effect.gen(function*() {
+          const s = yield* Ref.get(state)
+          if (s.quote !== undefined) {
+            yield* Effect.logInfo("shutting down: cancelling the resting quote")
+            yield* venue.cancel({ marketId, index: s.quote.orderIndex ?? String(s.quote.clientOrderIndex) }).pipe(
+              Effect.timeout("3 seconds"),
+              Effect.ignore
+            )
+          }
+        })
+        : Effect.void
+    )
+
+    yield* Stream.runForEach(stream.events, onEvent).pipe(Effect.forkScoped)
+    yield* Effect.gen(function*() {
+      const s = yield* Ref.get(state)
+      yield* pairState.heartbeat("a", { position: s.position, cycles: s.cycles, fills, quote: s.quote?.state ?? "none" }, settings.heartbeatMs * 3)
+    }).pipe(
+      Effect.catch((e) => Effect.logWarning(`heartbeat failed: ${e.message}`)),
+      Effect.repeat(Schedule.spaced(settings.heartbeatMs)),
+      Effect.forkScoped
+    )
+    yield* Effect.logInfo(`maker started on ${settings.market.symbol} (market ${marketId}), depth ${settings.cycle.depth}`)
+    return yield* quoteOnce.pipe(
+      Effect.andThen(clearPublishedQuote),
+      Effect.tapError((e) => Effect.logWarning(`quote step failed: ${e.message}`)),
+      Effect.retry(supervisorBackoff),
+      Effect.andThen(Effect.sleep(settings.pollIntervalMs)),
+      Effect.forever
+    )
+  })

@@ -1,0 +1,66 @@
+// Alerts: always to the log; also to a webhook (JSON POST) and to Telegram when configured.
+// Delivery is best effort with a timeout and never blocks or fails the caller; known secrets are
+// scrubbed from every message.
+import { Context, Effect, Layer, Redacted } from "effect"
+import { scrub } from "./secrets.ts"
+
+export type AlertKind = "halted" | "reconciliation-mismatch" | "hedge-retries-exhausted" | "poison-message" | "process-restart"
+
+export interface AlertsShape {
+  readonly alert: (kind: AlertKind, message: string) => Effect.Effect<void>
+}
+
+export class Alerts extends Context.Service<Alerts, AlertsShape>()("hedgeflow/ops/Alerts") {
+  static readonly logOnly = Layer.succeed(
+    Alerts,
+    Alerts.of({ alert: (kind, message) => Effect.logError(`ALERT ${kind}: ${message}`) })
+  )
+
+  static readonly layer = (o: {
+    readonly pair: string
+    readonly process: string
+    readonly webhookUrl?: Redacted.Redacted<string> | undefined
+    readonly telegram?: { readonly apiUrl: string; readonly botToken: Redacted.Redacted<string>; readonly chatId: string } | undefined
+    readonly timeoutMs?: number
+  }) =>
+    Layer.succeed(
+      Alerts,
+      Alerts.of({
+        alert: (kind, message) =>
+          Effect.gen(function*() {
+            const secrets = [o.webhookUrl, o.telegram?.botToken].filter((s) => s !== undefined).map((s) => Redacted.value(s))
+            const text = scrub(message, secrets)
+            yield* Effect.logError(`ALERT ${kind}: ${text}`).pipe(Effect.annotateLogs({ alert: kind }))
+            const post = (what: string, url: string, body: unknown) =>
+              Effect.tryPromise({
+                try: (signal) =>
+                  fetch(url, {
+                    method: "POST",
+                    headers: { "content-type": "application/json" },
+                    body: JSON.stringify(body),
+                    signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs ?? 3000)])
+                  }).then((r) => {
+                    if (!r.ok) throw new Error(`HTTP ${r.status}`)
+                  }),
+                // The URL may hold a token: say only which channel failed.
+                catch: (e) => new Error(`${what}: ${scrub(e instanceof Error ? e.message : String(e), secrets)}`)
+              }).pipe(Effect.catch((e) => Effect.logWarning(`alert not delivered to ${e.message}`)))
+            const at = new Date().toISOString()
+            const sends: Array<Effect.Effect<void>> = []
+            if (o.webhookUrl !== undefined) {
+              sends.push(post("webhook", Redacted.value(o.webhookUrl), { kind, message: text, pair: o.pair, process: o.process, at }))
+            }
+            if (o.telegram !== undefined) {
+              const t = o.telegram
+              sends.push(
+                post("telegram", `${t.apiUrl.replace(/\/$/, "")}/bot${Redacted.value(t.botToken)}/sendMessage`, {
+                  chat_id: t.chatId,
+                  text: `hedgeflow ${o.pair} (${o.process}) ${kind}: ${text}`
+                })
+              )
+            }
+            yield* Effect.all(sends, { concurrency: "unbounded", discard: true })
+          })
+      })
+    )
+}

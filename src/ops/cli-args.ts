@@ -1,0 +1,182 @@
+// Command-line flags of bin/main-a and bin/main-b. They accept the previous system's
+// invocations unchanged:
+//   main_A.py --market BTC --quantity 0.0002 --depth 60 --config config.yaml
+//   main_B.py --market BTC --config config.yaml
+// Flags override config.yaml and the environment. Values are decoded with the same field
+// schemas as the file, so `--depth 0` fails the same way `market.depth: 0` does.
+import { Effect, Result, Schema } from "effect"
+import { levenshtein, problemsOf, showValue } from "./config-issues.ts"
+import { Depth, FilePath, Identifier, MarketSymbol, Quantity, RedisUrl, VenueKind } from "./config-schema.ts"
+
+/** What flags can override. Each maps onto one config key (see docs/CONFIG.md). */
+export interface CliOverrides {
+  /** --market → market.symbol */
+  readonly market?: string
+  /** --quantity → market.quantity (decimal string, A only) */
+  readonly quantity?: string
+  /** --depth → market.depth (A only) */
+  readonly depth?: number
+  /** --venue → venue.kind */
+  readonly venue?: VenueKind
+  /** --redis-url → redis.url */
+  readonly redisUrl?: string
+  /** --log-dir → logging.dir */
+  readonly logDir?: string
+  /** --instance → hedge.instance (B's consumer id, B only) */
+  readonly instance?: string
+}
+
+export type CliParse =
+  | { readonly _tag: "Run"; readonly config: string; readonly overrides: CliOverrides }
+  | { readonly _tag: "Help"; readonly text: string }
+
+export class CliArgsError extends Schema.TaggedError<CliArgsError>()("CliArgsError", {
+  message: Schema.String,
+  flag: Schema.String
+}) {}
+
+export const DEFAULT_CONFIG_PATH = "config.yaml"
+
+type Program = "a" | "b"
+
+interface FlagSpec {
+  readonly flag: string
+  readonly key: keyof CliOverrides | "config"
+  readonly hint: string
+  readonly programs: ReadonlyArray<Program>
+  readonly number?: boolean
+  readonly help: string
+}
+
+const FLAGS: ReadonlyArray<FlagSpec> = [
+  { flag: "--config", key: "config", hint: "FILE", programs: ["a", "b"], help: "config file (default config.yaml)" },
+  { flag: "--market", key: "market", hint: "SYMBOL", programs: ["a", "b"], help: "market symbol, e.g. BTC (market.symbol)" },
+  {
+    flag: "--quantity",
+    key: "quantity",
+    hint: "DECIMAL",
+    programs: ["a"],
+    help: "quote size in base asset, e.g. 0.0002 (market.quantity)"
+  },
+  {
+    flag: "--depth",
+    key: "depth",
+    hint: "N",
+    programs: ["a"],
+    number: true,
+    help: "quote at the N-th price level of its own side of the book, 1 = best (market.depth)"
+  },
+  { flag: "--venue", key: "venue", hint: "KIND", programs: ["a", "b"], help: "simulator | lighter | memory (venue.kind)" },
+  { flag: "--redis-url", key: "redisUrl", hint: "URL", programs: ["a", "b"], help: "redis://host:port/db (redis.url)" },
+  { flag: "--log-dir", key: "logDir", hint: "DIR", programs: ["a", "b"], help: "log directory (logging.dir)" },
+  { flag: "--instance", key: "instance", hint: "ID", programs: ["b"], help: "consumer id of this hedger (hedge.instance)" }
+]
+
+const OverridesSchema = Schema.Struct({
+  config: Schema.optionalKey(FilePath),
+  market: Schema.optionalKey(MarketSymbol),
+  quantity: Schema.optionalKey(Quantity),
+  depth: Schema.optionalKey(Depth),
+  venue: Schema.optionalKey(VenueKind),
+  redisUrl: Schema.optionalKey(RedisUrl),
+  logDir: Schema.optionalKey(FilePath),
+  instance: Schema.optionalKey(Identifier)
+})
+
+const flagsOf = (program: Program) => FLAGS.filter((f) => f.programs.includes(program))
+
+export const helpText = (program: Program): string => {
+  const name = program === "a" ? "main-a" : "main-b"
+  const role = program === "a"
+    ? "process A: quotes post-only orders on account A and publishes its fills to Redis"
+    : "process B: hedges account A's fills on account B"
+  const zh = program === "a"
+    ? "进程 A：在账户 A 挂单（只做 maker），成交写入 Redis。配置见 docs/CONFIG.md。"
+    : "进程 B：在账户 B 对冲账户 A 的成交。配置见 docs/CONFIG.md。"
+  const example = program === "a"
+    ? `${name} --market BTC --quantity 0.0002 --depth 60 --config config.yaml`
+    : `${name} --market BTC --config config.yaml`
+  const rows = flagsOf(program).map((f) => `  ${`${f.flag} ${f.hint}`.padEnd(22)} ${f.help}`)
+  return [
+    `usage: ${name} [flags]`,
+    "",
+    role + ".",
+    zh,
+    "",
+    "flags (--flag VALUE or --flag=VALUE; flags override the environment, which overrides the file):",
+    ...rows,
+    `  ${"-h, --help".padEnd(22)} show this help`,
+    "",
+    `example: ${example}`,
+    "secrets come from the environment only: HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY, HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY, REDIS_PASSWORD"
+  ].join("\n")
+}
+
+const fail = (flag: string, message: string) => Effect.fail(new CliArgsError({ flag, message }))
+
+const parse = (program: Program, argv: ReadonlyArray<string>): Effect.Effect<CliParse, CliArgsError> =>
+  Effect.suspend((): Effect.Effect<CliParse, CliArgsError> => {
+    const name = program === "a" ? "main-a" : "main-b"
+    const mine = flagsOf(program)
+    const raw: Record<string, unknown> = {}
+    const flagOfKey = new Map<string, string>()
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i]!
+      if (arg === "-h" || arg === "--help") return Effect.succeed({ _tag: "Help", text: helpText(program) } as const)
+      if (!arg.startsWith("--") || arg === "--") {
+        return fail(arg, `${name}: unexpected argument ${JSON.stringify(arg)} (flags look like --market BTC; see --help)`)
+      }
+      const eq = arg.indexOf("=")
+      const flag = eq >= 0 ? arg.slice(0, eq) : arg
+      const spec = mine.find((f) => f.flag === flag)
+      if (spec === undefined) {
+        const other = FLAGS.find((f) => f.flag === flag)
+        if (other !== undefined) {
+          return fail(flag, `${name}: ${flag} is a flag of ${program === "a" ? "main-b" : "main-a"} only (see --help)`)
+        }
+        const near = mine
+          .map((f) => ({ f: f.flag, d: levenshtein(flag, f.flag) }))
+          .filter((x) => x.d <= 3)
+          .sort((x, y) => x.d - y.d)[0]
+        return fail(flag, `${name}: unknown flag ${flag}${near !== undefined ? ` (did you mean ${near.f}?)` : ""}; see --help`)
+      }
+      let value: string
+      if (eq >= 0) {
+        value = arg.slice(eq + 1)
+      } else {
+        const next = argv[i + 1]
+        if (next === undefined || (next.startsWith("--") && next.length > 2)) {
+          return fail(flag, `${name}: ${flag} needs a value (${flag} ${spec.hint})`)
+        }
+        value = next
+        i++
+      }
+      if (value.trim() === "") return fail(flag, `${name}: ${flag} needs a value (${flag} ${spec.hint})`)
+      if (spec.number === true) {
+        if (!/^[+-]?\d+$/.test(value.trim())) {
+          return fail(flag, `${name}: ${flag}: expected a whole number, got ${showValue(value)}`)
+        }
+        raw[spec.key] = Number(value.trim())
+      } else {
+        raw[spec.key] = spec.key === "market" ? value.trim().toUpperCase() : value.trim()
+      }
+      flagOfKey.set(spec.key, flag)
+    }
+    const decoded = Schema.decodeUnknownResult(OverridesSchema)(raw, { errors: "all", onExcessProperty: "error" })
+    if (Result.isFailure(decoded)) {
+      const problem = problemsOf(decoded.failure.issue, OverridesSchema.ast)[0]
+      const key = problem?.path[0] ?? ""
+      const flag = flagOfKey.get(key) ?? key
+      const expected = problem?._tag === "Invalid" ? problem.expected : "a valid value"
+      const got = key === "redisUrl" ? "a value that is not one (not shown: it may hold a password)" : showValue(raw[key])
+      return fail(flag, `${name}: ${flag}: expected ${expected}, got ${got}`)
+    }
+    const { config, ...overrides } = decoded.success
+    return Effect.succeed({ _tag: "Run", config: config ?? DEFAULT_CONFIG_PATH, overrides } as const)
+  })
+
+/** Flags of bin/main-a (argv without node and script: process.argv.slice(2)). */
+export const parseMainAArgs = (argv: ReadonlyArray<string>): Effect.Effect<CliParse, CliArgsError> => parse("a", argv)
+
+/** Flags of bin/main-b (argv without node and script: process.argv.slice(2)). */
+export const parseMainBArgs = (argv: ReadonlyArray<string>): Effect.Effect<CliParse, CliArgsError> => parse("b", argv)

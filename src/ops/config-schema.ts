@@ -1,0 +1,190 @@
+// The shape of config.yaml, as Schema. One field schema per kind of value, each with an
+// `expected` annotation that error messages quote ("expected a positive integer, got …").
+// The file keeps the previous system's keys at their old paths (accounts, redis, lighter,
+// strategy) next to hedgeflow's own sections; config.ts maps both onto HedgeflowConfig.
+// Every key is optional here: defaults are applied after decoding, so a missing key is never
+// an error. Unknown keys are: the file is decoded with onExcessProperty: "error".
+import { Schema } from "effect"
+
+// ---------------------------------------------------------------------------------------------
+// Field schemas (shared with the CLI flags and the environment overrides)
+
+const isHttpUrl = (s: string): boolean => {
+  try {
+    const u = new URL(s)
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== ""
+  } catch {
+    return false
+  }
+}
+const isWsUrl = (s: string): boolean => {
+  try {
+    const u = new URL(s)
+    return (u.protocol === "ws:" || u.protocol === "wss:") && u.hostname !== ""
+  } catch {
+    return false
+  }
+}
+const isRedisUrl = (s: string): boolean => {
+  try {
+    const u = new URL(s)
+    return (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "" &&
+      /^\/?(\d{1,2})?$/.test(u.pathname)
+  } catch {
+    return false
+  }
+}
+
+export const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0)).annotate({ expected: "a positive integer" })
+export const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({
+  expected: "an integer >= 0"
+})
+export const Port = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 65535 })).annotate({
+  expected: "a port number (1-65535)"
+})
+export const RedisDb = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 99 })).annotate({
+  expected: "a Redis database number (0-99)"
+})
+export const AccountIndex = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({
+  expected: "an account index (an integer >= 0)"
+})
+export const ApiKeyIndex = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 255 })).annotate({
+  expected: "an API key index (0-255)"
+})
+/** Legacy times are seconds; ints or decimals ("0.5"). */
+export const PositiveSeconds = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0)).annotate({
+  expected: "a positive number of seconds (e.g. 1 or 0.5)"
+})
+export const NonNegativeSeconds = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0)).annotate({
+  expected: "a number of seconds >= 0 (0 = off)"
+})
+export const PositiveMillis = Schema.Int.check(Schema.isGreaterThan(0)).annotate({
+  expected: "a positive integer number of milliseconds"
+})
+export const NonNegativeMillis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({
+  expected: "an integer number of milliseconds >= 0 (0 = off)"
+})
+export const Bool = Schema.Boolean.annotate({ expected: "true or false" })
+export const NonEmptyString = Schema.String.check(Schema.isPattern(/\S/)).annotate({ expected: "a non-empty string" })
+export const FilePath = Schema.String.check(Schema.isPattern(/\S/)).annotate({ expected: "a file path" })
+export const HttpUrl = Schema.String.check(Schema.makeFilter<string>(isHttpUrl)).annotate({
+  expected: "an http:// or https:// URL"
+})
+export const WsUrl = Schema.String.check(Schema.makeFilter<string>(isWsUrl)).annotate({
+  expected: "a ws:// or wss:// URL"
+})
+export const RedisUrl = Schema.String.check(Schema.makeFilter<string>(isRedisUrl)).annotate({
+  expected: "a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0"
+})
+export const Host = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9._:[\]-]+$/)).annotate({
+  expected: "a host name or IP address"
+})
+export const MarketSymbol = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9]{1,20}$/)).annotate({
+  expected: "a market symbol such as BTC"
+})
+/** Kept as a decimal string: the market's size decimals are only known once the venue reports it. */
+export const Quantity = Schema.String.check(
+  Schema.isPattern(/^\d{1,15}(\.\d{1,18})?$/),
+  Schema.makeFilter<string>((s) => /[1-9]/.test(s))
+).annotate({ expected: "a positive decimal quantity such as \"0.0002\"" })
+export const Depth = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 10_000 })).annotate({
+  expected: "a book level number from 1 to 10000"
+})
+export const Identifier = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.:-]{1,64}$/)).annotate({
+  expected: "a name of 1-64 letters, digits, '_', '.', ':' or '-'"
+})
+export const KeyPrefix = Schema.String.check(Schema.isPattern(/^[^\s]{1,200}$/)).annotate({
+  expected: "a Redis key prefix without spaces"
+})
+export const VenueKind = Schema.Literals(["simulator", "lighter", "memory"]).annotate({
+  expected: "one of simulator, lighter, memory"
+})
+export type VenueKind = typeof VenueKind.Type
+export const LogLevel = Schema.Literals(["trace", "debug", "info", "warn", "warning", "error", "fatal"]).annotate({
+  expected: "one of trace, debug, info, warn, error, fatal"
+})
+export const ConsoleMode = Schema.Literals(["pretty", "json", "off"]).annotate({ expected: "one of pretty, json, off" })
+export const ClientIndexTag = Schema.Union([
+  Schema.Literal("auto"),
+  Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 255 }))
+]).annotate({ expected: "\"auto\" or an integer 0-255" })
+export const SlippageBps = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 500 })).annotate({
+  expected: "an integer number of basis points (1-500; the venue refuses prices more than ~5% off)"
+})
+export const MaxAttempts = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 20 })).annotate({
+  expected: "an integer 1-20"
+})
+/** Legacy files may carry `password:` empty or null; a real password there is refused as a secret. */
+export const EmptyPassword = Schema.Union([Schema.Null, Schema.Literal("")]).annotate({
+  expected: "empty (put the password in REDIS_PASSWORD or a file named by redis.password_file)"
+})
+
+// ---------------------------------------------------------------------------------------------
+// The file
+
+const opt = Schema.optionalKey
+
+export const AccountSection = Schema.Struct({
+  account_name: opt(NonEmptyString),
+  account_index: opt(AccountIndex),
+  api_key_index: opt(ApiKeyIndex),
+  private_key_file: opt(FilePath)
+})
+
+export const ConfigFile = Schema.Struct({
+  // --- the previous system's sections (same keys, same meaning) ---
+  accounts: opt(Schema.Struct({ account_a: opt(AccountSection), account_b: opt(AccountSection) })),
+  redis: opt(Schema.Struct({
+    host: opt(Host),
+    port: opt(Port),
+    db: opt(RedisDb),
+    password: opt(EmptyPassword),
+    // hedgeflow additions
+    url: opt(RedisUrl),
+    username: opt(NonEmptyString),
+    password_file: opt(FilePath),
+    key_prefix: opt(KeyPrefix)
+  })),
+  lighter: opt(Schema.Struct({
+    base_url: opt(HttpUrl),
+    ws_url: opt(WsUrl),
+    maker_order_time_out: opt(PositiveSeconds),
+    chain_id: opt(NonNegativeInt)
+  })),
+  strategy: opt(Schema.Struct({
+    retry_times: opt(PositiveInt),
+    poll_interval: opt(PositiveSeconds),
+    ws_reconnect_delay: opt(PositiveSeconds),
+    force_close_timeout: opt(NonNegativeSeconds)
+  })),
+  // --- hedgeflow's own sections ---
+  venue: opt(Schema.Struct({ kind: opt(VenueKind), live: opt(Bool) })),
+  pair: opt(Schema.Struct({ name: opt(Identifier) })),
+  market: opt(Schema.Struct({ symbol: opt(MarketSymbol), quantity: opt(Quantity), depth: opt(Depth) })),
+  maker: opt(Schema.Struct({
+    requote_drift_ticks: opt(NonNegativeInt),
+    cancel_on_exit: opt(Bool),
+    post_only: opt(Bool),
+    cancel_orphans_on_start: opt(Bool),
+    hedger_heartbeat_timeout_ms: opt(NonNegativeMillis)
+  })),
+  hedge: opt(Schema.Struct({
+    slippage_bps: opt(SlippageBps),
+    max_attempts: opt(MaxAttempts),
+    client_index_tag: opt(ClientIndexTag),
+    result_timeout_ms: opt(PositiveMillis),
+    instance: opt(Identifier),
+    claim_idle_ms: opt(PositiveMillis)
+  })),
+  risk: opt(Schema.Struct({
+    max_position: opt(Quantity),
+    max_unhedged: opt(Quantity),
+    max_unhedged_age_ms: opt(NonNegativeMillis),
+    max_consecutive_failures: opt(NonNegativeInt)
+  })),
+  alerts: opt(Schema.Struct({ telegram_chat_id: opt(Schema.String), telegram_api_url: opt(Schema.String) })),
+  budget: opt(Schema.Struct({ tx_per_minute: opt(NonNegativeInt), hedge_reserve: opt(NonNegativeInt), key: opt(Identifier) })),
+  logging: opt(Schema.Struct({ dir: opt(FilePath), level: opt(LogLevel), console: opt(ConsoleMode) })),
+  metrics: opt(Schema.Struct({ port: opt(Schema.Union([Port, Schema.Null]).annotate({ expected: "a port number (1-65535) or empty" })), host: opt(Host) }))
+})
+export type ConfigFile = typeof ConfigFile.Type

@@ -1,0 +1,26 @@
+// FillBus + PairState on Redis for one pair, over one connection.
+import { Layer, type Redacted } from "effect"
+import type { MarketSpec } from "../domain/market.ts"
+import { RedisConnection } from "../bus/redis/connection.ts"
+import { RedisFillBus } from "../bus/redis/RedisFillBus.ts"
+import { RedisPairState } from "../bus/redis/RedisPairState.ts"
+
+export interface BusLayerOptions {
+  readonly redisUrl: string
+  readonly prefix: string
+  readonly market: MarketSpec
+  readonly username?: string | undefined
+  readonly password?: Redacted.Redacted<string> | undefined
+}
+
+export const busLayers = (o: BusLayerOptions) => {
+  const base = RedisConnection.optionsFromUrl(o.redisUrl, 3000)
+  const connection = RedisConnection.layer({
+    ...base,
+    ...(o.username !== undefined ? { username: o.username } : {}),
+    ...(o.password !== undefined ? { password: o.password } : {})
+  })
+  return Layer.mergeAll(RedisFillBus.layer({ prefix: o.prefix, market: o.market }), RedisPairState.layer({ prefix: o.prefix })).pipe(
+    Layer.provideMerge(connection)
+  )
+}

@@ -1,0 +1,282 @@
+// `bin/hedge demo`: Redis (REDIS_URL or a private redis-server), the embedded Lighter exchange,
+// then bin/main-a and bin/main-b as separate processes over real sockets. Shows a live view
+// until Ctrl-C (or --duration), then stops A first (it cancels its quote), lets B hedge what
+// is pending, stops B, and prints a summary (and writes it as JSON with --summary).
+import { mkdirSync, writeFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { Effect, Layer, Ref } from "effect"
+import { formatBase, formatPrice, formatScaled, LIGHTER_BTC, type MarketSpec, QUOTE_DECIMALS } from "../domain/market.ts"
+import type { HedgeResult } from "../domain/messages.ts"
+import { FillBus } from "../bus/FillBus.ts"
+import { PairState } from "../bus/PairState.ts"
+import { startSimulator, type SimHandle } from "../sim/server.ts"
+import { busLayers } from "./bus-layers.ts"
+import { startChild } from "./children.ts"
+import type { DemoOptions } from "./demo-options.ts"
+import { startLocalRedis } from "./local-redis.ts"
+import { type DemoSummary, latencyFigures, percentile } from "./summary.ts"
+
+export interface SimDemoOptions extends DemoOptions {
+  /** Where config, logs and child output go (default logs/demo-<time>). */
+  readonly workDir?: string
+}
+
+export interface SimDemoSummary extends DemoSummary {
+  readonly wearUsdcPer1M: string
+  readonly exitCodes: { readonly a: number; readonly b: number }
+  readonly selfTrades: number
+  readonly workDir: string
+}
+
+const A = 1
+const B = 2
+const root = resolve(import.meta.dirname, "../..")
+
+/** The config the demo (and the end-to-end tests) give main-a and main-b. */
+export const demoConfig = (o: {
+  simUrl: string
+  wsUrl: string
+  redisUrl: string
+  prefix: string
+  quantity: string
+  depth: number
+  logDir: string
+  pollIntervalSec?: number
+  txPerMinute?: number
+}) =>
+  `# written by bin/hedge demo
+accounts:
+  account_a: { account_name: "A", account_index: ${A}, api_key_index: 4 }
+  account_b: { account_name: "B", account_index: ${B}, api_key_index: 4 }
+redis: { url: "${o.redisUrl}", key_prefix: "${o.prefix}" }
+lighter: { base_url: "${o.simUrl}", ws_url: "${o.wsUrl}", maker_order_time_out: 30 }
+strategy: { retry_times: 3, poll_interval: ${o.pollIntervalSec ?? 0.2}, ws_reconnect_delay: 0.2, force_close_timeout: 0 }
+venue: { kind: simulator, live: false }
+market: { symbol: BTC, quantity: "${o.quantity}", depth: ${o.depth} }
+logging: { dir: "${o.logDir}", level: info, console: pretty }
+# The embedded exchange runs without Lighter's rate limit here, so the shared budget is off.
+budget: { tx_per_minute: ${o.txPerMinute ?? 0} }
+`
+
+interface Stats {
+  readonly fillsA: number
+  readonly fillsB: number
+  readonly volumeA: number
+  readonly volumeB: number
+  readonly volumeUsdMicro: bigint
+  readonly posA: number
+  readonly posB: number
+  readonly selfTrades: number
+  readonly wearMicro: bigint
+  readonly quote: string
+}
+
+const collect = (sim: SimHandle, market: MarketSpec, startCollateral: bigint): Stats => {
+  const engine = sim.exchange.engine
+  let fillsA = 0
+  let fillsB = 0
+  let volumeA = 0
+  let volumeB = 0
+  let volumeUsdMicro = 0n
+  let selfTrades = 0
+  for (const t of engine.trades) {
+    if (t.marketId !== market.marketId) continue
+    const a = t.askAccountId === A || t.bidAccountId === A
+    const b = t.askAccountId === B || t.bidAccountId === B
+    if (a && b) selfTrades++
+    if (a) {
+      fillsA++
+      volumeA += t.size
+      volumeUsdMicro += t.usdMicro
+    }
+    if (b) {
+      fillsB++
+      volumeB += t.size
+      volumeUsdMicro += t.usdMicro
+    }
+  }
+  const accA = engine.account(A)
+  const accB = engine.account(B)
+  // Wear: what the pair lost to fees and price moves — collateral change, counting open positions at entry.
+  const wearMicro = startCollateral - (accA.collateralMicro + accB.collateralMicro)
+  const q = [...accA.active.values()].find((o) => o.marketId === market.marketId)
+  const quote = q === undefined
+    ? "none"
+    : `${q.isAsk ? "sell" : "buy "} ${formatBase(market, q.initialBase - q.filledBase)} @ ${formatPrice(market, q.price)}`
+  return {
+    fillsA,
+    fillsB,
+    volumeA,
+    volumeB,
+    volumeUsdMicro,
+    posA: accA.position(market.marketId).size,
+    posB: accB.position(market.marketId).size,
+    selfTrades,
+    wearMicro,
+    quote
+  }
+}
+
+const wearPer1M = (s: Stats): string =>
+  s.volumeUsdMicro === 0n ? "0.000000" : formatScaled((s.wearMicro * 1_000_000n * 1_000_000n) / s.volumeUsdMicro, QUOTE_DECIMALS)
+
+export const runSimDemo = (options: SimDemoOptions) =>
+  Effect.gen(function*() {
+    const market = LIGHTER_BTC
+    const startedAt = Date.now()
+    const workDir = resolve(options.workDir ?? join("logs", `demo-${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}`))
+    mkdirSync(workDir, { recursive: true })
+    const redisUrl = options.redisUrl ?? (yield* startLocalRedis()).url
+    const sim = yield* Effect.acquireRelease(
+      Effect.promise(() => startSimulator({ port: 0, seed: options.seed, market: { fillRatePerMin: options.fillsPerMin } })),
+      (s) => Effect.promise(() => s.close())
+    )
+    const startCollateral = sim.exchange.engine.account(A).collateralMicro + sim.exchange.engine.account(B).collateralMicro
+    const prefix = `hedgeflow:demo:${startedAt.toString(36)}`
+    const configFile = join(workDir, "config.yaml")
+    writeFileSync(configFile, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl, prefix, quantity: options.quantity, depth: options.depth, logDir: workDir }))
+    const say = (line: string) => Effect.sync(() => options.quiet || process.stdout.write(line + "\n"))
+    yield* say(`hedgeflow demo: exchange ${sim.url} · Redis ${redisUrl} · logs and config in ${workDir}`)
+    yield* say("The embedded exchange does NOT verify signatures: it is a simulator. / 模拟交易所，不校验签名。")
+
+    const child = (name: "main-a" | "main-b") =>
+      startChild({
+        name,
+        command: process.execPath,
+        args: [join(root, "src/runtime", `${name}.ts`), "--config", configFile],
+        logFile: join(workDir, `${name}.out`),
+        env: { HEDGEFLOW_LOG_CONSOLE: "json" }
+      })
+    const b = yield* child("main-b")
+    const a = yield* child("main-a")
+
+    const results = yield* Ref.make<ReadonlyArray<HedgeResult>>([])
+    const events = yield* Ref.make<ReadonlyArray<string>>([])
+    const live = options.durationSec === undefined && process.stdout.isTTY === true && !options.quiet
+
+    const monitor = Effect.gen(function*() {
+      const bus = yield* FillBus
+      let lastPrinted = 0
+      let seen = 0
+      for (;;) {
+        const rs = yield* bus.hedgeResults().pipe(Effect.orElseSucceed(() => [] as ReadonlyArray<HedgeResult>))
+        yield* Ref.set(results, rs)
+        const fresh = rs.slice(seen)
+        seen = rs.length
+        if (fresh.length > 0) {
+          const lines = fresh.map((r) => {
+            const t = new Date(r.doneAtMs).toISOString().slice(11, 23)
+            const side = r.aSide === "buy" ? "A buy  → B sell" : "A sell → B buy "
+            return `${t}  ${side} ${formatBase(market, r.fillSize)}  hedged ${formatBase(market, Math.abs(r.hedgedSignedBase))} (${r.status}) in ${r.doneAtMs - r.fillDetectedAtMs} ms`
+          })
+          yield* Ref.update(events, (es) => [...es, ...lines].slice(-8))
+          if (!live) for (const l of lines) yield* say(l)
+        }
+        const s = collect(sim, market, startCollateral)
+        const done = rs.filter((r) => r.status !== "deferred").map((r) => r.doneAtMs - r.fillDetectedAtMs)
+        const pending = yield* bus.pendingCount().pipe(Effect.orElseSucceed(() => -1))
+        if (live) {
+          const es = yield* Ref.get(events)
+          const up = ((Date.now() - startedAt) / 1000).toFixed(0)
+          const screen = [
+            `hedgeflow demo — ${market.symbol} on the embedded Lighter exchange (${sim.url})   up ${up}s   Ctrl-C stops / 按 Ctrl-C 停止`,
+            "",
+            `A quote      ${s.quote}`,
+            `positions    A ${formatBase(market, s.posA)}   B ${formatBase(market, s.posB)}   net ${formatBase(market, s.posA + s.posB)}`,
+            `fills        A ${s.fillsA}   B ${s.fillsB}   pending ${pending}   self-trades ${s.selfTrades}`,
+            `latency      fill seen by A → hedge done: p50 ${percentile(done, 50) ?? "-"} ms   p99 ${percentile(done, 99) ?? "-"} ms   (${done.length})`,
+            `volume       A ${formatBase(market, s.volumeA)}   B ${formatBase(market, s.volumeB)}   ${formatScaled(s.volumeUsdMicro, QUOTE_DECIMALS)} USDC`,
+            `wear         ${wearPer1M(s)} USDC per 1M USDC volume (fees + realized PnL)`,
+            `processes    main-a ${a.running() ? "running" : `exited ${a.exitCode()}`}   main-b ${b.running() ? "running" : `exited ${b.exitCode()}`}`,
+            "",
+            "recent hedges:",
+            ...es.map((e) => "  " + e)
+          ]
+          yield* Effect.sync(() => process.stdout.write("\x1b[H\x1b[2J" + screen.join("\n") + "\n"))
+        } else if (Date.now() - lastPrinted > 5000) {
+          lastPrinted = Date.now()
+          yield* say(
+            `… fills A ${s.fillsA} B ${s.fillsB} · net ${formatBase(market, s.posA + s.posB)} · pending ${pending} · p50 ${percentile(done, 50) ?? "-"} ms`
+          )
+        }
+        if (!a.running() && !b.running()) return
+        yield* Effect.sleep(live ? "250 millis" : "500 millis")
+      }
+    })
+
+    const stop = Effect.gen(function*() {
+      yield* say("\nstopping: A cancels its quote, B finishes pending hedges …")
+      const codeA = yield* a.stop(15_000)
+      const bus = yield* FillBus
+      for (let i = 0; i < 150; i++) {
+        const pending = yield* bus.pendingCount().pipe(Effect.orElseSucceed(() => 0))
+        const s = collect(sim, market, startCollateral)
+        if (pending === 0 && s.posA + s.posB === 0) break
+        yield* Effect.sleep("100 millis")
+      }
+      const codeB = yield* b.stop(15_000)
+      const s = collect(sim, market, startCollateral)
+      const rs = yield* bus.hedgeResults().pipe(Effect.orElseSucceed(() => [] as ReadonlyArray<HedgeResult>))
+      const state = yield* PairState
+      const pool = yield* state.residualPool().pipe(Effect.orElseSucceed(() => 0))
+      const summary: SimDemoSummary = {
+        venue: `simulator ${sim.url}`,
+        market: market.symbol,
+        durationSec: (Date.now() - startedAt) / 1000,
+        fills: s.fillsA,
+        hedges: s.fillsB,
+        hedgeFailures: rs.filter((r) => r.status === "failed" || r.status === "partial").length,
+        deferred: rs.filter((r) => r.status === "deferred").length,
+        volumeA: formatBase(market, s.volumeA),
+        volumeB: formatBase(market, s.volumeB),
+        positionA: formatBase(market, s.posA),
+        positionB: formatBase(market, s.posB),
+        netPosition: formatBase(market, s.posA + s.posB),
+        residualPool: formatBase(market, pool),
+        latencyMs: latencyFigures(rs.filter((r) => r.status !== "deferred").map((r) => r.doneAtMs - r.fillDetectedAtMs)),
+        cycles: 0,
+        wearUsdcPer1M: wearPer1M(s),
+        exitCodes: { a: codeA, b: codeB },
+        selfTrades: s.selfTrades,
+        workDir
+      }
+      return summary
+    })
+
+    const bus = busLayers({ redisUrl, prefix, market })
+    return yield* Effect.gen(function*() {
+      const run = options.durationSec === undefined ? monitor.pipe(Effect.andThen(Effect.never)) : monitor.pipe(Effect.timeout(options.durationSec * 1000), Effect.ignore)
+      const summaryRef = yield* Ref.make<SimDemoSummary | undefined>(undefined)
+      const finish = stop.pipe(
+        Effect.tap((s) => Ref.set(summaryRef, s)),
+        Effect.tap((s) =>
+          Effect.sync(() => {
+            process.stdout.write(renderSimSummary(s))
+            if (options.summaryFile !== undefined) writeFileSync(options.summaryFile, JSON.stringify(s, null, 2) + "\n")
+          })
+        )
+      )
+      yield* run.pipe(Effect.onInterrupt(() => finish.pipe(Effect.ignore)))
+      yield* finish
+      const s = yield* Ref.get(summaryRef)
+      if (s !== undefined && (s.netPosition !== formatBase(market, 0) || s.selfTrades > 0)) process.exitCode = 1
+    }).pipe(Effect.provide(Layer.fresh(bus)))
+  })
+
+export const renderSimSummary = (s: SimDemoSummary): string => {
+  const f = (v: number | null) => (v === null ? "n/a" : `${v} ms`)
+  return [
+    "",
+    "──────── hedgeflow demo summary / 汇总 ────────",
+    `ran               ${s.durationSec.toFixed(1)} s on ${s.venue}, market ${s.market}`,
+    `fills             A ${s.fills}   B ${s.hedges}   (deferred below minimum ${s.deferred}, failed/partial ${s.hedgeFailures})`,
+    `volume            A ${s.volumeA}   B ${s.volumeB}`,
+    `net position      ${s.netPosition}   (A ${s.positionA}, B ${s.positionB}; residual pool ${s.residualPool})`,
+    `fill→hedge        p50 ${f(s.latencyMs.p50)}   p99 ${f(s.latencyMs.p99)}   max ${f(s.latencyMs.max)}   (${s.latencyMs.samples} hedges)`,
+    `wear              ${s.wearUsdcPer1M} USDC per 1M USDC volume`,
+    `self-trades A↔B   ${s.selfTrades}`,
+    `exit codes        main-a ${s.exitCodes.a}   main-b ${s.exitCodes.b}`,
+    `logs              ${s.workDir}`,
+    ""
+  ].join("\n")
+}

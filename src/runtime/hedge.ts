@@ -1,0 +1,118 @@
+// bin/hedge — the operator CLI: demo, sim, status, halt, resume, bench.
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Cause, Effect, Option, Schema } from "effect"
+import { runMemoryDemo } from "./demo-memory.ts"
+import type { DemoOptions } from "./demo-options.ts"
+import { type FlagSpec, parseFlags } from "./flags.ts"
+
+const USAGE = `usage: bin/hedge <command> [flags]
+
+commands:
+  demo     run the whole system: simulator + Redis + A + B with a live view (Ctrl-C stops)
+             --venue sim|memory   sim (default): A and B as processes over real sockets;
+                                  memory: A and B as fibers in one process over an in-memory venue
+             --duration SECONDS   stop by itself after this long (no live view)
+             --summary FILE       write the summary as JSON
+             --quantity DECIMAL   quote size (default 0.0002; memory demo 0.0006)
+             --depth N            quote at the N-th book level (default 5)
+             --seed N             seed of the synthetic market
+             --fill-rate N        fills of A's quote per minute the market aims at (default 60)
+             --redis-url URL      use this Redis instead of starting a private redis-server
+  sim      run the embedded Lighter exchange alone (default port 8787); see src/sim/README.md
+  status   show the pair's state from Redis (--config FILE)
+  halt     stop quoting: A cancels and stays out until resume (--config FILE --reason TEXT)
+  resume   allow quoting again (--config FILE)
+  flatten  halt, cancel everything and close both accounts with reduce-only orders
+             (--config FILE; asks for confirmation unless --yes)
+  bench    run the benchmark (see npm run bench)
+
+用法：bin/hedge demo 运行演示；bin/hedge sim 单独运行模拟交易所；bin/hedge status 查看状态。`
+
+const demoFlags: ReadonlyArray<FlagSpec> = [
+  { flag: "--venue", key: "venue", kind: "string" },
+  { flag: "--duration", key: "duration", kind: "number" },
+  { flag: "--summary", key: "summary", kind: "string" },
+  { flag: "--quantity", key: "quantity", kind: "string" },
+  { flag: "--depth", key: "depth", kind: "number" },
+  { flag: "--seed", key: "seed", kind: "number" },
+  { flag: "--fill-rate", key: "fillRate", kind: "number" },
+  { flag: "--redis-url", key: "redisUrl", kind: "string" },
+  { flag: "--quiet", key: "quiet", kind: "boolean" }
+]
+
+const DemoArgs = Schema.Struct({
+  venue: Schema.optionalKey(Schema.Literals(["sim", "memory"])),
+  duration: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0))),
+  summary: Schema.optionalKey(Schema.NonEmptyString),
+  quantity: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^\d+(\.\d+)?$/))),
+  depth: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 200 }))),
+  seed: Schema.optionalKey(Schema.Int),
+  fillRate: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0))),
+  redisUrl: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^rediss?:\/\//))),
+  quiet: Schema.optionalKey(Schema.Boolean)
+})
+
+const demo = (argv: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const args = yield* parseFlags("hedge demo", argv, demoFlags, DemoArgs)
+    const redisUrl = args.redisUrl ?? (process.env.REDIS_URL !== undefined && process.env.REDIS_URL !== "" ? process.env.REDIS_URL : undefined)
+    const memory = args.venue === "memory"
+    const options: DemoOptions = {
+      ...(redisUrl !== undefined ? { redisUrl } : {}),
+      ...(args.duration !== undefined ? { durationSec: args.duration } : {}),
+      ...(args.summary !== undefined ? { summaryFile: args.summary } : {}),
+      // The in-memory venue fills in parts, so its quotes are larger than the venue minimum.
+      quantity: args.quantity ?? (memory ? "0.0006" : "0.0002"),
+      depth: args.depth ?? 5,
+      seed: args.seed ?? 1,
+      fillsPerMin: args.fillRate ?? (memory ? 30 : 60),
+      quiet: args.quiet ?? false
+    }
+    if (memory) return yield* runMemoryDemo(options).pipe(Effect.scoped)
+    const { runSimDemo } = yield* Effect.promise(() => import("./demo-sim.ts"))
+    return yield* runSimDemo(options).pipe(Effect.scoped)
+  })
+
+const commands: Record<string, (argv: ReadonlyArray<string>) => Effect.Effect<unknown, unknown>> = {
+  demo,
+  sim: (argv) =>
+    Effect.promise(async () => {
+      const { runSimCli } = await import("../sim/main.ts")
+      const code = await runSimCli(argv.includes("--port") ? argv : ["--port", "8787", ...argv])
+      process.exit(code)
+    }),
+  status: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.status(argv))),
+  halt: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv))),
+  resume: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv))),
+  flatten: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv))),
+  bench: (argv) =>
+    Effect.promise(async () => {
+      const { runBench } = await import("../bench/main.ts")
+      process.exit(await runBench(argv))
+    })
+}
+
+const [command, ...rest] = process.argv.slice(2)
+const run = command === undefined || command === "help" || command === "--help" || command === "-h"
+  ? Effect.sync(() => process.stdout.write(USAGE + "\n"))
+  : commands[command] === undefined
+  ? Effect.sync(() => {
+    process.stderr.write(`hedge: unknown command "${command}"\n\n${USAGE}\n`)
+    process.exitCode = 2
+  })
+  : commands[command](rest)
+
+run.pipe(
+  Effect.catchCause((cause) => {
+    if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+    const failure = Cause.findErrorOption(cause)
+    const text = Option.isSome(failure) && typeof failure.value === "object" && failure.value !== null && "message" in failure.value
+      ? String(failure.value.message)
+      : Cause.pretty(cause)
+    return Effect.sync(() => {
+      process.stderr.write(`hedge ${command}: ${text}\n`)
+      process.exitCode = 1
+    })
+  }),
+  NodeRuntime.runMain({ disableErrorReporting: true })
+)

@@ -1,0 +1,205 @@
+// Shared start-up of bin/main-a and bin/main-b: flags → config → logging → venue → market →
+// bus → program. Every failure before the program runs ends in one clear line and exit code 1;
+// SIGINT/SIGTERM end the program cleanly with exit code 130 (NodeRuntime.runMain).
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Cause, Effect, Option } from "effect"
+import { tagFromPrefix } from "../domain/client-index.ts"
+import { DecimalFormatError, formatBase, type MarketSpec, parseScaled } from "../domain/market.ts"
+import { runHedger } from "../hedger/hedger.ts"
+import { runMaker } from "../maker/maker.ts"
+import { parseMainAArgs, parseMainBArgs } from "../ops/cli-args.ts"
+import { type HedgeflowConfig, loadConfig } from "../ops/config.ts"
+import { logFileFor, makeLoggerLayer } from "../ops/logging.ts"
+import { Metrics, serveMetrics } from "../ops/metrics.ts"
+import { Alerts } from "../ops/alerts.ts"
+import { Venue } from "../venue/Venue.ts"
+import { busLayers } from "./bus-layers.ts"
+import { venueLayers } from "./venue-layers.ts"
+
+export type Role = "a" | "b"
+
+/** An error that has already been explained to the user in `message`. */
+export class StartupError extends Error {
+  readonly _tag = "StartupError"
+}
+
+const describe = (e: unknown): string => {
+  if (e instanceof Error) return e.message
+  if (typeof e === "object" && e !== null && "message" in e) return String((e as { message: unknown }).message)
+  return String(e)
+}
+
+/** Converts the configured quantity with the market's decimals, checking the venue minimum. */
+export const quantityUnits = (market: MarketSpec, quantity: string): number => {
+  let units: number
+  try {
+    units = parseScaled(quantity, market.sizeDecimals)
+  } catch (e) {
+    const why = e instanceof DecimalFormatError ? e.reason : String(e)
+    throw new StartupError(`market.quantity "${quantity}": ${why} (${market.symbol} has ${market.sizeDecimals} size decimals)`)
+  }
+  if (units < market.minBaseAmount) {
+    throw new StartupError(
+      `market.quantity "${quantity}" is below ${market.symbol}'s minimum order size ${formatBase(market, market.minBaseAmount)}`
+    )
+  }
+  return units
+}
+
+const resolveMarket = (config: HedgeflowConfig) =>
+  Effect.gen(function*() {
+    const venue = yield* Venue
+    return yield* venue.market(config.market.symbol).pipe(
+      Effect.mapError((e) =>
+        e.kind === "unavailable" || e.kind === "unknown-outcome"
+          ? new StartupError(`cannot reach the venue (${config.venue.kind}) at ${config.venue.baseUrl}: ${e.message}`)
+          : new StartupError(`market "${config.market.symbol}": ${e.message}`)
+      )
+    )
+  })
+
+const program = (role: Role, config: HedgeflowConfig) =>
+  Effect.gen(function*() {
+    const market = yield* resolveMarket(config)
+    const quantity = yield* Effect.try({ try: () => quantityUnits(market, config.market.quantity), catch: (e) => e as StartupError })
+    const sizeOrDefault = (key: string, text: string | undefined) =>
+      text === undefined
+        ? Effect.succeed(5 * quantity)
+        : Effect.try({
+          try: () => parseScaled(text, market.sizeDecimals),
+          catch: () => new StartupError(`${key} "${text}": more decimals than ${market.symbol} allows (${market.sizeDecimals})`)
+        })
+    const riskLimits = {
+      maxPosition: yield* sizeOrDefault("risk.max_position", config.risk.maxPosition),
+      maxUnhedged: yield* sizeOrDefault("risk.max_unhedged", config.risk.maxUnhedged),
+      maxUnhedgedAgeMs: config.risk.maxUnhedgedAgeMs,
+      maxConsecutiveFailures: config.risk.maxConsecutiveFailures
+    }
+    const prefix = config.redis.keyPrefix
+    const bus = busLayers({
+      redisUrl: config.redis.url,
+      prefix,
+      market,
+      username: config.redis.username,
+      password: config.redis.password
+    })
+    yield* Effect.logInfo(
+      `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.venue.kind} ${config.venue.baseUrl}, Redis prefix ${prefix}`
+    )
+    const metrics = yield* Metrics
+    if (config.metrics.port !== undefined) {
+      const served = yield* serveMetrics(config.metrics.port, config.metrics.host)
+      yield* Effect.logInfo(`metrics on http://${config.metrics.host}:${served.port}/metrics`)
+    }
+    const run = role === "a"
+      ? runMaker({
+        pair: config.pair.name,
+        market,
+        cycle: {
+          quantity,
+          depth: config.market.depth,
+          maxQuoteAgeMs: config.maker.maxQuoteAgeMs,
+          requoteDriftTicks: config.maker.requoteDriftTicks,
+          forceCloseAfterMs: config.maker.forceCloseAfterMs
+        },
+        pollIntervalMs: config.maker.pollIntervalMs,
+        cancelOnExit: config.maker.cancelOnExit,
+        cancelOrphansOnStart: config.maker.cancelOrphansOnStart,
+        requireHedgerHeartbeatMs: config.maker.hedgerHeartbeatTimeoutMs,
+        heartbeatMs: 1000,
+        orderRetries: config.orders.retries,
+        onFill: () => metrics.fillPublished(),
+        onAccountEvent: (e) => (e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("a") : Effect.void)
+      })
+      : runHedger({
+        market,
+        consumer: config.hedge.instance,
+        clientIndexTag: config.hedge.clientIndexTag === "auto" ? tagFromPrefix(prefix) : config.hedge.clientIndexTag,
+        slippageBps: config.hedge.slippageBps,
+        maxAttempts: config.hedge.maxAttempts,
+        outcomeTimeoutMs: config.hedge.resultTimeoutMs,
+        sendRetries: config.orders.retries,
+        sendRetryBaseMs: 100,
+        batch: 16,
+        blockMs: 1000,
+        claimIdleMs: config.hedge.claimIdleMs,
+        claimEveryMs: Math.max(1000, Math.floor(config.hedge.claimIdleMs / 2)),
+        heartbeatMs: 1000,
+        onResult: (r) =>
+          Effect.gen(function*() {
+            const sent = r.attempts.filter((a) => a.error === undefined || a.filledBase !== undefined).length
+            if (sent > 0) yield* metrics.hedgeSent(sent)
+            if (r.status === "failed" || r.status === "partial") yield* metrics.hedgeFailed(r.status)
+            if (r.status !== "deferred") yield* metrics.hedgeLatency(r.doneAtMs - r.fillDetectedAtMs)
+          }),
+        onPoison: () => metrics.busPoison(),
+        risk: { limits: riskLimits, intervalMs: 500, minBase: market.minBaseAmount, reconcileGraceMs: 10_000, maxCorrection: 5 * quantity },
+        onAccountEvent: (e) => (e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("b") : Effect.void)
+      })
+    return yield* run.pipe(Effect.provide(bus))
+  }).pipe(
+    Effect.provide(Metrics.layer({ labels: { pair: config.pair.name, process: role } })),
+    Effect.provide(
+      Alerts.layer({
+        pair: config.pair.name,
+        process: role === "a" ? "main-a" : "main-b",
+        webhookUrl: config.alerts.webhookUrl,
+        telegram: config.alerts.telegramBotToken !== undefined && config.alerts.telegramChatId !== undefined
+          ? { apiUrl: config.alerts.telegramApiUrl, botToken: config.alerts.telegramBotToken, chatId: config.alerts.telegramChatId }
+          : undefined
+      })
+    )
+  )
+
+/** Runs process A or B as the process entry point. */
+export const main = (role: Role, argv: ReadonlyArray<string>) => {
+  const name = role === "a" ? "main-a" : "main-b"
+  const startup = Effect.gen(function*() {
+    const parsed = yield* (role === "a" ? parseMainAArgs(argv) : parseMainBArgs(argv))
+    if (parsed._tag === "Help") {
+      yield* Effect.sync(() => process.stdout.write(parsed.text + "\n"))
+      return Option.none<HedgeflowConfig>()
+    }
+    return Option.some(yield* loadConfig({ path: parsed.config, env: process.env, overrides: parsed.overrides }))
+  })
+  const whole = Effect.gen(function*() {
+    const config = yield* startup
+    if (Option.isNone(config)) return
+    const c = config.value
+    for (const w of c.warnings) yield* Effect.logWarning(w)
+    const logger = makeLoggerLayer({
+      file: logFileFor(c.logging.dir, role === "a" ? "main_A" : "main_B"),
+      level: c.logging.level,
+      console: c.logging.console
+    })
+    const venue = venueLayers(role, c)
+    const unreachable = (e: { readonly message: string }) =>
+      new StartupError(
+        `cannot reach the venue (${c.venue.kind}) at ${c.venue.baseUrl}: ${e.message}` +
+          (c.venue.kind === "simulator" ? " — is the simulator running? start it with `bin/hedge sim`, or run everything with `bin/hedge demo`" : "")
+      )
+    yield* program(role, c).pipe(
+      Effect.scoped,
+      Effect.provide(venue),
+      Effect.mapError((e) => (e._tag === "VenueError" && (e.kind === "unavailable" || e.kind === "unknown-outcome") ? unreachable(e) : e)),
+      Effect.provide(logger)
+    )
+  })
+  return whole.pipe(
+    Effect.catchCause((cause) => {
+      if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+      const failure = Cause.findErrorOption(cause)
+      const defect = Cause.findDefect(cause)
+      const text = Option.isSome(failure)
+        ? describe(failure.value)
+        : defect._tag === "Success" && defect.success instanceof StartupError
+        ? defect.success.message
+        : Cause.pretty(cause)
+      return Effect.sync(() => {
+        process.stderr.write(`${name}: ${text}\n`)
+        process.exitCode = 1
+      })
+    }),
+    NodeRuntime.runMain({ disableErrorReporting: true })
+  )
+}

@@ -1,0 +1,51 @@
+// Figures the demo and the benchmark print: counts, volume, net position, latency percentiles.
+
+/** Nearest-rank percentile of `values` (0 < p ≤ 100); undefined when empty. */
+export const percentile = (values: ReadonlyArray<number>, p: number): number | undefined => {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)))
+  return sorted[rank - 1]
+}
+
+export interface DemoSummary {
+  readonly venue: string
+  readonly market: string
+  readonly durationSec: number
+  readonly fills: number
+  readonly hedges: number
+  readonly hedgeFailures: number
+  readonly deferred: number
+  /** decimal strings with the market's size decimals */
+  readonly volumeA: string
+  readonly volumeB: string
+  readonly positionA: string
+  readonly positionB: string
+  readonly netPosition: string
+  readonly residualPool: string
+  readonly latencyMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null; readonly max: number | null; readonly samples: number }
+  readonly cycles: number
+}
+
+export const latencyFigures = (samples: ReadonlyArray<number>) => ({
+  p50: percentile(samples, 50) ?? null,
+  p90: percentile(samples, 90) ?? null,
+  p99: percentile(samples, 99) ?? null,
+  max: samples.length === 0 ? null : Math.max(...samples),
+  samples: samples.length
+})
+
+const fmt = (v: number | null) => (v === null ? "n/a" : `${v.toFixed(1)} ms`)
+
+export const renderSummary = (s: DemoSummary): string =>
+  [
+    "",
+    "──────── hedgeflow summary / 汇总 ────────",
+    `venue            ${s.venue}   market ${s.market}   ran ${s.durationSec.toFixed(1)} s`,
+    `fills (A)        ${s.fills}        hedges (B) ${s.hedges}   deferred ${s.deferred}   failures ${s.hedgeFailures}`,
+    `cycles           ${s.cycles}`,
+    `volume           A ${s.volumeA}   B ${s.volumeB}`,
+    `positions        A ${s.positionA}   B ${s.positionB}   net ${s.netPosition}   residual pool ${s.residualPool}`,
+    `fill→hedge       p50 ${fmt(s.latencyMs.p50)}   p90 ${fmt(s.latencyMs.p90)}   p99 ${fmt(s.latencyMs.p99)}   max ${fmt(s.latencyMs.max)}   (${s.latencyMs.samples} samples)`,
+    ""
+  ].join("\n")

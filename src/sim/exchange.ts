@@ -1,0 +1,187 @@
+// The tx pipeline shared by REST and WebSocket: decode → faults → rate limit → accept (nonce)
+// → schedule execution after the speed bump. Owns the engine's timers.
+import type { Engine, Accepted } from "./engine.ts"
+import { ErrorCode, SimError } from "./errors.ts"
+import type { Faults } from "./faults.ts"
+import { RateLimiter } from "./ratelimit.ts"
+import type { Timeline, TxRecord } from "./timeline.ts"
+import { decodeTx } from "./tx-decode.ts"
+import type { DecodedTx } from "./tx-decode.ts"
+import { OrderTypeCode, TifCode } from "./types.ts"
+import type { Tier } from "./types.ts"
+
+export interface TxOk {
+  readonly txHash: string
+  readonly predictedExecutionTimeMs: number
+  readonly accountIndex: number
+}
+export interface TxBatchOk {
+  readonly txHashes: string[]
+  readonly predictedExecutionTimeMs: number
+  readonly accountIndex: number
+}
+
+export interface ExchangeOptions {
+  readonly speedBumps: boolean
+  readonly rateLimit: { readonly txPerMinute: number; readonly premiumTxPerMinute?: number } | false
+  readonly log: (line: string) => void
+}
+
+/** Speed bumps by tier (PROTOCOL.md §5.2): [maker/cancel, taker] in ms. */
+const BUMPS: Record<Tier, readonly [number, number]> = { standard: [200, 300], premium: [0, 200] }
+
+const isTaker = (tx: DecodedTx): boolean =>
+  tx.kind === "create" && (tx.orderType === OrderTypeCode.Market || tx.timeInForce === TifCode.Ioc)
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+export class SimExchange {
+  readonly engine: Engine
+  readonly faults: Faults
+  readonly timeline: Timeline
+  readonly options: ExchangeOptions
+  readonly rateLimiter = new RateLimiter()
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  private readonly tickTimer: ReturnType<typeof setInterval>
+  private closed = false
+
+  constructor(engine: Engine, faults: Faults, timeline: Timeline, options: ExchangeOptions) {
+    this.engine = engine
+    this.faults = faults
+    this.timeline = timeline
+    this.options = options
+    this.tickTimer = setInterval(() => this.engine.tick(), 250)
+    this.tickTimer.unref()
+  }
+
+  close(): void {
+    this.closed = true
+    clearInterval(this.tickTimer)
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+  }
+
+  /** One tx (REST sendTx or WS jsonapi/sendtx). Rejects with SimError. */
+  async submit(txType: number, txInfo: unknown, transport: "rest" | "ws"): Promise<TxOk> {
+    const r = await this.submitBatch([txType], [txInfo], transport)
+    return { txHash: r.txHashes[0]!, predictedExecutionTimeMs: r.predictedExecutionTimeMs, accountIndex: r.accountIndex }
+  }
+
+  async submitBatch(txTypes: readonly number[], txInfos: readonly unknown[], transport: "rest" | "ws"): Promise<TxBatchOk> {
+    const t0 = this.engine.clock.now()
+    if (txTypes.length !== txInfos.length) throw new SimError(ErrorCode.InvalidTxInfo, "tx_types and tx_infos differ in length")
+    let txs: DecodedTx[]
+    try {
+      txs = txTypes.map((ty, i) => decodeTx(ty, txInfos[i]))
+    } catch (e) {
+      this.timeline.recordTx({
+        t: t0,
+        transport,
+        tx_type: txTypes[0] ?? -1,
+        account_index: null,
+        api_key_index: null,
+        nonce: null,
+        code: e instanceof SimError ? e.code : ErrorCode.Internal
+      })
+      throw e
+    }
+    const records = txs.map((tx) => this.timeline.recordTx(txRecord(t0, transport, tx)))
+    const account = txs[0]!.accountIndex
+    const fail = (e: unknown): never => {
+      const code = e instanceof SimError ? e.code : ErrorCode.Internal
+      for (const r of records) r.code = code
+      throw e
+    }
+
+    const delay = this.faults.takeDelay(account)
+    if (delay !== undefined && delay.mode === "both") await sleep(delay.ms)
+    if (this.closed) fail(new SimError(ErrorCode.Internal, "simulator closed"))
+    if (this.faults.takeTooMany(account)) fail(new SimError(ErrorCode.TooManyRequests))
+    const injected = this.faults.takeReject(account)
+    if (injected !== undefined) fail(injected)
+
+    let accepted: Accepted[] = []
+    try {
+      const acc = this.engine.account(account)
+      if (this.options.rateLimit !== false) {
+        const limit =
+          acc.tier === "premium" ? (this.options.rateLimit.premiumTxPerMinute ?? 4000) : this.options.rateLimit.txPerMinute
+        if (!this.rateLimiter.take(acc.l1Address, txs.length, limit, this.engine.clock.now())) {
+          throw new SimError(ErrorCode.TooManyRequests)
+        }
+      }
+      accepted = this.engine.acceptBatch(txs)
+    } catch (e) {
+      fail(e)
+    }
+    const tier = this.engine.account(account).tier
+    let predicted = 0
+    accepted.forEach((a, i) => {
+      records[i]!.code = 200
+      records[i]!.tx_hash = a.txHash
+      const bump = this.options.speedBumps ? BUMPS[tier][isTaker(a.tx) ? 1 : 0] : 0
+      const extra = delay !== undefined && delay.mode === "execution" ? delay.ms : 0
+      const partial =
+        a.tx.kind === "create" && a.tx.orderType === OrderTypeCode.Market ? this.faults.takePartialFill(account) : undefined
+      const wait = bump + extra
+      predicted = Math.max(predicted, Math.floor(this.engine.clock.now() + wait))
+      this.schedule(wait, () => {
+        records[i]!.executed_at = this.engine.clock.now()
+        this.engine.execute(a, partial !== undefined ? { partialFillPpm: partial } : {})
+      })
+    })
+    if (delay !== undefined && delay.mode === "reply") await sleep(delay.ms)
+    return { txHashes: accepted.map((a) => a.txHash), predictedExecutionTimeMs: predicted, accountIndex: account }
+  }
+
+  /** Runs `fn` after `ms` (0 = right after the current I/O callback, so replies go out first). */
+  private schedule(ms: number, fn: () => void): void {
+    const run = (): void => {
+      if (this.closed) return
+      try {
+        fn()
+      } catch (e) {
+        this.options.log(`sim: execution failed: ${e instanceof Error ? e.stack : String(e)}`)
+      }
+    }
+    if (ms <= 0) {
+      setImmediate(run)
+      return
+    }
+    const t = setTimeout(() => {
+      this.timers.delete(t)
+      run()
+    }, ms)
+    this.timers.add(t)
+  }
+}
+
+const txRecord = (t: number, transport: "rest" | "ws", tx: DecodedTx): TxRecord => {
+  const base = {
+    t,
+    transport,
+    tx_type: tx.txType,
+    account_index: tx.accountIndex,
+    api_key_index: tx.apiKeyIndex,
+    nonce: tx.nonce,
+    code: 0
+  }
+  switch (tx.kind) {
+    case "create":
+      return {
+        ...base,
+        market_index: tx.marketIndex,
+        client_order_index: tx.clientOrderIndex,
+        is_ask: tx.isAsk,
+        base_amount: tx.baseAmount,
+        price: tx.price,
+        order_type: tx.orderType
+      }
+    case "cancel":
+      return { ...base, market_index: tx.marketIndex, index: tx.index }
+    case "modify":
+      return { ...base, market_index: tx.marketIndex, index: tx.index, base_amount: tx.baseAmount, price: tx.price }
+    case "cancelAll":
+      return base
+  }
+}

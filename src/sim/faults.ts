@@ -1,0 +1,119 @@
+// Fault injection state, per account. Consumed by the tx pipeline (exchange.ts) and the
+// WebSocket hub (ws.ts). Every fault is also reachable over HTTP: POST /sim/fault.
+import { ErrorCode, SimError } from "./errors.ts"
+
+export type DelayMode = "both" | "reply" | "execution"
+
+export type FaultSpec =
+  | { readonly type: "drop_sockets"; readonly account?: number }
+  | { readonly type: "delay_txs"; readonly account: number; readonly count: number; readonly ms: number; readonly mode?: DelayMode }
+  | { readonly type: "reject_txs"; readonly account: number; readonly count: number; readonly code?: number; readonly message?: string }
+  | { readonly type: "rate_limit_txs"; readonly account: number; readonly count: number }
+  | { readonly type: "pause_stream"; readonly account: number; readonly ms: number }
+  | { readonly type: "partial_fill_market"; readonly account: number; readonly count: number; readonly fraction: number }
+  | { readonly type: "clear" }
+
+interface Counted<T> {
+  count: number
+  readonly value: T
+}
+
+export interface FaultHooks {
+  dropSockets(account: number | undefined): number
+  pauseStream(account: number, ms: number): void
+}
+
+export class Faults {
+  private readonly delays = new Map<number, Array<Counted<{ ms: number; mode: DelayMode }>>>()
+  private readonly rejects = new Map<number, Array<Counted<SimError>>>()
+  private readonly tooMany = new Map<number, number>()
+  private readonly partial = new Map<number, Array<Counted<number>>>()
+  hooks: FaultHooks | undefined
+
+  /** Closes every WebSocket, or those that touched `account` (subscribed to it or sent its txs). */
+  dropSockets(account?: number): number {
+    return this.hooks?.dropSockets(account) ?? 0
+  }
+  /** Delays the next `count` txs of `account` by `ms`. mode "both" (default): the whole tx is held
+   *  (as a slow network would); "reply": executed at once, the reply held; "execution": replied at
+   *  once, executed late. */
+  delayTxs(account: number, count: number, ms: number, mode: DelayMode = "both"): void {
+    pushCounted(this.delays, account, count, { ms, mode })
+  }
+  /** Rejects the next `count` txs of `account` (nonce not consumed). Default code 29500. */
+  rejectTxs(account: number, count: number, code: number = ErrorCode.Internal, message?: string): void {
+    pushCounted(this.rejects, account, count, new SimError(code, message))
+  }
+  /** Answers the next `count` txs of `account` with HTTP 429 / 23000. */
+  rateLimitTxs(account: number, count: number): void {
+    this.tooMany.set(account, (this.tooMany.get(account) ?? 0) + count)
+  }
+  /** Holds every account-channel frame of `account` for `ms`, then delivers them in order. */
+  pauseStream(account: number, ms: number): void {
+    this.hooks?.pauseStream(account, ms)
+  }
+  /** The next `count` market orders of `account` fill at most `fraction` (0..1) of their size. */
+  partialFillMarketOrders(account: number, count: number, fraction: number): void {
+    if (!(fraction >= 0 && fraction <= 1)) throw new Error("fraction must be within 0..1")
+    pushCounted(this.partial, account, count, Math.round(fraction * 1_000_000))
+  }
+  clear(): void {
+    this.delays.clear()
+    this.rejects.clear()
+    this.tooMany.clear()
+    this.partial.clear()
+  }
+
+  apply(spec: FaultSpec): unknown {
+    switch (spec.type) {
+      case "drop_sockets":
+        return { dropped: this.dropSockets(spec.account) }
+      case "delay_txs":
+        return this.delayTxs(spec.account, spec.count, spec.ms, spec.mode)
+      case "reject_txs":
+        return this.rejectTxs(spec.account, spec.count, spec.code, spec.message)
+      case "rate_limit_txs":
+        return this.rateLimitTxs(spec.account, spec.count)
+      case "pause_stream":
+        return this.pauseStream(spec.account, spec.ms)
+      case "partial_fill_market":
+        return this.partialFillMarketOrders(spec.account, spec.count, spec.fraction)
+      case "clear":
+        return this.clear()
+      default:
+        throw new SimError(ErrorCode.InvalidParam, `unknown fault type`)
+    }
+  }
+
+  takeDelay(account: number): { ms: number; mode: DelayMode } | undefined {
+    return takeCounted(this.delays, account)
+  }
+  takeReject(account: number): SimError | undefined {
+    return takeCounted(this.rejects, account)
+  }
+  takeTooMany(account: number): boolean {
+    const n = this.tooMany.get(account) ?? 0
+    if (n <= 0) return false
+    this.tooMany.set(account, n - 1)
+    return true
+  }
+  takePartialFill(account: number): number | undefined {
+    return takeCounted(this.partial, account)
+  }
+}
+
+const pushCounted = <T>(m: Map<number, Array<Counted<T>>>, account: number, count: number, value: T): void => {
+  if (!Number.isInteger(count) || count < 1) throw new Error("count must be a positive integer")
+  let l = m.get(account)
+  if (l === undefined) m.set(account, (l = []))
+  l.push({ count, value })
+}
+
+const takeCounted = <T>(m: Map<number, Array<Counted<T>>>, account: number): T | undefined => {
+  const l = m.get(account)
+  const head = l?.[0]
+  if (head === undefined) return undefined
+  head.count--
+  if (head.count <= 0) l!.shift()
+  return head.value
+}

@@ -1,0 +1,162 @@
+// startSimulator: the embedded Lighter-compatible exchange on loopback (REST /api/v1, WS /stream,
+// observation and faults under /sim). It does NOT verify signatures.
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { LIGHTER_BTC, LIGHTER_ETH } from "../domain/market.ts"
+import type { MarketSpec } from "../domain/market.ts"
+import type { AccountOptions } from "./accounts.ts"
+import { Engine } from "./engine.ts"
+import { SimExchange } from "./exchange.ts"
+import { Faults } from "./faults.ts"
+import { RestApi } from "./rest.ts"
+import { DEFAULT_INITIAL_PRICES, SyntheticMarket } from "./synthetic-market.ts"
+import type { SyntheticMarketOptions } from "./synthetic-market.ts"
+import { Timeline } from "./timeline.ts"
+import type { Tier } from "./types.ts"
+import { WsHub } from "./ws.ts"
+
+export const SIGNATURE_WARNING = "WARNING: this Lighter simulator does NOT verify signatures (any Sig and any auth token are accepted)"
+
+export const DEFAULT_LIQUIDITY_ACCOUNT = 100
+export const DEFAULT_TAKER_ACCOUNT = 101
+
+export interface SimAccountOption {
+  readonly index: number
+  readonly collateralUsdc?: string
+  readonly tier?: Tier
+  readonly l1Address?: string
+  readonly apiKeys?: Readonly<Record<number, string>>
+}
+
+export interface SimOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number
+  readonly host?: string
+  /** Default: accounts 1 and 2 (100 000 USDC, standard). Background accounts are added when the market is on. */
+  readonly accounts?: readonly SimAccountOption[]
+  readonly seed?: number
+  /** Standard tier: 200 ms maker/cancel, 300 ms taker; premium: 0 / 200 ms. Default false. */
+  readonly speedBumps?: boolean
+  /** Per L1 address; default false (off). Lighter Standard is 60. */
+  readonly rateLimit?: { readonly txPerMinute: number; readonly premiumTxPerMinute?: number } | false
+  /** Synthetic market (price walk, background liquidity, random takers). Default on; false = empty books. */
+  readonly market?: (Partial<Omit<SyntheticMarketOptions, "liquidityAccount" | "takerAccount">> & {
+    readonly liquidityAccount?: number
+    readonly takerAccount?: number
+    /** Start the step timer (default true). Tests can drive `exchange.market.step()` by hand. */
+    readonly autoStart?: boolean
+  }) | false
+  readonly markets?: readonly MarketSpec[]
+  /** Price band for 21733 "accidental price", bps from the reference price (default 500). */
+  readonly accidentalPriceBps?: number
+  readonly ws?: { readonly pingIntervalMs?: number; readonly idleTimeoutMs?: number; readonly bookFlushMs?: number }
+  readonly log?: (line: string) => void
+}
+
+export interface SimExchangeHandle {
+  readonly engine: Engine
+  readonly exchange: SimExchange
+  readonly faults: Faults
+  readonly market: SyntheticMarket | undefined
+  readonly ws: WsHub
+  readonly rest: RestApi
+  /** Accounts the caller trades with (excludes the synthetic market's accounts). */
+  readonly accounts: readonly number[]
+}
+
+export interface SimHandle {
+  /** http://host:port */
+  readonly url: string
+  /** ws://host:port/stream */
+  readonly wsUrl: string
+  readonly port: number
+  close(): Promise<void>
+  readonly exchange: SimExchangeHandle
+}
+
+export const startSimulator = async (options: SimOptions = {}): Promise<SimHandle> => {
+  const log = options.log ?? (() => {})
+  const host = options.host ?? "127.0.0.1"
+  const seed = options.seed ?? 1
+  const userAccounts: AccountOptions[] = (options.accounts ?? [{ index: 1 }, { index: 2 }]).map((a) => ({
+    index: a.index,
+    collateralUsdc: a.collateralUsdc ?? "100000",
+    tier: a.tier ?? "standard",
+    ...(a.l1Address !== undefined ? { l1Address: a.l1Address } : {}),
+    ...(a.apiKeys !== undefined ? { apiKeys: a.apiKeys } : {})
+  }))
+  const marketOpt = options.market === false ? undefined : (options.market ?? {})
+  const accounts = [...userAccounts]
+  const liquidityAccount = marketOpt?.liquidityAccount ?? DEFAULT_LIQUIDITY_ACCOUNT
+  const takerAccount = marketOpt?.takerAccount ?? DEFAULT_TAKER_ACCOUNT
+  if (marketOpt !== undefined) {
+    for (const idx of [liquidityAccount, takerAccount]) {
+      if (!accounts.some((a) => a.index === idx)) accounts.push({ index: idx, collateralUsdc: "1000000000" })
+    }
+  }
+  const initialPrices = marketOpt !== undefined ? { ...DEFAULT_INITIAL_PRICES, ...(marketOpt.initialPrices ?? {}) } : undefined
+  const engine = new Engine({
+    markets: options.markets ?? [LIGHTER_ETH, LIGHTER_BTC],
+    accounts,
+    ...(options.accidentalPriceBps !== undefined ? { accidentalPriceBps: options.accidentalPriceBps } : {}),
+    ...(initialPrices !== undefined ? { initialPrices } : {})
+  })
+  const faults = new Faults()
+  const timeline = new Timeline()
+  const exchange = new SimExchange(engine, faults, timeline, {
+    speedBumps: options.speedBumps ?? false,
+    rateLimit: options.rateLimit ?? false,
+    log
+  })
+  const hub = new WsHub(exchange, {
+    pingIntervalMs: options.ws?.pingIntervalMs ?? 30_000,
+    idleTimeoutMs: options.ws?.idleTimeoutMs ?? 120_000,
+    bookFlushMs: options.ws?.bookFlushMs ?? 50
+  })
+  const rest = new RestApi(exchange)
+  let market: SyntheticMarket | undefined
+  if (marketOpt !== undefined) {
+    const { autoStart, ...rest_ } = marketOpt
+    market = new SyntheticMarket(engine, seed, { ...rest_, initialPrices: initialPrices!, liquidityAccount, takerAccount })
+    if (autoStart !== false) market.start()
+  }
+
+  const server = createServer((req, res) => void rest.handle(req, res))
+  server.keepAliveTimeout = 65_000
+  server.on("upgrade", (req, socket, head) => {
+    const path = new URL(req.url ?? "/", "http://sim").pathname
+    if (path === "/stream" || path === "/stream/") hub.handleUpgrade(req, socket, head)
+    else socket.destroy()
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(options.port ?? 0, host, () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  const url = `http://${host}:${port}`
+  log(SIGNATURE_WARNING)
+  log(`lighter simulator listening on ${url} (ws ${url.replace("http", "ws")}/stream), seed ${seed}`)
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    wsUrl: `ws://${host}:${port}/stream`,
+    port,
+    exchange: {
+      engine,
+      exchange,
+      faults,
+      market,
+      ws: hub,
+      rest,
+      accounts: userAccounts.map((a) => a.index)
+    },
+    close: () =>
+      (closing ??= (async () => {
+        market?.stop()
+        exchange.close()
+        await hub.close()
+        server.closeAllConnections()
+        await new Promise<void>((r) => server.close(() => r()))
+      })())
+  }
+}

@@ -1,0 +1,62 @@
+// The trading API of one account on one venue. Implementations: the Lighter protocol
+// client (live venue or the embedded simulator) and an in-memory fake for tests.
+import { Context, type Effect, type Option } from "effect"
+import type { OrderBookTop, OrderUpdate, PositionUpdate, TradeEvent } from "../domain/events.ts"
+import type { BaseUnits, MarketSpec, PriceTicks } from "../domain/market.ts"
+import type { Side } from "../domain/side.ts"
+import type { VenueError } from "./errors.ts"
+
+export interface LimitOrderRequest {
+  readonly marketId: number
+  readonly side: Side
+  readonly base: BaseUnits
+  readonly price: PriceTicks
+  /** 1 … 2^48−1, unique among this account's active orders. */
+  readonly clientOrderIndex: number
+  /** Post-only: rejected (canceled-post-only) instead of taking liquidity. */
+  readonly postOnly: boolean
+  readonly reduceOnly: boolean
+}
+
+/** Lighter "market" order: IOC with a price cap on the average execution price; the rest is cancelled. */
+export interface MarketOrderRequest {
+  readonly marketId: number
+  readonly side: Side
+  readonly base: BaseUnits
+  /** Worst acceptable price: highest for a buy, lowest for a sell. */
+  readonly priceCap: PriceTicks
+  readonly clientOrderIndex: number
+  readonly reduceOnly: boolean
+}
+
+export interface CancelRequest {
+  readonly marketId: number
+  /** A client order index (≤ 2^48−1) or an exchange order index (≥ 2^48), as Lighter's `Index`. */
+  readonly index: string
+}
+
+/** A transaction the venue accepted into its queue. Fills and rejects arrive on the account stream. */
+export interface TxAck {
+  readonly txHash: string
+  /** When the venue received it (ms), if it says. */
+  readonly acceptedAtMs: number
+}
+
+export interface VenueShape {
+  readonly accountIndex: number
+  /** Resolve a market by symbol ("BTC") with its decimals and minimums as the venue reports them. */
+  readonly market: (symbol: string) => Effect.Effect<MarketSpec, VenueError>
+  readonly orderBook: (marketId: number, depth: number) => Effect.Effect<OrderBookTop, VenueError>
+  readonly placeLimit: (req: LimitOrderRequest) => Effect.Effect<TxAck, VenueError>
+  readonly placeMarket: (req: MarketOrderRequest) => Effect.Effect<TxAck, VenueError>
+  readonly cancel: (req: CancelRequest) => Effect.Effect<TxAck, VenueError>
+  readonly cancelAll: () => Effect.Effect<TxAck, VenueError>
+  readonly openOrders: (marketId: number) => Effect.Effect<ReadonlyArray<OrderUpdate>, VenueError>
+  /** The order with this client index among recent active and inactive orders, if the venue knows it. */
+  readonly orderByClientIndex: (marketId: number, clientOrderIndex: number) => Effect.Effect<Option.Option<OrderUpdate>, VenueError>
+  readonly position: (marketId: number) => Effect.Effect<PositionUpdate, VenueError>
+  /** This account's most recent trades, newest first. */
+  readonly recentTrades: (marketId: number, limit: number) => Effect.Effect<ReadonlyArray<TradeEvent>, VenueError>
+}
+
+export class Venue extends Context.Service<Venue, VenueShape>()("hedgeflow/venue/Venue") {}

@@ -1,0 +1,248 @@
+// Venue over Lighter's protocol (the live venue or the embedded exchange): markets from
+// orderBookDetails, the book kept from the order_book channel (gaps detected by begin_nonce,
+// healed by a fresh snapshot), transactions over the WebSocket with REST as fallback, lookups
+// over REST.
+import { Effect, Layer, Option, Result } from "effect"
+import type { OrderBookTop, OrderUpdate } from "../../domain/events.ts"
+import type { MarketSpec } from "../../domain/market.ts"
+import { VenueError } from "../errors.ts"
+import { TxBudget } from "../TxBudget.ts"
+import { Venue, type VenueShape } from "../Venue.ts"
+import {
+  decodeWire, type Markets, toLevels, toMarketSpec, toOrderUpdate, toPositionUpdate, toTradeEvent, WireAccountReply,
+  WireBookFrame, WireNextNonce, WireOrderBookDetails, WireOrdersReply, WireTradesReply
+} from "./codecs.ts"
+import { getJson, type HttpOptions, sendTxRest } from "./http.ts"
+import { makeNonceManager } from "./nonces.ts"
+import { type SignedTx, Signer } from "./signer.ts"
+import { LighterSocket, TxReplyError } from "./ws.ts"
+
+export interface LighterVenueOptions {
+  readonly baseUrl: string
+  readonly wsUrl: string
+  readonly accountIndex: number
+  readonly apiKeyIndex: number
+  readonly requestTimeoutMs?: number
+  readonly sendVia?: "ws" | "rest"
+}
+
+interface BookState {
+  bids: Map<number, number>
+  asks: Map<number, number>
+  nonce: number | undefined
+  ready: boolean
+  at: number
+}
+
+const POST_ONLY_EXPIRY_MS = 28 * 24 * 3600_000
+
+/** The markets of the venue by id, fetched once. */
+export const fetchMarkets = (http: HttpOptions) =>
+  getJson(http, "markets", "orderBookDetails", {}, WireOrderBookDetails).pipe(
+    Effect.flatMap((r) =>
+      Effect.try({
+        try: () => new Map(r.order_book_details.map((d) => [d.market_id, toMarketSpec(d)] as const)) as Markets,
+        catch: (e) => new VenueError({ op: "markets", kind: "rejected", message: `bad market details: ${String(e)}` })
+      })
+    )
+  )
+
+const fromTxError = (op: string, e: unknown): VenueError =>
+  e instanceof TxReplyError
+    ? new VenueError({ op, kind: e.kind, message: e.message, ...(e.code === undefined ? {} : { code: e.code }) })
+    : new VenueError({ op, kind: "unknown-outcome", message: String(e) })
+
+export const makeLighterVenue = (o: LighterVenueOptions) =>
+  Effect.gen(function*() {
+    const signer = yield* Signer
+    const budget = yield* Effect.serviceOption(TxBudget)
+    const http: HttpOptions = { baseUrl: o.baseUrl, timeoutMs: o.requestTimeoutMs ?? 5000 }
+    let markets: Markets | undefined
+    const getMarkets = Effect.suspend(() =>
+      markets !== undefined ? Effect.succeed(markets) : fetchMarkets(http).pipe(Effect.tap((m) => Effect.sync(() => void (markets = m))))
+    )
+    const marketById = (id: number) =>
+      getMarkets.pipe(
+        Effect.flatMap((ms) => {
+          const m = ms.get(id)
+          return m === undefined ? Effect.fail(new VenueError({ op: "market", kind: "rejected", code: 21602, message: `unknown market ${id}` })) : Effect.succeed(m)
+        })
+      )
+
+    const books = new Map<number, BookState>()
+    const socket = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const s = new LighterSocket({
+          url: o.wsUrl,
+          name: `venue(${o.accountIndex})`,
+          onState: (up) => {
+            if (!up) for (const b of books.values()) b.ready = false
+          },
+          onFrame: (frame) => {
+            const type = String(frame["type"] ?? "")
+            const channel = String(frame["channel"] ?? "")
+            if (!channel.startsWith("order_book:")) return
+            const marketId = Number(channel.slice("order_book:".length))
+            const m = markets?.get(marketId)
+            const b = books.get(marketId)
+            if (m === undefined || b === undefined) return
+            const r = decodeWire(WireBookFrame, channel, frame)
+            if (Result.isFailure(r)) return
+            const ob = r.success.order_book
+            if (type.startsWith("subscribed/")) {
+              b.bids = new Map()
+              b.asks = new Map()
+            } else if (b.nonce !== undefined && ob.begin_nonce !== undefined && ob.begin_nonce !== b.nonce) {
+              // A gap: the book may be wrong until a fresh snapshot arrives.
+              b.ready = false
+              s.resubscribe(`order_book/${marketId}`)
+              return
+            }
+            try {
+              for (const [side, levels] of [[b.bids, ob.bids], [b.asks, ob.asks]] as const) {
+                for (const l of toLevels(levels, m)) {
+                  if (l.size === 0) side.delete(l.price)
+                  else side.set(l.price, l.size)
+                }
+              }
+            } catch {
+              b.ready = false
+              s.resubscribe(`order_book/${marketId}`)
+              return
+            }
+            b.nonce = ob.nonce
+            b.ready = true
+            b.at = Date.now()
+          }
+        })
+        s.start()
+        return s
+      }),
+      (s) => Effect.sync(() => s.stop())
+    )
+
+    const fetchNonce = getJson(http, "nextNonce", "nextNonce", { account_index: o.accountIndex, api_key_index: o.apiKeyIndex }, WireNextNonce).pipe(
+      Effect.map((r) => r.nonce)
+    )
+    const nonces = yield* makeNonceManager(fetchNonce)
+
+    // Hedges and cancels come before quotes in the shared budget (I7).
+    const send = (op: string, build: (nonce: number) => Effect.Effect<SignedTx>) =>
+      nonces.withNonce((nonce) =>
+        Effect.gen(function*() {
+          if (Option.isSome(budget)) yield* budget.value.acquire(op === "placeLimit" ? "quote" : "hedge")
+          const tx = yield* build(nonce)
+          const useWs = (o.sendVia ?? "ws") === "ws" && socket.isReady
+          const hash = useWs
+            ? yield* Effect.tryPromise({ try: () => socket.sendTx(tx.txType, tx.txInfo, http.timeoutMs), catch: (e) => fromTxError(op, e) })
+            : (yield* sendTxRest(http, tx.txType, JSON.stringify(tx.txInfo))).txHash
+          return { txHash: hash, acceptedAtMs: Date.now() }
+        })
+      )
+
+    const orderBook = (marketId: number, depth: number): Effect.Effect<OrderBookTop, VenueError> =>
+      Effect.gen(function*() {
+        const m = yield* marketById(marketId)
+        let b = books.get(marketId)
+        if (b === undefined) {
+          b = { bids: new Map(), asks: new Map(), nonce: undefined, ready: false, at: 0 }
+          books.set(marketId, b)
+          socket.subscribe(`order_book/${marketId}`)
+        }
+        for (let i = 0; i < 100 && !b.ready; i++) yield* Effect.sleep("20 millis")
+        if (!b.ready) return yield* new VenueError({ op: "orderBook", kind: "unavailable", message: `no order book for ${m.symbol} yet` })
+        const bids = [...b.bids].sort((x, y) => y[0] - x[0]).slice(0, depth).map(([price, size]) => ({ price, size }))
+        const asks = [...b.asks].sort((x, y) => x[0] - y[0]).slice(0, depth).map(([price, size]) => ({ price, size }))
+        return { marketId, bids, asks, timestampMs: b.at }
+      })
+
+    const ordersOf = (path: "accountActiveOrders" | "accountInactiveOrders", marketId: number, extra: Record<string, number> = {}) =>
+      Effect.gen(function*() {
+        const ms = yield* getMarkets
+        const auth = yield* signer.authToken(Math.floor(Date.now() / 1000) + 600)
+        const r = yield* getJson(http, path, path, { account_index: o.accountIndex, market_id: marketId, auth, ...extra }, WireOrdersReply)
+        return yield* Effect.try({
+          try: () => r.orders.map((w) => toOrderUpdate(w, ms)),
+          catch: (e) => new VenueError({ op: path, kind: "rejected", message: `bad order in reply: ${String(e)}` })
+        })
+      })
+
+    const venue: VenueShape = {
+      accountIndex: o.accountIndex,
+      market: (symbol) =>
+        getMarkets.pipe(
+          Effect.flatMap((ms) => {
+            const m = [...ms.values()].find((x) => x.symbol.toUpperCase() === symbol.toUpperCase())
+            return m === undefined
+              ? Effect.fail(new VenueError({ op: "market", kind: "rejected", code: 21602, message: `the venue lists no market "${symbol}" (it has ${[...ms.values()].map((x) => x.symbol).join(", ")})` }))
+              : Effect.succeed(m as MarketSpec)
+          })
+        ),
+      orderBook,
+      placeLimit: (req) =>
+        send("placeLimit", (nonce) =>
+          signer.createOrder({
+            marketIndex: req.marketId,
+            clientOrderIndex: req.clientOrderIndex,
+            baseAmount: req.base,
+            price: req.price,
+            isAsk: req.side === "sell",
+            type: 0,
+            timeInForce: req.postOnly ? 2 : 1,
+            reduceOnly: req.reduceOnly,
+            orderExpiry: Date.now() + POST_ONLY_EXPIRY_MS
+          }, nonce)),
+      placeMarket: (req) =>
+        send("placeMarket", (nonce) =>
+          signer.createOrder({
+            marketIndex: req.marketId,
+            clientOrderIndex: req.clientOrderIndex,
+            baseAmount: req.base,
+            price: req.priceCap,
+            isAsk: req.side === "sell",
+            type: 1,
+            timeInForce: 0,
+            reduceOnly: req.reduceOnly,
+            orderExpiry: 0
+          }, nonce)),
+      cancel: (req) => send("cancel", (nonce) => signer.cancelOrder(req.marketId, req.index, nonce)),
+      cancelAll: () => send("cancelAll", (nonce) => signer.cancelAll(nonce)),
+      openOrders: (marketId) => ordersOf("accountActiveOrders", marketId),
+      orderByClientIndex: (marketId, coi) =>
+        Effect.gen(function*() {
+          const active = yield* ordersOf("accountActiveOrders", marketId)
+          const a = active.find((x) => x.clientOrderIndex === coi)
+          if (a !== undefined) return Option.some<OrderUpdate>(a)
+          const inactive = yield* ordersOf("accountInactiveOrders", marketId, { limit: 100 })
+          return Option.fromNullishOr(inactive.find((x) => x.clientOrderIndex === coi))
+        }),
+      position: (marketId) =>
+        Effect.gen(function*() {
+          const ms = yield* getMarkets
+          const r = yield* getJson(http, "position", "account", { by: "index", value: o.accountIndex }, WireAccountReply)
+          const p = r.accounts[0]?.positions.find((x) => x.market_id === marketId)
+          if (p === undefined) return { _tag: "PositionUpdate" as const, accountIndex: o.accountIndex, marketId, signedBase: 0, avgEntryPrice: 0 }
+          return yield* Effect.try({
+            try: () => toPositionUpdate(p, o.accountIndex, ms),
+            catch: (e) => new VenueError({ op: "position", kind: "rejected", message: String(e) })
+          })
+        }),
+      recentTrades: (marketId, limit) =>
+        Effect.gen(function*() {
+          const ms = yield* getMarkets
+          const auth = yield* signer.authToken(Math.floor(Date.now() / 1000) + 600)
+          const r = yield* getJson(http, "recentTrades", "trades", {
+            account_index: o.accountIndex, market_id: marketId, sort_by: "timestamp", sort_dir: "desc", limit, auth
+          }, WireTradesReply)
+          return yield* Effect.try({
+            try: () => r.trades.map((t) => toTradeEvent(t, o.accountIndex, ms)),
+            catch: (e) => new VenueError({ op: "recentTrades", kind: "rejected", message: String(e) })
+          })
+        })
+    }
+    return venue
+  })
+
+export const LighterVenue = {
+  layer: (o: LighterVenueOptions): Layer.Layer<Venue, never, Signer> => Layer.effect(Venue, makeLighterVenue(o).pipe(Effect.map((v) => Venue.of(v))))
+}

@@ -1,0 +1,449 @@
+// The FillBus / PairState contract, written once and run against every implementation.
+// A fixture gives a layer over one store (building it again = a restarted process on the same
+// data) and a few hooks that reach past the service (raw appends, dead letter, legacy channels).
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, type Layer, Option, type Scope } from "effect"
+import type { BusError } from "../../src/bus/errors.ts"
+import { type BusEntry, FillBus } from "../../src/bus/FillBus.ts"
+import { PairState } from "../../src/bus/PairState.ts"
+import {
+  FillEvent,
+  type FillMessage,
+  HedgeAttempt,
+  HedgeResult,
+  LEGACY_A_CHANNEL,
+  LEGACY_B_CHANNEL,
+  makeFillId
+} from "../../src/domain/messages.ts"
+
+export interface DeadLetterView {
+  readonly entryId: string
+  readonly reason: string
+  readonly raw: Readonly<Record<string, string>>
+}
+
+export interface BusFixture {
+  readonly layer: Layer.Layer<FillBus | PairState, BusError>
+  /** Appends a raw field map to the fills stream (XADD), bypassing the bus. */
+  readonly injectRaw: (fields: Readonly<Record<string, string>>) => Effect.Effect<string, unknown>
+  readonly deadLetters: () => Effect.Effect<ReadonlyArray<DeadLetterView>, unknown>
+  /** Messages received on a legacy channel since the fixture was made. */
+  readonly legacyMessages: (channel: string) => Effect.Effect<ReadonlyArray<string>, unknown>
+  /** Writes raw text as the stored intent of `fillId`. */
+  readonly putRawIntent: (fillId: string, json: string) => Effect.Effect<void, unknown>
+  /** Deletes everything the bus stored (Redis restarted without persistence). */
+  readonly loseEverything: () => Effect.Effect<void, unknown>
+}
+
+export type MakeFixture = () => Effect.Effect<BusFixture, unknown, Scope.Scope>
+
+let orderCounter = 1_000_000
+/** A fresh order index (unique across tests: legacy channels are not prefixed). */
+export const newOrderIndex = (): string => String(281_474_976_710_656n * 1000n + BigInt(orderCounter++))
+
+export const fillEvent = (over: Partial<ConstructorParameters<typeof FillEvent>[0]> & { orderIndex: string }) => {
+  const filledBefore = over.filledBefore ?? 0
+  const filledAfter = over.filledAfter ?? filledBefore + (over.size ?? 20)
+  return new FillEvent({
+    fillId: makeFillId(over.orderIndex, filledAfter),
+    pair: "BTC:1-2",
+    accountIndex: 1,
+    marketId: 1,
+    side: "buy",
+    clientOrderIndex: 77,
+    price: 1_000_005,
+    venueTimestampMs: 1_790_000_000_123,
+    detectedAtMs: 1_790_000_000_200,
+    ...over,
+    filledBefore,
+    filledAfter,
+    size: filledAfter - filledBefore
+  })
+}
+
+export const hedgeResultFor = (fill: FillMessage, hedged = true): HedgeResult =>
+  new HedgeResult({
+    fillId: fill.fillId,
+    fillSeq: fill.fillSeq,
+    pair: fill.pair,
+    marketId: fill.marketId,
+    aSide: fill.side,
+    fillSize: fill.size,
+    targetSignedBase: fill.side === "buy" ? -fill.size : fill.size,
+    hedgedSignedBase: hedged ? (fill.side === "buy" ? -fill.size : fill.size) : 0,
+    residualSignedBase: hedged ? 0 : fill.side === "buy" ? -fill.size : fill.size,
+    status: hedged ? "hedged" : "failed",
+    attempts: [
+      new HedgeAttempt({
+        attempt: 1,
+        clientOrderIndex: 123_456_789_012,
+        side: fill.side === "buy" ? "sell" : "buy",
+        base: fill.size,
+        priceCap: 995_000,
+        sentAtMs: 1_790_000_000_300,
+        filledBase: hedged ? fill.size : 0,
+        ...(hedged ? { avgPrice: 999_990, orderIndex: "562949953421313" } : { error: "no liquidity" })
+      })
+    ],
+    fillDetectedAtMs: fill.detectedAtMs,
+    receivedAtMs: 1_790_000_000_250,
+    doneAtMs: 1_790_000_000_500
+  })
+
+const fillsOf = (entries: ReadonlyArray<BusEntry>) =>
+  entries.map((e) => {
+    if (e._tag !== "Fill") throw new Error(`expected a fill, got poison: ${e.reason}`)
+    return e
+  })
+
+const read = (consumer: string, count = 10, blockMs = 100) =>
+  FillBus.use((bus) => bus.readNew({ consumer, count, blockMs }))
+
+export const contractSuite = (name: string, makeFixture: MakeFixture) =>
+  describe(`${name}: FillBus / PairState contract`, () => {
+    const withBus = <A, E>(
+      body: (fx: BusFixture) => Effect.Effect<A, E, FillBus | PairState | Scope.Scope>
+    ): Effect.Effect<A, unknown, Scope.Scope> =>
+      Effect.gen(function*() {
+        const fx = yield* makeFixture()
+        return yield* body(fx).pipe(Effect.provide(fx.layer))
+      })
+
+    it.live("publish → readNew → completeFill → nothing pending", () =>
+      withBus(() =>
+        Effect.gen(function*() {
+          const bus = yield* FillBus
+          const ev = fillEvent({ orderIndex: newOrderIndex(), size: 40, tradeId: "t-1" })
+          const p = yield* bus.publishFill(ev)
+          assert.isFalse(p.duplicate)
+          // The sequence starts from the clock (4 per second), never at a value used before a data loss.
+          assert.isAtLeast(p.fillSeq, Math.floor(Date.now() / 250) - 4 * 60)
+          const [entry] = fillsOf(yield* read("b1"))
+          assert.strictEqual(entry!.entryId, p.entryId)
+          assert.strictEqual(entry!.deliveries, 1)
+          assert.deepStrictEqual({ ...entry!.fill }, { ...ev, fillSeq: p.fillSeq })
+          assert.strictEqual(yield* bus.pendingCount(), 1)
+          const result = hedgeResultFor(entry!.fill)
+          yield* bus.completeFill(entry!.entryId, result)
+          assert.strictEqual(yield* bus.pendingCount(), 0)
+          const results = yield* bus.hedgeResults()
+          assert.strictEqual(results.length, 1)
+          assert.deepStrictEqual(results[0], result)
+          // Second fill gets the next sequence number; nothing else is delivered.
+          const p2 = yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+          assert.strictEqual(p2.fillSeq, p.fillSeq + 1)
+          assert.strictEqual((yield* read("b1")).length, 1)
+          assert.strictEqual((yield* read("b1", 10, 0)).length, 0)
+        })
+      ))
+
+    it.live("readNew blocks until a fill arrives, and returns [] after blockMs", () =>
+      withBus(() =>
+        Effect.gen(function*() {
+          const bus = yield* FillBus
+          const t0 = Date.now()
+          assert.strictEqual((yield* read("b1", 10, 150)).length, 0)
+          assert.isAtLeast(Date.now() - t0, 100)
+          const reader = yield* Effect.forkChild(read("b1", 10, 5000))
+          yield* Effect.sleep("100 millis")
+          yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+          const got = yield* Fiber.join(reader)
+          assert.strictEqual(got.length, 1)
+          assert.isBelow(Date.now() - t0, 3000)
+        })
+      ))
+
+    it.live("a publish whose range is covered by the order's level appends nothing", () =>
+      withBus(() =>
+        Effect.gen(function*() {
+          const bus = yield* FillBus
+          const o = newOrderIndex()
+          const first = yield* bus.publishFill(fillEvent({ orderIndex: o, filledBefore: 0, filledAfter: 20 }))
+          const second = yield* bus.publishFill(fillEvent({ orderIndex: o, filledBefore: 20, filledAfter: 50 }))
+          const again = yield* bus.publishFill(fillEvent({ orderIndex: o, filledBefore: 20, filledAfter: 50 }))
+          const older = yield* bus.publishFill(fillEvent({ orderIndex: o, filledBefore: 0, filledAfter: 20 }))
+          assert.isFalse(first.duplicate)
+          assert.isFalse(second.duplicate)
+          assert.isTrue(again.duplicate)
+          assert.isTrue(older.duplicate)
+          assert.strictEqual(again.fillSeq, second.fillSeq)
+          assert.strictEqual(again.entryId, second.entryId)
+          // A range that overlaps the level is cut to the part above it (never hedged twice).
+          const overlap = yield* bus.publishFill(fillEvent({ orderIndex: o, filledBefore: 20, filledAfter: 70 }))
+          assert.isFalse(overlap.duplicate)
+          const entries = fillsOf(yield* read("b1"))
+          assert.deepStrictEqual(entries.map((e) => [e.fill.filledBefore, e.fill.filledAfter, e.fill.size, e.fill.fillSeq]), [
+            [0, 20, 20, first.fillSeq],
+            [20, 50, 30, first.fillSeq + 1],
+            [50, 70, 20, first.fillSeq + 2]
+          ])
+        })
+      ))
+
+    it.live("after the bus loses all its data, fill sequence numbers (and hedge client ids) do not repeat", () =>
+      Effect.gen(function*() {
+        const fx = yield* makeFixture()
+        const before = yield* Effect.gen(function*() {
+          const bus = yield* FillBus
+          return yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+        }).pipe(Effect.provide(fx.layer))
+        yield* fx.loseEverything()
+        yield* Effect.sleep("300 millis")
+        const after = yield* Effect.gen(function*() {
+          const bus = yield* FillBus
+          return yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+        }).pipe(Effect.provide(fx.layer))
+        assert.isAbove(after.fillSeq, before.fillSeq)
+      }))
+
+    it.live("publishedLevels survives a restart of the process", () =>
+      Effect.gen(function*() {
+        const fx = yield* makeFixture()
+        const o1 = newOrderIndex()
+        const o2 = newOrderIndex()
+        yield* FillBus.use((bus) =>
+          Effect.gen(function*() {
+            yield* bus.publishFill(fillEvent({ orderIndex: o1, filledBefore: 0, filledAfter: 20 }))
+            yield* bus.publishFill(fillEvent({ orderIndex: o1, filledBefore: 20, filledAfter: 60 }))
+            yield* bus.publishFill(fillEvent({ orderIndex: o2, filledBefore: 0, filledAfter: 40 }))
+          })
+        ).pipe(Effect.provide(fx.layer))
+        const levels = yield* FillBus.use((bus) => bus.publishedLevels()).pipe(Effect.provide(fx.layer))
+        assert.deepStrictEqual([...levels.entries()].sort(), [[o1, 60], [o2, 40]].sort())
+      }))
+
+    it.live("entries of a crashed consumer: own pending after restart, claimable by another once idle", () =>
+      Effect.gen(function*() {
+        const fx = yield* makeFixture()
+        // b1 reads two fills and dies before completing them.
+        const read1 = yield* Effect.gen(function*() {
+          const bus = yield* FillBus
+          yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+          yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+          return fillsOf(yield* read("b1"))
+        }).pipe(Effect.provide(fx.layer))
+        assert.strictEqual(read1.length, 2)
+
+        yield* Effect.gen(function*() {
+          const bus = yield* FillBus
+          // b1 restarts: its own pending entries come back first, with their delivery counts.
+          const own = fillsOf(yield* bus.readOwnPending("b1", 10))
+          assert.deepStrictEqual(own.map((e) => e.entryId), read1.map((e) => e.entryId))
+          assert.deepStrictEqual(own.map((e) => e.deliveries), [2, 2])
+          assert.strictEqual((yield* bus.readOwnPending("b2", 10)).length, 0)
+          // Not idle long enough: nothing to claim.
+          assert.strictEqual((yield* bus.claimStale("b2", 60_000, 10)).length, 0)
+          yield* Effect.sleep("120 millis")
+          const claimed = fillsOf(yield* bus.claimStale("b2", 100, 10))
+          assert.deepStrictEqual(claimed.map((e) => e.entryId), read1.map((e) => e.entryId))
+          assert.deepStrictEqual(claimed.map((e) => e.deliveries), [3, 3])
+          assert.strictEqual((yield* bus.readOwnPending("b1", 10)).length, 0)
+          const mine = fillsOf(yield* bus.readOwnPending("b2", 1))
+          assert.strictEqual(mine.length, 1)
+          for (const e of claimed) yield* bus.completeFill(e.entryId, hedgeResultFor(e.fill))
+          assert.strictEqual(yield* bus.pendingCount(), 0)
+          assert.strictEqual((yield* bus.readOwnPending("b2", 10)).length, 0)
+          assert.strictEqual((yield* bus.hedgeResults()).length, 2)
+        }).pipe(Effect.provide(fx.layer))
+      }))
+
+    it.live("poison entries become Poison, go to the dead letter and are never redelivered", () =>
+      withBus((fx) =>
+        Effect.gen(function*() {
+          const bus = yield* FillBus
+          const garbageId = yield* fx.injectRaw({ garbage: "yes" })
+          const good = fillEvent({ orderIndex: newOrderIndex() })
+          const badSizeId = yield* fx.injectRaw({
+            ...Object.fromEntries(Object.entries({ ...good, fillSeq: 9 }).map(([k, v]) => [k, String(v)])),
+            size: "twenty"
+          })
+          yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+          const entries = yield* read("b1")
+          assert.deepStrictEqual(entries.map((e) => e._tag), ["Poison", "Poison", "Fill"])
+          const [p1, p2] = entries
+          if (p1?._tag !== "Poison" || p2?._tag !== "Poison") return assert.fail("expected poison")
+          assert.strictEqual(p1.entryId, garbageId)
+          assert.deepStrictEqual(p1.raw, { garbage: "yes" })
+          assert.include(p1.reason, "Missing key")
+          assert.strictEqual(p2.entryId, badSizeId)
+          assert.include(p2.reason, "size")
+          yield* bus.deadLetter(p1.entryId, p1.raw, p1.reason)
+          yield* bus.deadLetter(p2.entryId, p2.raw, p2.reason)
+          yield* bus.deadLetter(p2.entryId, p2.raw, p2.reason) // twice: harmless
+          assert.strictEqual(yield* bus.pendingCount(), 1)
+          assert.deepStrictEqual((yield* bus.readOwnPending("b1", 10)).map((e) => e._tag), ["Fill"])
+          yield* Effect.sleep("20 millis")
+          assert.deepStrictEqual((yield* bus.claimStale("b2", 0, 10)).map((e) => e._tag), ["Fill"])
+          const dead = yield* fx.deadLetters()
+          assert.deepStrictEqual(dead.map((d) => d.entryId), [garbageId, badSizeId])
+          assert.include(dead[0]!.reason, "Missing key")
+          assert.deepStrictEqual(dead[0]!.raw, { garbage: "yes" })
+          assert.strictEqual(dead[1]!.raw.size, "twenty")
+        })
+      ))
+
+    it.live("completeFill twice records one result and one mirror", () =>
+      withBus((fx) =>
+        Effect.gen(function*() {
+          const bus = yield* FillBus
+          yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+          const [e] = fillsOf(yield* read("b1"))
+          const before = (yield* fx.legacyMessages(LEGACY_B_CHANNEL)).length
+          yield* bus.completeFill(e!.entryId, hedgeResultFor(e!.fill))
+          yield* bus.completeFill(e!.entryId, hedgeResultFor(e!.fill))
+          assert.strictEqual((yield* bus.hedgeResults()).length, 1)
+          assert.strictEqual(yield* bus.pendingCount(), 0)
+          yield* Effect.sleep("50 millis")
+          assert.strictEqual((yield* fx.legacyMessages(LEGACY_B_CHANNEL)).length - before, 1)
+          const since = yield* bus.hedgeResults("0-1")
+          assert.strictEqual(since.length, 1)
+        })
+      ))
+
+    it.live("legacy mirrors carry the first system's fields", () =>
+      withBus((fx) =>
+        Effect.gen(function*() {
+          const bus = yield* FillBus
+          const o = newOrderIndex()
+          yield* bus.publishFill(fillEvent({ orderIndex: o, size: 20, side: "sell", price: 1_000_005, clientOrderIndex: 42 }))
+          const [e] = fillsOf(yield* read("b1"))
+          yield* bus.completeFill(e!.entryId, hedgeResultFor(e!.fill))
+          yield* Effect.sleep("50 millis")
+          const a = (yield* fx.legacyMessages(LEGACY_A_CHANNEL)).filter((m) => m.includes(`"order_index":${o}`))
+          assert.strictEqual(a.length, 1)
+          // order_index keeps all its digits (> 2^53) as a bare JSON integer.
+          assert.include(a[0]!, `"order_index":${o},`)
+          assert.deepStrictEqual({ ...JSON.parse(a[0]!), order_index: 0 }, {
+            order_index: 0,
+            client_order_index: 42,
+            market_index: 1,
+            filled_base_amount: "0.00020",
+            avg_execution_price: "100000.5",
+            side: "sell",
+            timestamp: 1_790_000_000.123
+          })
+          const b = (yield* fx.legacyMessages(LEGACY_B_CHANNEL)).filter((m) => m.includes(`"order_index":562949953421313`))
+          assert.isAtLeast(b.length, 1)
+          assert.deepStrictEqual(JSON.parse(b[b.length - 1]!), {
+            order_index: 562949953421313,
+            client_order_index: 123_456_789_012,
+            market_index: 1,
+            filled_base_amount: "0.00020",
+            avg_execution_price: "99999.0",
+            side: "buy",
+            timestamp: 1_790_000_000.5
+          })
+        })
+      ))
+
+    it.live("beginHedge pools below the minimum, opens with the whole pool, returns Existing on redelivery", () =>
+      withBus(() =>
+        Effect.gen(function*() {
+          const state = yield* PairState
+          const begin = (fillId: string, fillSeq: number, signedDelta: number) =>
+            state.beginHedge({ fillId, fillSeq, signedDelta, minBase: 20, nowMs: 1_790_000_000_000 + fillSeq })
+          const r1 = yield* begin("o:5", 1, -5)
+          assert.strictEqual(r1._tag, "Created")
+          assert.strictEqual(r1.intent.status, "deferred")
+          assert.strictEqual(yield* state.residualPool(), -5)
+          const r2 = yield* begin("o:15", 2, -10)
+          assert.strictEqual(r2.intent.status, "deferred")
+          assert.strictEqual(yield* state.residualPool(), -15)
+          const r3 = yield* begin("o:25", 3, -10)
+          assert.strictEqual(r3._tag, "Created")
+          assert.deepStrictEqual(r3.intent, {
+            fillId: "o:25",
+            fillSeq: 3,
+            status: "open",
+            targetSignedBase: -25,
+            takenFromPool: -15,
+            attempts: [],
+            createdAtMs: 1_790_000_000_003
+          })
+          assert.strictEqual(yield* state.residualPool(), 0)
+          // Redelivery: unchanged, the pool is not touched again.
+          const again = yield* begin("o:25", 3, -10)
+          assert.strictEqual(again._tag, "Existing")
+          assert.deepStrictEqual(again.intent, r3.intent)
+          const deferredAgain = yield* begin("o:5", 1, -5)
+          assert.strictEqual(deferredAgain._tag, "Existing")
+          assert.strictEqual(deferredAgain.intent.status, "deferred")
+          assert.strictEqual(yield* state.residualPool(), 0)
+          // A fill at or above the minimum opens at once.
+          const big = yield* begin("p:40", 4, 40)
+          assert.deepStrictEqual([big.intent.status, big.intent.targetSignedBase, big.intent.takenFromPool], ["open", 40, 0])
+          assert.deepStrictEqual((yield* state.openIntents()).map((i) => i.fillId), ["o:25", "p:40"])
+        })
+      ))
+
+    it.live("recordAttempt appends or replaces; finishHedge returns the remainder to the pool once", () =>
+      withBus(() =>
+        Effect.gen(function*() {
+          const state = yield* PairState
+          yield* state.beginHedge({ fillId: "q:30", fillSeq: 1, signedDelta: -30, minBase: 20, nowMs: 1 })
+          const planned = new HedgeAttempt({
+            attempt: 1,
+            clientOrderIndex: 281_474_976_710_655,
+            side: "sell",
+            base: 30,
+            priceCap: 990_000,
+            sentAtMs: 1_790_000_000_000
+          })
+          yield* state.recordAttempt("q:30", planned)
+          yield* state.recordAttempt("q:30", new HedgeAttempt({ ...planned, filledBase: 27, avgPrice: 995_000, orderIndex: "9" }))
+          yield* state.recordAttempt("q:30", new HedgeAttempt({ ...planned, attempt: 2, base: 3, filledBase: 0, error: "IOC" }))
+          const intent = Option.getOrThrow(yield* state.getIntent("q:30"))
+          assert.deepStrictEqual(intent.attempts.map((a) => [a.attempt, a.filledBase, a.clientOrderIndex]), [
+            [1, 27, 281_474_976_710_655],
+            [2, 0, 281_474_976_710_655]
+          ])
+          yield* state.finishHedge("q:30", -3)
+          yield* state.finishHedge("q:30", -3) // twice: harmless
+          assert.strictEqual(yield* state.residualPool(), -3)
+          assert.strictEqual(Option.getOrThrow(yield* state.getIntent("q:30")).status, "done")
+          assert.strictEqual((yield* state.openIntents()).length, 0)
+          const late = yield* state.recordAttempt("q:30", planned).pipe(Effect.exit)
+          assert.isTrue(Exit.isFailure(late))
+          assert.isTrue(Option.isNone(yield* state.getIntent("nope")))
+          const missing = yield* state.finishHedge("nope", 1).pipe(Effect.flip)
+          assert.strictEqual(missing._tag, "BusError")
+        })
+      ))
+
+    it.live("a corrupt stored intent is a typed BusError naming the key", () =>
+      withBus((fx) =>
+        Effect.gen(function*() {
+          const state = yield* PairState
+          yield* fx.putRawIntent("bad:1", "{not json")
+          const e1 = yield* state.getIntent("bad:1").pipe(Effect.flip)
+          assert.strictEqual(e1._tag, "BusError")
+          assert.include(e1.message, "bad:1")
+          assert.include(e1.message, "intents")
+          yield* fx.putRawIntent("bad:2", JSON.stringify({ fillId: "bad:2", status: "open" }))
+          const e2 = yield* state.beginHedge({ fillId: "bad:2", fillSeq: 1, signedDelta: 1, minBase: 1, nowMs: 1 }).pipe(Effect.flip)
+          assert.include(e2.message, "bad:2")
+          const e3 = yield* state.openIntents().pipe(Effect.flip)
+          assert.strictEqual(e3._tag, "BusError")
+        })
+      ))
+
+    it.live("trading state, heartbeats, quote sequence", () =>
+      withBus(() =>
+        Effect.gen(function*() {
+          const state = yield* PairState
+          assert.strictEqual(yield* state.tradingState(), "ACTIVE")
+          yield* state.setTradingState("HALTED", "exposure limit")
+          assert.strictEqual(yield* state.tradingState(), "HALTED")
+          assert.isTrue(Option.isNone(yield* state.lastHeartbeat("b")))
+          yield* state.heartbeat("b", { consumer: "b1", streamConnected: true }, 150)
+          const hb = Option.getOrThrow(yield* state.lastHeartbeat("b"))
+          assert.deepStrictEqual(hb.status, { consumer: "b1", streamConnected: true })
+          assert.isTrue(Math.abs(hb.atMs - Date.now()) < 5_000)
+          yield* Effect.sleep("250 millis")
+          assert.isTrue(Option.isNone(yield* state.lastHeartbeat("b")))
+          const s1 = yield* state.nextQuoteSeq()
+          const s2 = yield* state.nextQuoteSeq()
+          assert.deepStrictEqual([s1, s2], [1, 2])
+        })
+      ))
+  })

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest"
+import fc from "fast-check"
+import { effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt, poolDecision, priceCap } from "../../src/domain/hedge-plan.ts"
+import { LIGHTER_BTC, LIGHTER_ETH } from "../../src/domain/market.ts"
+
+describe("hedge planning", () => {
+  it("minimum size: the larger of the venue's base minimum and its 10 USDC notional minimum", () => {
+    expect(effectiveMinBase(LIGHTER_BTC, 1_000_000)).toBe(20) // 0.0002 BTC = 20 USDC ≥ 10
+    expect(effectiveMinBase(LIGHTER_BTC, 200_000)).toBe(50) // at 20000.0 USDC, 10 USDC = 0.0005 BTC
+    expect(effectiveMinBase(LIGHTER_ETH, 100_000)).toBe(100) // 1000.00 → 10 USDC = 0.0100 ETH
+  })
+
+  it("caps the price by the slippage, on the right side", () => {
+    expect(priceCap("buy", 1_000_000, 50)).toBe(1_005_000)
+    expect(priceCap("sell", 1_000_000, 50)).toBe(995_000)
+    expect(hedgeOrderFor(-20, 1_000_000, 50)).toEqual({ side: "sell", base: 20, priceCap: 995_000 })
+    expect(hedgeOrderFor(35, 1_000_000, 50)).toEqual({ side: "buy", base: 35, priceCap: 1_005_000 })
+    expect(() => hedgeOrderFor(0, 1, 1)).toThrow(RangeError)
+  })
+
+  it("never puts a cap outside the venue's 5% band, whatever the slippage (property)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("buy" as const, "sell" as const), fc.integer({ min: 1, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 100_000 }), (side, ref, slip) => {
+        const cap = priceCap(side, ref, slip)
+        expect(Number.isSafeInteger(cap)).toBe(true)
+        expect(cap).toBeGreaterThanOrEqual(1)
+        if (side === "buy") {
+          expect(cap).toBeGreaterThanOrEqual(ref)
+          expect(cap * 10_000).toBeLessThan(ref * 10_500 + 10_000)
+        } else {
+          expect(cap).toBeLessThanOrEqual(ref)
+          expect(cap * 10_000).toBeGreaterThan(ref * 9_500 - 10_000)
+        }
+      })
+    )
+  })
+
+  it("pools sub-minimum quantities and hedges the whole pool once it reaches the minimum", () => {
+    expect(poolDecision(0, -10, 20)).toEqual({ _tag: "Defer", newPool: -10 })
+    expect(poolDecision(-10, -15, 20)).toEqual({ _tag: "Hedge", target: -25 })
+    expect(poolDecision(-10, 10, 20)).toEqual({ _tag: "Defer", newPool: 0 })
+    expect(poolDecision(15, -40, 20)).toEqual({ _tag: "Hedge", target: -25 })
+  })
+
+  it("re-hedges the remainder until it is below the minimum or attempts run out", () => {
+    const base = { targetSignedBase: -60, maxAttempts: 3, minBase: 20 }
+    expect(planNextAttempt({ ...base, filledSignedSoFar: 0, attemptsMade: 0 })).toEqual({ _tag: "Send", remainingSigned: -60 })
+    expect(planNextAttempt({ ...base, filledSignedSoFar: -30, attemptsMade: 1 })).toEqual({ _tag: "Send", remainingSigned: -30 })
+    expect(planNextAttempt({ ...base, filledSignedSoFar: -45, attemptsMade: 2 })).toEqual({ _tag: "Done", returnToPool: -15 })
+    expect(planNextAttempt({ ...base, filledSignedSoFar: -30, attemptsMade: 3 })).toEqual({ _tag: "Done", returnToPool: -30 })
+    expect(planNextAttempt({ ...base, filledSignedSoFar: -60, attemptsMade: 1 })).toEqual({ _tag: "Done", returnToPool: 0 })
+  })
+})
+
+describe("self-trade guard (I5)", () => {
+  it("keeps B's cap one tick short of A's resting quote on the side B trades into", () => {
+    const sell = { side: "sell" as const, base: 20, priceCap: 995_000 }
+    expect(guardSelfTrade(sell, { side: "buy", price: 999_995 })).toEqual({ ...sell, priceCap: 999_996 })
+    expect(guardSelfTrade(sell, { side: "buy", price: 990_000 })).toEqual(sell) // cap already short of it
+    expect(guardSelfTrade(sell, { side: "sell", price: 1_000_005 })).toEqual(sell) // other side of the book
+    const buy = { side: "buy" as const, base: 20, priceCap: 1_005_000 }
+    expect(guardSelfTrade(buy, { side: "sell", price: 1_000_005 })).toEqual({ ...buy, priceCap: 1_000_004 })
+    expect(guardSelfTrade(buy, undefined)).toEqual(buy)
+  })
+})

@@ -1,0 +1,18 @@
+// The engine scenarios over the in-memory bus.
+import { Effect, Layer } from "effect"
+import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
+import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
+import { market } from "./harness.ts"
+import { engineScenarios } from "./scenarios.ts"
+
+let last: ReturnType<typeof MemoryFillBus.make> | undefined
+
+engineScenarios({
+  name: "in-memory",
+  make: () => {
+    last = MemoryFillBus.make({ market })
+    return Layer.mergeAll(last.layer, MemoryPairState.make().layer)
+  },
+  injectPoison: (raw) => Effect.sync(() => void last!.inspect.injectRaw(raw)),
+  deadLetters: () => Effect.sync(() => last!.inspect.deadLetters().length)
+})

@@ -1,0 +1,33 @@
+// The engine scenarios over the real Redis Streams bus (REDIS_URL, else a private redis-server).
+import { Effect } from "effect"
+import { Redis } from "ioredis"
+import { afterAll, beforeAll } from "vitest"
+import { fillBusKeys } from "../../src/bus/redis/RedisFillBus.ts"
+import { busLayers } from "../../src/runtime/bus-layers.ts"
+import { startTestRedis, type TestRedis } from "../support/redis.ts"
+import { market } from "./harness.ts"
+import { engineScenarios } from "./scenarios.ts"
+
+let redis: TestRedis
+let raw: Redis
+let lastPrefix = ""
+
+beforeAll(async () => {
+  redis = await startTestRedis()
+  raw = new Redis(redis.url)
+})
+afterAll(async () => {
+  raw?.disconnect()
+  await redis?.close()
+})
+
+engineScenarios({
+  name: "Redis Streams",
+  make: () => {
+    lastPrefix = redis.prefix("engine")
+    return busLayers({ redisUrl: redis.url, prefix: lastPrefix, market })
+  },
+  injectPoison: (fields) =>
+    Effect.promise(() => raw.xadd(fillBusKeys(lastPrefix).fills, "*", ...Object.entries(fields).flat())).pipe(Effect.asVoid),
+  deadLetters: () => Effect.promise(() => raw.xlen(fillBusKeys(lastPrefix).deadLetter))
+})

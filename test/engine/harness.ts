@@ -1,0 +1,108 @@
+// Runs A (maker) and B (hedger) as fibers over a MemoryExchange and a given bus, and gives
+// tests what they need to check the invariants from the venue's own records.
+import { Effect, Fiber, Layer } from "effect"
+import { LIGHTER_BTC, type MarketSpec } from "../../src/domain/market.ts"
+import type { FillEvent, HedgeResult } from "../../src/domain/messages.ts"
+import { signedBase } from "../../src/domain/side.ts"
+import type { FillBus } from "../../src/bus/FillBus.ts"
+import type { PairState } from "../../src/bus/PairState.ts"
+import { runHedger, type HedgerSettings } from "../../src/hedger/hedger.ts"
+import { runMaker, type MakerSettings } from "../../src/maker/maker.ts"
+import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
+import { MemoryAccountStream, MemoryVenue } from "../../src/venue/memory/layers.ts"
+
+export const A = 1
+export const B = 2
+export const market: MarketSpec = LIGHTER_BTC
+
+export const makerSettings = (over: Partial<MakerSettings> = {}): MakerSettings => ({
+  pair: "BTC:1-2",
+  market,
+  cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 60_000, requoteDriftTicks: 1_000, forceCloseAfterMs: 0 },
+  pollIntervalMs: 10,
+  cancelOnExit: true,
+  cancelOrphansOnStart: true,
+  requireHedgerHeartbeatMs: 0,
+  heartbeatMs: 200,
+  orderRetries: 2,
+  ...over
+})
+
+export const hedgerSettings = (over: Partial<HedgerSettings> = {}): HedgerSettings => ({
+  market,
+  consumer: "b1",
+  clientIndexTag: 7,
+  slippageBps: 50,
+  maxAttempts: 3,
+  outcomeTimeoutMs: 300,
+  sendRetries: 3,
+  sendRetryBaseMs: 5,
+  batch: 8,
+  blockMs: 50,
+  claimIdleMs: 200,
+  claimEveryMs: 100,
+  heartbeatMs: 200,
+  ...over
+})
+
+export type Bus = Layer.Layer<FillBus | PairState, unknown>
+
+export interface Harness {
+  readonly ex: MemoryExchange
+  readonly startMaker: (over?: Partial<MakerSettings>) => Effect.Effect<Fiber.Fiber<unknown, unknown>>
+  readonly startHedger: (over?: Partial<HedgerSettings>) => Effect.Effect<Fiber.Fiber<unknown, unknown>>
+  readonly fills: Array<FillEvent>
+  readonly results: Array<HedgeResult>
+  /** Σ signed position change of an account from the exchange's trade log. */
+  readonly tradedSigned: (account: number) => number
+  /** The exchange's net position of the pair (A + B). */
+  readonly net: () => number
+  /** Waits (real time) until `cond` holds, failing after `timeoutMs` with `what`. */
+  readonly waitFor: (what: string, cond: () => boolean, timeoutMs?: number) => Effect.Effect<void, Error>
+}
+
+export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof MemoryExchange>[0] = {}) =>
+  Effect.gen(function*() {
+    const ex = new MemoryExchange({ seed: 42, mid: { 1: 1_000_000 }, ...exOptions })
+    const fills: Array<FillEvent> = []
+    const results: Array<HedgeResult> = []
+    const context = yield* Layer.build(bus)
+    const startMaker = (over: Partial<MakerSettings> = {}) =>
+      runMaker(makerSettings({ onFill: (f) => Effect.sync(() => void fills.push(f)), ...over })).pipe(
+        Effect.scoped,
+        Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, A), MemoryAccountStream.layer(ex, A))),
+        Effect.provideContext(context),
+        Effect.forkChild
+      ) as Effect.Effect<Fiber.Fiber<unknown, unknown>>
+    const startHedger = (over: Partial<HedgerSettings> = {}) =>
+      runHedger(hedgerSettings({ onResult: (r) => Effect.sync(() => void results.push(r)), ...over })).pipe(
+        Effect.scoped,
+        Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, B), MemoryAccountStream.layer(ex, B))),
+        Effect.provideContext(context),
+        Effect.forkChild
+      ) as Effect.Effect<Fiber.Fiber<unknown, unknown>>
+    const tradedSigned = (account: number) =>
+      ex.trades.reduce(
+        (s, t) => s + (t.buyAccount === account ? signedBase("buy", t.size) : 0) + (t.sellAccount === account ? signedBase("sell", t.size) : 0),
+        0
+      )
+    const waitFor = (what: string, cond: () => boolean, timeoutMs = 10_000) =>
+      Effect.gen(function*() {
+        const deadline = Date.now() + timeoutMs
+        while (!cond()) {
+          if (Date.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for: ${what}`))
+          yield* Effect.sleep("5 millis")
+        }
+      })
+    const harness: Harness = {
+      ex,
+      startMaker,
+      startHedger,
+      fills,
+      results,
+      tradedSigned,
+      net: () => ex.position(A, market.marketId).signedBase + ex.position(B, market.marketId).signedBase,
+      waitFor
+    }
+    return harness
+  })

@@ -1,0 +1,320 @@
+// Full hedge cycles against the in-memory venue, run once per bus implementation
+// (in-memory and real Redis). Every check reads the exchange's own trade log and order records,
+// so a lost fill, a double hedge or a wrong direction fails them.
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber } from "effect"
+import { isOrderActive } from "../../src/domain/events.ts"
+import { A, B, type Bus, type Harness, makeHarness, market } from "./harness.ts"
+
+export interface BusUnderTest {
+  readonly name: string
+  /** A fresh, isolated bus (own key prefix) for one test. */
+  readonly make: () => Bus
+  /** Appends an undecodable entry to the fills stream of the bus made last. */
+  readonly injectPoison: (raw: Record<string, string>) => Effect.Effect<void>
+  /** Number of entries in the dead-letter stream of the bus made last. */
+  readonly deadLetters: () => Effect.Effect<number>
+}
+
+const restingOrderOfA = (h: Harness) => h.ex.activeOrders(A, market.marketId).find((o) => isOrderActive(o.status))
+
+/** Waits for A's resting quote and fills `base` of it (all when omitted). Returns its order index. */
+const fillQuote = (h: Harness, base?: number) =>
+  Effect.gen(function*() {
+    yield* h.waitFor("A has a resting quote", () => restingOrderOfA(h) !== undefined)
+    const o = restingOrderOfA(h)!
+    h.ex.fillOrder(o.orderIndex, base)
+    return o.orderIndex
+  })
+
+const settled = (h: Harness) =>
+  h.waitFor(
+    "every published fill hedged and the pair flat",
+    () => h.results.length === h.fills.length && h.net() === 0,
+    15_000
+  )
+
+const expectConservation = (h: Harness) => {
+  // I1: signed Σ A fills + signed Σ B fills = 0, from the exchange's own trades.
+  expect(h.tradedSigned(A) + h.tradedSigned(B)).toBe(0)
+  // Every hedge traded against its fill's direction.
+  for (const r of h.results) {
+    if (r.hedgedSignedBase !== 0) expect(Math.sign(r.hedgedSignedBase)).toBe(r.aSide === "buy" ? -1 : 1)
+  }
+  // Each fill got exactly one result.
+  expect(new Set(h.results.map((r) => r.fillId)).size).toBe(h.results.length)
+}
+
+export const engineScenarios = (bus: BusUnderTest) =>
+  describe(`engine over ${bus.name} bus`, () => {
+    const run = <A>(body: (h: Harness) => Effect.Effect<A, unknown>, exOptions = {}) =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness(bus.make(), exOptions)
+        return yield* body(h)
+      }).pipe(Effect.scoped)
+
+    it.live("many open/close cycles: every fill hedged once, opposite side, pair flat", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger()
+          yield* h.startMaker()
+          for (let i = 0; i < 24; i++) {
+            yield* fillQuote(h)
+            yield* h.waitFor(`fill ${i + 1} hedged`, () => h.results.length === i + 1)
+          }
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.fills.filter((f) => f.side === "buy")).toHaveLength(12)
+          expect(h.fills.filter((f) => f.side === "sell")).toHaveLength(12)
+          // One hedge order per fill: nothing sent twice.
+          expect(h.ex.marketOrdersReceived).toHaveLength(24)
+          expect(h.ex.marketOrdersReceived.filter((o) => o.accountIndex === B)).toHaveLength(24)
+          expect(h.ex.position(A, market.marketId).signedBase).toBe(0)
+        })
+      ), 30_000)
+
+    it.live("partial fills, some below the venue minimum, are pooled and hedged exactly", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger()
+          yield* h.startMaker()
+          // Quote of 60 units (min 20): 10 (pooled), 25 (hedges 35), 25 (hedges 25).
+          yield* fillQuote(h, 10)
+          yield* h.waitFor("first partial recorded", () => h.results.length === 1)
+          expect(h.results[0]!.status).toBe("deferred")
+          expect(h.ex.marketOrdersReceived).toHaveLength(0)
+          yield* fillQuote(h, 25)
+          yield* fillQuote(h, 25)
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.ex.marketOrdersReceived.map((o) => o.base)).toEqual([35, 25])
+          // Then the close phase, also in parts.
+          yield* fillQuote(h, 30)
+          yield* fillQuote(h)
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.ex.position(A, market.marketId).signedBase).toBe(0)
+        })
+      ), 30_000)
+
+    it.live("B never prices a hedge through A's resting quote (no self-trade)", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger()
+          yield* h.startMaker()
+          yield* fillQuote(h) // open long fully
+          yield* h.waitFor("close quote resting", () => restingOrderOfA(h)?.side === "sell")
+          const closeQuote = restingOrderOfA(h)!
+          yield* fillQuote(h, 20) // partial close: the rest of A's sell keeps resting
+          yield* settled(h)
+          const hedge = h.ex.marketOrdersReceived.at(-1)!
+          expect(hedge.side).toBe("buy")
+          // Without the guard the cap would be the fill price + 0.5 %, far above A's own ask.
+          expect(hedge.priceCap).toBeLessThan(closeQuote.price)
+          expectConservation(h)
+        })
+      ), 30_000)
+
+    it.live("a risk breach halts the pair: A pulls its quote and stops quoting, B keeps hedging", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          // Every hedge order is refused: the first fill exhausts its attempts.
+          h.ex.nextMarketOrders(B, ...Array.from({ length: 3 }, () => ({ kind: "reject" as const, code: 21739 })))
+          yield* h.startHedger({
+            maxAttempts: 3,
+            risk: { limits: { maxPosition: 0, maxUnhedged: 0, maxUnhedgedAgeMs: 0, maxConsecutiveFailures: 1 }, intervalMs: 20, minBase: 20 }
+          })
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* h.waitFor("hedge failed", () => h.results.length === 1)
+          expect(h.results[0]!.status).toBe("failed")
+          yield* h.waitFor("A's quote pulled", () => restingOrderOfA(h) === undefined, 5_000)
+          yield* Effect.sleep("200 millis")
+          expect(restingOrderOfA(h)).toBeUndefined() // and no new one while HALTED
+        })
+      ), 30_000)
+
+    it.live("reconciliation repairs an over-hedged B with a bounded reduce-only order", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger({
+            risk: { limits: { maxPosition: 0, maxUnhedged: 0, maxUnhedgedAgeMs: 0, maxConsecutiveFailures: 0 }, intervalMs: 20, minBase: 20, reconcileGraceMs: 150, maxCorrection: 100 }
+          })
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* settled(h)
+          // Someone sells 40 more on B by hand: B is now over-hedged.
+          h.ex.placeMarket({ accountIndex: B, marketId: 1, side: "sell", base: 40, priceCap: 1, clientOrderIndex: 424242, reduceOnly: false })
+          expect(h.net()).toBe(-40)
+          yield* h.waitFor("reconciled", () => h.net() === 0, 10_000)
+          const fix = h.ex.marketOrdersReceived.at(-1)!
+          expect(fix).toMatchObject({ accountIndex: B, side: "buy", base: 40 })
+        })
+      ), 30_000)
+
+    it.live("B's order is rejected, then the next attempt succeeds", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          h.ex.nextMarketOrders(B, { kind: "reject", code: 21739, message: "not enough margin" })
+          yield* h.startHedger()
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* settled(h)
+          expectConservation(h)
+          const r = h.results[0]!
+          expect(r.status).toBe("hedged")
+          expect(r.attempts).toHaveLength(2)
+          expect(r.attempts[0]!.error).toContain("21739")
+          expect(r.attempts[0]!.clientOrderIndex).not.toBe(r.attempts[1]!.clientOrderIndex)
+        })
+      ), 30_000)
+
+    it.live("B's IOC fills partly: the residual is re-hedged with a fresh client index", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          h.ex.nextMarketOrders(B, { kind: "partial", fraction: 0.5 })
+          yield* h.startHedger()
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.ex.marketOrdersReceived.map((o) => o.base)).toEqual([60, 30])
+          expect(h.results[0]!.attempts.map((a) => a.filledBase)).toEqual([30, 30])
+        })
+      ), 30_000)
+
+    it.live("a rate-limited send is retried as the same attempt (nothing was sent)", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          h.ex.nextMarketOrders(B, { kind: "rate-limit" })
+          yield* h.startHedger()
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.results[0]!.attempts).toHaveLength(1)
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+        })
+      ), 30_000)
+
+    it.live("duplicate, replayed and out-of-order account updates never publish a fill twice", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger()
+          yield* h.startMaker()
+          const order = yield* fillQuote(h, 20)
+          yield* h.waitFor("first fill published", () => h.fills.length === 1)
+          h.ex.replayLast(A, 6)
+          h.ex.replayStale(order, 1)
+          yield* fillQuote(h)
+          h.ex.replayLast(A, 10)
+          h.ex.replayStale(order, 2)
+          yield* settled(h)
+          yield* Effect.sleep("100 millis")
+          expect(h.fills).toHaveLength(2)
+          expect(h.fills.map((f) => [f.filledBefore, f.filledAfter])).toEqual([[0, 20], [20, 60]])
+          expectConservation(h)
+          expect(h.ex.marketOrdersReceived).toHaveLength(2)
+        })
+      ), 30_000)
+
+    it.live("fills made while A's stream is down are caught up from the reconnect snapshot", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger()
+          yield* h.startMaker()
+          yield* h.waitFor("A has a resting quote", () => restingOrderOfA(h) !== undefined)
+          h.ex.dropStream(A)
+          h.ex.fillOrder(restingOrderOfA(h)!.orderIndex, 40)
+          yield* Effect.sleep("50 millis")
+          expect(h.fills.map((f) => `${f.side} ${f.filledBefore}-${f.filledAfter} ${f.orderIndex}`)).toEqual([])
+          h.ex.reconnectStream(A)
+          yield* settled(h)
+          expect(h.fills.map((f) => f.size)).toEqual([40])
+          expectConservation(h)
+        })
+      ), 30_000)
+
+    it.live("an unknown send outcome is resolved against the venue, not resent", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          h.ex.nextMarketOrders(B, { kind: "ack-lost" })
+          yield* h.startHedger()
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+          expect(h.results[0]!.attempts).toHaveLength(1)
+        })
+      ), 30_000)
+
+    it.live("a send that never reached the venue is found absent and sent again as a new attempt", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          h.ex.nextMarketOrders(B, { kind: "lost" })
+          yield* h.startHedger({ outcomeTimeoutMs: 100 })
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+          expect(h.results[0]!.attempts).toHaveLength(2)
+          expect(h.results[0]!.attempts[0]!.error).toBeDefined()
+        })
+      ), 30_000)
+
+    it.live("B restarted mid-hedge resumes its pending fill from the intent: no second order", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          // The hedge executes at once but its answer takes long: B dies while waiting.
+          h.ex.nextMarketOrders(B, { kind: "delay", ms: 5_000 })
+          const b1 = yield* h.startHedger()
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* h.waitFor("B sent its hedge", () => h.ex.marketOrdersReceived.length === 1)
+          yield* Fiber.interrupt(b1)
+          expect(h.results).toHaveLength(0)
+          yield* h.startHedger()
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+          expect(h.results).toHaveLength(1)
+          // More fills flow normally after the restart.
+          yield* fillQuote(h)
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.ex.marketOrdersReceived).toHaveLength(2)
+        })
+      ), 30_000)
+
+    it.live("a dead consumer's pending fill is claimed by another and not hedged twice", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          h.ex.nextMarketOrders(B, { kind: "delay", ms: 5_000 })
+          const b1 = yield* h.startHedger({ consumer: "b-dead" })
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* h.waitFor("B sent its hedge", () => h.ex.marketOrdersReceived.length === 1)
+          yield* Fiber.interrupt(b1)
+          yield* h.startHedger({ consumer: "b-alive", claimIdleMs: 150, claimEveryMs: 50 })
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+        })
+      ), 30_000)
+
+    it.live("a poison message goes to the dead-letter stream and the pipeline keeps going", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger()
+          yield* bus.injectPoison({ fillId: "x", size: "not-a-number" })
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.results).toHaveLength(1)
+          expect(yield* bus.deadLetters()).toBe(1)
+        })
+      ), 30_000)
+  })
