@@ -31,6 +31,17 @@ describe("fuzz: venue frame decoders", () => {
     expect(accountFrameEvents(fixturePositions as Record<string, unknown>, 1, markets).events.length).toBeGreaterThan(0)
   })
 
+  it("hostile values in routing fields (a toString that is not a function) are skipped, not thrown", () => {
+    // The CI counterexample: JSON can carry an own "toString" key, which breaks String(x).
+    const hostile = { toString: "" }
+    for (const fixture of [fixtureOrders, fixtureTrades, fixturePositions]) {
+      expect(() => accountFrameEvents({ ...fixture, channel: hostile }, 1, markets)).not.toThrow()
+      expect(accountFrameEvents({ ...fixture, channel: hostile }, 1, markets).events).toEqual([])
+      const bad = JSON.parse(JSON.stringify(fixture).replace(/"filled_base_amount":"[^"]*"/g, '"filled_base_amount":{"toString":""}')) as Record<string, unknown>
+      expect(() => accountFrameEvents(bad, 1, markets)).not.toThrow()
+    }
+  })
+
   it("mutated fixtures never throw: they decode, or are skipped with a reason", () => {
     fc.assert(
       fc.property(
@@ -46,7 +57,7 @@ describe("fuzz: venue frame decoders", () => {
           }
         }
       ),
-      { numRuns: 500 }
+      { numRuns: Number(process.env["FUZZ_RUNS"] ?? 500) }
     )
   })
 
@@ -59,7 +70,7 @@ describe("fuzz: venue frame decoders", () => {
         decodeWire(WireBookFrame, channel, frame)
         decodeWire(WireOrderBookDetails, channel, body)
       }),
-      { numRuns: 500 }
+      { numRuns: Number(process.env["FUZZ_RUNS"] ?? 500) }
     )
   })
 })
@@ -72,7 +83,7 @@ describe("fuzz: bus entries", () => {
         if (e._tag === "Poison") expect(e.reason.length).toBeGreaterThan(0)
         else expect(e.fill.size).toBe(e.fill.filledAfter - e.fill.filledBefore)
       }),
-      { numRuns: 1000 }
+      { numRuns: Number(process.env["FUZZ_RUNS"] ?? 1000) }
     )
   })
 })

@@ -5,7 +5,7 @@
 import { Effect, Layer, Predicate, Queue, Result, Stream } from "effect"
 import type { AccountEvent } from "../../domain/events.ts"
 import { AccountStream } from "../AccountStream.ts"
-import { decodeWire, type Markets, toOrderUpdate, toPositionUpdate, toTradeEvent, WireOrdersFrame, WirePositionsFrame, WireTradesFrame } from "./codecs.ts"
+import { decodeWire, type Markets, wireText, toOrderUpdate, toPositionUpdate, toTradeEvent, WireOrdersFrame, WirePositionsFrame, WireTradesFrame } from "./codecs.ts"
 import { fetchMarkets } from "./LighterVenue.ts"
 import { LighterSocket } from "./ws.ts"
 
@@ -23,8 +23,8 @@ export const accountFrameEvents = (
   accountIndex: number,
   markets: Markets
 ): { readonly events: ReadonlyArray<AccountEvent>; readonly error?: string } => {
-  if (!Predicate.isObject(frame) || Array.isArray(frame)) return { events: [], error: `not a JSON object: ${String(frame).slice(0, 80)}` }
-  const channel = String((frame as Record<string, unknown>)["channel"] ?? "")
+  if (!Predicate.isObject(frame) || Array.isArray(frame)) return { events: [], error: `not a JSON object: ${typeof frame}` }
+  const channel = wireText((frame as Record<string, unknown>)["channel"])
   try {
     if (channel.startsWith("account_all_orders:")) {
       const r = decodeWire(WireOrdersFrame, channel, frame)
@@ -46,7 +46,15 @@ export const accountFrameEvents = (
     }
     return { events: [] }
   } catch (e) {
-    return { events: [], error: `${channel}: ${String(e)} — ${JSON.stringify(frame).slice(0, 200)}` }
+    return { events: [], error: `${channel}: ${e instanceof Error ? e.message : "non-error thrown"} — ${frameSnippet(frame)}` }
+  }
+}
+
+const frameSnippet = (frame: unknown) => {
+  try {
+    return (JSON.stringify(frame) ?? "").slice(0, 200)
+  } catch {
+    return "<unprintable>"
   }
 }
 

@@ -10,7 +10,7 @@ import { TxBudget } from "../TxBudget.ts"
 import { Venue, type VenueShape } from "../Venue.ts"
 import {
   decodeWire, type Markets, toLevels, toMarketSpec, toOrderUpdate, toPositionUpdate, toTradeEvent, WireAccountReply,
-  WireBookFrame, WireNextNonce, WireOrderBookDetails, WireOrdersReply, WireTradesReply
+  WireBookFrame, WireNextNonce, WireOrderBookDetails, WireOrdersReply, WireTradesReply, wireText
 } from "./codecs.ts"
 import { getJson, type HttpOptions, sendTxRest } from "./http.ts"
 import { makeNonceManager } from "./nonces.ts"
@@ -79,8 +79,8 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
             if (!up) for (const b of books.values()) b.ready = false
           },
           onFrame: (frame) => {
-            const type = String(frame["type"] ?? "")
-            const channel = String(frame["channel"] ?? "")
+            const type = wireText(frame["type"])
+            const channel = wireText(frame["channel"])
             if (!channel.startsWith("order_book:")) return
             const marketId = Number(channel.slice("order_book:".length))
             const m = markets?.get(marketId)

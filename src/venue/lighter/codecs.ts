@@ -102,11 +102,15 @@ export const WireBookFrame = Schema.Struct({
   timestamp: Schema.optional(Schema.Number)
 })
 
+/** A frame field as text for routing: strings as they are, numbers and booleans printed, anything else "" (never calls a hostile toString). */
+export const wireText = (u: unknown): string =>
+  typeof u === "string" ? u : typeof u === "number" || typeof u === "boolean" ? String(u) : ""
+
 const snippet = (u: unknown) => {
   try {
-    return JSON.stringify(u).slice(0, 200)
+    return (JSON.stringify(u) ?? typeof u).slice(0, 200)
   } catch {
-    return String(u).slice(0, 200)
+    return `<unprintable ${typeof u}>`
   }
 }
 

@@ -144,7 +144,7 @@ export class LighterSocket {
         this.o.log?.(`${this.o.name}: ignoring a frame that is not JSON: ${data.toString().slice(0, 120)}`)
         return
       }
-      if (typeof frame !== "object" || frame === null) return
+      if (typeof frame !== "object" || frame === null || Array.isArray(frame)) return
       const type = frame["type"]
       if (type === "connected") {
         this.ready = true
@@ -163,10 +163,12 @@ export class LighterSocket {
         const p = this.pending.get(id)!
         this.pending.delete(id)
         clearTimeout(p.timer)
-        const err = frame["error"] as { code?: number; message?: string } | undefined
-        const code = typeof frame["code"] === "number" ? frame["code"] : err?.code
-        if (err !== undefined || (code !== undefined && code !== 200)) {
-          const message = err?.message ?? (typeof frame["message"] === "string" ? frame["message"] : `code ${code}`)
+        const err = typeof frame["error"] === "object" && frame["error"] !== null ? frame["error"] as Record<string, unknown> : undefined
+        const code = typeof frame["code"] === "number" ? frame["code"] : typeof err?.["code"] === "number" ? err["code"] : undefined
+        if (frame["error"] !== undefined || (code !== undefined && code !== 200)) {
+          const message = typeof err?.["message"] === "string"
+            ? err["message"]
+            : typeof frame["message"] === "string" ? frame["message"] : `code ${code ?? "missing"}`
           const kind = code === 23000 ? "rate-limited" : code === 21104 || /invalid nonce/i.test(message) ? "invalid-nonce" : "rejected"
           p.reject(new TxReplyError(kind, message, code))
         } else {
@@ -178,7 +180,12 @@ export class LighterSocket {
         this.o.log?.(`${this.o.name}: venue error frame: ${JSON.stringify(frame).slice(0, 200)}`)
         return
       }
-      this.o.onFrame(frame)
+      // A consumer bug on one frame must not take the socket (or the process) down with it.
+      try {
+        this.o.onFrame(frame)
+      } catch (e) {
+        this.o.log?.(`${this.o.name}: frame handler failed (${e instanceof Error ? e.message : "non-error thrown"}): ${JSON.stringify(frame).slice(0, 200)}`)
+      }
     })
     ws.on("close", (code, reason) => onDown(`closed ${code}${reason.length > 0 ? ` ${reason.toString()}` : ""}`))
     ws.on("error", (e) => {
