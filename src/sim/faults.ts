@@ -11,6 +11,8 @@ export type FaultSpec =
   | { readonly type: "rate_limit_txs"; readonly account: number; readonly count: number }
   | { readonly type: "pause_stream"; readonly account: number; readonly ms: number }
   | { readonly type: "partial_fill_market"; readonly account: number; readonly count: number; readonly fraction: number }
+  | { readonly type: "duplicate_frames"; readonly account: number; readonly count: number }
+  | { readonly type: "reorder_frames"; readonly account: number; readonly count: number }
   | { readonly type: "clear" }
 
 interface Counted<T> {
@@ -28,6 +30,8 @@ export class Faults {
   private readonly rejects = new Map<number, Array<Counted<SimError>>>()
   private readonly tooMany = new Map<number, number>()
   private readonly partial = new Map<number, Array<Counted<number>>>()
+  private readonly duplicates = new Map<number, number>()
+  private readonly reorders = new Map<number, number>()
   hooks: FaultHooks | undefined
 
   /** Closes every WebSocket, or those that touched `account` (subscribed to it or sent its txs). */
@@ -57,7 +61,19 @@ export class Faults {
     if (!(fraction >= 0 && fraction <= 1)) throw new Error("fraction must be within 0..1")
     pushCounted(this.partial, account, count, Math.round(fraction * 1_000_000))
   }
+  /** The next `count` account-channel updates of `account` are sent twice (the copy a little later,
+   *  so other frames may come in between): a replayed frame, as after a resubscribe. */
+  duplicateFrames(account: number, count: number): void {
+    addCount(this.duplicates, account, count)
+  }
+  /** The next `count` account-channel updates of `account` are held back and sent after the frame
+   *  that follows them (on the same socket): out-of-order delivery. */
+  reorderFrames(account: number, count: number): void {
+    addCount(this.reorders, account, count)
+  }
   clear(): void {
+    this.duplicates.clear()
+    this.reorders.clear()
     this.delays.clear()
     this.rejects.clear()
     this.tooMany.clear()
@@ -78,6 +94,10 @@ export class Faults {
         return this.pauseStream(spec.account, spec.ms)
       case "partial_fill_market":
         return this.partialFillMarketOrders(spec.account, spec.count, spec.fraction)
+      case "duplicate_frames":
+        return this.duplicateFrames(spec.account, spec.count)
+      case "reorder_frames":
+        return this.reorderFrames(spec.account, spec.count)
       case "clear":
         return this.clear()
       default:
@@ -100,6 +120,24 @@ export class Faults {
   takePartialFill(account: number): number | undefined {
     return takeCounted(this.partial, account)
   }
+  takeDuplicate(account: number): boolean {
+    return takeCount(this.duplicates, account)
+  }
+  takeReorder(account: number): boolean {
+    return takeCount(this.reorders, account)
+  }
+}
+
+const addCount = (m: Map<number, number>, account: number, count: number): void => {
+  if (!Number.isInteger(count) || count < 1) throw new Error("count must be a positive integer")
+  m.set(account, (m.get(account) ?? 0) + count)
+}
+
+const takeCount = (m: Map<number, number>, account: number): boolean => {
+  const n = m.get(account) ?? 0
+  if (n <= 0) return false
+  m.set(account, n - 1)
+  return true
 }
 
 const pushCounted = <T>(m: Map<number, Array<Counted<T>>>, account: number, count: number, value: T): void => {

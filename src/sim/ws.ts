@@ -50,6 +50,8 @@ export class WsHub {
   private readonly conns = new Set<Conn>()
   private readonly books = new Map<number, BookState>()
   private readonly paused = new Map<number, { until: number; queue: Array<() => void>; timer: ReturnType<typeof setTimeout> }>()
+  /** Frames held back by the reorder fault, per connection: sent after the next frame. */
+  private readonly heldBack = new Map<Conn, { send: () => void; timer: ReturnType<typeof setTimeout> }>()
   private readonly engine: Engine
   private readonly exchange: SimExchange
   private readonly timeline: Timeline
@@ -85,6 +87,7 @@ export class WsHub {
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t)
     for (const p of this.paused.values()) clearTimeout(p.timer)
+    for (const h of this.heldBack.values()) clearTimeout(h.timer)
     for (const c of this.conns) c.ws.terminate()
     this.conns.clear()
     await new Promise<void>((r) => this.wss.close(() => r()))
@@ -456,11 +459,32 @@ export class WsHub {
     }
   }
 
-  /** Sends now, or queues while the channel's account stream is paused (fault). */
+  /** Sends now, or queues while the channel's account stream is paused (fault). Duplicate and
+   *  reorder faults apply here too, to account channels only. */
   private deliver(conn: Conn, ch: Channel, frame: Json, meta?: { trade_ids?: number[]; order_ids?: number[] }): void {
-    const p = ch.account !== undefined ? this.paused.get(ch.account) : undefined
-    if (p !== undefined) p.queue.push(() => this.send(conn, ch.frameName, frame, meta))
-    else this.send(conn, ch.frameName, frame, meta)
+    const send = (): void => this.send(conn, ch.frameName, frame, meta)
+    const account = ch.account
+    const p = account !== undefined ? this.paused.get(account) : undefined
+    if (p !== undefined) return void p.queue.push(send)
+    const faults = this.exchange.faults
+    const held = this.heldBack.get(conn)
+    if (account !== undefined && held === undefined && faults.takeReorder(account)) {
+      // Hold this frame until the next one on this socket has gone out (or 250 ms passed).
+      const timer = setTimeout(() => this.releaseHeld(conn), 250)
+      this.heldBack.set(conn, { send, timer })
+      return
+    }
+    send()
+    if (held !== undefined) this.releaseHeld(conn)
+    if (account !== undefined && faults.takeDuplicate(account)) setTimeout(send, 20).unref()
+  }
+
+  private releaseHeld(conn: Conn): void {
+    const held = this.heldBack.get(conn)
+    if (held === undefined) return
+    this.heldBack.delete(conn)
+    clearTimeout(held.timer)
+    held.send()
   }
 
   private flushBooks(): void {

@@ -78,6 +78,36 @@ describe("fault injection", () => {
     expect(sim.exchange.faults.dropSockets()).toBe(1)
   })
 
+  it("sends an account frame twice, and delivers one out of order", async () => {
+    const sim = await start()
+    const c = await WsClient.connect(sim)
+    await c.subscribe("account_all_orders/1")
+    await sleep(30)
+    c.frames.length = 0
+    const updates = () => c.frames.filter((f) => f["type"] === "update/account_all_orders")
+    const clientIds = () => updates().map((f) => Object.values(f["orders"] as Record<string, Frame[]>).flat().map((o) => o["client_order_index"]))
+
+    await postJson(sim.url + "/sim/fault", { type: "duplicate_frames", account: 1, count: 1 })
+    await place(sim, { account: 1, nonce: 1, coi: 11, base: 20, price: 999_000, isAsk: false })
+    await sleep(80)
+    expect(clientIds()).toEqual([[11], [11]])
+    expect(JSON.stringify(updates()[0])).toBe(JSON.stringify(updates()[1]))
+
+    c.frames.length = 0
+    sim.exchange.faults.reorderFrames(1, 1)
+    await place(sim, { account: 1, nonce: 2, coi: 12, base: 20, price: 998_000, isAsk: false })
+    await place(sim, { account: 1, nonce: 3, coi: 13, base: 20, price: 997_000, isAsk: false })
+    await sleep(80)
+    expect(clientIds()).toEqual([[13], [12]])
+
+    // a held frame with nothing after it still goes out
+    c.frames.length = 0
+    sim.exchange.faults.reorderFrames(1, 1)
+    await place(sim, { account: 1, nonce: 4, coi: 14, base: 20, price: 996_000, isAsk: false })
+    await sleep(400)
+    expect(clientIds()).toEqual([[14]])
+  })
+
   it("records the timeline and resets it", async () => {
     const sim = await start()
     await sendTx(sim, 14, createTx({ account: 1, nonce: 1, base: 20, price: 999_000, isAsk: false }))
