@@ -54,14 +54,25 @@ export const planNextAttempt = (args: {
   return { _tag: "Send", remainingSigned: remaining }
 }
 
-/** Must match PairState.beginHedge: pool below the minimum is kept, otherwise all of it is hedged. */
+/**
+ * What to do with a fill's signed hedge quantity and the residual pool (must match
+ * PairState.beginHedge's Lua): fill + pool when that reaches the venue minimum (the pool is
+ * emptied); else the fill alone when it reaches the minimum on its own (the pool waits for a fill
+ * in its direction — otherwise a sub-minimum residual and fills that alternate in direction would
+ * keep each other below the minimum and B would stop trading for good); else defer it all.
+ */
 export const poolDecision = (
   pool: number,
   signedDelta: number,
   minBase: number
-): { readonly _tag: "Defer"; readonly newPool: number } | { readonly _tag: "Hedge"; readonly target: number } => {
-  const next = pool + signedDelta
-  return Math.abs(next) < minBase ? { _tag: "Defer", newPool: next } : { _tag: "Hedge", target: next }
+):
+  | { readonly _tag: "Defer"; readonly newPool: number }
+  | { readonly _tag: "Hedge"; readonly target: number; readonly takenFromPool: number; readonly newPool: number } =>
+{
+  const combined = pool + signedDelta
+  if (Math.abs(combined) >= minBase) return { _tag: "Hedge", target: combined, takenFromPool: pool, newPool: 0 }
+  if (Math.abs(signedDelta) >= minBase) return { _tag: "Hedge", target: signedDelta, takenFromPool: 0, newPool: pool }
+  return { _tag: "Defer", newPool: combined }
 }
 
 /**

@@ -1,6 +1,9 @@
 // Risk rules, pure: what in the pair's current figures breaks a configured limit.
 // A limit of 0 is off. Net exposure only counts once it has lasted (hedges in flight make the
 // pair briefly unflat on every fill).
+import { formatScaled, QUOTE_DECIMALS } from "./market.ts"
+import type { Side } from "./side.ts"
+import { type HedgeLeg, hedgeSlippage, slippageCentiBps, slippageExceeds } from "./slippage.ts"
 
 export interface RiskLimits {
   /** |position| of either account, base units. */
@@ -11,6 +14,10 @@ export interface RiskLimits {
   readonly maxUnhedgedAgeMs: number
   /** Hedges in a row that ended failed or partial. */
   readonly maxConsecutiveFailures: number
+  /** How much worse than A's fill price a completed hedge may execute, bps; absent or 0 = off. */
+  readonly maxHedgeSlippageBps?: number
+  /** Free collateral each account must keep, micro-USDC; absent or 0 = off. */
+  readonly minFreeCollateralMicro?: number
 }
 
 export interface RiskFigures {
@@ -20,6 +27,9 @@ export interface RiskFigures {
   readonly bPosition: number
   readonly minBase: number
   readonly consecutiveFailures: number
+  /** Free collateral (Lighter's available_balance) in micro-USDC; undefined when not known or stale. */
+  readonly aFreeCollateralMicro?: number | undefined
+  readonly bFreeCollateralMicro?: number | undefined
 }
 
 export interface RiskState {
@@ -60,5 +70,32 @@ export const evaluateRisk = (
   if (limits.maxConsecutiveFailures > 0 && f.consecutiveFailures >= limits.maxConsecutiveFailures) {
     breaches.push(`${f.consecutiveFailures} hedges in a row failed (risk.max_consecutive_failures ${limits.maxConsecutiveFailures})`)
   }
+  const minFree = limits.minFreeCollateralMicro ?? 0
+  if (minFree > 0) {
+    // Unknown collateral is no breach: a venue read failing must not halt the pair by itself.
+    for (const [who, free] of [["A", f.aFreeCollateralMicro], ["B", f.bFreeCollateralMicro]] as const) {
+      if (free !== undefined && free < minFree) {
+        breaches.push(`${who}'s free collateral ${usdc(free)} USDC is below risk.min_free_collateral ${usdc(minFree)} USDC`)
+      }
+    }
+  }
   return { state: next, breaches }
+}
+
+const usdc = (micro: number): string => formatScaled(micro, QUOTE_DECIMALS)
+
+/**
+ * The breach, if any, of one completed hedge against risk.max_hedge_slippage_bps: B's
+ * size-weighted execution price compared with A's fill price, exactly (integers only).
+ * A hedge is checked once, when its result is recorded; it is an event, not a lasting state.
+ */
+export const hedgeSlippageBreach = (
+  hedge: { readonly fillId: string; readonly fillPrice: number; readonly hedgeSide: Side; readonly attempts: ReadonlyArray<HedgeLeg> },
+  limitBps: number | undefined
+): string | undefined => {
+  if (limitBps === undefined || limitBps <= 0) return undefined
+  const s = hedgeSlippage(hedge.fillPrice, hedge.attempts)
+  if (s === undefined || !slippageExceeds(s, limitBps)) return undefined
+  return `hedge of fill ${hedge.fillId} slipped ${formatScaled(slippageCentiBps(s), 2)} bps: B ${hedge.hedgeSide === "sell" ? "sold" : "bought"} ${s.base} base units ` +
+    `at ${s.avgPrice} ticks on average against A's fill at ${hedge.fillPrice} ticks (risk.max_hedge_slippage_bps ${limitBps})`
 }

@@ -9,6 +9,7 @@ import { Effect, Option, Schedule } from "effect"
 import type { OrderUpdate } from "../domain/events.ts"
 import { hedgeClientIndex } from "../domain/client-index.ts"
 import { effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt } from "../domain/hedge-plan.ts"
+import { averagePriceTicks } from "../domain/slippage.ts"
 import type { MarketSpec } from "../domain/market.ts"
 import { type FillMessage, HedgeAttempt, HedgeResult } from "../domain/messages.ts"
 import { hedgeSideFor, signedBase } from "../domain/side.ts"
@@ -35,20 +36,21 @@ const filledSigned = (a: HedgeAttempt): number => signedBase(a.side, a.filledBas
 /** Signed quantity B has traded for this intent, counting only attempts with a known outcome. */
 export const intentFilledSigned = (intent: HedgeIntent): number => intent.attempts.reduce((s, a) => s + filledSigned(a), 0)
 
-const withOutcome = (a: HedgeAttempt, u: OrderUpdate | undefined, error?: string): HedgeAttempt =>
+const withOutcome = (market: MarketSpec, a: HedgeAttempt, u: OrderUpdate | undefined, error?: string): HedgeAttempt =>
   new HedgeAttempt({
     ...a,
     filledBase: u?.filledBase ?? 0,
-    ...(u !== undefined && u.filledBase > 0 ? { avgPrice: avgPriceTicks(u) } : {}),
+    ...(u !== undefined && u.filledBase > 0 ? { avgPrice: avgPriceTicks(market, u) } : {}),
     ...(u !== undefined ? { orderIndex: u.orderIndex } : {}),
     ...(error !== undefined ? { error } : {})
   })
 
-/** Average execution price in ticks from cumulative notional (micro-USDC) and size. */
-const avgPriceTicks = (u: OrderUpdate): number => {
-  if (u.filledBase === 0) return 0
-  return u.filledQuoteMicro > 0n ? Number(u.filledQuoteMicro) / u.filledBase : u.price
-}
+/**
+ * Average execution price in whole ticks from cumulative notional (micro-USDC) and size, scaled
+ * by the market's decimals; the order's price when the venue gave no notional. Never a fraction:
+ * an IOC across several levels averages between ticks, and HedgeAttempt.avgPrice is an integer.
+ */
+const avgPriceTicks = (market: MarketSpec, u: OrderUpdate): number => averagePriceTicks(market, u.filledBase, u.filledQuoteMicro) ?? u.price
 
 /**
  * Finds out what became of an attempt whose send outcome is unknown: the stream first,
@@ -106,12 +108,12 @@ const runAttempt = (watcher: OrderWatcher, settings: HedgeSettings, attempt: Hed
           Effect.annotateLogs({ clientOrderIndex: attempt.clientOrderIndex })
         )
         const resolved = yield* resolveAttempt(watcher, settings, attempt)
-        return withOutcome(attempt, Option.getOrUndefined(resolved), Option.isNone(resolved) ? "never reached the venue" : undefined)
+        return withOutcome(settings.market, attempt, Option.getOrUndefined(resolved), Option.isNone(resolved) ? "never reached the venue" : undefined)
       }
-      return withOutcome(attempt, undefined, `${e.kind}${e.code === undefined ? "" : ` ${e.code}`}: ${e.message}`)
+      return withOutcome(settings.market, attempt, undefined, `${e.kind}${e.code === undefined ? "" : ` ${e.code}`}: ${e.message}`)
     }
     const outcome = yield* resolveAttempt(watcher, settings, attempt)
-    return withOutcome(attempt, Option.getOrUndefined(outcome), Option.isNone(outcome) ? "accepted but never seen" : undefined)
+    return withOutcome(settings.market, attempt, Option.getOrUndefined(outcome), Option.isNone(outcome) ? "accepted but never seen" : undefined)
   })
 
 /**
@@ -143,7 +145,7 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
         const a = attempts[i]!
         if (a.filledBase === undefined && a.error === undefined) {
           const resolved = yield* resolveAttempt(watcher, settings, a)
-          attempts[i] = withOutcome(a, Option.getOrUndefined(resolved), Option.isNone(resolved) ? "never reached the venue" : undefined)
+          attempts[i] = withOutcome(settings.market, a, Option.getOrUndefined(resolved), Option.isNone(resolved) ? "never reached the venue" : undefined)
           yield* state.recordAttempt(fill.fillId, attempts[i]!)
         }
       }

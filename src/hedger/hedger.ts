@@ -2,16 +2,17 @@
 // On start it drains its own pending entries (fills it received before a crash), then claims
 // entries dead consumers left behind, then reads new ones. A fill is acknowledged only together
 // with its recorded result. Undecodable entries go to the dead-letter stream and never block.
-import { Effect, Option, Schedule } from "effect"
-import { evaluateRisk, initialRiskState, type RiskLimits } from "../domain/risk.ts"
+import { Cause, Effect, Option, Schedule } from "effect"
+import { evaluateRisk, hedgeSlippageBreach, initialRiskState, type RiskLimits } from "../domain/risk.ts"
 import { initialReconcileState, reconcile } from "../domain/reconcile.ts"
 import { computeExposure } from "../domain/exposure.ts"
 import { correctionClientIndex } from "../domain/client-index.ts"
+import { hedgeSideFor } from "../domain/side.ts"
 import { priceCap } from "../domain/hedge-plan.ts"
-import { Venue } from "../venue/Venue.ts"
+import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { Alerts, type AlertKind } from "../ops/alerts.ts"
 import type { AccountEvent } from "../domain/events.ts"
-import type { HedgeResult } from "../domain/messages.ts"
+import type { FillMessage, HedgeResult } from "../domain/messages.ts"
 import { type BusEntry, FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { AccountStream } from "../venue/AccountStream.ts"
@@ -42,8 +43,13 @@ export interface HedgerSettings extends HedgeSettings {
     readonly reconcileGraceMs?: number
     /** Largest automatic reduce-only correction on B, base units. */
     readonly maxCorrection?: number
+    /** How often B reads its free collateral when limits.minFreeCollateralMicro is on (absent or 0: 5 s, for rate limits). */
+    readonly freeCollateralEveryMs?: number
   }
 }
+
+/** Free collateral is read this rarely by default: a REST call, never on the hedge path. */
+export const FREE_COLLATERAL_POLL_MS = 5_000
 
 /** Alerts when the program has an Alerts service; the log otherwise. */
 const alert = (kind: AlertKind, message: string) =>
@@ -78,8 +84,30 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
     } else if (result.status === "hedged") {
       failuresInARow.n = 0
     }
+    yield* checkSlippage(entry.fill, result, settings)
     if (settings.onResult !== undefined) yield* settings.onResult(result)
   })
+
+/** A completed hedge that executed worse than risk.max_hedge_slippage_bps halts the pair at once. */
+const checkSlippage = (fill: FillMessage, result: HedgeResult, settings: HedgerSettings) =>
+  Effect.gen(function*() {
+    const breach = hedgeSlippageBreach(
+      { fillId: result.fillId, fillPrice: fill.price, hedgeSide: hedgeSideFor(fill.side), attempts: result.attempts },
+      settings.risk?.limits.maxHedgeSlippageBps
+    )
+    if (breach === undefined) return
+    const state = yield* PairState
+    if ((yield* state.tradingState()) !== "ACTIVE") return yield* Effect.logWarning(`risk breach while not ACTIVE: ${breach}`)
+    yield* state.setTradingState("HALTED", breach)
+    yield* alert("halted", `pair HALTED: ${breach}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
+  }).pipe(
+    // The fill is recorded already: a failed check must not replay it through the consume loop.
+    Effect.catchCause((cause) =>
+      Cause.hasInterruptsOnly(cause)
+        ? Effect.failCause(cause)
+        : Effect.logError(`risk.max_hedge_slippage_bps check of fill ${result.fillId} failed: ${Cause.pretty(cause).slice(0, 300)}`)
+    )
+  )
 
 /** Hedges in a row that ended failed or partial (shared by one hedger's loop and its risk monitor). */
 interface Counters {
@@ -87,7 +115,13 @@ interface Counters {
 }
 
 /** Checks the risk limits periodically; a breach moves an ACTIVE pair to HALTED and alerts. */
-const riskMonitor = (watcher: OrderWatcher, settings: HedgerSettings, risk: NonNullable<HedgerSettings["risk"]>, failuresInARow: Counters) =>
+const riskMonitor = (
+  watcher: OrderWatcher,
+  settings: HedgerSettings,
+  risk: NonNullable<HedgerSettings["risk"]>,
+  failuresInARow: Counters,
+  bFreeCollateral: () => number | undefined
+) =>
   Effect.gen(function*() {
     const state = yield* PairState
     let rs = initialRiskState
@@ -96,7 +130,10 @@ const riskMonitor = (watcher: OrderWatcher, settings: HedgerSettings, risk: NonN
       yield* Effect.sleep(risk.intervalMs)
       const trading = yield* state.tradingState()
       const hbA = yield* state.lastHeartbeat("a")
-      const aFresh = hbA._tag === "Some" && Date.now() - hbA.value.atMs < 5000 && typeof hbA.value.status["position"] === "number"
+      const hbFresh = hbA._tag === "Some" && Date.now() - hbA.value.atMs < 5000
+      const aFresh = hbFresh && typeof hbA.value.status["position"] === "number"
+      // A publishes its free collateral only while its own reading is recent.
+      const aFree = hbFresh ? hbA.value.status["freeCollateralMicro"] : undefined
       const bPosition = watcher.position(settings.market.marketId)
       if (bPosition === undefined) continue
       const r = evaluateRisk(rs, {
@@ -104,7 +141,9 @@ const riskMonitor = (watcher: OrderWatcher, settings: HedgerSettings, risk: NonN
         aPosition: aFresh ? (hbA.value.status["position"] as number) : undefined,
         bPosition,
         minBase: risk.minBase,
-        consecutiveFailures: failuresInARow.n
+        consecutiveFailures: failuresInARow.n,
+        aFreeCollateralMicro: typeof aFree === "number" && Number.isSafeInteger(aFree) ? aFree : undefined,
+        bFreeCollateralMicro: bFreeCollateral()
       }, risk.limits)
       rs = r.state
       if (aFresh && (risk.reconcileGraceMs ?? 0) > 0) {
@@ -210,7 +249,13 @@ export const runHedger = (settings: HedgerSettings) =>
     const previous = yield* state.lastHeartbeat("b").pipe(Effect.orElseSucceed(() => Option.none()))
     if (Option.isSome(previous)) yield* alert("process-restart", `hedger ${settings.consumer} restarted (B was alive ${Date.now() - previous.value.atMs} ms ago)`)
     const counters: Counters = { n: 0 }
-    if (settings.risk !== undefined) yield* riskMonitor(watcher, settings, settings.risk, counters).pipe(Effect.forkScoped)
+    if (settings.risk !== undefined) {
+      // B's own collateral is read only when the limit is on (rate limits); A reads its own.
+      const collateral = (settings.risk.limits.minFreeCollateralMicro ?? 0) > 0
+        ? yield* pollFreeCollateral(settings.risk.freeCollateralEveryMs || FREE_COLLATERAL_POLL_MS)
+        : undefined
+      yield* riskMonitor(watcher, settings, settings.risk, counters, () => collateral?.current()).pipe(Effect.forkScoped)
+    }
     yield* Effect.logInfo(`hedger ${settings.consumer} started`)
     return yield* consumeLoop(watcher, settings, counters).pipe(
       Effect.tapError((e) => Effect.logError(`hedger loop failed, restarting: ${e.message}`)),

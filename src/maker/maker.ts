@@ -18,7 +18,7 @@ import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { AccountStream } from "../venue/AccountStream.ts"
 import type { VenueError } from "../venue/errors.ts"
-import { Venue } from "../venue/Venue.ts"
+import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { supervisorBackoff } from "../runtime/schedules.ts"
 
 export interface MakerSettings {
@@ -33,6 +33,11 @@ export interface MakerSettings {
   readonly requireHedgerHeartbeatMs: number
   readonly heartbeatMs: number
   readonly orderRetries: number
+  /**
+   * Read A's free collateral this often and publish it in A's heartbeat for B's risk monitor
+   * (risk.min_free_collateral); absent or 0 = not read. Never on the quote path.
+   */
+  readonly freeCollateralEveryMs?: number
   /** Called after each fill is stored (console view, metrics). */
   readonly onFill?: (fill: FillEvent, fillSeq: number) => Effect.Effect<void>
   readonly onAccountEvent?: (e: AccountEvent) => Effect.Effect<void>
@@ -216,9 +221,19 @@ export const runMaker = (settings: MakerSettings) =>
     )
 
     yield* Stream.runForEach(stream.events, onEvent).pipe(Effect.forkScoped)
+    const collateralEveryMs = settings.freeCollateralEveryMs ?? 0
+    const collateral = collateralEveryMs > 0 ? yield* pollFreeCollateral(collateralEveryMs) : undefined
     yield* Effect.gen(function*() {
       const s = yield* Ref.get(state)
-      yield* pairState.heartbeat("a", { position: s.position, cycles: s.cycles, fills, quote: s.quote?.state ?? "none" }, settings.heartbeatMs * 3)
+      const free = collateral?.current()
+      yield* pairState.heartbeat("a", {
+        position: s.position,
+        cycles: s.cycles,
+        fills,
+        quote: s.quote?.state ?? "none",
+        // micro-USDC; left out while unknown or stale so B never judges an old reading
+        ...(free !== undefined ? { freeCollateralMicro: free } : {})
+      }, settings.heartbeatMs * 3)
     }).pipe(
       Effect.catch((e) => Effect.logWarning(`heartbeat failed: ${e.message}`)),
       Effect.repeat(Schedule.spaced(settings.heartbeatMs)),

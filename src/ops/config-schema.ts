@@ -87,6 +87,14 @@ export const Quantity = Schema.String.check(
   Schema.isPattern(/^\d{1,15}(\.\d{1,18})?$/),
   Schema.makeFilter<string>((s) => /[1-9]/.test(s))
 ).annotate({ expected: "a positive decimal quantity such as \"0.0002\"" })
+/**
+ * A USDC amount as decimal text (a bare YAML number keeps its source text). Only the shape is
+ * checked here; config.ts parses it to micro-USDC and names the key when it has more than the
+ * 6 decimals USDC has.
+ */
+export const UsdcAmount = Schema.String.check(Schema.isPattern(/^\d{1,9}(\.\d{1,30})?$/)).annotate({
+  expected: "a USDC amount such as \"50\" or \"12.5\" (at most 6 decimals; 0 = off)"
+})
 export const Depth = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 10_000 })).annotate({
   expected: "a book level number from 1 to 10000"
 })
@@ -110,6 +118,9 @@ export const ClientIndexTag = Schema.Union([
 ]).annotate({ expected: "\"auto\" or an integer 0-255" })
 export const SlippageBps = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 500 })).annotate({
   expected: "an integer number of basis points (1-500; the venue refuses prices more than ~5% off)"
+})
+export const SlippageLimitBps = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({
+  expected: "an integer number of basis points >= 0 (0 = off)"
 })
 export const MaxAttempts = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 20 })).annotate({
   expected: "an integer 1-20"
@@ -180,7 +191,9 @@ export const ConfigFile = Schema.Struct({
     max_position: opt(Quantity),
     max_unhedged: opt(Quantity),
     max_unhedged_age_ms: opt(NonNegativeMillis),
-    max_consecutive_failures: opt(NonNegativeInt)
+    max_consecutive_failures: opt(NonNegativeInt),
+    max_hedge_slippage_bps: opt(SlippageLimitBps),
+    min_free_collateral: opt(UsdcAmount)
   })),
   alerts: opt(Schema.Struct({ telegram_chat_id: opt(Schema.String), telegram_api_url: opt(Schema.String) })),
   budget: opt(Schema.Struct({ tx_per_minute: opt(NonNegativeInt), hedge_reserve: opt(NonNegativeInt), key: opt(Identifier) })),

@@ -17,6 +17,7 @@ import { hostname } from "node:os"
 import { dirname, isAbsolute, resolve } from "node:path"
 import { Effect, Redacted, Result, Schema } from "effect"
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml"
+import { DecimalFormatError, parseScaled, QUOTE_DECIMALS } from "../domain/market.ts"
 import type { CliOverrides } from "./cli-args.ts"
 import { pathKey, problemsOf, showValue } from "./config-issues.ts"
 import { type AccountSection, ConfigFile, type VenueKind } from "./config-schema.ts"
@@ -108,6 +109,10 @@ export interface HedgeflowConfig {
     readonly maxUnhedged: string | undefined
     readonly maxUnhedgedAgeMs: number
     readonly maxConsecutiveFailures: number
+    /** A completed hedge executing more than this many bps worse than A's fill halts; 0 = off; default half of hedge.slippageBps. */
+    readonly maxHedgeSlippageBps: number
+    /** Free collateral (micro-USDC) each account must keep, parsed from risk.min_free_collateral; 0 = off. */
+    readonly minFreeCollateralMicro: number
   }
   /** Where alerts go besides the log. Secrets only from the environment. */
   readonly alerts: {
@@ -390,6 +395,12 @@ const defaultWsUrl = (baseUrl: string): string => {
 
 const toMs = (seconds: number): number => Math.round(seconds * 1000)
 
+/** risk.max_hedge_slippage_bps when the file has none: half of hedge.slippage_bps. */
+const hedgeSlippageLimitDefault = (slippageBps: number): number => Math.floor(slippageBps / 2)
+
+/** Keys holding decimal amounts: written as bare YAML numbers, they keep their exact text. */
+const DECIMAL_TEXT_KEYS: ReadonlyArray<readonly [string, string]> = [["market", "quantity"], ["risk", "min_free_collateral"]]
+
 const resolvePath = (base: string, p: string): string => (isAbsolute(p) ? p : resolve(dirname(base), p))
 
 const readSecretFile = (
@@ -467,13 +478,16 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
   for (const f of secretFindings) problems.at({ _tag: "File" }, f.path, f.message)
   const secretPaths = new Set(secretFindings.map((f) => pathKey(f.path)))
 
-  // 3. to plain data; market.quantity keeps its source text (0.0002 stays "0.0002", not a float)
+  // 3. to plain data; decimal keys keep their source text (0.0002 stays "0.0002", not a float)
   let raw: unknown
   try {
-    const quantityNode = isMap(doc.contents) ? doc.getIn(["market", "quantity"], true) : undefined
+    const decimalNodes = DECIMAL_TEXT_KEYS.map((path) => [path, isMap(doc.contents) ? doc.getIn(path, true) : undefined] as const)
     raw = plainCopy(doc.toJS({ maxAliasCount: 100, mapAsMap: true }))
-    if (isScalar(quantityNode) && typeof quantityNode.value === "number" && typeof quantityNode.source === "string") {
-      if (isPlainObject(raw) && isPlainObject(raw.market)) raw.market.quantity = quantityNode.source
+    for (const [[section, key], node] of decimalNodes) {
+      if (isScalar(node) && typeof node.value === "number" && typeof node.source === "string") {
+        const sec = isPlainObject(raw) ? raw[section] : undefined
+        if (isPlainObject(sec)) sec[key] = node.source
+      }
     }
   } catch (e) {
     problems.general(`${input.path}: cannot read the YAML document: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`)
@@ -647,6 +661,34 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
     )
   }
 
+  // money is integers from here on: USDC text -> micro-USDC, refusing digits USDC does not have
+  let minFreeCollateralMicro = 0
+  if (f.risk?.min_free_collateral !== undefined) {
+    const key = ["risk", "min_free_collateral"]
+    const text = f.risk.min_free_collateral
+    const decimals = (text.split(".")[1] ?? "").replace(/0+$/, "").length
+    if (decimals > QUOTE_DECIMALS) {
+      problems.at(originOf(key), key, `"${text}" has ${decimals} decimals; USDC has ${QUOTE_DECIMALS} (0.000001 is the smallest amount)`)
+    } else {
+      try {
+        minFreeCollateralMicro = parseScaled(text, QUOTE_DECIMALS)
+      } catch (e) {
+        problems.at(originOf(key), key, `"${text}": ${e instanceof DecimalFormatError ? e.reason : String(e)}`)
+      }
+    }
+  }
+  const slippageBps = f.hedge?.slippage_bps ?? DEFAULTS.slippageBps
+  // Default: half of the hedge's price room (25 bps with the default 50). A hedge that used more
+  // than that is far beyond the spread plus the usual adverse move on Lighter's liquid markets
+  // (a few bps); at or above slippage_bps the limit could never fire, the IOC's cap refuses worse.
+  const maxHedgeSlippageBps = f.risk?.max_hedge_slippage_bps ?? hedgeSlippageLimitDefault(slippageBps)
+  if (maxHedgeSlippageBps > 0 && maxHedgeSlippageBps >= slippageBps) {
+    warnings.push(
+      `risk.max_hedge_slippage_bps ${maxHedgeSlippageBps} is not below hedge.slippage_bps ${slippageBps}: a hedge's price cap ` +
+        `already refuses anything worse, so this limit never fires (set it lower, or 0 to turn it off)`
+    )
+  }
+
   if (problems.lines.length > 0) return Result.fail(problems.lines)
 
   const level = f.logging?.level ?? DEFAULTS.logLevel
@@ -669,7 +711,7 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       hedgerHeartbeatTimeoutMs: f.maker?.hedger_heartbeat_timeout_ms ?? DEFAULTS.hedgerHeartbeatTimeoutMs
     },
     hedge: {
-      slippageBps: f.hedge?.slippage_bps ?? DEFAULTS.slippageBps,
+      slippageBps,
       maxAttempts: f.hedge?.max_attempts ?? DEFAULTS.maxAttempts,
       clientIndexTag: f.hedge?.client_index_tag ?? "auto",
       resultTimeoutMs: f.hedge?.result_timeout_ms ?? DEFAULTS.resultTimeoutMs,
@@ -680,7 +722,9 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       maxPosition: f.risk?.max_position,
       maxUnhedged: f.risk?.max_unhedged,
       maxUnhedgedAgeMs: f.risk?.max_unhedged_age_ms ?? 30_000,
-      maxConsecutiveFailures: f.risk?.max_consecutive_failures ?? 3
+      maxConsecutiveFailures: f.risk?.max_consecutive_failures ?? 3,
+      maxHedgeSlippageBps,
+      minFreeCollateralMicro
     },
     alerts: {
       webhookUrl: secretEnv(input.env, ALERT_WEBHOOK_ENV),

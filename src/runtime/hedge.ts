@@ -1,4 +1,4 @@
-// bin/hedge — the operator CLI: demo, sim, status, halt, resume, bench.
+// bin/hedge — the operator CLI: demo, chaos, sim, status, halt, resume, flatten, bench.
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Option, Schema } from "effect"
 import { runMemoryDemo } from "./demo-memory.ts"
@@ -18,6 +18,13 @@ commands:
              --seed N             seed of the synthetic market
              --fill-rate N        fills of A's quote per minute the market aims at (default 60)
              --redis-url URL      use this Redis instead of starting a private redis-server
+  chaos    A, B, the exchange and a private Redis (AOF) under seeded faults (kill -9, Redis restarts,
+           dropped sockets, delayed/rejected/partial/429 txs, duplicate and reordered frames),
+           then checks that nothing was lost or doubled; exit code 1 when an invariant fails
+             --seed N             seed of the fault plan and of the market (default 1)
+             --fills N            run until A has this many fills (default 500)
+             --json FILE          write the report as JSON
+             --fill-rate N        fills of A's quote per minute the market aims at (default 240)
   sim      run the embedded Lighter exchange alone (default port 8787); see src/sim/README.md
   status   show the pair's state from Redis (--config FILE)
   halt     stop quoting: A cancels and stays out until resume (--config FILE --reason TEXT)
@@ -52,6 +59,36 @@ const DemoArgs = Schema.Struct({
   quiet: Schema.optionalKey(Schema.Boolean)
 })
 
+const chaosFlags: ReadonlyArray<FlagSpec> = [
+  { flag: "--seed", key: "seed", kind: "number" },
+  { flag: "--fills", key: "fills", kind: "number" },
+  { flag: "--json", key: "json", kind: "string" },
+  { flag: "--fill-rate", key: "fillRate", kind: "number" },
+  { flag: "--quiet", key: "quiet", kind: "boolean" }
+]
+
+const ChaosArgs = Schema.Struct({
+  seed: Schema.optionalKey(Schema.Int),
+  fills: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 1_000_000 }))),
+  json: Schema.optionalKey(Schema.NonEmptyString),
+  fillRate: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0))),
+  quiet: Schema.optionalKey(Schema.Boolean)
+})
+
+const chaos = (argv: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const args = yield* parseFlags("hedge chaos", argv, chaosFlags, ChaosArgs)
+    const { runChaos } = yield* Effect.promise(() => import("../chaos/run.ts"))
+    const report = yield* runChaos({
+      seed: args.seed ?? 1,
+      fills: args.fills ?? 500,
+      ...(args.json !== undefined ? { jsonFile: args.json } : {}),
+      ...(args.fillRate !== undefined ? { fillRatePerMin: args.fillRate } : {}),
+      quiet: args.quiet ?? false
+    }).pipe(Effect.scoped)
+    if (!report.ok) process.exitCode = 1
+  })
+
 const demo = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const args = yield* parseFlags("hedge demo", argv, demoFlags, DemoArgs)
@@ -75,6 +112,7 @@ const demo = (argv: ReadonlyArray<string>) =>
 
 const commands: Record<string, (argv: ReadonlyArray<string>) => Effect.Effect<unknown, unknown>> = {
   demo,
+  chaos,
   sim: (argv) =>
     Effect.promise(async () => {
       const { runSimCli } = await import("../sim/main.ts")

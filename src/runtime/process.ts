@@ -5,7 +5,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Option } from "effect"
 import { tagFromPrefix } from "../domain/client-index.ts"
 import { DecimalFormatError, formatBase, type MarketSpec, parseScaled } from "../domain/market.ts"
-import { runHedger } from "../hedger/hedger.ts"
+import { FREE_COLLATERAL_POLL_MS, runHedger } from "../hedger/hedger.ts"
 import { runMaker } from "../maker/maker.ts"
 import { parseMainAArgs, parseMainBArgs } from "../ops/cli-args.ts"
 import { type HedgeflowConfig, loadConfig } from "../ops/config.ts"
@@ -73,8 +73,12 @@ const program = (role: Role, config: HedgeflowConfig) =>
       maxPosition: yield* sizeOrDefault("risk.max_position", config.risk.maxPosition),
       maxUnhedged: yield* sizeOrDefault("risk.max_unhedged", config.risk.maxUnhedged),
       maxUnhedgedAgeMs: config.risk.maxUnhedgedAgeMs,
-      maxConsecutiveFailures: config.risk.maxConsecutiveFailures
+      maxConsecutiveFailures: config.risk.maxConsecutiveFailures,
+      maxHedgeSlippageBps: config.risk.maxHedgeSlippageBps,
+      minFreeCollateralMicro: config.risk.minFreeCollateralMicro
     }
+    // Each process reads its own account's free collateral, and only when the limit is on (rate limits).
+    const freeCollateralEveryMs = config.risk.minFreeCollateralMicro > 0 ? FREE_COLLATERAL_POLL_MS : 0
     const prefix = config.redis.keyPrefix
     const bus = busLayers({
       redisUrl: config.redis.url,
@@ -108,6 +112,7 @@ const program = (role: Role, config: HedgeflowConfig) =>
         requireHedgerHeartbeatMs: config.maker.hedgerHeartbeatTimeoutMs,
         heartbeatMs: 1000,
         orderRetries: config.orders.retries,
+        freeCollateralEveryMs,
         onFill: () => metrics.fillPublished(),
         onAccountEvent: (e) => (e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("a") : Effect.void)
       })
@@ -133,7 +138,14 @@ const program = (role: Role, config: HedgeflowConfig) =>
             if (r.status !== "deferred") yield* metrics.hedgeLatency(r.doneAtMs - r.fillDetectedAtMs)
           }),
         onPoison: () => metrics.busPoison(),
-        risk: { limits: riskLimits, intervalMs: 500, minBase: market.minBaseAmount, reconcileGraceMs: 10_000, maxCorrection: 5 * quantity },
+        risk: {
+          limits: riskLimits,
+          intervalMs: 500,
+          minBase: market.minBaseAmount,
+          reconcileGraceMs: 10_000,
+          maxCorrection: 5 * quantity,
+          freeCollateralEveryMs: FREE_COLLATERAL_POLL_MS
+        },
         onAccountEvent: (e) => (e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("b") : Effect.void)
       })
     return yield* run.pipe(Effect.provide(bus))

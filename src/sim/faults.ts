@@ -71,6 +71,13 @@ export class Faults {
   reorderFrames(account: number, count: number): void {
     addCount(this.reorders, account, count)
   }
+  /** How many armed counted faults (txs, market orders, frames) have not happened yet. */
+  outstanding(): number {
+    let n = 0
+    for (const m of [this.delays, this.rejects, this.partial]) for (const l of m.values()) for (const c of l) n += c.count
+    for (const m of [this.tooMany, this.duplicates, this.reorders]) for (const c of m.values()) n += c
+    return n
+  }
   clear(): void {
     this.duplicates.clear()
     this.reorders.clear()

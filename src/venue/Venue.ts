@@ -1,6 +1,6 @@
 // The trading API of one account on one venue. Implementations: the Lighter protocol
 // client (live venue or the embedded simulator) and an in-memory fake for tests.
-import { Context, type Effect, type Option } from "effect"
+import { Context, Effect, Option, Schedule } from "effect"
 import type { OrderBookTop, OrderUpdate, PositionUpdate, TradeEvent } from "../domain/events.ts"
 import type { BaseUnits, MarketSpec, PriceTicks } from "../domain/market.ts"
 import type { Side } from "../domain/side.ts"
@@ -57,6 +57,31 @@ export interface VenueShape {
   readonly position: (marketId: number) => Effect.Effect<PositionUpdate, VenueError>
   /** This account's most recent trades, newest first. */
   readonly recentTrades: (marketId: number, limit: number) => Effect.Effect<ReadonlyArray<TradeEvent>, VenueError>
+  /**
+   * Collateral the account can still use (Lighter's `available_balance`), in micro-USDC; may be
+   * negative. None when the venue does not say. A REST read: poll it slowly, never per order.
+   */
+  readonly freeCollateral: () => Effect.Effect<Option.Option<number>, VenueError>
 }
 
 export class Venue extends Context.Service<Venue, VenueShape>()("hedgeflow/venue/Venue") {}
+
+/**
+ * Reads the account's free collateral now and then every `everyMs` in a scoped fiber (the one
+ * venue read of this kind per process: rate limits). `current()` is the last reading, or
+ * undefined when there is none or it is older than three intervals (reads keep failing).
+ */
+export const pollFreeCollateral = (everyMs: number) =>
+  Effect.gen(function*() {
+    const venue = yield* Venue
+    let last: { readonly micro: number; readonly atMs: number } | undefined
+    yield* venue.freeCollateral().pipe(
+      Effect.tap((o) => Effect.sync(() => void (last = Option.isSome(o) ? { micro: o.value, atMs: Date.now() } : undefined))),
+      Effect.catch((e) => Effect.logWarning(`cannot read free collateral: ${e.message}`)),
+      Effect.repeat(Schedule.spaced(everyMs)),
+      Effect.forkScoped
+    )
+    return {
+      current: (): number | undefined => (last !== undefined && Date.now() - last.atMs <= 3 * everyMs ? last.micro : undefined)
+    }
+  })

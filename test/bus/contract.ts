@@ -373,6 +373,15 @@ export const contractSuite = (name: string, makeFixture: MakeFixture) =>
           const big = yield* begin("p:40", 4, 40)
           assert.deepStrictEqual([big.intent.status, big.intent.targetSignedBase, big.intent.takenFromPool], ["open", 40, 0])
           assert.deepStrictEqual((yield* state.openIntents()).map((i) => i.fillId), ["o:25", "p:40"])
+          // A pool of one sign and fills of the minimum in the other: each fill is hedged alone and
+          // the pool waits for a fill in its own direction (B never stops trading).
+          yield* begin("r:14", 5, 14)
+          const against = yield* begin("s:20", 6, -20)
+          assert.deepStrictEqual([against.intent.status, against.intent.targetSignedBase, against.intent.takenFromPool], ["open", -20, 0])
+          assert.strictEqual(yield* state.residualPool(), 14)
+          const along = yield* begin("t:20", 7, 20)
+          assert.deepStrictEqual([along.intent.status, along.intent.targetSignedBase, along.intent.takenFromPool], ["open", 34, 14])
+          assert.strictEqual(yield* state.residualPool(), 0)
         })
       ))
 

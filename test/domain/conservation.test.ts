@@ -45,7 +45,7 @@ describe("conservation: Σ A fills + Σ B hedge fills = − residual pool", () =
                 pool = d.newPool
                 continue
               }
-              pool = 0
+              pool = d.newPool
               let filled = 0
               let attempts = 0
               for (;;) {

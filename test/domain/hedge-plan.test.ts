@@ -37,9 +37,29 @@ describe("hedge planning", () => {
 
   it("pools sub-minimum quantities and hedges the whole pool once it reaches the minimum", () => {
     expect(poolDecision(0, -10, 20)).toEqual({ _tag: "Defer", newPool: -10 })
-    expect(poolDecision(-10, -15, 20)).toEqual({ _tag: "Hedge", target: -25 })
+    expect(poolDecision(-10, -15, 20)).toEqual({ _tag: "Hedge", target: -25, takenFromPool: -10, newPool: 0 })
     expect(poolDecision(-10, 10, 20)).toEqual({ _tag: "Defer", newPool: 0 })
-    expect(poolDecision(15, -40, 20)).toEqual({ _tag: "Hedge", target: -25 })
+    expect(poolDecision(15, -40, 20)).toEqual({ _tag: "Hedge", target: -25, takenFromPool: 15, newPool: 0 })
+    // A fill of the minimum against a pool of the other sign: hedged alone, the pool waits.
+    expect(poolDecision(14, -20, 20)).toEqual({ _tag: "Hedge", target: -20, takenFromPool: 0, newPool: 14 })
+    expect(poolDecision(-6, 20, 20)).toEqual({ _tag: "Hedge", target: 20, takenFromPool: 0, newPool: -6 })
+  })
+
+  it("pool rule: nothing created or lost, a fill of the minimum is never deferred, the pool stays below the minimum", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), fc.array(fc.integer({ min: -5000, max: 5000 }).filter((d) => d !== 0), { maxLength: 60 }), (min, deltas) => {
+        let pool = 0
+        for (const delta of deltas) {
+          const d = poolDecision(pool, delta, min)
+          const hedged = d._tag === "Hedge" ? d.target : 0
+          expect(hedged + d.newPool).toBe(pool + delta)
+          if (Math.abs(delta) >= min) expect(d._tag).toBe("Hedge")
+          if (d._tag === "Hedge") expect(Math.abs(d.target)).toBeGreaterThanOrEqual(min)
+          expect(Math.abs(d.newPool)).toBeLessThan(min)
+          pool = d.newPool
+        }
+      })
+    )
   })
 
   it("re-hedges the remainder until it is below the minimum or attempts run out", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { evaluateRisk, initialRiskState, type RiskLimits } from "../../src/domain/risk.ts"
+import fc from "fast-check"
+import { evaluateRisk, hedgeSlippageBreach, initialRiskState, type RiskLimits } from "../../src/domain/risk.ts"
 
 const limits: RiskLimits = { maxPosition: 100, maxUnhedged: 60, maxUnhedgedAgeMs: 1000, maxConsecutiveFailures: 3 }
 const fig = (over: Partial<Parameters<typeof evaluateRisk>[1]> = {}) => ({ nowMs: 0, aPosition: 0, bPosition: 0, minBase: 20, consecutiveFailures: 0, ...over })
@@ -29,5 +30,56 @@ describe("risk rules", () => {
   it("consecutive hedge failures", () => {
     expect(evaluateRisk(initialRiskState, fig({ consecutiveFailures: 3 }), limits).breaches[0]).toMatch(/3 hedges in a row/)
     expect(evaluateRisk(initialRiskState, fig({ consecutiveFailures: 3 }), { ...limits, maxConsecutiveFailures: 0 }).breaches).toEqual([])
+  })
+})
+
+describe("risk.min_free_collateral", () => {
+  const withMin = { ...limits, minFreeCollateralMicro: 50_000_000 } // 50 USDC
+  it("either account below the minimum is a breach naming the account, the key and both amounts", () => {
+    const a = evaluateRisk(initialRiskState, fig({ aFreeCollateralMicro: 49_999_999, bFreeCollateralMicro: 80_000_000 }), withMin).breaches
+    expect(a).toEqual(["A's free collateral 49.999999 USDC is below risk.min_free_collateral 50.000000 USDC"])
+    const b = evaluateRisk(initialRiskState, fig({ aFreeCollateralMicro: 80_000_000, bFreeCollateralMicro: -1_500_000 }), withMin).breaches
+    expect(b).toEqual(["B's free collateral -1.500000 USDC is below risk.min_free_collateral 50.000000 USDC"])
+    expect(evaluateRisk(initialRiskState, fig({ aFreeCollateralMicro: 0, bFreeCollateralMicro: 0 }), withMin).breaches).toHaveLength(2)
+  })
+  it("exactly the minimum is fine; unknown collateral is no breach; absent or 0 is off", () => {
+    expect(evaluateRisk(initialRiskState, fig({ aFreeCollateralMicro: 50_000_000, bFreeCollateralMicro: 50_000_000 }), withMin).breaches).toEqual([])
+    expect(evaluateRisk(initialRiskState, fig({ aFreeCollateralMicro: undefined, bFreeCollateralMicro: undefined }), withMin).breaches).toEqual([])
+    expect(evaluateRisk(initialRiskState, fig({ aFreeCollateralMicro: 1, bFreeCollateralMicro: 1 }), limits).breaches).toEqual([])
+    expect(evaluateRisk(initialRiskState, fig({ aFreeCollateralMicro: 1 }), { ...limits, minFreeCollateralMicro: 0 }).breaches).toEqual([])
+  })
+  it("breach ⟺ known and below the minimum, for each account (property)", () => {
+    const micro = fc.option(fc.integer({ min: -(10 ** 12), max: 10 ** 12 }), { nil: undefined })
+    fc.assert(fc.property(micro, micro, fc.integer({ min: 0, max: 10 ** 12 }), (a, b, min) => {
+      const r = evaluateRisk(initialRiskState, fig({ aFreeCollateralMicro: a, bFreeCollateralMicro: b }), { ...limits, minFreeCollateralMicro: min })
+      const expected = min > 0 ? [a, b].filter((x) => x !== undefined && x < min).length : 0
+      expect(r.breaches).toHaveLength(expected)
+    }))
+  })
+})
+
+describe("risk.max_hedge_slippage_bps", () => {
+  const hedge = (avgPrice: number, over = {}) => ({
+    fillId: "562949953421312:60",
+    fillPrice: 1_000_000,
+    hedgeSide: "sell" as const,
+    attempts: [{ side: "sell" as const, filledBase: 60, avgPrice }],
+    ...over
+  })
+  it("a hedge beyond the limit is a breach naming the key, the fill and the figures", () => {
+    const breach = hedgeSlippageBreach(hedge(996_000), 25)
+    expect(breach).toBe(
+      "hedge of fill 562949953421312:60 slipped 40.00 bps: B sold 60 base units at 996000 ticks on average against A's fill at 1000000 ticks (risk.max_hedge_slippage_bps 25)"
+    )
+    const buy = hedgeSlippageBreach({ ...hedge(0), hedgeSide: "buy", attempts: [{ side: "buy", filledBase: 20, avgPrice: 1_002_600 }] }, 25)
+    expect(buy).toContain("slipped 26.00 bps: B bought 20 base units at 1002600 ticks")
+  })
+  it("within the limit, improved, unmeasurable, or the limit off: no breach", () => {
+    expect(hedgeSlippageBreach(hedge(997_500), 25)).toBeUndefined() // exactly 25 bps
+    expect(hedgeSlippageBreach(hedge(1_001_000), 25)).toBeUndefined() // better than the fill
+    expect(hedgeSlippageBreach(hedge(900_000), 0)).toBeUndefined()
+    expect(hedgeSlippageBreach(hedge(900_000), undefined)).toBeUndefined()
+    expect(hedgeSlippageBreach({ ...hedge(0), attempts: [] }, 25)).toBeUndefined() // deferred: nothing sent
+    expect(hedgeSlippageBreach({ ...hedge(0), attempts: [{ side: "sell", filledBase: 0 }] }, 25)).toBeUndefined() // failed
   })
 })

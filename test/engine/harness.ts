@@ -1,11 +1,12 @@
 // Runs A (maker) and B (hedger) as fibers over a MemoryExchange and a given bus, and gives
 // tests what they need to check the invariants from the venue's own records.
-import { Effect, Fiber, Layer } from "effect"
+import { Context, Effect, Fiber, Layer } from "effect"
 import { LIGHTER_BTC, type MarketSpec } from "../../src/domain/market.ts"
 import type { FillEvent, HedgeResult } from "../../src/domain/messages.ts"
 import { signedBase } from "../../src/domain/side.ts"
 import type { FillBus } from "../../src/bus/FillBus.ts"
-import type { PairState } from "../../src/bus/PairState.ts"
+import { PairState, type TradingState } from "../../src/bus/PairState.ts"
+import { Alerts, type AlertKind } from "../../src/ops/alerts.ts"
 import { runHedger, type HedgerSettings } from "../../src/hedger/hedger.ts"
 import { runMaker, type MakerSettings } from "../../src/maker/maker.ts"
 import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
@@ -59,6 +60,11 @@ export interface Harness {
   readonly net: () => number
   /** Waits (real time) until `cond` holds, failing after `timeoutMs` with `what`. */
   readonly waitFor: (what: string, cond: () => boolean, timeoutMs?: number) => Effect.Effect<void, Error>
+  /** Alerts A and B raised, oldest first. */
+  readonly alerts: Array<{ readonly kind: AlertKind; readonly message: string }>
+  /** The pair's trading state as stored on the bus. */
+  readonly tradingState: () => Effect.Effect<TradingState, unknown>
+  readonly setTradingState: (state: TradingState, reason: string) => Effect.Effect<void, unknown>
 }
 
 export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof MemoryExchange>[0] = {}) =>
@@ -66,18 +72,21 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
     const ex = new MemoryExchange({ seed: 42, mid: { 1: 1_000_000 }, ...exOptions })
     const fills: Array<FillEvent> = []
     const results: Array<HedgeResult> = []
+    const alerts: Array<{ kind: AlertKind; message: string }> = []
     const context = yield* Layer.build(bus)
+    const pairState = Context.get(context, PairState)
+    const alertsLayer = Layer.succeed(Alerts, Alerts.of({ alert: (kind, message) => Effect.sync(() => void alerts.push({ kind, message })) }))
     const startMaker = (over: Partial<MakerSettings> = {}) =>
       runMaker(makerSettings({ onFill: (f) => Effect.sync(() => void fills.push(f)), ...over })).pipe(
         Effect.scoped,
-        Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, A), MemoryAccountStream.layer(ex, A))),
+        Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, A), MemoryAccountStream.layer(ex, A), alertsLayer)),
         Effect.provideContext(context),
         Effect.forkChild
       ) as Effect.Effect<Fiber.Fiber<unknown, unknown>>
     const startHedger = (over: Partial<HedgerSettings> = {}) =>
       runHedger(hedgerSettings({ onResult: (r) => Effect.sync(() => void results.push(r)), ...over })).pipe(
         Effect.scoped,
-        Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, B), MemoryAccountStream.layer(ex, B))),
+        Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, B), MemoryAccountStream.layer(ex, B), alertsLayer)),
         Effect.provideContext(context),
         Effect.forkChild
       ) as Effect.Effect<Fiber.Fiber<unknown, unknown>>
@@ -102,7 +111,10 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
       results,
       tradedSigned,
       net: () => ex.position(A, market.marketId).signedBase + ex.position(B, market.marketId).signedBase,
-      waitFor
+      waitFor,
+      alerts,
+      tradingState: () => pairState.tradingState(),
+      setTradingState: (state, reason) => pairState.setTradingState(state, reason)
     }
     return harness
   })

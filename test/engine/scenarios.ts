@@ -134,6 +134,88 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
+    it.live("a hedge executed beyond risk.max_hedge_slippage_bps halts the pair at once", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger({
+            risk: { limits: { maxPosition: 0, maxUnhedged: 0, maxUnhedgedAgeMs: 0, maxConsecutiveFailures: 0, maxHedgeSlippageBps: 5 }, intervalMs: 20, minBase: 20 }
+          })
+          yield* h.startMaker()
+          yield* h.waitFor("A has a resting quote", () => restingOrderOfA(h) !== undefined)
+          const quote = restingOrderOfA(h)!
+          expect(quote.side).toBe("buy")
+          // The market drops ~10 bps between A's fill and B's hedge: still inside the hedge's
+          // 50 bps price cap, so B sells, but 1 001 ticks below A's fill price.
+          h.ex.setMid(market.marketId, quote.price - 1_000)
+          h.ex.fillOrder(quote.orderIndex)
+          yield* h.waitFor("the pair halted", () => h.alerts.some((a) => a.kind === "halted"))
+          expect(yield* h.tradingState()).toBe("HALTED")
+          const halted = h.alerts.find((a) => a.kind === "halted")!.message
+          expect(halted).toContain("risk.max_hedge_slippage_bps 5")
+          expect(halted).toContain(`hedge of fill ${quote.orderIndex}:60 slipped`)
+          expect(halted).toContain(`B sold 60 base units at ${quote.price - 1_001} ticks on average against A's fill at ${quote.price} ticks`)
+          // The hedge itself went through: the pair is flat, and A stops quoting.
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.results[0]!.status).toBe("hedged")
+          yield* h.waitFor("A's quote pulled", () => restingOrderOfA(h) === undefined, 5_000)
+          yield* Effect.sleep("200 millis")
+          expect(restingOrderOfA(h)).toBeUndefined()
+        })
+      ), 30_000)
+
+    it.live("a hedge within risk.max_hedge_slippage_bps (or better than A's fill) leaves the pair ACTIVE", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger({
+            risk: { limits: { maxPosition: 0, maxUnhedged: 0, maxUnhedgedAgeMs: 0, maxConsecutiveFailures: 0, maxHedgeSlippageBps: 5 }, intervalMs: 20, minBase: 20 }
+          })
+          yield* h.startMaker()
+          for (let i = 0; i < 4; i++) {
+            yield* fillQuote(h)
+            yield* h.waitFor(`fill ${i + 1} hedged`, () => h.results.length === i + 1)
+          }
+          yield* settled(h)
+          expect(yield* h.tradingState()).toBe("ACTIVE")
+          expect(h.alerts.filter((a) => a.kind === "halted")).toEqual([])
+        })
+      ), 30_000)
+
+    it.live("free collateral below risk.min_free_collateral on B, then on A, halts the pair", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          const limits = { maxPosition: 0, maxUnhedged: 0, maxUnhedgedAgeMs: 0, maxConsecutiveFailures: 0, minFreeCollateralMicro: 50_000_000 }
+          yield* h.startHedger({ risk: { limits, intervalMs: 20, minBase: 20, freeCollateralEveryMs: 50 } })
+          yield* h.startMaker({ freeCollateralEveryMs: 50 })
+          yield* h.waitFor("A has a resting quote", () => restingOrderOfA(h) !== undefined)
+          yield* Effect.sleep("300 millis") // both readings taken: 100 000 USDC each
+          expect(yield* h.tradingState()).toBe("ACTIVE")
+          // B's own reading (its venue) falls below 50 USDC
+          h.ex.setFreeCollateral(B, 10_000_000)
+          yield* h.waitFor("halted for B", () => h.alerts.some((a) => a.kind === "halted"))
+          expect(yield* h.tradingState()).toBe("HALTED")
+          expect(h.alerts.at(-1)!.message).toContain("B's free collateral 10.000000 USDC is below risk.min_free_collateral 50.000000 USDC")
+          yield* h.waitFor("A's quote pulled", () => restingOrderOfA(h) === undefined, 5_000)
+          // B topped up, resumed; then A's collateral (read by A, published in its heartbeat) runs low
+          h.ex.setFreeCollateral(B, 60_000_000)
+          yield* Effect.sleep("300 millis") // B's next readings
+          yield* h.setTradingState("ACTIVE", "test: resumed")
+          yield* Effect.sleep("300 millis")
+          expect(yield* h.tradingState()).toBe("ACTIVE")
+          const before = h.alerts.length
+          h.ex.setFreeCollateral(A, 49_999_999)
+          yield* h.waitFor("halted for A", () => h.alerts.slice(before).some((a) => a.kind === "halted"))
+          expect(yield* h.tradingState()).toBe("HALTED")
+          expect(h.alerts.at(-1)!.message).toContain("A's free collateral 49.999999 USDC is below risk.min_free_collateral 50.000000 USDC")
+          // an unknown reading (the venue omits it) does not halt by itself
+          h.ex.setFreeCollateral(A, undefined)
+          yield* Effect.sleep("400 millis") // A's reading goes stale and leaves its heartbeat
+          yield* h.setTradingState("ACTIVE", "test: resumed")
+          yield* Effect.sleep("300 millis")
+          expect(yield* h.tradingState()).toBe("ACTIVE")
+        })
+      ), 30_000)
+
     it.live("reconciliation repairs an over-hedged B with a bounded reduce-only order", () =>
       run((h) =>
         Effect.gen(function*() {

@@ -149,6 +149,33 @@ metrics: { port: 9464 }
       assert.strictEqual(c.market.quantity, "0.00001") // not "1e-5"
     }))
 
+  it.effect("risk: hedge slippage limit and minimum free collateral (USDC text -> integer micro-USDC)", () =>
+    Effect.gen(function*() {
+      const d = yield* loadConfigText({ text: "" })
+      assert.deepStrictEqual(
+        [d.risk.maxHedgeSlippageBps, d.risk.minFreeCollateralMicro, d.warnings],
+        [25, 0, []] // half of hedge.slippage_bps 50; collateral check off
+      )
+      const half = yield* loadConfigText({ text: "hedge: { slippage_bps: 31 }\n" })
+      assert.strictEqual(half.risk.maxHedgeSlippageBps, 15)
+      const c = yield* loadConfigText({ text: "risk: { max_hedge_slippage_bps: 10, min_free_collateral: \"50\" }\n" })
+      assert.deepStrictEqual([c.risk.maxHedgeSlippageBps, c.risk.minFreeCollateralMicro], [10, 50_000_000])
+      for (const [text, micro] of [["12.5", 12_500_000], ["\"0.000001\"", 1], ["\"0\"", 0], ["0", 0], ["1.2300000", 1_230_000], ["999999999", 999_999_999_000_000]] as const) {
+        const x = yield* loadConfigText({ text: `risk: { min_free_collateral: ${text} }\n` })
+        assert.strictEqual(x.risk.minFreeCollateralMicro, micro, text)
+        assert.isTrue(Number.isSafeInteger(x.risk.minFreeCollateralMicro))
+      }
+      const off = yield* loadConfigText({ text: "risk: { max_hedge_slippage_bps: 0 }\n" })
+      assert.deepStrictEqual([off.risk.maxHedgeSlippageBps, off.warnings], [0, []])
+    }))
+
+  it.effect("risk.max_hedge_slippage_bps at or above hedge.slippage_bps warns that it can never fire", () =>
+    Effect.gen(function*() {
+      const c = yield* loadConfigText({ text: "hedge: { slippage_bps: 40 }\nrisk: { max_hedge_slippage_bps: 40 }\n" })
+      assert.strictEqual(c.warnings.length, 1)
+      assert.include(c.warnings[0]!, "risk.max_hedge_slippage_bps 40 is not below hedge.slippage_bps 40")
+    }))
+
   it.effect("redis.key_prefix placeholders are filled; unknown ones refused", () =>
     Effect.gen(function*() {
       const c = yield* loadConfigText({ text: "redis: { key_prefix: 'hf:{pair}:{symbol}:{a}:{b}' }\n" })
@@ -196,6 +223,28 @@ describe("loadConfig: errors name the key, one message each", () => {
     Effect.gen(function*() {
       const err = yield* loadError(loadConfigText({ text: "market: BTC\n" }))
       assert.strictEqual(err.message, "config.yaml: market: expected a section of key: value pairs, got \"BTC\"")
+    }))
+
+  it.effect("bad risk values name their key", () =>
+    Effect.gen(function*() {
+      const tooFine = yield* loadError(loadConfigText({ text: "risk: { min_free_collateral: \"0.0000001\" }\n" }))
+      assert.strictEqual(
+        tooFine.message,
+        "config.yaml: risk.min_free_collateral: \"0.0000001\" has 7 decimals; USDC has 6 (0.000001 is the smallest amount)"
+      )
+      const bare = yield* loadError(loadConfigText({ text: "risk: { min_free_collateral: 1.12345678 }\n" }))
+      assert.strictEqual(bare.message, "config.yaml: risk.min_free_collateral: \"1.12345678\" has 8 decimals; USDC has 6 (0.000001 is the smallest amount)")
+      const expected = "expected a USDC amount such as \"50\" or \"12.5\" (at most 6 decimals; 0 = off)"
+      for (const [text, shown] of [["\"-5\"", "\"-5\""], ["fifty", "\"fifty\""], ["\"1e3\"", "\"1e3\""], ["\"50 USDC\"", "\"50 USDC\""], ["\".5\"", "\".5\""]] as const) {
+        const err = yield* loadError(loadConfigText({ text: `risk: { min_free_collateral: ${text} }\n` }))
+        assert.strictEqual(err.message, `config.yaml: risk.min_free_collateral: ${expected}, got ${shown}`)
+      }
+      const neg = yield* loadError(loadConfigText({ text: "risk: { min_free_collateral: -5 }\n" }))
+      assert.include(neg.message, "config.yaml: risk.min_free_collateral: expected a USDC amount")
+      for (const v of ["-1", "2.5", "ten"]) {
+        const err = yield* loadError(loadConfigText({ text: `risk: { max_hedge_slippage_bps: ${v} }\n` }))
+        assert.match(err.message, /^config\.yaml: risk\.max_hedge_slippage_bps: expected an integer number of basis points >= 0 \(0 = off\), got /)
+      }
     }))
 
   it.effect("several problems: one line each", () =>

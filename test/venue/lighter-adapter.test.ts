@@ -3,6 +3,7 @@
 import { Context, Effect, Layer, Option, Stream } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import type { AccountEvent } from "../../src/domain/events.ts"
+import { accountMetrics } from "../../src/sim/format.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { AccountStream } from "../../src/venue/AccountStream.ts"
 import { LighterAccountStream } from "../../src/venue/lighter/LighterAccountStream.ts"
@@ -70,6 +71,22 @@ describe("Lighter adapter against the embedded exchange", () => {
       expect(Option.getOrThrow(filled)).toMatchObject({ status: "filled", filledBase: 20, side: "sell" })
       const trades = yield* b.venue.recentTrades(BTC, 10)
       expect(trades[0]).toMatchObject({ side: "sell", size: 20, price, counterpartyAccountIndex: 1, isMaker: false })
+    })), 30_000)
+
+  it("reads free collateral from the account endpoint's available_balance, in micro-USDC", () =>
+    run(Effect.gen(function*() {
+      const a = yield* open(1)
+      const b = yield* open(2)
+      const engine = sim.exchange.engine
+      // flat: all of the collateral is free
+      expect(yield* a.venue.freeCollateral()).toEqual(Option.some(Number(engine.account(1).collateralMicro)))
+      const book = yield* b.venue.orderBook(BTC, 1)
+      yield* b.venue.placeMarket({ marketId: BTC, side: "sell", base: 200, priceCap: book.bids[0]!.price - 500, clientOrderIndex: 41, reduceOnly: false })
+      yield* b.waitFor("B short", () => b.events.some((e) => e._tag === "PositionUpdate" && e.signedBase === -200))
+      // with a position, its margin is no longer free: exactly what the exchange reports
+      const free = Option.getOrThrow(yield* b.venue.freeCollateral())
+      expect(free).toBe(Number(accountMetrics(engine, engine.account(2)).available))
+      expect(free).toBeLessThan(Number(engine.account(2).collateralMicro))
     })), 30_000)
 
   it("resyncs its nonce after 'invalid nonce' and sends again", () =>

@@ -2,6 +2,7 @@
 // same JSON the Redis hash holds and decoded with the same Schema, so a corrupt intent is the
 // same typed BusError. Heartbeats expire by Effect's Clock. Like MemoryFillBus, the store lives
 // outside the layer, so a rebuilt layer ("restarted" process) sees the same state.
+import { poolDecision } from "../../domain/hedge-plan.ts"
 import { Clock, Effect, Layer, Option } from "effect"
 import type { HedgeAttempt } from "../../domain/messages.ts"
 import { decodeIntent, encodeIntent, withAttempt } from "../codec.ts"
@@ -59,19 +60,17 @@ export class MemoryPairState {
         if (existing !== undefined) {
           return { _tag: "Existing", intent: yield* parse("beginHedge", args.fillId, existing) } satisfies BeginHedgeResult
         }
-        const delta = Math.trunc(args.signedDelta)
-        const pool = store.pool + delta
-        const deferred = Math.abs(pool) < args.minBase
+        const d = poolDecision(store.pool, Math.trunc(args.signedDelta), args.minBase)
         const intent: HedgeIntent = {
           fillId: args.fillId,
           fillSeq: Math.trunc(args.fillSeq),
-          status: deferred ? "deferred" : "open",
-          targetSignedBase: deferred ? 0 : pool,
-          takenFromPool: deferred ? 0 : pool - delta,
+          status: d._tag === "Defer" ? "deferred" : "open",
+          targetSignedBase: d._tag === "Defer" ? 0 : d.target,
+          takenFromPool: d._tag === "Defer" ? 0 : d.takenFromPool,
           attempts: [],
           createdAtMs: Math.trunc(args.nowMs)
         }
-        store.pool = deferred ? pool : 0
+        store.pool = d.newPool
         store.intents.set(args.fillId, encodeIntent(intent))
         return { _tag: "Created", intent } satisfies BeginHedgeResult
       })

@@ -34,15 +34,20 @@ const BEGIN_HEDGE = luaScript(
   `
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then return {1, existing} end
+-- The same rule as poolDecision (src/domain/hedge-plan.ts).
 local delta = tonumber(ARGV[3])
-local pool = (tonumber(redis.call('GET', KEYS[2]) or '0') or 0) + delta
+local minBase = tonumber(ARGV[4])
+local pool = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+local combined = pool + delta
 local status, target, taken
-if math.abs(pool) < tonumber(ARGV[4]) then
-  status = 'deferred'; target = 0; taken = 0
-  redis.call('SET', KEYS[2], string.format('%d', pool))
-else
-  status = 'open'; target = pool; taken = pool - delta
+if math.abs(combined) >= minBase then
+  status = 'open'; target = combined; taken = pool
   redis.call('SET', KEYS[2], '0')
+elseif math.abs(delta) >= minBase then
+  status = 'open'; target = delta; taken = 0
+else
+  status = 'deferred'; target = 0; taken = 0
+  redis.call('SET', KEYS[2], string.format('%d', combined))
 end
 local json = '{"fillId":' .. cjson.encode(ARGV[1]) .. ',"fillSeq":' .. ARGV[2] .. ',"status":"' .. status ..
   '","targetSignedBase":' .. string.format('%d', target) .. ',"takenFromPool":' .. string.format('%d', taken) ..

@@ -9,8 +9,8 @@ import { VenueError } from "../errors.ts"
 import { TxBudget } from "../TxBudget.ts"
 import { Venue, type VenueShape } from "../Venue.ts"
 import {
-  decodeWire, type Markets, toLevels, toMarketSpec, toOrderUpdate, toPositionUpdate, toTradeEvent, WireAccountReply,
-  WireBookFrame, WireNextNonce, WireOrderBookDetails, WireOrdersReply, WireTradesReply, wireText
+  decodeWire, type Markets, toFreeCollateralMicro, toLevels, toMarketSpec, toOrderUpdate, toPositionUpdate, toTradeEvent,
+  WireAccountBalanceReply, WireAccountReply, WireBookFrame, WireNextNonce, WireOrderBookDetails, WireOrdersReply, WireTradesReply, wireText
 } from "./codecs.ts"
 import { getJson, type HttpOptions, sendTxRest } from "./http.ts"
 import { makeNonceManager } from "./nonces.ts"
@@ -238,6 +238,17 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
             try: () => r.trades.map((t) => toTradeEvent(t, o.accountIndex, ms)),
             catch: (e) => new VenueError({ op: "recentTrades", kind: "rejected", message: String(e) })
           })
+        }),
+      freeCollateral: () =>
+        Effect.gen(function*() {
+          const r = yield* getJson(http, "freeCollateral", "account", { by: "index", value: o.accountIndex }, WireAccountBalanceReply)
+          const acc = r.accounts.find((a) => a.index === o.accountIndex) ?? r.accounts[0]
+          if (acc === undefined) return yield* new VenueError({ op: "freeCollateral", kind: "rejected", message: `account ${o.accountIndex} not in the reply` })
+          const micro = yield* Effect.try({
+            try: () => toFreeCollateralMicro(acc.available_balance),
+            catch: (e) => new VenueError({ op: "freeCollateral", kind: "rejected", message: `bad available_balance: ${String(e)}` })
+          })
+          return Option.fromNullishOr(micro)
         })
     }
     return venue

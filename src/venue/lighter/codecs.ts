@@ -86,6 +86,14 @@ export const WireAccountReply = Schema.Struct({
   code: Schema.Number,
   accounts: Schema.Array(Schema.Struct({ index: Schema.Number, positions: Schema.Array(WirePosition) }))
 })
+/**
+ * The `account` reply read for free collateral only: every other field may be missing, and
+ * `available_balance` itself may be absent or "" (sub-account listings carry "").
+ */
+export const WireAccountBalanceReply = Schema.Struct({
+  code: Schema.Number,
+  accounts: Schema.Array(Schema.Struct({ index: Schema.optional(Schema.Number), available_balance: Schema.optional(Schema.NullOr(Dec)) }))
+})
 export const WireNextNonce = Schema.Struct({ code: Schema.Number, nonce: Schema.Number })
 export const WireSendTxReply = Schema.Struct({ code: Schema.Number, tx_hash: Schema.optional(Schema.String), message: Schema.optional(Schema.String) })
 
@@ -191,6 +199,12 @@ export const toPositionUpdate = (p: typeof WirePosition.Type, accountIndex: numb
   const entry = p.avg_entry_price === undefined || p.avg_entry_price === "" ? 0 : parseScaled(p.avg_entry_price, m.priceDecimals)
   return { _tag: "PositionUpdate", accountIndex, marketId: p.market_id, signedBase: p.sign < 0 ? 0 - size : size, avgEntryPrice: entry }
 }
+
+/** Lighter's available_balance (USDC, 6 decimals, may be negative) in micro-USDC; undefined when absent or "". Throws on a malformed decimal. */
+export const toFreeCollateralMicro = (availableBalance: string | null | undefined): number | undefined =>
+  availableBalance === undefined || availableBalance === null || availableBalance.trim() === ""
+    ? undefined
+    : parseScaled(availableBalance, QUOTE_DECIMALS, { allowNegative: true })
 
 export const toLevels = (levels: ReadonlyArray<typeof WireLevel.Type>, m: MarketSpec): ReadonlyArray<BookLevel> =>
   levels.map((l) => ({ price: parseScaled(l.price, m.priceDecimals), size: parseScaled(l.size, m.sizeDecimals) }))

@@ -69,6 +69,9 @@ export interface MemoryTrade {
 /** Account index the synthetic liquidity trades from. */
 export const LIQUIDITY_ACCOUNT = 0
 
+/** What an account's free collateral reads as until a test sets it: 100 000 USDC. */
+export const DEFAULT_FREE_COLLATERAL_MICRO = 100_000_000_000
+
 export interface MemoryExchangeOptions {
   readonly markets?: ReadonlyArray<MarketSpec>
   /** Mid price per market id, in ticks. */
@@ -107,6 +110,8 @@ export class MemoryExchange {
   private readonly connected = new Map<number, boolean>()
   private readonly delivered = new Map<number, Array<AccountEvent>>()
   private readonly behaviours = new Map<number, Array<MarketOrderBehaviour>>()
+  /** Free collateral per account in micro-USDC, as tests set it (undefined: the venue does not say). */
+  private readonly freeCollateral = new Map<number, number | undefined>()
   readonly trades: Array<MemoryTrade> = []
   /** Every market order received, in order (tests check hedges against it). */
   readonly marketOrdersReceived: Array<{ accountIndex: number; clientOrderIndex: number; side: Side; base: number; priceCap: number; atMs: number }> = []
@@ -256,6 +261,17 @@ export class MemoryExchange {
   position(accountIndex: number, marketId: number): PositionUpdate {
     const p = this.positions.get(accountIndex)?.get(marketId) ?? { signed: 0, avgEntry: 0 }
     return { _tag: "PositionUpdate", accountIndex, marketId, signedBase: p.signed, avgEntryPrice: p.avgEntry }
+  }
+
+  /** Free collateral in micro-USDC: 100 000 USDC unless a test set it (not derived from trading). */
+  freeCollateralOf(accountIndex: number): number | undefined {
+    return this.freeCollateral.has(accountIndex) ? this.freeCollateral.get(accountIndex) : DEFAULT_FREE_COLLATERAL_MICRO
+  }
+
+  /** Sets what the account's free collateral reads as (micro-USDC); undefined: the venue omits it. */
+  setFreeCollateral(accountIndex: number, micro: number | undefined): void {
+    if (micro !== undefined && !Number.isSafeInteger(micro)) throw new RangeError(`setFreeCollateral: ${micro} is not a safe integer`)
+    this.freeCollateral.set(accountIndex, micro)
   }
 
   accountTrades(accountIndex: number, marketId: number): ReadonlyArray<TradeEvent> {

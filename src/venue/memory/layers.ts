@@ -45,7 +45,8 @@ export const makeMemoryVenue = (ex: MemoryExchange, accountIndex: number): Venue
   orderByClientIndex: (marketId, coi) =>
     call("orderByClientIndex", () => Option.fromNullishOr(ex.orderByClientIndex(accountIndex, marketId, coi))),
   position: (marketId) => call("position", () => ex.position(accountIndex, marketId)),
-  recentTrades: (marketId, limit) => call("recentTrades", () => ex.accountTrades(accountIndex, marketId).slice(0, limit))
+  recentTrades: (marketId, limit) => call("recentTrades", () => ex.accountTrades(accountIndex, marketId).slice(0, limit)),
+  freeCollateral: () => call("freeCollateral", () => Option.fromNullishOr(ex.freeCollateralOf(accountIndex)))
 })
 
 export const memoryAccountEvents = (ex: MemoryExchange, accountIndex: number): Stream.Stream<AccountEvent> =>
