@@ -32,6 +32,11 @@ export interface FillBusShape {
    * Also mirrors the legacy message on `hedge:account_a_filled`.
    */
   readonly publishFill: (fill: FillEvent) => Effect.Effect<PublishedFill, BusError>
+  /**
+   * Appends B's request to hedge the residual pool (see isResidualFlush): a FillEvent whose
+   * fillId is replaced by `residual:<fillSeq>`, with a fresh sequence number; no A levels, no mirror.
+   */
+  readonly publishResidualFlush: (event: FillEvent) => Effect.Effect<PublishedFill, BusError>
   /** Highest filled level published so far for each of A's orders (for A's restart). */
   readonly publishedLevels: () => Effect.Effect<ReadonlyMap<string, number>, BusError>
   /** This consumer's own delivered-but-unacknowledged entries (read these first on start). */

@@ -60,6 +60,7 @@ export const planNextAttempt = (args: {
  * emptied); else the fill alone when it reaches the minimum on its own (the pool waits for a fill
  * in its direction — otherwise a sub-minimum residual and fills that alternate in direction would
  * keep each other below the minimum and B would stop trading for good); else defer it all.
+ * A residual flush (signedDelta 0) hedges the pool when it reaches the minimum.
  */
 export const poolDecision = (
   pool: number,
@@ -71,7 +72,9 @@ export const poolDecision = (
 {
   const combined = pool + signedDelta
   if (Math.abs(combined) >= minBase) return { _tag: "Hedge", target: combined, takenFromPool: pool, newPool: 0 }
-  if (Math.abs(signedDelta) >= minBase) return { _tag: "Hedge", target: signedDelta, takenFromPool: 0, newPool: pool }
+  // Only a residual that cannot be sent by itself waits; a pool at or above the minimum (left by a
+  // failed hedge) nets against the fill instead, which is better than hedging both.
+  if (Math.abs(signedDelta) >= minBase && Math.abs(pool) < minBase) return { _tag: "Hedge", target: signedDelta, takenFromPool: 0, newPool: pool }
   return { _tag: "Defer", newPool: combined }
 }
 

@@ -36,6 +36,17 @@ export class FillEvent extends Schema.Class<FillEvent>("FillEvent")({
 
 export const makeFillId = (orderIndex: string, filledAfter: number): string => `${orderIndex}:${filledAfter}`
 
+/**
+ * B's own request to hedge the residual pool, put on the fill stream (so it has the stream's
+ * crash safety) when a failed or partial hedge left the pool at or above the venue minimum and
+ * no fill of A may come to carry it. Its fillId is `residual:<fillSeq>`; it adds nothing to the
+ * pool, it hedges what is there. `size`/`side` describe the pool when it was requested, `price` is
+ * the book's price then (the hedge's reference).
+ */
+export const RESIDUAL_FILL_PREFIX = "residual:"
+export const RESIDUAL_ORDER_INDEX = "residual"
+export const isResidualFlush = (fill: { readonly fillId: string }): boolean => fill.fillId.startsWith(RESIDUAL_FILL_PREFIX)
+
 /** A fill as stored on the bus: the event plus the pair-wide sequence number the bus gave it. */
 export class FillMessage extends Schema.Class<FillMessage>("FillMessage")({
   ...FillEvent.fields,

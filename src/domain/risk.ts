@@ -24,7 +24,8 @@ export interface RiskFigures {
   readonly nowMs: number
   /** undefined when A's position is not known (A silent). */
   readonly aPosition: number | undefined
-  readonly bPosition: number
+  /** undefined when B's position is not known yet (no snapshot): only the other rules apply. */
+  readonly bPosition: number | undefined
   readonly minBase: number
   readonly consecutiveFailures: number
   /** Free collateral (Lighter's available_balance) in micro-USDC; undefined when not known or stale. */
@@ -49,10 +50,10 @@ export const evaluateRisk = (
     if (f.aPosition !== undefined && Math.abs(f.aPosition) > limits.maxPosition) {
       breaches.push(`A's position ${f.aPosition} exceeds risk.max_position ${limits.maxPosition}`)
     }
-    if (Math.abs(f.bPosition) > limits.maxPosition) breaches.push(`B's position ${f.bPosition} exceeds risk.max_position ${limits.maxPosition}`)
+    if (f.bPosition !== undefined && Math.abs(f.bPosition) > limits.maxPosition) breaches.push(`B's position ${f.bPosition} exceeds risk.max_position ${limits.maxPosition}`)
   }
   let next = state
-  if (f.aPosition !== undefined) {
+  if (f.aPosition !== undefined && f.bPosition !== undefined) {
     const net = f.aPosition + f.bPosition
     if (limits.maxUnhedged > 0 && Math.abs(net) > limits.maxUnhedged) {
       breaches.push(`net exposure ${net} exceeds risk.max_unhedged ${limits.maxUnhedged}`)

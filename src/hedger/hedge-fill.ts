@@ -11,7 +11,7 @@ import { hedgeClientIndex } from "../domain/client-index.ts"
 import { effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt } from "../domain/hedge-plan.ts"
 import { averagePriceTicks } from "../domain/slippage.ts"
 import type { MarketSpec } from "../domain/market.ts"
-import { type FillMessage, HedgeAttempt, HedgeResult } from "../domain/messages.ts"
+import { type FillMessage, HedgeAttempt, HedgeResult, isResidualFlush } from "../domain/messages.ts"
 import { hedgeSideFor, signedBase } from "../domain/side.ts"
 import type { BusError } from "../bus/errors.ts"
 import { type HedgeIntent, PairState } from "../bus/PairState.ts"
@@ -127,7 +127,14 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
     const minBase = effectiveMinBase(settings.market, fill.price)
     // Both reads go out together (one round trip): the intent, and A's quote B must not trade with.
     const [begun, aQuoteAtStart] = yield* Effect.all([
-      state.beginHedge({ fillId: fill.fillId, fillSeq: fill.fillSeq, signedDelta: signedBase(hedgeSide, fill.size), minBase, nowMs: Date.now() }),
+      // A residual flush adds nothing: it hedges what the pool holds.
+      state.beginHedge({
+        fillId: fill.fillId,
+        fillSeq: fill.fillSeq,
+        signedDelta: isResidualFlush(fill) ? 0 : signedBase(hedgeSide, fill.size),
+        minBase,
+        nowMs: Date.now()
+      }),
       state.restingQuote()
     ], { concurrency: 2 })
     let intent = begun.intent

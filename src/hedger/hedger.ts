@@ -8,11 +8,11 @@ import { initialReconcileState, reconcile } from "../domain/reconcile.ts"
 import { computeExposure } from "../domain/exposure.ts"
 import { correctionClientIndex } from "../domain/client-index.ts"
 import { hedgeSideFor } from "../domain/side.ts"
-import { priceCap } from "../domain/hedge-plan.ts"
+import { effectiveMinBase, priceCap } from "../domain/hedge-plan.ts"
 import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { Alerts, type AlertKind } from "../ops/alerts.ts"
 import type { AccountEvent } from "../domain/events.ts"
-import type { FillMessage, HedgeResult } from "../domain/messages.ts"
+import { FillEvent, type FillMessage, type HedgeResult, isResidualFlush, RESIDUAL_FILL_PREFIX, RESIDUAL_ORDER_INDEX } from "../domain/messages.ts"
 import { type BusEntry, FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { AccountStream } from "../venue/AccountStream.ts"
@@ -21,6 +21,8 @@ import { makeOrderWatcher, type OrderWatcher } from "./order-watcher.ts"
 import { supervisorBackoff } from "../runtime/schedules.ts"
 
 export interface HedgerSettings extends HedgeSettings {
+  /** The pair's name, carried by residual flushes (default "pair"). */
+  readonly pair?: string
   readonly consumer: string
   readonly batch: number
   readonly blockMs: number
@@ -81,11 +83,29 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
         "hedge-retries-exhausted",
         `fill ${result.fillId}: ${result.status} after ${result.attempts.length} attempt(s); ${result.residualSignedBase} base units returned to the residual pool`
       )
+      // What went back to the pool must not wait for a fill that may never come.
+      failuresInARow.flushDueAtMs ??= Date.now() + (failuresInARow.flushBackoffMs ?? FLUSH_FIRST_MS)
+      // Checked here, not only by the periodic monitor: a success right after (a residual flush)
+      // resets the count before a sampling monitor would see it.
+      const limit = settings.risk?.limits.maxConsecutiveFailures ?? 0
+      if (limit > 0 && failuresInARow.n >= limit) {
+        yield* haltIfActive(`${failuresInARow.n} hedges in a row failed (risk.max_consecutive_failures ${limit})`)
+      }
     } else if (result.status === "hedged") {
       failuresInARow.n = 0
+      if (isResidualFlush(result)) failuresInARow.flushBackoffMs = FLUSH_FIRST_MS
     }
     yield* checkSlippage(entry.fill, result, settings)
     if (settings.onResult !== undefined) yield* settings.onResult(result)
+  })
+
+/** Moves an ACTIVE pair to HALTED with `reason` and alerts (a pair already stopped only logs it). */
+const haltIfActive = (reason: string) =>
+  Effect.gen(function*() {
+    const state = yield* PairState
+    if ((yield* state.tradingState()) !== "ACTIVE") return yield* Effect.logWarning(`risk breach while not ACTIVE: ${reason}`)
+    yield* state.setTradingState("HALTED", reason)
+    yield* alert("halted", `pair HALTED: ${reason}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
   })
 
 /** A completed hedge that executed worse than risk.max_hedge_slippage_bps halts the pair at once. */
@@ -96,10 +116,7 @@ const checkSlippage = (fill: FillMessage, result: HedgeResult, settings: HedgerS
       settings.risk?.limits.maxHedgeSlippageBps
     )
     if (breach === undefined) return
-    const state = yield* PairState
-    if ((yield* state.tradingState()) !== "ACTIVE") return yield* Effect.logWarning(`risk breach while not ACTIVE: ${breach}`)
-    yield* state.setTradingState("HALTED", breach)
-    yield* alert("halted", `pair HALTED: ${breach}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
+    yield* haltIfActive(breach)
   }).pipe(
     // The fill is recorded already: a failed check must not replay it through the consume loop.
     Effect.catchCause((cause) =>
@@ -112,7 +129,63 @@ const checkSlippage = (fill: FillMessage, result: HedgeResult, settings: HedgerS
 /** Hedges in a row that ended failed or partial (shared by one hedger's loop and its risk monitor). */
 interface Counters {
   n: number
+  /** When to look at the residual pool next (undefined: no failed hedge since the last look). */
+  flushDueAtMs?: number | undefined
+  flushBackoffMs?: number
 }
+
+const FLUSH_FIRST_MS = 1000
+const FLUSH_MAX_MS = 30_000
+
+/**
+ * A failed or partial hedge returns its remainder to the residual pool, where the next fill of A
+ * picks it up — but when none comes (A stopped, halted, or quiet) it would stay unhedged. So after
+ * such a result B looks at the pool (with backoff) and, when it can be sent, puts a residual flush
+ * on the fill stream: it is then hedged with the stream's crash safety, in order with the fills.
+ */
+const maybeFlushResidual = (settings: HedgerSettings, c: Counters) =>
+  Effect.gen(function*() {
+    if (c.flushDueAtMs === undefined || Date.now() < c.flushDueAtMs) return
+    const state = yield* PairState
+    const bus = yield* FillBus
+    const venue = yield* Venue
+    const backoff = c.flushBackoffMs ?? FLUSH_FIRST_MS
+    c.flushDueAtMs = Date.now() + backoff
+    c.flushBackoffMs = Math.min(backoff * 2, FLUSH_MAX_MS)
+    const pool = yield* state.residualPool()
+    if (pool === 0) {
+      c.flushDueAtMs = undefined
+      return
+    }
+    const book = yield* venue.orderBook(settings.market.marketId, 1)
+    const ref = pool > 0 ? book.asks[0]?.price : book.bids[0]?.price
+    if (ref === undefined) return
+    if (Math.abs(pool) < effectiveMinBase(settings.market, ref)) {
+      // Below the minimum: it waits for a fill in its direction (poolDecision).
+      c.flushDueAtMs = undefined
+      return
+    }
+    const now = Date.now()
+    const size = Math.abs(pool)
+    const published = yield* bus.publishResidualFlush(new FillEvent({
+      fillId: RESIDUAL_FILL_PREFIX,
+      pair: settings.pair ?? "pair",
+      accountIndex: venue.accountIndex,
+      marketId: settings.market.marketId,
+      // The A side whose hedge is the pool's direction: B buys (pool > 0) to hedge an A sell.
+      side: pool > 0 ? "sell" : "buy",
+      orderIndex: RESIDUAL_ORDER_INDEX,
+      clientOrderIndex: 0,
+      filledBefore: 0,
+      filledAfter: size,
+      size,
+      price: ref,
+      venueTimestampMs: now,
+      detectedAtMs: now
+    }))
+    c.flushDueAtMs = undefined
+    yield* Effect.logWarning(`residual pool ${pool} is at or above the venue minimum: hedging it now (residual:${published.fillSeq})`)
+  }).pipe(Effect.catch((e) => Effect.logWarning(`residual pool check failed, will retry: ${e.message}`)))
 
 /** Checks the risk limits periodically; a breach moves an ACTIVE pair to HALTED and alerts. */
 const riskMonitor = (
@@ -134,8 +207,8 @@ const riskMonitor = (
       const aFresh = hbFresh && typeof hbA.value.status["position"] === "number"
       // A publishes its free collateral only while its own reading is recent.
       const aFree = hbFresh ? hbA.value.status["freeCollateralMicro"] : undefined
+      // B's position may be unknown (no snapshot yet): the rules that need it wait, the others do not.
       const bPosition = watcher.position(settings.market.marketId)
-      if (bPosition === undefined) continue
       const r = evaluateRisk(rs, {
         nowMs: Date.now(),
         aPosition: aFresh ? (hbA.value.status["position"] as number) : undefined,
@@ -146,7 +219,7 @@ const riskMonitor = (
         bFreeCollateralMicro: bFreeCollateral()
       }, risk.limits)
       rs = r.state
-      if (aFresh && (risk.reconcileGraceMs ?? 0) > 0) {
+      if (aFresh && bPosition !== undefined && (risk.reconcileGraceMs ?? 0) > 0) {
         const pool = yield* state.residualPool()
         const open = yield* state.openIntents()
         const x = computeExposure({ aPosition: hbA.value.status["position"] as number, bPosition, openIntents: open, residualPool: pool })
@@ -225,6 +298,7 @@ const consumeLoop = (watcher: OrderWatcher, settings: HedgerSettings, c: Counter
     for (;;) {
       const entries = yield* bus.readNew({ consumer: settings.consumer, count: settings.batch, blockMs: settings.blockMs })
       yield* handleAll(entries, watcher, settings, c)
+      yield* maybeFlushResidual(settings, c)
       if (Date.now() - lastClaim >= settings.claimEveryMs) {
         lastClaim = Date.now()
         yield* recover(watcher, settings, c)
@@ -248,7 +322,8 @@ export const runHedger = (settings: HedgerSettings) =>
       )
     const previous = yield* state.lastHeartbeat("b").pipe(Effect.orElseSucceed(() => Option.none()))
     if (Option.isSome(previous)) yield* alert("process-restart", `hedger ${settings.consumer} restarted (B was alive ${Date.now() - previous.value.atMs} ms ago)`)
-    const counters: Counters = { n: 0 }
+    // A pool left by hedges that failed before a restart is looked at once on start.
+    const counters: Counters = { n: 0, flushDueAtMs: Date.now() }
     if (settings.risk !== undefined) {
       // B's own collateral is read only when the limit is on (rate limits); A reads its own.
       const collateral = (settings.risk.limits.minFreeCollateralMicro ?? 0) > 0

@@ -117,6 +117,7 @@ const program = (role: Role, config: HedgeflowConfig) =>
         onAccountEvent: (e) => (e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("a") : Effect.void)
       })
       : runHedger({
+        pair: config.pair.name,
         market,
         consumer: config.hedge.instance,
         clientIndexTag: config.hedge.clientIndexTag === "auto" ? tagFromPrefix(prefix) : config.hedge.clientIndexTag,

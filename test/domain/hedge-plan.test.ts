@@ -43,17 +43,25 @@ describe("hedge planning", () => {
     // A fill of the minimum against a pool of the other sign: hedged alone, the pool waits.
     expect(poolDecision(14, -20, 20)).toEqual({ _tag: "Hedge", target: -20, takenFromPool: 0, newPool: 14 })
     expect(poolDecision(-6, 20, 20)).toEqual({ _tag: "Hedge", target: 20, takenFromPool: 0, newPool: -6 })
+    // A pool at or above the minimum (a failed hedge) nets against the fill instead.
+    expect(poolDecision(20, -20, 20)).toEqual({ _tag: "Defer", newPool: 0 })
+    expect(poolDecision(25, -20, 20)).toEqual({ _tag: "Defer", newPool: 5 })
+    // A residual flush (delta 0) hedges the pool once it reaches the minimum, and leaves it otherwise.
+    expect(poolDecision(-30, 0, 20)).toEqual({ _tag: "Hedge", target: -30, takenFromPool: -30, newPool: 0 })
+    expect(poolDecision(-12, 0, 20)).toEqual({ _tag: "Defer", newPool: -12 })
   })
 
   it("pool rule: nothing created or lost, a fill of the minimum is never deferred, the pool stays below the minimum", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1000 }), fc.array(fc.integer({ min: -5000, max: 5000 }).filter((d) => d !== 0), { maxLength: 60 }), (min, deltas) => {
-        let pool = 0
+      fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: -5000, max: 5000 }), fc.array(fc.integer({ min: -5000, max: 5000 }), { maxLength: 60 }), (min, start, deltas) => {
+        // `start`: any pool, as a failed hedge can leave one of any size
+        let pool = start
         for (const delta of deltas) {
           const d = poolDecision(pool, delta, min)
           const hedged = d._tag === "Hedge" ? d.target : 0
           expect(hedged + d.newPool).toBe(pool + delta)
-          if (Math.abs(delta) >= min) expect(d._tag).toBe("Hedge")
+          if (Math.abs(delta) >= min && Math.abs(pool) < min) expect(d._tag).toBe("Hedge")
+          if (Math.abs(pool + delta) >= min) expect(d).toEqual({ _tag: "Hedge", target: pool + delta, takenFromPool: pool, newPool: 0 })
           if (d._tag === "Hedge") expect(Math.abs(d.target)).toBeGreaterThanOrEqual(min)
           expect(Math.abs(d.newPool)).toBeLessThan(min)
           pool = d.newPool

@@ -27,6 +27,13 @@ describe("risk rules", () => {
   it("unknown A position: only B's own limits apply", () => {
     expect(evaluateRisk(initialRiskState, fig({ aPosition: undefined, bPosition: -80 }), limits).breaches).toEqual([])
   })
+  it("unknown B position (no snapshot yet): net and B limits wait, hedge failures still halt", () => {
+    const r = evaluateRisk(initialRiskState, fig({ aPosition: 500, bPosition: undefined, consecutiveFailures: 3 }), limits)
+    expect(r.breaches).toHaveLength(2)
+    expect(r.breaches[0]).toMatch(/A's position 500/)
+    expect(r.breaches[1]).toMatch(/3 hedges in a row/)
+    expect(r.state.unhedgedSinceMs).toBeUndefined()
+  })
   it("consecutive hedge failures", () => {
     expect(evaluateRisk(initialRiskState, fig({ consecutiveFailures: 3 }), limits).breaches[0]).toMatch(/3 hedges in a row/)
     expect(evaluateRisk(initialRiskState, fig({ consecutiveFailures: 3 }), { ...limits, maxConsecutiveFailures: 0 }).breaches).toEqual([])

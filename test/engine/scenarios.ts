@@ -251,6 +251,28 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
+    it.live("a hedge that fails every attempt goes to the pool, and B hedges the pool without waiting for another fill", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 3; i++) h.ex.nextMarketOrders(B, { kind: "reject", code: 21739, message: "not enough margin" })
+          yield* h.startHedger()
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          // No other fill of A comes: the pool must still be hedged.
+          yield* h.waitFor("the pool hedged by a residual flush", () => h.net() === 0 && h.results.some((r) => r.fillId.startsWith("residual:") && r.status === "hedged"), 15_000)
+          const failed = h.results.find((r) => r.status === "failed")!
+          expect(failed.attempts).toHaveLength(3)
+          expect(failed.residualSignedBase).toBe(-60)
+          const flush = h.results.find((r) => r.fillId.startsWith("residual:"))!
+          expect(flush.hedgedSignedBase).toBe(-60)
+          expect(flush.fillSeq).toBeGreaterThan(failed.fillSeq)
+          expect(h.tradedSigned(A) + h.tradedSigned(B)).toBe(0)
+          // Each B order used its own client index.
+          const cois = h.ex.marketOrdersReceived.map((o) => o.clientOrderIndex)
+          expect(new Set(cois).size).toBe(cois.length)
+        })
+      ), 30_000)
+
     it.live("B's IOC fills partly: the residual is re-hedged with a fresh client index", () =>
       run((h) =>
         Effect.gen(function*() {

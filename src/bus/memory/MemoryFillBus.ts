@@ -5,7 +5,7 @@
 // sees the same data, like a new connection to the same Redis.
 import { Clock, Effect, Layer } from "effect"
 import { LIGHTER_BTC, type MarketSpec } from "../../domain/market.ts"
-import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, LEGACY_A_CHANNEL, LEGACY_B_CHANNEL } from "../../domain/messages.ts"
+import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, LEGACY_A_CHANNEL, LEGACY_B_CHANNEL, RESIDUAL_FILL_PREFIX } from "../../domain/messages.ts"
 import {
   compareEntryIds,
   decodeEntry,
@@ -118,6 +118,17 @@ export class MemoryFillBus {
     const available = (op: string) =>
       store.down ? Effect.fail(new BusError({ op, message: `${op} on memory bus: unavailable (simulated)` })) : Effect.void
     const byId = (id: string) => store.entries.find((e) => e.id === id)
+
+    const publishResidualFlush = (event: FillEvent): Effect.Effect<PublishedFill, BusError> =>
+      available("publishResidualFlush").pipe(
+        Effect.andThen(Clock.currentTimeMillis),
+        Effect.map((nowMs) => {
+          if (store.seq === 0) store.seq = Math.floor(nowMs / 250)
+          const seq = ++store.seq
+          const id = append({ ...fillEventToFields(event), fillId: `${RESIDUAL_FILL_PREFIX}${seq}`, fillSeq: String(seq) })
+          return { duplicate: false, fillSeq: seq, entryId: id }
+        })
+      )
 
     const publishFill = (fill: FillEvent): Effect.Effect<PublishedFill, BusError> =>
       available("publishFill").pipe(
@@ -266,6 +277,7 @@ export class MemoryFillBus {
 
     const service: FillBusShape = {
       publishFill,
+      publishResidualFlush,
       publishedLevels,
       readOwnPending,
       claimStale,

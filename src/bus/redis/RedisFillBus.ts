@@ -11,7 +11,7 @@
 import { Effect, Layer, Schema } from "effect"
 import type { Redis } from "ioredis"
 import type { MarketSpec } from "../../domain/market.ts"
-import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, LEGACY_A_CHANNEL, LEGACY_B_CHANNEL } from "../../domain/messages.ts"
+import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, LEGACY_A_CHANNEL, LEGACY_B_CHANNEL, RESIDUAL_FILL_PREFIX } from "../../domain/messages.ts"
 import {
   decodeEntry,
   decodeHedgeResult,
@@ -90,6 +90,31 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[1], string.format('%d', seq) .. ' ' .. id)
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return {0, string.format('%d', seq), id}
+`
+)
+
+// KEYS fills, seq. ARGV field pairs (fillId and fillSeq are set here). Returns {seq, id}.
+const PUBLISH_RESIDUAL = luaScript(
+  "publishResidualFlush",
+  `
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  local t = redis.call('TIME')
+  redis.call('SET', KEYS[2], string.format('%d', tonumber(t[1]) * 4 + math.floor(tonumber(t[2]) / 250000)))
+end
+local seq = redis.call('INCR', KEYS[2])
+local fields = {}
+for i = 1, #ARGV, 2 do
+  if ARGV[i] ~= 'fillId' and ARGV[i] ~= 'fillSeq' then
+    fields[#fields + 1] = ARGV[i]
+    fields[#fields + 1] = ARGV[i + 1]
+  end
+end
+fields[#fields + 1] = 'fillId'
+fields[#fields + 1] = '${RESIDUAL_FILL_PREFIX}' .. string.format('%d', seq)
+fields[#fields + 1] = 'fillSeq'
+fields[#fields + 1] = string.format('%d', seq)
+local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
+return {string.format('%d', seq), id}
 `
 )
 
@@ -250,6 +275,11 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
         ...recordToPairs(fillEventToFields(fill))
       ]) as Effect.Effect<[number, string, string?], BusError>
 
+    const publishResidualFlush = (event: FillEvent): Effect.Effect<PublishedFill, BusError> =>
+      (conn.evalScript(PUBLISH_RESIDUAL, [keys.fills, keys.seq], recordToPairs(fillEventToFields(event))) as Effect.Effect<[string, string], BusError>).pipe(
+        Effect.map(([seq, id]) => ({ fillSeq: Number(seq), entryId: id, duplicate: false }))
+      )
+
     const publishFill = (fill: FillEvent): Effect.Effect<PublishedFill, BusError> =>
       Effect.gen(function*() {
         let event = fill
@@ -385,6 +415,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
 
     return FillBus.of({
       publishFill,
+      publishResidualFlush,
       publishedLevels,
       readOwnPending,
       claimStale,

@@ -43,7 +43,7 @@ local status, target, taken
 if math.abs(combined) >= minBase then
   status = 'open'; target = combined; taken = pool
   redis.call('SET', KEYS[2], '0')
-elseif math.abs(delta) >= minBase then
+elseif math.abs(delta) >= minBase and math.abs(pool) < minBase then
   status = 'open'; target = delta; taken = 0
 else
   status = 'deferred'; target = 0; taken = 0
