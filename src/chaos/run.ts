@@ -4,7 +4,7 @@
 // what is pending, and the run is audited from the exchange's trade log and from Redis.
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { decodeEntry, pairsToRecord } from "../bus/codec.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
@@ -130,22 +130,36 @@ export const runChaos = (o: ChaosOptions) =>
         }
         return false
       })
-    const kill = (c: Child, restartAfterMs: number) =>
+    /** Until the restarted process has sent a heartbeat (it is up and connected), or 30 s. */
+    const ready = (role: "a" | "b", sinceMs: number) =>
       Effect.gen(function*() {
+        const state = yield* PairState
+        for (let i = 0; i < 300; i++) {
+          const hb = yield* state.lastHeartbeat(role).pipe(Effect.orElseSucceed(() => Option.none()))
+          if (Option.isSome(hb) && hb.value.atMs >= sinceMs) return
+          yield* Effect.sleep("100 millis")
+        }
+      })
+    const kill = (role: "a" | "b", restartAfterMs: number) =>
+      Effect.gen(function*() {
+        const c = children[role]
         killedByUs.add(c)
         c.signal("SIGKILL")
         yield* c.exited
         yield* Effect.sleep(restartAfterMs)
+        const restartedAt = Date.now()
         yield* c.restart
         killedByUs.delete(c)
+        // The next fault starts once this one is over: the process is back and connected.
+        yield* ready(role, restartedAt)
         return true
       })
-    const inject = (f: Fault): Effect.Effect<boolean, unknown> => {
+    const inject = (f: Fault): Effect.Effect<boolean, unknown, PairState> => {
       switch (f.kind) {
         case "kill-a":
-          return kill(a, f.restartAfterMs)
+          return kill("a", f.restartAfterMs)
         case "kill-b":
-          return kill(b, f.restartAfterMs)
+          return kill("b", f.restartAfterMs)
         case "redis-restart":
           return redis.stop("kill").pipe(Effect.andThen(redis.start), Effect.as(true))
         case "redis-down":
