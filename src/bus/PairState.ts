@@ -69,6 +69,8 @@ export interface RestingQuoteInfo {
   readonly side: "buy" | "sell"
   readonly price: number
   readonly clientOrderIndex: number
+  /** The quote's size (base units): a fill reaching it means the quote no longer rests. */
+  readonly base?: number
 }
 
 export class PairState extends Context.Service<PairState, PairStateShape>()("hedgeflow/bus/PairState") {}

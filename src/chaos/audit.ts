@@ -171,7 +171,7 @@ export const audit = (x: AuditInput): ChaosVerdict => {
   const finalNet = x.finalPositionA + x.finalPositionB
   const lastTradeMs = trades.at(-1)?.timestampMs ?? 0
   const openAtEndMs = stillOpenSince === undefined ? 0 : lastTradeMs - stillOpenSince
-  longestUnhedgedMs = Math.max(longestUnhedgedMs, openAtEndMs)
+  longestUnhedgedMs = Math.round(Math.max(longestUnhedgedMs, openAtEndMs))
 
   const figures: ChaosFigures = {
     fillsA,

@@ -79,6 +79,31 @@ export const poolDecision = (
 }
 
 /**
+ * A's published quote, unless the fill being hedged shows it is gone: a fill of that very order
+ * that reaches the quote's size means nothing of it rests any more (A may not have cleared the
+ * record yet — its stream can lag — and guarding against it would block the hedge for nothing).
+ */
+export const quoteStillResting = <Q extends { readonly clientOrderIndex: number; readonly base?: number }>(
+  aQuote: Q | undefined,
+  fill: { readonly clientOrderIndex: number; readonly filledAfter: number }
+): Q | undefined =>
+  aQuote !== undefined && aQuote.base !== undefined && aQuote.clientOrderIndex === fill.clientOrderIndex && fill.filledAfter >= aQuote.base
+    ? undefined
+    : aQuote
+
+/** True when the guard had to move B's cap and the book shows the order cannot trade at it now. */
+export const blockedByQuote = (
+  guarded: { readonly side: Side; readonly priceCap: number },
+  original: { readonly priceCap: number },
+  book: { readonly bestBid: number | undefined; readonly bestAsk: number | undefined }
+): boolean => {
+  if (guarded.priceCap === original.priceCap) return false
+  return guarded.side === "sell"
+    ? book.bestBid === undefined || book.bestBid < guarded.priceCap
+    : book.bestAsk === undefined || book.bestAsk > guarded.priceCap
+}
+
+/**
  * Keeps B's price cap one tick short of A's resting quote, so the hedge can never trade with
  * A's own order (I5): B sells into bids (A's buy quote rests there), B buys from asks.
  */

@@ -8,7 +8,7 @@
 import { Effect, Option, Schedule } from "effect"
 import type { OrderUpdate } from "../domain/events.ts"
 import { hedgeClientIndex } from "../domain/client-index.ts"
-import { effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt } from "../domain/hedge-plan.ts"
+import { blockedByQuote, effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt, quoteStillResting } from "../domain/hedge-plan.ts"
 import { averagePriceTicks } from "../domain/slippage.ts"
 import type { MarketSpec } from "../domain/market.ts"
 import { type FillMessage, HedgeAttempt, HedgeResult, isResidualFlush } from "../domain/messages.ts"
@@ -30,6 +30,10 @@ export interface HedgeSettings {
   readonly sendRetries: number
   readonly sendRetryBaseMs: number
 }
+
+/** How long a hedge waits for A's quote to get out of its way before sending anyway (capped short of it). */
+const GUARD_WAIT_MS = 3000
+const GUARD_POLL_MS = 100
 
 const filledSigned = (a: HedgeAttempt): number => signedBase(a.side, a.filledBase ?? 0)
 
@@ -123,6 +127,7 @@ const runAttempt = (watcher: OrderWatcher, settings: HedgeSettings, attempt: Hed
 export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: HedgeSettings, receivedAtMs: number) =>
   Effect.gen(function*() {
     const state = yield* PairState
+    const venue = yield* Venue
     const hedgeSide = hedgeSideFor(fill.side)
     const minBase = effectiveMinBase(settings.market, fill.price)
     // Both reads go out together (one round trip): the intent, and A's quote B must not trade with.
@@ -169,8 +174,20 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
           returnToPool = next.returnToPool
           break
         }
-        const aQuote = attempts.length === 0 ? aQuoteAtStart : yield* state.restingQuote()
-        const order = guardSelfTrade(hedgeOrderFor(next.remainingSigned, fill.price, settings.slippageBps), Option.getOrUndefined(aQuote))
+        const wanted = hedgeOrderFor(next.remainingSigned, fill.price, settings.slippageBps)
+        let aQuote = quoteStillResting(Option.getOrUndefined(attempts.length === 0 ? aQuoteAtStart : yield* state.restingQuote()), fill)
+        let order = guardSelfTrade(wanted, aQuote)
+        // A's quote stands where B must trade: an order now would only fill nothing (or trade with
+        // A). A pulls or moves its quote within moments of its own fill; wait for that, bounded.
+        for (let waited = 0; waited < GUARD_WAIT_MS && order.priceCap !== wanted.priceCap; waited += GUARD_POLL_MS) {
+          const top = yield* venue.orderBook(settings.market.marketId, 1).pipe(Effect.option)
+          const book = Option.isSome(top) ? { bestBid: top.value.bids[0]?.price, bestAsk: top.value.asks[0]?.price } : { bestBid: undefined, bestAsk: undefined }
+          if (!blockedByQuote(order, wanted, book)) break
+          if (waited === 0) yield* Effect.logInfo(`hedge waits for A's ${aQuote?.side} quote at ${aQuote?.price} to move (self-trade guard)`).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
+          yield* Effect.sleep(GUARD_POLL_MS)
+          aQuote = quoteStillResting(Option.getOrUndefined(yield* state.restingQuote()), fill)
+          order = guardSelfTrade(wanted, aQuote)
+        }
         const n = attempts.length + 1
         const planned = new HedgeAttempt({
           attempt: n,

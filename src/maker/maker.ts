@@ -167,7 +167,7 @@ export const runMaker = (settings: MakerSettings) =>
       if (action._tag === "Place") {
         const coi = quoteClientIndex(yield* pairState.nextQuoteSeq())
         // Published before the order exists, so B never prices a hedge through it (I5).
-        yield* pairState.publishQuote(Option.some({ side: action.side, price: action.price, clientOrderIndex: coi }))
+        yield* pairState.publishQuote(Option.some({ side: action.side, price: action.price, clientOrderIndex: coi, base: action.base }))
         publishedQuote = coi
         yield* Ref.update(state, (s) => ({
           ...s,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import fc from "fast-check"
-import { effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt, poolDecision, priceCap } from "../../src/domain/hedge-plan.ts"
+import { blockedByQuote, effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt, poolDecision, priceCap, quoteStillResting } from "../../src/domain/hedge-plan.ts"
 import { LIGHTER_BTC, LIGHTER_ETH } from "../../src/domain/market.ts"
 
 describe("hedge planning", () => {
@@ -89,5 +89,27 @@ describe("self-trade guard (I5)", () => {
     const buy = { side: "buy" as const, base: 20, priceCap: 1_005_000 }
     expect(guardSelfTrade(buy, { side: "sell", price: 1_000_005 })).toEqual({ ...buy, priceCap: 1_000_004 })
     expect(guardSelfTrade(buy, undefined)).toEqual(buy)
+  })
+
+  it("a quote whose own fill reached its size no longer rests; any other quote does", () => {
+    const q = { side: "buy" as const, price: 1000, clientOrderIndex: 7, base: 20 }
+    expect(quoteStillResting(q, { clientOrderIndex: 7, filledAfter: 20 })).toBeUndefined()
+    expect(quoteStillResting(q, { clientOrderIndex: 7, filledAfter: 10 })).toBe(q) // partly filled: the rest rests
+    expect(quoteStillResting(q, { clientOrderIndex: 8, filledAfter: 20 })).toBe(q) // another order
+    expect(quoteStillResting({ side: "buy" as const, price: 1000, clientOrderIndex: 7 }, { clientOrderIndex: 7, filledAfter: 20 })).toBeDefined() // size unknown
+    expect(quoteStillResting(undefined, { clientOrderIndex: 7, filledAfter: 20 })).toBeUndefined()
+  })
+
+  it("blockedByQuote: only when the guard moved the cap and the book cannot meet it", () => {
+    const wanted = { side: "sell" as const, priceCap: 990 }
+    const guarded = { side: "sell" as const, priceCap: 1001 }
+    expect(blockedByQuote(wanted, wanted, { bestBid: 995, bestAsk: 996 })).toBe(false)
+    expect(blockedByQuote(guarded, wanted, { bestBid: 1000, bestAsk: 1002 })).toBe(true)
+    expect(blockedByQuote(guarded, wanted, { bestBid: 1003, bestAsk: 1004 })).toBe(false)
+    expect(blockedByQuote(guarded, wanted, { bestBid: undefined, bestAsk: 1004 })).toBe(true)
+    const buyWanted = { side: "buy" as const, priceCap: 1010 }
+    const buyGuarded = { side: "buy" as const, priceCap: 999 }
+    expect(blockedByQuote(buyGuarded, buyWanted, { bestBid: 998, bestAsk: 1000 })).toBe(true)
+    expect(blockedByQuote(buyGuarded, buyWanted, { bestBid: 997, bestAsk: 999 })).toBe(false)
   })
 })

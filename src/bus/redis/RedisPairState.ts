@@ -207,7 +207,7 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       conn
         .run("publishQuote", (c) =>
           Option.isSome(quote)
-            ? c.set(keys.quote, `${quote.value.side} ${quote.value.price} ${quote.value.clientOrderIndex}`).then(() => 1)
+            ? c.set(keys.quote, `${quote.value.side} ${quote.value.price} ${quote.value.clientOrderIndex}${quote.value.base === undefined ? "" : ` ${quote.value.base}`}`).then(() => 1)
             : c.del(keys.quote))
         .pipe(Effect.asVoid)
 
@@ -215,9 +215,14 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       Effect.gen(function*() {
         const raw = yield* conn.run("restingQuote", (c) => c.get(keys.quote))
         if (raw === null) return Option.none<RestingQuoteInfo>()
-        const m = /^(buy|sell) (\d+) (\d+)$/.exec(raw)
+        const m = /^(buy|sell) (\d+) (\d+)(?: (\d+))?$/.exec(raw)
         if (m === null) return yield* new BusError({ op: "restingQuote", message: `corrupt quote ${keys.quote}: ${JSON.stringify(raw.slice(0, 80))}` })
-        return Option.some<RestingQuoteInfo>({ side: m[1] as "buy" | "sell", price: Number(m[2]), clientOrderIndex: Number(m[3]) })
+        return Option.some<RestingQuoteInfo>({
+          side: m[1] as "buy" | "sell",
+          price: Number(m[2]),
+          clientOrderIndex: Number(m[3]),
+          ...(m[4] !== undefined ? { base: Number(m[4]) } : {})
+        })
       })
 
     return PairState.of({
