@@ -46,6 +46,12 @@ export interface PairStateShape {
   /** Atomically marks the intent done and adds `returnToPool` (signed, unhedged remainder) to the pool. */
   readonly finishHedge: (fillId: string, returnToPool: number) => Effect.Effect<void, BusError>
   readonly getIntent: (fillId: string) => Effect.Effect<Option.Option<HedgeIntent>, BusError>
+  /**
+   * Deletes a finished intent once its fill is acknowledged (after completeFill, never before:
+   * until then a redelivered fill needs it to avoid hedging twice). Keeps the hash from growing
+   * without bound on a pair that runs for months. Open intents are never deleted.
+   */
+  readonly forgetIntent: (fillId: string) => Effect.Effect<void, BusError>
   /** Signed quantity pooled below the venue minimum, not yet hedged. */
   readonly residualPool: () => Effect.Effect<number, BusError>
   /** Intents still "open" (in flight or unresolved). */

@@ -416,6 +416,16 @@ export const contractSuite = (name: string, makeFixture: MakeFixture) =>
           assert.isTrue(Option.isNone(yield* state.getIntent("nope")))
           const missing = yield* state.finishHedge("nope", 1).pipe(Effect.flip)
           assert.strictEqual(missing._tag, "BusError")
+          // forgetIntent: a finished or deferred intent goes; an open one stays; unknown ids are fine.
+          yield* state.beginHedge({ fillId: "open:40", fillSeq: 2, signedDelta: 40, minBase: 20, nowMs: 2 })
+          yield* state.beginHedge({ fillId: "small:3", fillSeq: 3, signedDelta: 1, minBase: 20, nowMs: 3 })
+          yield* state.forgetIntent("q:30")
+          yield* state.forgetIntent("open:40")
+          yield* state.forgetIntent("small:3")
+          yield* state.forgetIntent("nope")
+          assert.isTrue(Option.isNone(yield* state.getIntent("q:30")))
+          assert.isTrue(Option.isNone(yield* state.getIntent("small:3")))
+          assert.strictEqual(Option.getOrThrow(yield* state.getIntent("open:40")).status, "open")
         })
       ))
 

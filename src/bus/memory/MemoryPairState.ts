@@ -92,6 +92,12 @@ export class MemoryPairState {
         store.pool += Math.trunc(returnToPool)
       })
 
+    const forgetIntent = (fillId: string) =>
+      available("forgetIntent").pipe(Effect.andThen(Effect.sync(() => {
+        const json = store.intents.get(fillId)
+        if (json !== undefined && !json.includes('"status":"open"')) store.intents.delete(fillId)
+      })))
+
     const getIntent = (fillId: string) =>
       Effect.gen(function*() {
         yield* available("getIntent")
@@ -133,6 +139,7 @@ export class MemoryPairState {
       recordAttempt,
       finishHedge,
       getIntent,
+      forgetIntent,
       residualPool: () => available("residualPool").pipe(Effect.andThen(Effect.sync(() => store.pool))),
       openIntents,
       tradingState: () => available("tradingState").pipe(Effect.andThen(Effect.sync(() => store.state?.state ?? "ACTIVE"))),

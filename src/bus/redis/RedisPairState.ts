@@ -69,6 +69,18 @@ return 1
 `
 )
 
+// KEYS intents. ARGV fillId. Deletes the intent unless it is still open.
+const FORGET_INTENT = luaScript(
+  "forgetIntent",
+  `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+if string.find(cur, '"status":"open"', 1, true) then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`
+)
+
 const TradingStateSchema = Schema.Literals(["ACTIVE", "REDUCING", "HALTED"])
 const decodeTradingState = Schema.decodeUnknownResult(TradingStateSchema)
 const decodeHeartbeat = Schema.decodeUnknownResult(HeartbeatJson)
@@ -140,6 +152,8 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
         Effect.succeed(
           intent.status === "open" ? { next: { ...intent, status: "done" as const }, poolDelta: returnToPool } : undefined
         ))
+
+    const forgetIntent = (fillId: string) => conn.evalScript(FORGET_INTENT, [keys.intents], [fillId]).pipe(Effect.asVoid)
 
     const getIntent = (fillId: string) =>
       Effect.gen(function*() {
@@ -230,6 +244,7 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       recordAttempt,
       finishHedge,
       getIntent,
+      forgetIntent,
       residualPool,
       openIntents,
       tradingState,
