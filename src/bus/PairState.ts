@@ -57,6 +57,8 @@ export interface PairStateShape {
   /** Intents still "open" (in flight or unresolved). */
   readonly openIntents: () => Effect.Effect<ReadonlyArray<HedgeIntent>, BusError>
   readonly tradingState: () => Effect.Effect<TradingState, BusError>
+  /** The trading state with why and since when (for status; ACTIVE with no reason when never set). */
+  readonly tradingStatus: () => Effect.Effect<{ readonly state: TradingState; readonly reason?: string; readonly sinceMs?: number }, BusError>
   readonly setTradingState: (state: TradingState, reason: string) => Effect.Effect<void, BusError>
   /** Liveness of a process ("a" | "b"), with a small JSON status, expiring after `ttlMs`. */
   readonly heartbeat: (role: "a" | "b", status: Readonly<Record<string, unknown>>, ttlMs: number) => Effect.Effect<void, BusError>

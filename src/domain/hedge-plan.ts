@@ -79,6 +79,18 @@ export const poolDecision = (
 }
 
 /**
+ * The in-flight hedge a new quote of A on `quoteSide` could trade with, if any: B's sell hedges
+ * hit bids (A's buy quotes), B's buy hedges lift asks (A's sell quotes). An IOC whose execution is
+ * delayed (speed bumps, a slow venue) can still land after A placed its next quote, so A does
+ * not place one on the side an open hedge is heading for (I5); B's own guard covers quotes placed
+ * before the hedge.
+ */
+export const conflictingHedge = <I extends { readonly fillId: string; readonly targetSignedBase: number }>(
+  quoteSide: Side,
+  openIntents: ReadonlyArray<I>
+): I | undefined => openIntents.find((i) => (quoteSide === "buy" ? i.targetSignedBase < 0 : i.targetSignedBase > 0))
+
+/**
  * A's published quote, unless the fill being hedged shows it is gone: a fill of that very order
  * that reaches the quote's size means nothing of it rests any more (A may not have cleared the
  * record yet — its stream can lag — and guarding against it would block the hedge for nothing).

@@ -130,18 +130,17 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
     const venue = yield* Venue
     const hedgeSide = hedgeSideFor(fill.side)
     const minBase = effectiveMinBase(settings.market, fill.price)
-    // Both reads go out together (one round trip): the intent, and A's quote B must not trade with.
-    const [begun, aQuoteAtStart] = yield* Effect.all([
+    // The intent first, then A's quote: in this order (with A publishing its quote before it looks
+    // for open intents) either B sees A's quote or A sees B's intent — never neither (I5).
+    const begun = yield* state.beginHedge({
+      fillId: fill.fillId,
+      fillSeq: fill.fillSeq,
       // A residual flush adds nothing: it hedges what the pool holds.
-      state.beginHedge({
-        fillId: fill.fillId,
-        fillSeq: fill.fillSeq,
-        signedDelta: isResidualFlush(fill) ? 0 : signedBase(hedgeSide, fill.size),
-        minBase,
-        nowMs: Date.now()
-      }),
-      state.restingQuote()
-    ], { concurrency: 2 })
+      signedDelta: isResidualFlush(fill) ? 0 : signedBase(hedgeSide, fill.size),
+      minBase,
+      nowMs: Date.now()
+    })
+    const aQuoteAtStart = yield* state.restingQuote()
     let intent = begun.intent
     if (begun._tag === "Existing") {
       yield* Effect.logInfo("fill redelivered: resuming its hedge intent").pipe(

@@ -10,7 +10,7 @@ import { correctionClientIndex } from "../domain/client-index.ts"
 import { hedgeSideFor } from "../domain/side.ts"
 import { effectiveMinBase, priceCap } from "../domain/hedge-plan.ts"
 import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
-import { Alerts, type AlertKind } from "../ops/alerts.ts"
+import { raiseAlert } from "../ops/alerts.ts"
 import type { AccountEvent } from "../domain/events.ts"
 import { FillEvent, type FillMessage, type HedgeResult, isResidualFlush, RESIDUAL_FILL_PREFIX, RESIDUAL_ORDER_INDEX } from "../domain/messages.ts"
 import { type BusEntry, FillBus } from "../bus/FillBus.ts"
@@ -53,11 +53,7 @@ export interface HedgerSettings extends HedgeSettings {
 /** Free collateral is read this rarely by default: a REST call, never on the hedge path. */
 export const FREE_COLLATERAL_POLL_MS = 5_000
 
-/** Alerts when the program has an Alerts service; the log otherwise. */
-const alert = (kind: AlertKind, message: string) =>
-  Effect.serviceOption(Alerts).pipe(
-    Effect.flatMap((a) => (Option.isSome(a) ? a.value.alert(kind, message) : Effect.logError(`ALERT ${kind}: ${message}`)))
-  )
+const alert = raiseAlert
 
 const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSettings, failuresInARow: Counters) =>
   Effect.gen(function*() {

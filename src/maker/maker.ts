@@ -12,6 +12,7 @@ import { isOrderTerminal } from "../domain/events.ts"
 import { quoteClientIndex } from "../domain/client-index.ts"
 import { FillTracker } from "../domain/fills.ts"
 import { applyFill, decideMakerAction, type MakerConfig, type MakerState, syncPosition } from "../domain/maker-cycle.ts"
+import { conflictingHedge } from "../domain/hedge-plan.ts"
 import type { MarketSpec } from "../domain/market.ts"
 import type { FillEvent } from "../domain/messages.ts"
 import { FillBus } from "../bus/FillBus.ts"
@@ -20,6 +21,7 @@ import { AccountStream } from "../venue/AccountStream.ts"
 import type { VenueError } from "../venue/errors.ts"
 import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { supervisorBackoff } from "../runtime/schedules.ts"
+import { raiseAlert } from "../ops/alerts.ts"
 
 export interface MakerSettings {
   readonly pair: string
@@ -169,6 +171,15 @@ export const runMaker = (settings: MakerSettings) =>
         // Published before the order exists, so B never prices a hedge through it (I5).
         yield* pairState.publishQuote(Option.some({ side: action.side, price: action.price, clientOrderIndex: coi, base: action.base }))
         publishedQuote = coi
+        // Checked after publishing (B reads the quote after recording its intent, so one of the two
+        // always sees the other): an open hedge heading for this side could still execute into it.
+        const inFlight = conflictingHedge(action.side, yield* pairState.openIntents())
+        if (inFlight !== undefined) {
+          yield* Effect.logInfo(`quote ${action.side} waits: hedge ${inFlight.fillId} (${inFlight.targetSignedBase}) is still in flight`)
+          yield* pairState.publishQuote(Option.none())
+          publishedQuote = undefined
+          return
+        }
         yield* Ref.update(state, (s) => ({
           ...s,
           quote: { clientOrderIndex: coi, side: action.side, price: action.price, base: action.base, placedAtMs: Date.now(), state: "sending" as const }
@@ -220,6 +231,8 @@ export const runMaker = (settings: MakerSettings) =>
         : Effect.void
     )
 
+    const previous = yield* pairState.lastHeartbeat("a").pipe(Effect.orElseSucceed(() => Option.none()))
+    if (Option.isSome(previous)) yield* raiseAlert("process-restart", `maker (A) restarted (A was alive ${Date.now() - previous.value.atMs} ms ago)`)
     yield* Stream.runForEach(stream.events, onEvent).pipe(Effect.forkScoped)
     const collateralEveryMs = settings.freeCollateralEveryMs ?? 0
     const collateral = collateralEveryMs > 0 ? yield* pollFreeCollateral(collateralEveryMs) : undefined

@@ -1,7 +1,7 @@
 // Alerts: always to the log; also to a webhook (JSON POST) and to Telegram when configured.
 // Delivery is best effort with a timeout and never blocks or fails the caller; known secrets are
 // scrubbed from every message.
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { scrub } from "./secrets.ts"
 
 export type AlertKind = "halted" | "reconciliation-mismatch" | "hedge-retries-exhausted" | "poison-message" | "process-restart"
@@ -64,3 +64,9 @@ export class Alerts extends Context.Service<Alerts, AlertsShape>()("hedgeflow/op
       })
     )
 }
+
+/** Alerts when the program has an Alerts service; the log otherwise. */
+export const raiseAlert = (kind: AlertKind, message: string): Effect.Effect<void> =>
+  Effect.serviceOption(Alerts).pipe(
+    Effect.flatMap((a) => (Option.isSome(a) ? a.value.alert(kind, message) : Effect.logError(`ALERT ${kind}: ${message}`)))
+  )

@@ -47,7 +47,8 @@ export const status = (argv: ReadonlyArray<string>) =>
     Effect.gen(function*() {
       const state = yield* PairState
       const bus = yield* FillBus
-      const trading = yield* state.tradingState()
+      const status = yield* state.tradingStatus()
+      const trading = status.state
       const hbA = yield* state.lastHeartbeat("a")
       const hbB = yield* state.lastHeartbeat("b")
       const pending = yield* bus.pendingCount()
@@ -57,6 +58,8 @@ export const status = (argv: ReadonlyArray<string>) =>
       const failed = results.filter((r) => r.status === "failed" || r.status === "partial").length
       const report = {
         tradingState: trading,
+        tradingStateReason: status.reason ?? null,
+        tradingStateSinceMs: status.sinceMs ?? null,
         a: hbA._tag === "Some" ? { lastSeenMsAgo: Date.now() - hbA.value.atMs, ...hbA.value.status } : null,
         b: hbB._tag === "Some" ? { lastSeenMsAgo: Date.now() - hbB.value.atMs, ...hbB.value.status } : null,
         pendingFills: pending,
@@ -70,7 +73,7 @@ export const status = (argv: ReadonlyArray<string>) =>
         return
       }
       const lines = [
-        `trading state    ${trading}`,
+        `trading state    ${trading}${status.reason === undefined ? "" : ` — ${status.reason}`}${status.sinceMs === undefined ? "" : ` (since ${new Date(status.sinceMs).toISOString()}, ${age(status.sinceMs)})`}`,
         `A (maker)        ${hbA._tag === "Some" ? `alive, ${age(hbA.value.atMs)} ${JSON.stringify(hbA.value.status)}` : "no heartbeat"}`,
         `B (hedger)       ${hbB._tag === "Some" ? `alive, ${age(hbB.value.atMs)} ${JSON.stringify(hbB.value.status)}` : "no heartbeat"}`,
         `pending fills    ${pending}   open hedges ${open.length}   residual pool ${formatBase(market, pool)} ${market.symbol} (${pool} base units)`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import fc from "fast-check"
-import { blockedByQuote, effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt, poolDecision, priceCap, quoteStillResting } from "../../src/domain/hedge-plan.ts"
+import { blockedByQuote, conflictingHedge, effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt, poolDecision, priceCap, quoteStillResting } from "../../src/domain/hedge-plan.ts"
 import { LIGHTER_BTC, LIGHTER_ETH } from "../../src/domain/market.ts"
 
 describe("hedge planning", () => {
@@ -111,5 +111,15 @@ describe("self-trade guard (I5)", () => {
     const buyGuarded = { side: "buy" as const, priceCap: 999 }
     expect(blockedByQuote(buyGuarded, buyWanted, { bestBid: 998, bestAsk: 1000 })).toBe(true)
     expect(blockedByQuote(buyGuarded, buyWanted, { bestBid: 997, bestAsk: 999 })).toBe(false)
+  })
+
+  it("conflictingHedge: a buy quote waits for open sell hedges, a sell quote for open buy hedges", () => {
+    const sell = { fillId: "s", targetSignedBase: -20 }
+    const buy = { fillId: "b", targetSignedBase: 20 }
+    expect(conflictingHedge("buy", [buy, sell])).toBe(sell)
+    expect(conflictingHedge("sell", [sell, buy])).toBe(buy)
+    expect(conflictingHedge("buy", [buy])).toBeUndefined()
+    expect(conflictingHedge("sell", [sell])).toBeUndefined()
+    expect(conflictingHedge("buy", [])).toBeUndefined()
   })
 })

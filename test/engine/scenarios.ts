@@ -115,6 +115,25 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
+    it.live("A places no quote on the side an in-flight hedge is heading for (a delayed IOC cannot hit it)", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          // B's sell hedge of A's open-long fill is answered only after 1.5 s.
+          h.ex.nextMarketOrders(B, { kind: "delay", ms: 1500 })
+          yield* h.startHedger()
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* h.waitFor("close quote resting", () => restingOrderOfA(h)?.side === "sell")
+          yield* fillQuote(h) // A is flat again and would quote a buy at once
+          yield* h.waitFor("A quotes a buy again", () => restingOrderOfA(h)?.side === "buy", 15_000)
+          const sellHedge = h.ex.marketOrdersReceived.find((o) => o.side === "sell")!
+          // The buy quote went out only after B's sell was settled (1.5 s after it was sent).
+          expect(restingOrderOfA(h)!.updatedAtMs).toBeGreaterThanOrEqual(sellHedge.atMs + 1500)
+          yield* settled(h)
+          expectConservation(h)
+        })
+      ), 30_000)
+
     it.live("a risk breach halts the pair: A pulls its quote and stops quoting, B keeps hedging", () =>
       run((h) =>
         Effect.gen(function*() {

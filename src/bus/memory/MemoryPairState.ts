@@ -143,6 +143,10 @@ export class MemoryPairState {
       residualPool: () => available("residualPool").pipe(Effect.andThen(Effect.sync(() => store.pool))),
       openIntents,
       tradingState: () => available("tradingState").pipe(Effect.andThen(Effect.sync(() => store.state?.state ?? "ACTIVE"))),
+      tradingStatus: () =>
+        available("tradingStatus").pipe(Effect.andThen(Effect.sync(() =>
+          store.state === undefined ? { state: "ACTIVE" as const } : { state: store.state.state, reason: store.state.reason, sinceMs: store.state.sinceMs }
+        ))),
       setTradingState: (state, reason) =>
         available("setTradingState").pipe(
           Effect.andThen(Clock.currentTimeMillis),

@@ -191,6 +191,18 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
         return r.success
       })
 
+    const tradingStatus = () =>
+      Effect.gen(function*() {
+        const state = yield* tradingState()
+        const [reason, since] = yield* conn.run("tradingStatus", (c) => c.hmget(keys.state, "reason", "since"))
+        const sinceMs = since === null || since === undefined ? undefined : Number(since)
+        return {
+          state,
+          ...(reason !== null && reason !== undefined ? { reason } : {}),
+          ...(sinceMs !== undefined && Number.isSafeInteger(sinceMs) ? { sinceMs } : {})
+        }
+      })
+
     const setTradingState = (state: TradingState, reason: string) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
@@ -248,6 +260,7 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       residualPool,
       openIntents,
       tradingState,
+      tradingStatus,
       setTradingState,
       heartbeat,
       lastHeartbeat,
