@@ -3,11 +3,10 @@
 // restart brings back what was acknowledged.
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { freePort, LocalRedisError } from "../runtime/local-redis.ts"
+import { canConnect, freePort, LocalRedisError } from "../runtime/local-redis.ts"
 
 export interface RestartableRedis {
   readonly url: string
@@ -18,16 +17,6 @@ export interface RestartableRedis {
   /** Starts it again on the same port and directory; resolves once it accepts connections. */
   readonly start: Effect.Effect<void, LocalRedisError>
 }
-
-const canConnect = (port: number) =>
-  Effect.callback<boolean>((resume) => {
-    const s = createConnection({ port, host: "127.0.0.1" })
-    s.once("connect", () => {
-      s.destroy()
-      resume(Effect.succeed(true))
-    })
-    s.once("error", () => resume(Effect.succeed(false)))
-  })
 
 const exitOf = (p: ChildProcess) =>
   Effect.callback<void>((resume) => {

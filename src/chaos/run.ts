@@ -13,7 +13,7 @@ import { fillBusKeys } from "../bus/redis/RedisFillBus.ts"
 import { tagFromPrefix } from "../domain/client-index.ts"
 import { formatBase, LIGHTER_BTC, parseScaled } from "../domain/market.ts"
 import { busLayers } from "../runtime/bus-layers.ts"
-import { type Child, startChild } from "../runtime/children.ts"
+import { type Child, startEngineProcess } from "../runtime/children.ts"
 import { demoConfig } from "../runtime/demo-sim.ts"
 import { startSimulator } from "../sim/server.ts"
 import { audit, type AuditFill, type ChaosVerdict } from "./audit.ts"
@@ -51,7 +51,6 @@ const A = 1
 const B = 2
 const QUANTITY = "0.0002"
 const STALL_MS = 120_000
-const root = resolve(import.meta.dirname, "../..")
 
 export const runChaos = (o: ChaosOptions) =>
   Effect.gen(function*() {
@@ -88,14 +87,7 @@ export const runChaos = (o: ChaosOptions) =>
     )
     yield* say(`hedgeflow chaos: seed ${o.seed}, ${o.fills} fills, ${plan.length} faults planned · exchange ${sim.url} · Redis ${redis.url} (AOF everysec) · logs in ${workDir}`)
 
-    const child = (name: "main-a" | "main-b") =>
-      startChild({
-        name,
-        command: process.execPath,
-        args: [join(root, "src/runtime", `${name}.ts`), "--config", configFile],
-        logFile: join(workDir, `${name}.out`),
-        env: { HEDGEFLOW_LOG_CONSOLE: "json" }
-      })
+    const child = (name: "main-a" | "main-b") => startEngineProcess(name, configFile, workDir)
     const b = yield* child("main-b")
     const a = yield* child("main-a")
     const children: Record<"a" | "b", Child> = { a, b }

@@ -3,7 +3,7 @@
 // scope closes, or killed on purpose (kill -9) by chaos runs.
 import { type ChildProcess, spawn } from "node:child_process"
 import { closeSync, mkdirSync, openSync } from "node:fs"
-import { dirname } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { Data, Effect } from "effect"
 
 export class ChildError extends Data.TaggedError("ChildError")<{ readonly message: string }> {}
@@ -99,4 +99,16 @@ export const startChild = (spec: ChildSpec) =>
     }
     yield* Effect.addFinalizer(() => stop(10_000))
     return child
+  })
+
+const root = resolve(import.meta.dirname, "../..")
+
+/** bin/main-a or bin/main-b with `configFile`, JSON log lines to `<workDir>/<name>.out` (demo, chaos). */
+export const startEngineProcess = (name: "main-a" | "main-b", configFile: string, workDir: string) =>
+  startChild({
+    name,
+    command: process.execPath,
+    args: [join(root, "src/runtime", `${name}.ts`), "--config", configFile],
+    logFile: join(workDir, `${name}.out`),
+    env: { HEDGEFLOW_LOG_CONSOLE: "json" }
   })

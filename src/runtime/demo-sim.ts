@@ -11,7 +11,7 @@ import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { startSimulator, type SimHandle } from "../sim/server.ts"
 import { busLayers } from "./bus-layers.ts"
-import { startChild } from "./children.ts"
+import { startEngineProcess } from "./children.ts"
 import type { DemoOptions } from "./demo-options.ts"
 import { startLocalRedis } from "./local-redis.ts"
 import { type DemoSummary, latencyFigures, percentile } from "./summary.ts"
@@ -30,7 +30,6 @@ export interface SimDemoSummary extends DemoSummary {
 
 const A = 1
 const B = 2
-const root = resolve(import.meta.dirname, "../..")
 
 /** The config the demo (and the end-to-end tests) give main-a and main-b. */
 export const demoConfig = (o: {
@@ -139,14 +138,7 @@ export const runSimDemo = (options: SimDemoOptions) =>
     yield* say(`hedgeflow demo: exchange ${sim.url} · Redis ${redisUrl} · logs and config in ${workDir}`)
     yield* say("The embedded exchange does NOT verify signatures: it is a simulator. / 模拟交易所，不校验签名。")
 
-    const child = (name: "main-a" | "main-b") =>
-      startChild({
-        name,
-        command: process.execPath,
-        args: [join(root, "src/runtime", `${name}.ts`), "--config", configFile],
-        logFile: join(workDir, `${name}.out`),
-        env: { HEDGEFLOW_LOG_CONSOLE: "json" }
-      })
+    const child = (name: "main-a" | "main-b") => startEngineProcess(name, configFile, workDir)
     const b = yield* child("main-b")
     const a = yield* child("main-a")
 

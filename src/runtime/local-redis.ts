@@ -19,7 +19,7 @@ export const freePort = Effect.callback<number, LocalRedisError>((resume) => {
   })
 })
 
-const canConnect = (port: number) =>
+export const canConnect = (port: number) =>
   Effect.callback<boolean>((resume) => {
     const s = createConnection({ port, host: "127.0.0.1" })
     s.once("connect", () => {

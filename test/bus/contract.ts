@@ -137,6 +137,24 @@ export const contractSuite = (name: string, makeFixture: MakeFixture) =>
         })
       ))
 
+    it.live("a residual flush takes the next sequence number, is delivered like a fill, and touches no A level", () =>
+      withBus(() =>
+        Effect.gen(function*() {
+          const bus = yield* FillBus
+          const p1 = yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+          const levelsBefore = yield* bus.publishedLevels()
+          const flush = fillEvent({ orderIndex: "residual", fillId: "residual:", clientOrderIndex: 0, size: 35, side: "sell" })
+          const p2 = yield* bus.publishResidualFlush(flush)
+          assert.strictEqual(p2.fillSeq, p1.fillSeq + 1)
+          const entries = fillsOf(yield* read("b1"))
+          assert.strictEqual(entries.length, 2)
+          const f = entries[1]!.fill
+          assert.strictEqual(f.fillId, `residual:${p2.fillSeq}`)
+          assert.deepStrictEqual([f.fillSeq, f.size, f.side, f.orderIndex], [p2.fillSeq, 35, "sell", "residual"])
+          assert.deepStrictEqual(yield* bus.publishedLevels(), levelsBefore)
+        })
+      ))
+
     it.live("readNew blocks until a fill arrives, and returns [] after blockMs", () =>
       withBus(() =>
         Effect.gen(function*() {

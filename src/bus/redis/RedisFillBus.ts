@@ -56,9 +56,22 @@ export const fillBusKeys = (prefix: string): FillBusKeys => ({
 
 // KEYS fills, levels, last, seq. ARGV orderIndex, filledBefore, filledAfter, channel, mirror, field pairs…
 // Returns {0, seq, id} appended | {1, seq, id} duplicate | {2, level} overlaps the published level.
+// The pair's next fill sequence number. First fill, or Redis lost its data: start from the clock
+// (4 per second), so sequence numbers (and the hedge client ids derived from them) never repeat
+// ones used before the loss.
+const NEXT_SEQ_LUA = `
+local function nextSeq(key)
+  if redis.call('EXISTS', key) == 0 then
+    local t = redis.call('TIME')
+    redis.call('SET', key, string.format('%d', tonumber(t[1]) * 4 + math.floor(tonumber(t[2]) / 250000)))
+  end
+  return redis.call('INCR', key)
+end
+`
+
 const PUBLISH_FILL = luaScript(
   "publishFill",
-  `
+  NEXT_SEQ_LUA + `
 local level = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') or 0
 local before = tonumber(ARGV[2])
 local after = tonumber(ARGV[3])
@@ -71,13 +84,7 @@ if level >= after then
   return {1, '0', ''}
 end
 if level > before then return {2, string.format('%d', level)} end
-if redis.call('EXISTS', KEYS[4]) == 0 then
-  -- First fill, or Redis lost its data: start from the clock (4 per second), so sequence numbers
-  -- (and the hedge client ids derived from them) never repeat ones used before the loss.
-  local t = redis.call('TIME')
-  redis.call('SET', KEYS[4], string.format('%d', tonumber(t[1]) * 4 + math.floor(tonumber(t[2]) / 250000)))
-end
-local seq = redis.call('INCR', KEYS[4])
+local seq = nextSeq(KEYS[4])
 local fields = {}
 for i = 6, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i]
@@ -96,12 +103,8 @@ return {0, string.format('%d', seq), id}
 // KEYS fills, seq. ARGV field pairs (fillId and fillSeq are set here). Returns {seq, id}.
 const PUBLISH_RESIDUAL = luaScript(
   "publishResidualFlush",
-  `
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  local t = redis.call('TIME')
-  redis.call('SET', KEYS[2], string.format('%d', tonumber(t[1]) * 4 + math.floor(tonumber(t[2]) / 250000)))
-end
-local seq = redis.call('INCR', KEYS[2])
+  NEXT_SEQ_LUA + `
+local seq = nextSeq(KEYS[2])
 local fields = {}
 for i = 1, #ARGV, 2 do
   if ARGV[i] ~= 'fillId' and ARGV[i] ~= 'fillSeq' then
