@@ -215,20 +215,42 @@ export const runMaker = (settings: MakerSettings) =>
       }
     })
 
-    // Cancel the resting quote on the way out, when configured.
-    yield* Effect.addFinalizer(() =>
-      settings.cancelOnExit
-        ? Effect.gen(function*() {
-          const s = yield* Ref.get(state)
-          if (s.quote !== undefined) {
-            yield* Effect.logInfo("shutting down: cancelling the resting quote")
-            yield* venue.cancel({ marketId, index: s.quote.orderIndex ?? String(s.quote.clientOrderIndex) }).pipe(
-              Effect.timeout("3 seconds"),
-              Effect.ignore
-            )
+    /**
+     * The quote's final state from the venue, its fills published: the account stream is already
+     * stopped when the scope closes, and a fill that landed just before the cancel must not wait
+     * for A's next start to be hedged.
+     */
+    const flushQuote = (clientOrderIndex: number) =>
+      Effect.gen(function*() {
+        for (let i = 0; i < 15; i++) {
+          const found = yield* venue.orderByClientIndex(marketId, clientOrderIndex).pipe(Effect.option)
+          if (Option.isSome(found)) {
+            if (Option.isNone(found.value)) return
+            const u = found.value.value
+            yield* Effect.forEach(tracker.onOrderUpdate(u, Date.now()), publish, { discard: true })
+            if (isOrderTerminal(u.status)) return
           }
-        })
-        : Effect.void
+          yield* Effect.sleep("200 millis")
+        }
+      })
+
+    // On the way out: cancel the resting quote (when configured), then publish what it filled.
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        const s = yield* Ref.get(state)
+        if (s.quote === undefined) return
+        if (settings.cancelOnExit) {
+          yield* Effect.logInfo("shutting down: cancelling the resting quote")
+          yield* venue.cancel({ marketId, index: s.quote.orderIndex ?? String(s.quote.clientOrderIndex) }).pipe(
+            Effect.timeout("3 seconds"),
+            Effect.ignore
+          )
+        }
+        yield* flushQuote(s.quote.clientOrderIndex).pipe(
+          Effect.timeout("5 seconds"),
+          Effect.catchCause(() => Effect.logWarning("could not read the quote's final state; A's next start catches up its fills"))
+        )
+      })
     )
 
     const previous = yield* pairState.lastHeartbeat("a").pipe(Effect.orElseSucceed(() => Option.none()))

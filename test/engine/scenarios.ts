@@ -306,6 +306,22 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
+    it.live("a fill that lands while A shuts down is still published and hedged", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger()
+          const maker = yield* h.startMaker()
+          yield* h.waitFor("A has a resting quote", () => restingOrderOfA(h) !== undefined)
+          // A's stream goes quiet (as it does once A's scope closes), the quote fills, A stops.
+          h.ex.dropStream(A)
+          yield* fillQuote(h)
+          yield* Fiber.interrupt(maker)
+          yield* settled(h)
+          expect(h.fills).toHaveLength(1)
+          expectConservation(h)
+        })
+      ), 30_000)
+
     it.live("a rate-limited send is retried as the same attempt (nothing was sent)", () =>
       run((h) =>
         Effect.gen(function*() {
