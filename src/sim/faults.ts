@@ -13,6 +13,7 @@ export type FaultSpec =
   | { readonly type: "partial_fill_market"; readonly account: number; readonly count: number; readonly fraction: number }
   | { readonly type: "duplicate_frames"; readonly account: number; readonly count: number }
   | { readonly type: "reorder_frames"; readonly account: number; readonly count: number }
+  | { readonly type: "drop_book_updates"; readonly market: number; readonly count: number }
   | { readonly type: "clear" }
 
 interface Counted<T> {
@@ -32,6 +33,7 @@ export class Faults {
   private readonly partial = new Map<number, Array<Counted<number>>>()
   private readonly duplicates = new Map<number, number>()
   private readonly reorders = new Map<number, number>()
+  private readonly bookGaps = new Map<number, number>()
   hooks: FaultHooks | undefined
 
   /** Closes every WebSocket, or those that touched `account` (subscribed to it or sent its txs). */
@@ -71,16 +73,21 @@ export class Faults {
   reorderFrames(account: number, count: number): void {
     addCount(this.reorders, account, count)
   }
+  /** The next `count` order-book deltas of `market` are not sent (a gap in the nonce chain). */
+  dropBookUpdates(market: number, count: number): void {
+    addCount(this.bookGaps, market, count)
+  }
   /** How many armed counted faults (txs, market orders, frames) have not happened yet. */
   outstanding(): number {
     let n = 0
     for (const m of [this.delays, this.rejects, this.partial]) for (const l of m.values()) for (const c of l) n += c.count
-    for (const m of [this.tooMany, this.duplicates, this.reorders]) for (const c of m.values()) n += c
+    for (const m of [this.tooMany, this.duplicates, this.reorders, this.bookGaps]) for (const c of m.values()) n += c
     return n
   }
   clear(): void {
     this.duplicates.clear()
     this.reorders.clear()
+    this.bookGaps.clear()
     this.delays.clear()
     this.rejects.clear()
     this.tooMany.clear()
@@ -105,6 +112,8 @@ export class Faults {
         return this.duplicateFrames(spec.account, spec.count)
       case "reorder_frames":
         return this.reorderFrames(spec.account, spec.count)
+      case "drop_book_updates":
+        return this.dropBookUpdates(spec.market, spec.count)
       case "clear":
         return this.clear()
       default:
@@ -132,6 +141,9 @@ export class Faults {
   }
   takeReorder(account: number): boolean {
     return takeCount(this.reorders, account)
+  }
+  takeBookGap(market: number): boolean {
+    return takeCount(this.bookGaps, market)
   }
 }
 

@@ -520,6 +520,8 @@ export class WsHub {
         type: "update/order_book"
       }
       const key = `order_book/${marketId}`
+      // Fault: this delta is lost on the way (its nonce still advances), so clients see a gap.
+      if (this.exchange.faults.takeBookGap(marketId)) continue
       for (const conn of this.conns) if (conn.subs.has(key)) this.send(conn, `order_book:${marketId}`, frame)
     }
   }

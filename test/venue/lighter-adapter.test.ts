@@ -149,4 +149,42 @@ describe("Lighter adapter against the embedded exchange", () => {
       yield* a.waitFor("fill seen after reconnect", () =>
         a.events.some((e) => (e._tag === "OrderUpdate" && e.clientOrderIndex === 31 && e.filledBase === 40) || (e._tag === "TradeEvent" && e.size === 40)))
     })), 30_000)
+
+  it("a gap in the order-book deltas is detected and healed by a fresh snapshot", () =>
+    run(Effect.gen(function*() {
+      const a = yield* open(1)
+      const b = yield* open(2)
+      const bestBid = (yield* a.venue.orderBook(BTC, 1)).bids[0]!.price
+      const bestAsk = (yield* a.venue.orderBook(BTC, 1)).asks[0]!.price
+      expect(bestAsk - bestBid).toBeGreaterThanOrEqual(2) // room for a new top bid
+      // The delta carrying B's new top bid is lost; the next one (more size at the old top) arrives.
+      sim.exchange.faults.dropBookUpdates(BTC, 1)
+      yield* b.venue.placeLimit({ marketId: BTC, side: "buy", base: 20, price: bestBid + 1, clientOrderIndex: 41, postOnly: true, reduceOnly: false })
+      yield* a.waitFor("the delta was dropped", () => sim.exchange.faults.outstanding() === 0)
+      yield* b.venue.placeLimit({ marketId: BTC, side: "buy", base: 20, price: bestBid, clientOrderIndex: 42, postOnly: true, reduceOnly: false })
+      // Applying the second delta alone would leave bestBid on top; the resync brings bestBid + 1.
+      let top: number | undefined
+      for (let i = 0; i < 100; i++) {
+        top = (yield* a.venue.orderBook(BTC, 1)).bids[0]?.price
+        if (top === bestBid + 1) break
+        yield* Effect.sleep("20 millis")
+      }
+      expect(top).toBe(bestBid + 1)
+    })), 30_000)
+
+  it("sends over the WebSocket, and over REST while the socket is down", () =>
+    run(Effect.gen(function*() {
+      const a = yield* open(1)
+      const book = yield* a.venue.orderBook(BTC, 5)
+      const transports = () => ((sim.exchange.exchange.timeline.toJson() as { txs: Record<string, Array<{ transport: string; code: number }>> }).txs["1"] ?? []).map((t) => t.transport)
+      yield* a.venue.placeLimit({ marketId: BTC, side: "buy", base: 20, price: book.bids[4]!.price, clientOrderIndex: 51, postOnly: true, reduceOnly: false })
+      expect(transports()).toEqual(["ws"])
+      sim.exchange.faults.dropSockets(1)
+      // Both of A's sockets were closed; the venue's reconnects after ≈ 200 ms, so it is down now.
+      yield* a.waitFor("A's sockets closed", () => a.events.some((e) => e._tag === "StreamDisconnected"))
+      yield* Effect.sleep("10 millis")
+      yield* a.venue.placeLimit({ marketId: BTC, side: "buy", base: 20, price: book.bids[4]!.price, clientOrderIndex: 52, postOnly: true, reduceOnly: false })
+      expect(transports()).toEqual(["ws", "rest"])
+      yield* a.waitFor("both quotes rest", () => sim.exchange.engine.account(1).active.size === 2)
+    })), 30_000)
 })
