@@ -70,8 +70,12 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
     const receivedAtMs = Date.now()
     const result = yield* hedgeFill(entry.fill, watcher, settings, receivedAtMs)
     yield* bus.completeFill(entry.entryId, result)
-    // Acknowledged: the intent is history now (the result is in <prefix>:hedges).
-    yield* (yield* PairState).forgetIntent(result.fillId).pipe(Effect.catch((e) => Effect.logWarning(`could not forget intent ${result.fillId}: ${e.message}`)))
+    // Acknowledged: the intent is history now (the result is in <prefix>:hedges). Off the hedge
+    // path: the next fill need not wait for this round trip, and a lost one only leaves a record.
+    yield* (yield* PairState).forgetIntent(result.fillId).pipe(
+      Effect.catch((e) => Effect.logWarning(`could not forget intent ${result.fillId}: ${e.message}`)),
+      Effect.forkDetach
+    )
     yield* Effect.logInfo(
       `hedged fill ${result.fillId}: A ${result.aSide} ${result.fillSize} -> B ${result.hedgedSignedBase} (${result.status})`
     ).pipe(Effect.annotateLogs({ fillSeq: result.fillSeq, latencyMs: result.doneAtMs - result.fillDetectedAtMs }))
