@@ -53,8 +53,6 @@ export interface HedgerSettings extends HedgeSettings {
 /** Free collateral is read this rarely by default: a REST call, never on the hedge path. */
 export const FREE_COLLATERAL_POLL_MS = 5_000
 
-const alert = raiseAlert
-
 const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSettings, failuresInARow: Counters) =>
   Effect.gen(function*() {
     const bus = yield* FillBus
@@ -63,7 +61,7 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
         Effect.annotateLogs({ entryId: entry.entryId })
       )
       yield* bus.deadLetter(entry.entryId, entry.raw, entry.reason)
-      yield* alert("poison-message", `fill entry ${entry.entryId} moved to the dead-letter stream: ${entry.reason.slice(0, 300)}`)
+      yield* raiseAlert("poison-message", `fill entry ${entry.entryId} moved to the dead-letter stream: ${entry.reason.slice(0, 300)}`)
       if (settings.onPoison !== undefined) yield* settings.onPoison(entry.reason)
       return
     }
@@ -81,7 +79,7 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
     ).pipe(Effect.annotateLogs({ fillSeq: result.fillSeq, latencyMs: result.doneAtMs - result.fillDetectedAtMs }))
     if (result.status === "failed" || result.status === "partial") {
       failuresInARow.n++
-      yield* alert(
+      yield* raiseAlert(
         "hedge-retries-exhausted",
         `fill ${result.fillId}: ${result.status} after ${result.attempts.length} attempt(s); ${result.residualSignedBase} base units returned to the residual pool`
       )
@@ -107,7 +105,7 @@ const haltIfActive = (reason: string) =>
     const state = yield* PairState
     if ((yield* state.tradingState()) !== "ACTIVE") return yield* Effect.logWarning(`risk breach while not ACTIVE: ${reason}`)
     yield* state.setTradingState("HALTED", reason)
-    yield* alert("halted", `pair HALTED: ${reason}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
+    yield* raiseAlert("halted", `pair HALTED: ${reason}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
   })
 
 /** A completed hedge that executed worse than risk.max_hedge_slippage_bps halts the pair at once. */
@@ -128,7 +126,10 @@ const checkSlippage = (fill: FillMessage, result: HedgeResult, settings: HedgerS
     )
   )
 
-/** Hedges in a row that ended failed or partial (shared by one hedger's loop and its risk monitor). */
+/**
+ * One hedger's loop state, shared with its risk monitor: hedges in a row that ended failed or
+ * partial, and when to look at the residual pool next.
+ */
 interface Counters {
   n: number
   /** When to look at the residual pool next (undefined: no failed hedge since the last look). */
@@ -240,7 +241,7 @@ const riskMonitor = (
         if (rc.action._tag === "Correct") {
           const venue = yield* Venue
           const fix = rc.action
-          yield* alert("reconciliation-mismatch", `B is over-hedged by ${-fix.mismatch}: correcting with a reduce-only ${fix.side} of ${fix.base}`)
+          yield* raiseAlert("reconciliation-mismatch", `B is over-hedged by ${-fix.mismatch}: correcting with a reduce-only ${fix.side} of ${fix.base}`)
           const book = yield* venue.orderBook(settings.market.marketId, 1)
           const ref = fix.side === "buy" ? book.asks[0]?.price : book.bids[0]?.price
           if (ref !== undefined) {
@@ -251,18 +252,18 @@ const riskMonitor = (
               priceCap: priceCap(fix.side, ref, settings.slippageBps),
               clientOrderIndex: correctionClientIndex(settings.clientIndexTag, Date.now()),
               reduceOnly: true
-            }).pipe(Effect.catch((e) => alert("reconciliation-mismatch", `correction not sent: ${e.message}`)))
+            }).pipe(Effect.catch((e) => raiseAlert("reconciliation-mismatch", `correction not sent: ${e.message}`)))
           }
         } else if (rc.action._tag === "Halt" && trading === "ACTIVE") {
           yield* state.setTradingState("HALTED", `reconciliation: ${rc.action.reason}`)
-          yield* alert("halted", `pair HALTED by reconciliation: ${rc.action.reason}`)
+          yield* raiseAlert("halted", `pair HALTED by reconciliation: ${rc.action.reason}`)
           continue
         }
       }
       if (r.breaches.length > 0 && trading === "ACTIVE") {
         const reason = r.breaches.join("; ")
         yield* state.setTradingState("HALTED", reason)
-        yield* alert("halted", `pair HALTED: ${reason}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
+        yield* raiseAlert("halted", `pair HALTED: ${reason}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
       }
     }
   }).pipe(
@@ -323,7 +324,7 @@ export const runHedger = (settings: HedgerSettings) =>
         Effect.forkScoped
       )
     const previous = yield* state.lastHeartbeat("b").pipe(Effect.orElseSucceed(() => Option.none()))
-    if (Option.isSome(previous)) yield* alert("process-restart", `hedger ${settings.consumer} restarted (B was alive ${Date.now() - previous.value.atMs} ms ago)`)
+    if (Option.isSome(previous)) yield* raiseAlert("process-restart", `hedger ${settings.consumer} restarted (B was alive ${Date.now() - previous.value.atMs} ms ago)`)
     // A pool left by hedges that failed before a restart is looked at once on start.
     const counters: Counters = { n: 0, flushDueAtMs: Date.now() }
     if (settings.risk !== undefined) {
