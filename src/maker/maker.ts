@@ -108,6 +108,8 @@ export const runMaker = (settings: MakerSettings) =>
 
     // The quote B must not trade with, as published in PairState; cleared once the quote is gone.
     let publishedQuote: number | undefined
+    /** The in-flight hedge a quote last waited for (logged once, not on every poll). */
+    let waitingFor: string | undefined
     const clearPublishedQuote = Effect.gen(function*() {
       if (publishedQuote === undefined) return
       const s = yield* Ref.get(state)
@@ -175,7 +177,10 @@ export const runMaker = (settings: MakerSettings) =>
         // always sees the other): an open hedge heading for this side could still execute into it.
         const inFlight = conflictingHedge(action.side, yield* pairState.openIntents())
         if (inFlight !== undefined) {
-          yield* Effect.logInfo(`quote ${action.side} waits: hedge ${inFlight.fillId} (${inFlight.targetSignedBase}) is still in flight`)
+          if (waitingFor !== inFlight.fillId) {
+            waitingFor = inFlight.fillId
+            yield* Effect.logInfo(`quote ${action.side} waits: hedge ${inFlight.fillId} (${inFlight.targetSignedBase}) is still in flight`)
+          }
           yield* pairState.publishQuote(Option.none())
           publishedQuote = undefined
           return
