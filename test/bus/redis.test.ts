@@ -164,6 +164,27 @@ describe("redis bus: connection and failures", () => {
         assert.isAtLeast(hedgesLen, 1)
       }).pipe(Effect.provide(busLayer(redis, prefix, 50)))
     }), 30_000)
+
+  it.live("A's published levels are forgotten once older than the retention, so the keys stay bounded", () =>
+    Effect.gen(function*() {
+      const prefix = redis.prefix("retention")
+      const keys = fillBusKeys(prefix)
+      const raw = yield* rawClient(redis)
+      const layer = RedisFillBus.layer({ prefix, market: LIGHTER_BTC, levelRetentionMs: 300 }).pipe(Layer.provide(connLayer(redis)))
+      yield* Effect.gen(function*() {
+        const bus = yield* FillBus
+        const old = newOrderIndex()
+        yield* bus.publishFill(fillEvent({ orderIndex: old, size: 20 }))
+        // Within the retention the level guards against a replay of the same range.
+        assert.isTrue((yield* bus.publishFill(fillEvent({ orderIndex: old, size: 20 }))).duplicate)
+        yield* Effect.sleep("400 millis")
+        const fresh = newOrderIndex()
+        yield* bus.publishFill(fillEvent({ orderIndex: fresh, size: 20 }))
+        assert.deepStrictEqual([...(yield* bus.publishedLevels()).keys()], [fresh])
+        assert.deepStrictEqual(yield* Effect.promise(() => raw.hkeys(keys.last)), [fresh])
+        assert.deepStrictEqual(yield* Effect.promise(() => raw.zrange(keys.seen, "0", "-1")), [fresh])
+      }).pipe(Effect.provide(layer))
+    }), 30_000)
 })
 
 describe("redis bus: Redis restart", () => {

@@ -5,6 +5,8 @@
 //   <prefix>:dead-letter  undecodable fill entries with the reason (MAXLEN ~)
 //   <prefix>:a-levels     hash orderIndex → highest filled level published
 //   <prefix>:a-last       hash orderIndex → "fillSeq entryId" of the order's last published fill
+//   <prefix>:a-seen       zset orderIndex by time of its last fill: levels older than the
+//                         retention (7 days) are dropped, so these keys stay bounded
 //   <prefix>:fill-seq     counter, seeded from the clock (4/s) when missing: never repeats after data loss
 // Every write that must be atomic is one Lua script; every script is idempotent, so retrying
 // after a lost reply is safe. Legacy Pub/Sub mirrors are published inside the same scripts.
@@ -34,6 +36,8 @@ export interface RedisFillBusOptions {
   readonly market: MarketSpec
   /** Approximate length kept of `hedges` / `dead-letter`, and of acknowledged `fills` history. Default 100 000. */
   readonly maxLen?: number
+  /** How long A's per-order published levels are kept after the order's last fill. Default 7 days; 0 = forever. */
+  readonly levelRetentionMs?: number
 }
 
 export interface FillBusKeys {
@@ -43,6 +47,7 @@ export interface FillBusKeys {
   readonly levels: string
   readonly last: string
   readonly seq: string
+  readonly seen: string
 }
 
 export const fillBusKeys = (prefix: string): FillBusKeys => ({
@@ -51,11 +56,10 @@ export const fillBusKeys = (prefix: string): FillBusKeys => ({
   deadLetter: `${prefix}:dead-letter`,
   levels: `${prefix}:a-levels`,
   last: `${prefix}:a-last`,
-  seq: `${prefix}:fill-seq`
+  seq: `${prefix}:fill-seq`,
+  seen: `${prefix}:a-seen`
 })
 
-// KEYS fills, levels, last, seq. ARGV orderIndex, filledBefore, filledAfter, channel, mirror, field pairs…
-// Returns {0, seq, id} appended | {1, seq, id} duplicate | {2, level} overlaps the published level.
 // The pair's next fill sequence number. First fill, or Redis lost its data: start from the clock
 // (4 per second), so sequence numbers (and the hedge client ids derived from them) never repeat
 // ones used before the loss.
@@ -69,6 +73,9 @@ local function nextSeq(key)
 end
 `
 
+// KEYS fills, levels, last, seq, seen. ARGV orderIndex, filledBefore, filledAfter, channel, mirror,
+// retentionMs, field pairs… Returns {0, seq, id} appended | {1, seq, id} duplicate | {2, level}
+// overlaps the published level.
 const PUBLISH_FILL = luaScript(
   "publishFill",
   NEXT_SEQ_LUA + `
@@ -86,7 +93,7 @@ end
 if level > before then return {2, string.format('%d', level)} end
 local seq = nextSeq(KEYS[4])
 local fields = {}
-for i = 6, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
 end
@@ -95,6 +102,20 @@ fields[#fields + 1] = string.format('%d', seq)
 local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[1], string.format('%d', seq) .. ' ' .. id)
+-- Levels of orders last filled before the retention window are forgotten (a few per call): no
+-- reconnect snapshot or REST catch-up replays orders that old, and A loads the hash on each start.
+local t = redis.call('TIME')
+local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[5], nowMs, ARGV[1])
+local keep = tonumber(ARGV[6])
+if keep > 0 then
+  local old = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', nowMs - keep, 'LIMIT', 0, 20)
+  for _, o in ipairs(old) do
+    redis.call('HDEL', KEYS[2], o)
+    redis.call('HDEL', KEYS[3], o)
+    redis.call('ZREM', KEYS[5], o)
+  end
+end
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return {0, string.format('%d', seq), id}
 `
@@ -251,6 +272,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
     const keys = fillBusKeys(options.prefix)
     const group = options.group ?? "hedgers"
     const maxLen = options.maxLen ?? 100_000
+    const levelRetentionMs = Math.max(0, Math.trunc(options.levelRetentionMs ?? 7 * 24 * 3600 * 1000))
 
     const ensureGroup = conn.run("ensureGroup", (c) => c.xgroup("CREATE", keys.fills, group, "0", "MKSTREAM")).pipe(
       Effect.asVoid,
@@ -269,12 +291,13 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
     yield* ensureGroup
 
     const publishOnce = (fill: FillEvent) =>
-      conn.evalScript(PUBLISH_FILL, [keys.fills, keys.levels, keys.last, keys.seq], [
+      conn.evalScript(PUBLISH_FILL, [keys.fills, keys.levels, keys.last, keys.seq, keys.seen], [
         fill.orderIndex,
         fill.filledBefore,
         fill.filledAfter,
         LEGACY_A_CHANNEL,
         legacyAMirror(fill, options.market),
+        levelRetentionMs,
         ...recordToPairs(fillEventToFields(fill))
       ]) as Effect.Effect<[number, string, string?], BusError>
 
