@@ -231,6 +231,7 @@ export const runChaos = (o: ChaosOptions) =>
           if (ok) injected.set(planned.fault.kind, (injected.get(planned.fault.kind) ?? 0) + 1)
           else yield* say(`${stamp(countFills())}   (did not take effect: ${planned.fault.kind})`)
           faultLog.push({ atMs: elapsed(), atFill: fills, what, consumed: ok })
+          // The time a fault took (a Redis outage, a restart) does not count towards a stall.
           lastFillAt = Math.max(lastFillAt, Date.now() - 10_000)
           continue
         }
