@@ -149,7 +149,9 @@ const program = (role: Role, config: HedgeflowConfig) =>
         },
         onAccountEvent: (e) => (e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("b") : Effect.void)
       })
-    return yield* run.pipe(Effect.provide(bus))
+    // The loop's own scope closes first (A cancels its quote and publishes what it filled; B's
+    // fibers stop), and only then the bus: its finalizers still have Redis.
+    return yield* run.pipe(Effect.scoped, Effect.provide(bus))
   }).pipe(
     Effect.provide(Metrics.layer({ labels: { pair: config.pair.name, process: role } })),
     Effect.provide(

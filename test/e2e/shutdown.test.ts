@@ -1,0 +1,86 @@
+// A fill that lands while A is stopping is not lost: A's account stream is silent (paused here,
+// closed in a real shutdown), so only A's exit path can see it — it reads its quote's final state
+// from the venue and publishes the fill before the bus closes.
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { Redis } from "ioredis"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { fillBusKeys } from "../../src/bus/redis/RedisFillBus.ts"
+import { demoConfig } from "../../src/runtime/demo-sim.ts"
+import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
+import { startTestRedis, type TestRedis } from "../support/redis.ts"
+
+const root = resolve(import.meta.dirname, "../..")
+const A = 1
+
+const exitOf = (p: ChildProcess) =>
+  new Promise<number>((res) => {
+    if (p.exitCode !== null) return res(p.exitCode)
+    p.once("exit", (code, sig) => res(code ?? (sig === "SIGKILL" ? 137 : 128)))
+  })
+
+const waitUntil = async (what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe("A stopping", () => {
+  let redis: TestRedis
+  let sim: SimHandle
+  let a: ChildProcess
+  let b: ChildProcess
+  let prefix: string
+
+  beforeAll(async () => {
+    redis = await startTestRedis()
+    sim = await startSimulator({ port: 0, seed: 11, market: { fillRatePerMin: 600, stepMs: 100 } })
+    const dir = mkdtempSync(join(tmpdir(), "hedgeflow-shutdown-"))
+    prefix = redis.prefix("shutdown")
+    const config = join(dir, "config.yaml")
+    writeFileSync(config, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05 }))
+    const start = (name: string) =>
+      spawn(process.execPath, [join(root, "src/runtime", `${name}.ts`), "--config", config], {
+        stdio: "ignore",
+        env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" }
+      })
+    b = start("main-b")
+    a = start("main-a")
+  }, 60_000)
+
+  afterAll(async () => {
+    for (const p of [a, b]) if (p !== undefined && p.exitCode === null) p.kill("SIGKILL")
+    await sim?.close()
+    await redis?.close()
+  })
+
+  it("publishes what its quote filled after its stream went silent", async () => {
+    const engine = sim.exchange.engine
+    await waitUntil("A's first quote", () => engine.account(A).active.size > 0, 30_000)
+    // From now on A hears nothing from its account stream.
+    sim.exchange.faults.pauseStream(A, 120_000)
+    const tradesBefore = engine.trades.length
+    await waitUntil("A's quote filled on the exchange", () => engine.trades.slice(tradesBefore).some((t) => t.askAccountId === A || t.bidAccountId === A), 30_000)
+    a.kill("SIGTERM")
+    expect(await exitOf(a)).toBe(130)
+
+    const filledByOrder = new Map<string, number>()
+    for (const t of engine.trades.slice(tradesBefore)) {
+      if (t.bidAccountId === A) filledByOrder.set(String(t.bidId), (filledByOrder.get(String(t.bidId)) ?? 0) + t.size)
+      if (t.askAccountId === A) filledByOrder.set(String(t.askId), (filledByOrder.get(String(t.askId)) ?? 0) + t.size)
+    }
+    const client = new Redis(redis.url)
+    try {
+      const levels = await client.hgetall(fillBusKeys(prefix).levels)
+      for (const [order, filled] of filledByOrder) expect(Number(levels[order] ?? 0), `order ${order}`).toBe(filled)
+    } finally {
+      client.disconnect()
+    }
+    b.kill("SIGTERM")
+    expect(await exitOf(b)).toBe(130)
+  }, 90_000)
+})
