@@ -7,26 +7,13 @@ import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { demoConfig } from "../../src/runtime/demo-sim.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
+import { exitOf, waitUntil } from "../support/process.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
 
 const root = resolve(import.meta.dirname, "../..")
 const A = 1
 const B = 2
 const CYCLES = 50
-
-const exitOf = (p: ChildProcess) =>
-  new Promise<number>((res) => {
-    if (p.exitCode !== null) return res(p.exitCode)
-    p.once("exit", (code, sig) => res(code ?? (sig === "SIGKILL" ? 137 : 128)))
-  })
-
-const waitUntil = async (what: string, cond: () => boolean, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 describe("main-a and main-b as processes over real sockets", () => {
   let redis: TestRedis

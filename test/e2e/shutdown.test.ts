@@ -10,24 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fillBusKeys } from "../../src/bus/redis/RedisFillBus.ts"
 import { demoConfig } from "../../src/runtime/demo-sim.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
+import { exitOf, waitUntil } from "../support/process.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
 
 const root = resolve(import.meta.dirname, "../..")
 const A = 1
-
-const exitOf = (p: ChildProcess) =>
-  new Promise<number>((res) => {
-    if (p.exitCode !== null) return res(p.exitCode)
-    p.once("exit", (code, sig) => res(code ?? (sig === "SIGKILL" ? 137 : 128)))
-  })
-
-const waitUntil = async (what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 describe("A stopping", () => {
   let redis: TestRedis
