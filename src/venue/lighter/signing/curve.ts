@@ -1,0 +1,239 @@
+// The ECgFp5 group (Pornin's curve y² = x(x² + 2x + 263·X) over GF(p^5), prime order n), as in
+// elliottech/poseidon_crypto curve/ecgfp5/point.go.
+//
+// Points use fractional (x, u) coordinates: (x, u) = (X/Z, U/T) with u = x/y; the neutral is
+// (0, 0). The addition formulas are complete and already implement the group law
+// P ⊕ Q = P + Q + N. A point encodes to one GF(p^5) element w = T/U (1/u), decoded canonically.
+//
+// Scalar multiplication by the generator uses a precomputed table of d·16^i·G (4-bit windows, in
+// affine form), so a signature costs 80 mixed additions and no doublings. Note: table lookups are
+// indexed by secret digits; JavaScript gives no constant-time guarantee in any case.
+import * as Q from "./quintic.ts"
+import * as S from "./scalar.ts"
+
+export interface Point {
+  readonly x: Q.Fp5
+  readonly z: Q.Fp5
+  readonly u: Q.Fp5
+  readonly t: Q.Fp5
+}
+
+export interface Affine {
+  readonly x: Q.Fp5
+  readonly u: Q.Fp5
+}
+
+const B = Q.fromLimbs([0n, 263n])
+const B2 = Q.fromLimbs([0n, 2n * 263n])
+const B4 = Q.fromLimbs([0n, 4n * 263n])
+const A = Q.fromLimbs([2n])
+const FOUR = Q.fromLimbs([4n])
+
+export const point = (): Point => ({ x: Q.make(), z: Q.make(), u: Q.make(), t: Q.make() })
+
+export const neutral = (): Point => ({ x: Q.make(), z: Q.clone(Q.ONE), u: Q.make(), t: Q.clone(Q.ONE) })
+
+export const GENERATOR: Point = {
+  x: Q.fromLimbs([12883135586176881569n, 4356519642755055268n, 5248930565894896907n, 2165973894480315022n, 2448410071095648785n]),
+  z: Q.clone(Q.ONE),
+  u: Q.clone(Q.ONE),
+  t: Q.fromLimbs([4n])
+}
+
+export const copyPoint = (out: Point, p: Point): Point => {
+  out.x.set(p.x)
+  out.z.set(p.z)
+  out.u.set(p.u)
+  out.t.set(p.t)
+  return out
+}
+
+export const isNeutral = (p: Point): boolean => Q.isZero(p.u)
+
+export const equals = (p: Point, q: Point): boolean => Q.equals(Q.mul(Q.make(), p.u, q.t), Q.mul(Q.make(), q.u, p.t))
+
+// scratch registers for the formulas (module-level: no allocation per operation)
+const t1 = Q.make()
+const t2 = Q.make()
+const t3 = Q.make()
+const t4 = Q.make()
+const t5 = Q.make()
+const t6 = Q.make()
+const t7 = Q.make()
+const t8 = Q.make()
+const t9 = Q.make()
+const t10 = Q.make()
+const s1 = Q.make()
+const s2 = Q.make()
+const s3 = Q.make()
+
+/** out = p ⊕ q (complete formulas, 10M); out may alias p or q. */
+export const add = (out: Point, p: Point, q: Point): Point => {
+  Q.mul(t1, p.x, q.x)
+  Q.mul(t2, p.z, q.z)
+  Q.mul(t3, p.u, q.u)
+  Q.mul(t4, p.t, q.t)
+  Q.mul(t5, Q.add(s1, p.x, p.z), Q.add(s2, q.x, q.z))
+  Q.sub(t5, t5, Q.add(s1, t1, t2))
+  Q.mul(t6, Q.add(s1, p.u, p.t), Q.add(s2, q.u, q.t))
+  Q.sub(t6, t6, Q.add(s1, t3, t4))
+  return finish(out)
+}
+
+/** out = p ⊕ a for an affine a (8M). */
+export const addAffine = (out: Point, p: Point, a: Affine): Point => {
+  Q.mul(t1, p.x, a.x)
+  t2.set(p.z)
+  Q.mul(t3, p.u, a.u)
+  t4.set(p.t)
+  Q.add(t5, p.x, Q.mul(s1, a.x, p.z))
+  Q.add(t6, p.u, Q.mul(s1, a.u, p.t))
+  return finish(out)
+}
+
+/** Shared tail of both additions, from t1…t6. */
+const finish = (out: Point): Point => {
+  Q.add(t7, t1, Q.mul(s1, t2, B))
+  Q.mul(t8, t4, t7)
+  Q.mul(t9, t3, Q.add(s1, Q.mul(s2, t5, B2), Q.double(s3, t7)))
+  Q.mul(t10, Q.add(s1, t4, Q.double(s2, t3)), Q.add(s2, t5, t7))
+  Q.mul(out.x, Q.sub(s1, t10, t8), B)
+  Q.mul(out.u, t6, Q.sub(s1, Q.mul(s2, t2, B), t1))
+  Q.sub(out.z, t8, t9)
+  Q.add(out.t, t8, t9)
+  return out
+}
+
+/** out = 2p (4M + 5S); out may alias p. */
+export const double = (out: Point, p: Point): Point => {
+  Q.mul(t1, p.z, p.t)
+  Q.mul(t2, t1, p.t)
+  Q.square(t3, t2) // x1
+  Q.mul(t4, t1, p.u) // z1
+  Q.square(t5, p.u)
+  Q.mul(s1, t5, Q.double(s2, Q.add(s2, p.x, p.z)))
+  Q.sub(t6, t2, s1) // w1
+  Q.square(t7, t4) // t4 in the reference
+  Q.mul(out.x, t7, B4)
+  Q.square(out.z, t6)
+  Q.square(s1, Q.add(s1, t6, t4))
+  Q.sub(out.u, s1, Q.add(s2, t7, out.z))
+  Q.sub(out.t, Q.double(s1, t3), Q.add(s2, Q.mul(s2, t7, FOUR), out.z))
+  return out
+}
+
+/** w = t/u (the neutral encodes to 0). */
+export const encode = (p: Point): Q.Fp5 => Q.mul(Q.make(), p.t, Q.inverseOrZero(Q.make(), p.u))
+
+/** The point encoded by w, or undefined when w encodes no point. */
+export const decode = (w: Q.Fp5): Point | undefined => {
+  // y² = x(x² + a x + b); with w = y/x: x² − (w² − a) x + b = 0; keep the root that is not a square.
+  const e = Q.sub(Q.make(), Q.square(Q.make(), w), A)
+  const delta = Q.sub(Q.make(), Q.square(Q.make(), e), B4)
+  const r = Q.canonicalSqrt(delta)
+  if (r === undefined) return Q.isZero(w) ? neutral() : undefined
+  const half = Q.inverseOrZero(Q.make(), Q.TWO)
+  const x1 = Q.mul(Q.make(), Q.add(Q.make(), e, r), half)
+  const x2 = Q.mul(Q.make(), Q.sub(Q.make(), e, r), half)
+  const l = Q.legendre(x1)
+  const x = l.lo === 1 && l.hi === 0 ? x2 : x1
+  return { x, z: Q.clone(Q.ONE), u: Q.clone(Q.ONE), t: Q.clone(w) }
+}
+
+export const encodeBytes = (p: Point): Uint8Array => Q.toBytes(encode(p))
+
+export const decodeBytes = (b: Uint8Array): Point | undefined => {
+  if (b.length !== 40) return undefined
+  const w = Q.fromBytes(b)
+  return w === undefined ? undefined : decode(w)
+}
+
+// ───────────── affine tables and scalar multiplication ─────────────
+
+/** Affine forms of many points with one inversion (Montgomery's trick over z·t). */
+export const batchToAffine = (ps: ReadonlyArray<Point>): Affine[] => {
+  const n = ps.length
+  const prefix: Q.Fp5[] = new Array(n)
+  let m = Q.clone(Q.ONE)
+  for (let i = 0; i < n; i++) {
+    prefix[i] = Q.clone(m)
+    m = Q.mul(Q.make(), m, Q.mul(Q.make(), ps[i]!.z, ps[i]!.t))
+  }
+  let inv = Q.inverseOrZero(Q.make(), m)
+  const out: Affine[] = new Array(n)
+  for (let i = n - 1; i >= 0; i--) {
+    const p = ps[i]!
+    const invZT = Q.mul(Q.make(), inv, prefix[i]!) // 1/(z_i t_i)
+    inv = Q.mul(Q.make(), inv, Q.mul(Q.make(), p.z, p.t))
+    out[i] = {
+      x: Q.mul(Q.make(), Q.mul(Q.make(), p.x, p.t), invZT),
+      u: Q.mul(Q.make(), Q.mul(Q.make(), p.u, p.z), invZT)
+    }
+  }
+  return out
+}
+
+const WINDOWS = 80 // 320 bits / 4
+
+/** A table of d·16^i·P for i < 80, d = 1…15, affine: `table[i*15 + d − 1]`. */
+export type FixedBaseTable = ReadonlyArray<Affine>
+
+export const fixedBaseTable = (p: Point): FixedBaseTable => {
+  const pts: Point[] = []
+  let base = copyPoint(point(), p)
+  for (let i = 0; i < WINDOWS; i++) {
+    let acc = copyPoint(point(), base)
+    pts.push(acc)
+    for (let d = 2; d <= 15; d++) {
+      acc = add(point(), acc, base)
+      pts.push(acc)
+    }
+    base = add(point(), acc, base) // 16·base
+  }
+  return batchToAffine(pts)
+}
+
+const digits = new Uint8Array(WINDOWS)
+
+const toDigits = (k: bigint): void => {
+  let v = k
+  for (let i = 0; i < WINDOWS; i++) {
+    digits[i] = Number(v & 15n)
+    v >>= 4n
+  }
+}
+
+/** out = k·P using P's fixed-base table. */
+export const mulFixed = (out: Point, table: FixedBaseTable, k: bigint): Point => {
+  toDigits(S.mod(k))
+  copyPoint(out, NEUTRAL)
+  for (let i = 0; i < WINDOWS; i++) {
+    const d = digits[i]!
+    if (d !== 0) addAffine(out, out, table[i * 15 + d - 1]!)
+  }
+  return out
+}
+
+/** out = k·P for any point (4-bit windows, 320 doublings): for one-off products. */
+export const mul = (out: Point, p: Point, k: bigint): Point => {
+  const win: Point[] = [neutral(), copyPoint(point(), p)]
+  for (let d = 2; d < 16; d++) win.push(add(point(), win[d - 1]!, p))
+  toDigits(S.mod(k))
+  const acc = neutral()
+  for (let i = WINDOWS - 1; i >= 0; i--) {
+    for (let j = 0; j < 4; j++) double(acc, acc)
+    const d = digits[i]!
+    if (d !== 0) add(acc, acc, win[d]!)
+  }
+  return copyPoint(out, acc)
+}
+
+const NEUTRAL = neutral()
+
+let cachedGeneratorTable: FixedBaseTable | undefined
+
+/** The generator's table, built on first use (≈ 1 200 additions and one inversion). */
+export const generatorTable = (): FixedBaseTable => (cachedGeneratorTable ??= fixedBaseTable(GENERATOR))
+
+/** k·G */
+export const mulGenerator = (k: bigint): Point => mulFixed(point(), generatorTable(), k)
