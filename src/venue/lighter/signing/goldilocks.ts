@@ -80,11 +80,25 @@ export const accReduce = (): void => {
   reduceLH(ACC.c0 - ACC.c2 - ACC.c3, ACC.c1 + ACC.c2)
 }
 
-/** R = a · b */
+/** R = a · b (mulAcc + accReduce with locals: the hash's S-boxes live on this). */
 export const mul = (alo: number, ahi: number, blo: number, bhi: number): void => {
-  accReset()
-  mulAcc(alo, ahi, blo, bhi, 1)
-  accReduce()
+  let p = alo * blo
+  let l = Math.imul(alo, blo) >>> 0
+  const c0 = l
+  let c1 = Math.round((p - l) * INV_TWO32)
+  p = alo * bhi
+  l = Math.imul(alo, bhi) >>> 0
+  c1 += l
+  let c2 = Math.round((p - l) * INV_TWO32)
+  p = ahi * blo
+  l = Math.imul(ahi, blo) >>> 0
+  c1 += l
+  c2 += Math.round((p - l) * INV_TWO32)
+  p = ahi * bhi
+  l = Math.imul(ahi, bhi) >>> 0
+  c2 += l
+  const c3 = Math.round((p - l) * INV_TWO32)
+  reduceLH(c0 - c2 - c3, c1 + c2)
 }
 
 /** R = a + b */
@@ -134,8 +148,31 @@ export const squareN = (alo: number, ahi: number, n: number): void => {
   R.hi = hi
 }
 
-/** R = 1/a, or 0 when a = 0 (a^(p−2)). */
-export const inverseOrZero = (alo: number, ahi: number): void => pow(alo, ahi, P - 2n)
+/** R = 1/a, or 0 when a = 0: a^(p−2) by the reference's addition chain (p − 2 = 2^64 − 2^32 − 1). */
+export const inverseOrZero = (alo: number, ahi: number): void => {
+  const mulR = (blo: number, bhi: number): { lo: number; hi: number } => {
+    mul(R.lo, R.hi, blo, bhi)
+    return { lo: R.lo, hi: R.hi }
+  }
+  mul(alo, ahi, alo, ahi)
+  const t2 = mulR(alo, ahi) // a^3
+  mul(t2.lo, t2.hi, t2.lo, t2.hi)
+  const t3 = mulR(alo, ahi) // a^7
+  squareN(t3.lo, t3.hi, 3)
+  const t6 = mulR(t3.lo, t3.hi)
+  squareN(t6.lo, t6.hi, 6)
+  const t12 = mulR(t6.lo, t6.hi)
+  squareN(t12.lo, t12.hi, 12)
+  const t24 = mulR(t12.lo, t12.hi)
+  squareN(t24.lo, t24.hi, 6)
+  const t30 = mulR(t6.lo, t6.hi)
+  mul(t30.lo, t30.hi, t30.lo, t30.hi)
+  const t31 = mulR(alo, ahi)
+  squareN(t31.lo, t31.hi, 32)
+  const t63 = mulR(t31.lo, t31.hi)
+  mul(t63.lo, t63.hi, t63.lo, t63.hi)
+  mulR(alo, ahi)
+}
 
 export const isZero = (lo: number, hi: number): boolean => lo === 0 && hi === 0
 

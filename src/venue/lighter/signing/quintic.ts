@@ -90,24 +90,142 @@ export const mulBase = (out: Fp5, a: Fp5, slo: number, shi: number): Fp5 => {
   return out
 }
 
-const C = new Float64Array(10)
+const INV_TWO32 = 1 / 4294967296
 
-/** out = a · b (mod X^5 − 3). */
+// Generated straight-line code (see git history for the loop form it replaces).
+/** out = a · b (mod X^5 − 3), unrolled: 25 products, their 32-bit partial products summed per column, one reduction per coefficient. */
 export const mul = (out: Fp5, a: Fp5, b: Fp5): Fp5 => {
-  const A = F.ACC
-  for (let k = 0; k < 5; k++) {
-    F.accReset()
-    for (let i = 0; i < 5; i++) {
-      const j = k - i
-      // a_i·b_j lands on X^(i+j); X^5 = 3
-      if (j >= 0) F.mulAcc(a[2 * i]!, a[2 * i + 1]!, b[2 * j]!, b[2 * j + 1]!, 1)
-      else F.mulAcc(a[2 * i]!, a[2 * i + 1]!, b[2 * (j + 5)]!, b[2 * (j + 5) + 1]!, 3)
-    }
-    F.reduceLH(A.c0 - A.c2 - A.c3, A.c1 + A.c2)
-    C[2 * k] = F.R.lo
-    C[2 * k + 1] = F.R.hi
-  }
-  out.set(C)
+  const a0l = a[0]!, a0h = a[1]!, b0l = b[0]!, b0h = b[1]!
+  const a1l = a[2]!, a1h = a[3]!, b1l = b[2]!, b1h = b[3]!
+  const a2l = a[4]!, a2h = a[5]!, b2l = b[4]!, b2h = b[5]!
+  const a3l = a[6]!, a3h = a[7]!, b3l = b[6]!, b3h = b[7]!
+  const a4l = a[8]!, a4h = a[9]!, b4l = b[8]!, b4h = b[9]!
+  let p = 0, l = 0
+  let k0c0 = 0, k0c1 = 0, k0c2 = 0, k0c3 = 0
+  let k1c0 = 0, k1c1 = 0, k1c2 = 0, k1c3 = 0
+  let k2c0 = 0, k2c1 = 0, k2c2 = 0, k2c3 = 0
+  let k3c0 = 0, k3c1 = 0, k3c2 = 0, k3c3 = 0
+  let k4c0 = 0, k4c1 = 0, k4c2 = 0, k4c3 = 0
+  p = a0l * b0l; l = Math.imul(a0l, b0l) >>> 0; k0c0 += l; k0c1 += Math.round((p - l) * INV_TWO32)
+  p = a0l * b0h; l = Math.imul(a0l, b0h) >>> 0; k0c1 += l; k0c2 += Math.round((p - l) * INV_TWO32)
+  p = a0h * b0l; l = Math.imul(a0h, b0l) >>> 0; k0c1 += l; k0c2 += Math.round((p - l) * INV_TWO32)
+  p = a0h * b0h; l = Math.imul(a0h, b0h) >>> 0; k0c2 += l; k0c3 += Math.round((p - l) * INV_TWO32)
+  p = a1l * b4l; l = Math.imul(a1l, b4l) >>> 0; k0c0 += 3 * l; k0c1 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a1l * b4h; l = Math.imul(a1l, b4h) >>> 0; k0c1 += 3 * l; k0c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a1h * b4l; l = Math.imul(a1h, b4l) >>> 0; k0c1 += 3 * l; k0c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a1h * b4h; l = Math.imul(a1h, b4h) >>> 0; k0c2 += 3 * l; k0c3 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a2l * b3l; l = Math.imul(a2l, b3l) >>> 0; k0c0 += 3 * l; k0c1 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a2l * b3h; l = Math.imul(a2l, b3h) >>> 0; k0c1 += 3 * l; k0c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a2h * b3l; l = Math.imul(a2h, b3l) >>> 0; k0c1 += 3 * l; k0c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a2h * b3h; l = Math.imul(a2h, b3h) >>> 0; k0c2 += 3 * l; k0c3 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3l * b2l; l = Math.imul(a3l, b2l) >>> 0; k0c0 += 3 * l; k0c1 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3l * b2h; l = Math.imul(a3l, b2h) >>> 0; k0c1 += 3 * l; k0c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3h * b2l; l = Math.imul(a3h, b2l) >>> 0; k0c1 += 3 * l; k0c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3h * b2h; l = Math.imul(a3h, b2h) >>> 0; k0c2 += 3 * l; k0c3 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4l * b1l; l = Math.imul(a4l, b1l) >>> 0; k0c0 += 3 * l; k0c1 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4l * b1h; l = Math.imul(a4l, b1h) >>> 0; k0c1 += 3 * l; k0c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4h * b1l; l = Math.imul(a4h, b1l) >>> 0; k0c1 += 3 * l; k0c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4h * b1h; l = Math.imul(a4h, b1h) >>> 0; k0c2 += 3 * l; k0c3 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a0l * b1l; l = Math.imul(a0l, b1l) >>> 0; k1c0 += l; k1c1 += Math.round((p - l) * INV_TWO32)
+  p = a0l * b1h; l = Math.imul(a0l, b1h) >>> 0; k1c1 += l; k1c2 += Math.round((p - l) * INV_TWO32)
+  p = a0h * b1l; l = Math.imul(a0h, b1l) >>> 0; k1c1 += l; k1c2 += Math.round((p - l) * INV_TWO32)
+  p = a0h * b1h; l = Math.imul(a0h, b1h) >>> 0; k1c2 += l; k1c3 += Math.round((p - l) * INV_TWO32)
+  p = a1l * b0l; l = Math.imul(a1l, b0l) >>> 0; k1c0 += l; k1c1 += Math.round((p - l) * INV_TWO32)
+  p = a1l * b0h; l = Math.imul(a1l, b0h) >>> 0; k1c1 += l; k1c2 += Math.round((p - l) * INV_TWO32)
+  p = a1h * b0l; l = Math.imul(a1h, b0l) >>> 0; k1c1 += l; k1c2 += Math.round((p - l) * INV_TWO32)
+  p = a1h * b0h; l = Math.imul(a1h, b0h) >>> 0; k1c2 += l; k1c3 += Math.round((p - l) * INV_TWO32)
+  p = a2l * b4l; l = Math.imul(a2l, b4l) >>> 0; k1c0 += 3 * l; k1c1 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a2l * b4h; l = Math.imul(a2l, b4h) >>> 0; k1c1 += 3 * l; k1c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a2h * b4l; l = Math.imul(a2h, b4l) >>> 0; k1c1 += 3 * l; k1c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a2h * b4h; l = Math.imul(a2h, b4h) >>> 0; k1c2 += 3 * l; k1c3 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3l * b3l; l = Math.imul(a3l, b3l) >>> 0; k1c0 += 3 * l; k1c1 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3l * b3h; l = Math.imul(a3l, b3h) >>> 0; k1c1 += 3 * l; k1c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3h * b3l; l = Math.imul(a3h, b3l) >>> 0; k1c1 += 3 * l; k1c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3h * b3h; l = Math.imul(a3h, b3h) >>> 0; k1c2 += 3 * l; k1c3 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4l * b2l; l = Math.imul(a4l, b2l) >>> 0; k1c0 += 3 * l; k1c1 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4l * b2h; l = Math.imul(a4l, b2h) >>> 0; k1c1 += 3 * l; k1c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4h * b2l; l = Math.imul(a4h, b2l) >>> 0; k1c1 += 3 * l; k1c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4h * b2h; l = Math.imul(a4h, b2h) >>> 0; k1c2 += 3 * l; k1c3 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a0l * b2l; l = Math.imul(a0l, b2l) >>> 0; k2c0 += l; k2c1 += Math.round((p - l) * INV_TWO32)
+  p = a0l * b2h; l = Math.imul(a0l, b2h) >>> 0; k2c1 += l; k2c2 += Math.round((p - l) * INV_TWO32)
+  p = a0h * b2l; l = Math.imul(a0h, b2l) >>> 0; k2c1 += l; k2c2 += Math.round((p - l) * INV_TWO32)
+  p = a0h * b2h; l = Math.imul(a0h, b2h) >>> 0; k2c2 += l; k2c3 += Math.round((p - l) * INV_TWO32)
+  p = a1l * b1l; l = Math.imul(a1l, b1l) >>> 0; k2c0 += l; k2c1 += Math.round((p - l) * INV_TWO32)
+  p = a1l * b1h; l = Math.imul(a1l, b1h) >>> 0; k2c1 += l; k2c2 += Math.round((p - l) * INV_TWO32)
+  p = a1h * b1l; l = Math.imul(a1h, b1l) >>> 0; k2c1 += l; k2c2 += Math.round((p - l) * INV_TWO32)
+  p = a1h * b1h; l = Math.imul(a1h, b1h) >>> 0; k2c2 += l; k2c3 += Math.round((p - l) * INV_TWO32)
+  p = a2l * b0l; l = Math.imul(a2l, b0l) >>> 0; k2c0 += l; k2c1 += Math.round((p - l) * INV_TWO32)
+  p = a2l * b0h; l = Math.imul(a2l, b0h) >>> 0; k2c1 += l; k2c2 += Math.round((p - l) * INV_TWO32)
+  p = a2h * b0l; l = Math.imul(a2h, b0l) >>> 0; k2c1 += l; k2c2 += Math.round((p - l) * INV_TWO32)
+  p = a2h * b0h; l = Math.imul(a2h, b0h) >>> 0; k2c2 += l; k2c3 += Math.round((p - l) * INV_TWO32)
+  p = a3l * b4l; l = Math.imul(a3l, b4l) >>> 0; k2c0 += 3 * l; k2c1 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3l * b4h; l = Math.imul(a3l, b4h) >>> 0; k2c1 += 3 * l; k2c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3h * b4l; l = Math.imul(a3h, b4l) >>> 0; k2c1 += 3 * l; k2c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a3h * b4h; l = Math.imul(a3h, b4h) >>> 0; k2c2 += 3 * l; k2c3 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4l * b3l; l = Math.imul(a4l, b3l) >>> 0; k2c0 += 3 * l; k2c1 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4l * b3h; l = Math.imul(a4l, b3h) >>> 0; k2c1 += 3 * l; k2c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4h * b3l; l = Math.imul(a4h, b3l) >>> 0; k2c1 += 3 * l; k2c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4h * b3h; l = Math.imul(a4h, b3h) >>> 0; k2c2 += 3 * l; k2c3 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a0l * b3l; l = Math.imul(a0l, b3l) >>> 0; k3c0 += l; k3c1 += Math.round((p - l) * INV_TWO32)
+  p = a0l * b3h; l = Math.imul(a0l, b3h) >>> 0; k3c1 += l; k3c2 += Math.round((p - l) * INV_TWO32)
+  p = a0h * b3l; l = Math.imul(a0h, b3l) >>> 0; k3c1 += l; k3c2 += Math.round((p - l) * INV_TWO32)
+  p = a0h * b3h; l = Math.imul(a0h, b3h) >>> 0; k3c2 += l; k3c3 += Math.round((p - l) * INV_TWO32)
+  p = a1l * b2l; l = Math.imul(a1l, b2l) >>> 0; k3c0 += l; k3c1 += Math.round((p - l) * INV_TWO32)
+  p = a1l * b2h; l = Math.imul(a1l, b2h) >>> 0; k3c1 += l; k3c2 += Math.round((p - l) * INV_TWO32)
+  p = a1h * b2l; l = Math.imul(a1h, b2l) >>> 0; k3c1 += l; k3c2 += Math.round((p - l) * INV_TWO32)
+  p = a1h * b2h; l = Math.imul(a1h, b2h) >>> 0; k3c2 += l; k3c3 += Math.round((p - l) * INV_TWO32)
+  p = a2l * b1l; l = Math.imul(a2l, b1l) >>> 0; k3c0 += l; k3c1 += Math.round((p - l) * INV_TWO32)
+  p = a2l * b1h; l = Math.imul(a2l, b1h) >>> 0; k3c1 += l; k3c2 += Math.round((p - l) * INV_TWO32)
+  p = a2h * b1l; l = Math.imul(a2h, b1l) >>> 0; k3c1 += l; k3c2 += Math.round((p - l) * INV_TWO32)
+  p = a2h * b1h; l = Math.imul(a2h, b1h) >>> 0; k3c2 += l; k3c3 += Math.round((p - l) * INV_TWO32)
+  p = a3l * b0l; l = Math.imul(a3l, b0l) >>> 0; k3c0 += l; k3c1 += Math.round((p - l) * INV_TWO32)
+  p = a3l * b0h; l = Math.imul(a3l, b0h) >>> 0; k3c1 += l; k3c2 += Math.round((p - l) * INV_TWO32)
+  p = a3h * b0l; l = Math.imul(a3h, b0l) >>> 0; k3c1 += l; k3c2 += Math.round((p - l) * INV_TWO32)
+  p = a3h * b0h; l = Math.imul(a3h, b0h) >>> 0; k3c2 += l; k3c3 += Math.round((p - l) * INV_TWO32)
+  p = a4l * b4l; l = Math.imul(a4l, b4l) >>> 0; k3c0 += 3 * l; k3c1 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4l * b4h; l = Math.imul(a4l, b4h) >>> 0; k3c1 += 3 * l; k3c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4h * b4l; l = Math.imul(a4h, b4l) >>> 0; k3c1 += 3 * l; k3c2 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a4h * b4h; l = Math.imul(a4h, b4h) >>> 0; k3c2 += 3 * l; k3c3 += 3 * Math.round((p - l) * INV_TWO32)
+  p = a0l * b4l; l = Math.imul(a0l, b4l) >>> 0; k4c0 += l; k4c1 += Math.round((p - l) * INV_TWO32)
+  p = a0l * b4h; l = Math.imul(a0l, b4h) >>> 0; k4c1 += l; k4c2 += Math.round((p - l) * INV_TWO32)
+  p = a0h * b4l; l = Math.imul(a0h, b4l) >>> 0; k4c1 += l; k4c2 += Math.round((p - l) * INV_TWO32)
+  p = a0h * b4h; l = Math.imul(a0h, b4h) >>> 0; k4c2 += l; k4c3 += Math.round((p - l) * INV_TWO32)
+  p = a1l * b3l; l = Math.imul(a1l, b3l) >>> 0; k4c0 += l; k4c1 += Math.round((p - l) * INV_TWO32)
+  p = a1l * b3h; l = Math.imul(a1l, b3h) >>> 0; k4c1 += l; k4c2 += Math.round((p - l) * INV_TWO32)
+  p = a1h * b3l; l = Math.imul(a1h, b3l) >>> 0; k4c1 += l; k4c2 += Math.round((p - l) * INV_TWO32)
+  p = a1h * b3h; l = Math.imul(a1h, b3h) >>> 0; k4c2 += l; k4c3 += Math.round((p - l) * INV_TWO32)
+  p = a2l * b2l; l = Math.imul(a2l, b2l) >>> 0; k4c0 += l; k4c1 += Math.round((p - l) * INV_TWO32)
+  p = a2l * b2h; l = Math.imul(a2l, b2h) >>> 0; k4c1 += l; k4c2 += Math.round((p - l) * INV_TWO32)
+  p = a2h * b2l; l = Math.imul(a2h, b2l) >>> 0; k4c1 += l; k4c2 += Math.round((p - l) * INV_TWO32)
+  p = a2h * b2h; l = Math.imul(a2h, b2h) >>> 0; k4c2 += l; k4c3 += Math.round((p - l) * INV_TWO32)
+  p = a3l * b1l; l = Math.imul(a3l, b1l) >>> 0; k4c0 += l; k4c1 += Math.round((p - l) * INV_TWO32)
+  p = a3l * b1h; l = Math.imul(a3l, b1h) >>> 0; k4c1 += l; k4c2 += Math.round((p - l) * INV_TWO32)
+  p = a3h * b1l; l = Math.imul(a3h, b1l) >>> 0; k4c1 += l; k4c2 += Math.round((p - l) * INV_TWO32)
+  p = a3h * b1h; l = Math.imul(a3h, b1h) >>> 0; k4c2 += l; k4c3 += Math.round((p - l) * INV_TWO32)
+  p = a4l * b0l; l = Math.imul(a4l, b0l) >>> 0; k4c0 += l; k4c1 += Math.round((p - l) * INV_TWO32)
+  p = a4l * b0h; l = Math.imul(a4l, b0h) >>> 0; k4c1 += l; k4c2 += Math.round((p - l) * INV_TWO32)
+  p = a4h * b0l; l = Math.imul(a4h, b0l) >>> 0; k4c1 += l; k4c2 += Math.round((p - l) * INV_TWO32)
+  p = a4h * b0h; l = Math.imul(a4h, b0h) >>> 0; k4c2 += l; k4c3 += Math.round((p - l) * INV_TWO32)
+  F.reduceLH(k0c0 - k0c2 - k0c3, k0c1 + k0c2)
+  const r0l = F.R.lo, r0h = F.R.hi
+  F.reduceLH(k1c0 - k1c2 - k1c3, k1c1 + k1c2)
+  const r1l = F.R.lo, r1h = F.R.hi
+  F.reduceLH(k2c0 - k2c2 - k2c3, k2c1 + k2c2)
+  const r2l = F.R.lo, r2h = F.R.hi
+  F.reduceLH(k3c0 - k3c2 - k3c3, k3c1 + k3c2)
+  const r3l = F.R.lo, r3h = F.R.hi
+  F.reduceLH(k4c0 - k4c2 - k4c3, k4c1 + k4c2)
+  const r4l = F.R.lo, r4h = F.R.hi
+  out[0] = r0l
+  out[1] = r0h
+  out[2] = r1l
+  out[3] = r1h
+  out[4] = r2l
+  out[5] = r2h
+  out[6] = r3l
+  out[7] = r3h
+  out[8] = r4l
+  out[9] = r4h
   return out
 }
 
