@@ -1,10 +1,13 @@
 // The floor: the least a fill→hedge pipeline can do over the same hops — one WebSocket frame to
 // A, XADD, XREADGROUP, one WebSocket send from B — with no safety (no intent, no dedupe, no
 // budget). The engine's latency reads as a ratio to it. Plain Node, ioredis and ws on purpose.
+// B signs its hedges like the engine does (the exchange verifies every signature), so signing is
+// part of the floor too.
 import { Redis } from "ioredis"
 import { WebSocket } from "ws"
 import type { SimHandle } from "../sim/server.ts"
 import type { HedgeRec } from "./latency.ts"
+import { parsePrivateKey, signTx } from "../venue/lighter/signing/index.ts"
 
 const A = 1
 const B = 2
@@ -24,7 +27,8 @@ export interface FloorResult {
 }
 
 /** Runs the floor pipeline for `durationMs` on a running simulator and Redis. */
-export const runFloor = async (sim: SimHandle, redisUrl: string, durationMs: number): Promise<FloorResult> => {
+export const runFloor = async (sim: SimHandle, redisUrl: string, durationMs: number, bPrivateKeyHex: string): Promise<FloorResult> => {
+  const bKey = parsePrivateKey(bPrivateKeyHex)
   const stream = `hedgeflow:bench-floor:${Date.now().toString(36)}`
   const cmd = new Redis(redisUrl)
   const blocking = new Redis(redisUrl)
@@ -69,18 +73,13 @@ export const runFloor = async (sim: SimHandle, redisUrl: string, durationMs: num
           const price = Number(m.get("price"))
           const id = ++coi
           hedges.push({ aOrder: m.get("order")!, clientOrderIndex: id })
-          wsB.send(JSON.stringify({
-            type: "jsonapi/sendtx",
-            data: {
-              id: String(id),
-              tx_type: 14,
-              tx_info: {
-                AccountIndex: B, ApiKeyIndex: 4, MarketIndex: BTC, ClientOrderIndex: id, BaseAmount: Number(m.get("size")),
-                Price: aSold ? Math.floor(price * 1.01) : Math.ceil(price * 0.99), IsAsk: aSold ? 0 : 1, Type: 1, TimeInForce: 0,
-                ReduceOnly: 0, TriggerPrice: 0, OrderExpiry: 0, ExpiredAt: Date.now() + 599_000, Nonce: nonce++, Sig: "", L2TxAttributes: null
-              }
-            }
-          }))
+          const tx = signTx(bKey, sim.exchange.chainId, {
+            type: "createOrder", accountIndex: B, apiKeyIndex: 4, nonce: nonce++, expiredAt: Date.now() + 599_000,
+            marketIndex: BTC, clientOrderIndex: id, baseAmount: Number(m.get("size")),
+            price: aSold ? Math.floor(price * 1.01) : Math.ceil(price * 0.99), isAsk: !aSold, orderType: 1, timeInForce: 0,
+            reduceOnly: false, triggerPrice: 0, orderExpiry: 0
+          })
+          wsB.send(`{"type":"jsonapi/sendtx","data":{"id":"${id}","tx_type":${tx.txType},"tx_info":${tx.txInfo}}}`)
         }
       }
     }

@@ -11,9 +11,11 @@ import { makeRedisFillBus } from "../bus/redis/RedisFillBus.ts"
 import { LIGHTER_BTC } from "../domain/market.ts"
 import { startChild } from "../runtime/children.ts"
 import { demoConfig } from "../runtime/demo-sim.ts"
+import { generateHarnessKeys, keyEnvFor, simAccountsWith } from "../runtime/harness-keys.ts"
 import { startLocalRedis } from "../runtime/local-redis.ts"
 import { startSimulator } from "../sim/server.ts"
 import { runFloor } from "./floor.ts"
+import { formatSigningFigure, signingFigures } from "./signing.ts"
 import { fillToHedge, figures, type HedgeRec, type LatencyFigures } from "./latency.ts"
 import { RssSampler } from "./rss.ts"
 
@@ -43,7 +45,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     else if (f === "--json" && v !== undefined) {
       a.json = v
       i++
-    } else throw new Error(`bench: unknown flag ${f} (flags: --duration SECONDS, --fill-rate PER_MIN, --json FILE)`)
+    } else throw new Error(`bench: unknown flag ${f} (flags: --duration SECONDS, --fill-rate PER_MIN, --json FILE, --signing-only)`)
   }
   return a
 }
@@ -63,11 +65,17 @@ const row = (name: string, f: LatencyFigures, rate: number) =>
   `${name.padEnd(8)} ${fmt(f.p50)} ${fmt(f.p90)} ${fmt(f.p99)} ${fmt(f.max)}   ${String(f.samples).padStart(6)}   ${rate.toFixed(2).padStart(6)}`
 
 export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => {
+  if (argv.includes("--signing-only")) {
+    process.stdout.write(signingFigures().map(formatSigningFigure).join("\n") + "\n")
+    return 0
+  }
   const args = parseArgs(argv)
   const program = Effect.gen(function*() {
     const redis = yield* startLocalRedis()
+    // Fresh API keys for this run: the exchange verifies every signature, the floor signs too.
+    const keys = generateHarnessKeys(A, B)
     const sim = yield* Effect.acquireRelease(
-      Effect.promise(() => startSimulator({ port: 0, seed: 11, market: { fillRatePerMin: args.fillRate, stepMs: 100 } })),
+      Effect.promise(() => startSimulator({ port: 0, seed: 11, accounts: simAccountsWith(keys), market: { fillRatePerMin: args.fillRate, stepMs: 100 } })),
       (s) => Effect.promise(() => s.close())
     )
     const dir = mkdtempSync(join(tmpdir(), "hedgeflow-bench-"))
@@ -75,8 +83,14 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => 
     const config = join(dir, "config.yaml")
     writeFileSync(config, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05 }))
     process.stdout.write(`bench: engine for ${args.durationSec} s at ~${args.fillRate} fills/min per side (logs in ${dir}) …\n`)
-    const spawn = (name: string) =>
-      startChild({ name, command: process.execPath, args: [join(root, "src/runtime", `${name}.ts`), "--config", config], logFile: join(dir, `${name}.out`), env: { HEDGEFLOW_LOG_CONSOLE: "off" } })
+    const spawn = (name: "main-a" | "main-b") =>
+      startChild({
+        name,
+        command: process.execPath,
+        args: [join(root, "src/runtime", `${name}.ts`), "--config", config],
+        logFile: join(dir, `${name}.out`),
+        env: { HEDGEFLOW_LOG_CONSOLE: "off", ...keyEnvFor(name === "main-a" ? "a" : "b", keys) }
+      })
     const rss = new RssSampler()
     const b = yield* spawn("main-b")
     const a = yield* spawn("main-a")
@@ -105,7 +119,7 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => 
     process.stdout.write(`bench: floor for ${args.durationSec} s on the same exchange …\n`)
     sim.exchange.exchange.timeline.reset()
     const f0 = Date.now()
-    const floor = yield* Effect.promise(() => runFloor(sim, redis.url, args.durationSec * 1000))
+    const floor = yield* Effect.promise(() => runFloor(sim, redis.url, args.durationSec * 1000, keys.b.privateKeyHex))
     const floorSec = (Date.now() - f0) / 1000
     const floorLat = fillToHedge({ ...timelineOf(sim), hedges: floor.hedges })
 
@@ -117,7 +131,8 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => 
       fillRatePerMin: args.fillRate,
       engine: { latencyMs: e, hedgesPerSec: engineLat.length / engineSec, rss: { a: rss.report("A"), b: rss.report("B") } },
       floor: { latencyMs: fl, hedgesPerSec: floorLat.length / floorSec },
-      ratio: { p50: ratio(e.p50, fl.p50), p99: ratio(e.p99, fl.p99) }
+      ratio: { p50: ratio(e.p50, fl.p50), p99: ratio(e.p99, fl.p99) },
+      signatures: sim.exchange.signatureStats()
     }
     const lines = [
       "",
@@ -127,10 +142,14 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => 
       row("floor", fl, report.floor.hedgesPerSec),
       `ratio    p50 ${report.ratio.p50?.toFixed(2) ?? "n/a"}×   p99 ${report.ratio.p99?.toFixed(2) ?? "n/a"}×`,
       `RSS      A max ${report.engine.rss.a.maxMiB?.toFixed(1) ?? "n/a"} MiB   B max ${report.engine.rss.b.maxMiB?.toFixed(1) ?? "n/a"} MiB`,
+      `signatures verified ${report.signatures.verified}, refused ${report.signatures.rejected} (by the exchange; engine and floor both sign)`,
       ""
     ]
     process.stdout.write(lines.join("\n"))
-    if (args.json !== undefined) writeFileSync(args.json, JSON.stringify(report, null, 2) + "\n")
+    // Signing alone, after the processes stopped (so that it measures this machine, not contention).
+    const signing = signingFigures()
+    process.stdout.write(["", "signing, in process (each figure is also how long one signature holds the event loop)", ...signing.map(formatSigningFigure), ""].join("\n"))
+    if (args.json !== undefined) writeFileSync(args.json, JSON.stringify({ ...report, signing }, null, 2) + "\n")
     return 0
   })
   return Effect.runPromise(Effect.scoped(program))

@@ -25,9 +25,11 @@ export const renderChaosReport = (r: ChaosReport, market: MarketSpec): string =>
     row("reconciliation corrections", f.corrections),
     row("dead letters", f.deadLetters),
     row("unplanned process exits", r.unplannedExits.length === 0 ? 0 : r.unplannedExits.join("; ")),
+    row("signatures verified / refused (exchange)", `${r.signatures.verified} / ${r.signatures.rejected}`),
     "invariants / 不变量",
     ...r.verdict.invariants.map((i) => `  ${i.ok ? "PASS" : "FAIL"}  ${i.id.padEnd(6)} ${i.name} — ${i.detail}`),
     ...(r.stalled !== undefined ? [`  FAIL  stall  ${r.stalled}`] : []),
+    ...(r.signatures.rejected > 0 ? [`  FAIL  sigs   the exchange refused ${r.signatures.rejected} signature(s): signer and verifier disagree`] : []),
     "",
     r.ok ? `chaos seed ${r.seed}: PASS` : `chaos seed ${r.seed}: FAIL (logs in ${r.workDir})`,
     ""

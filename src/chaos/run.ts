@@ -14,7 +14,8 @@ import { tagFromPrefix } from "../domain/client-index.ts"
 import { formatBase, LIGHTER_BTC, parseScaled } from "../domain/market.ts"
 import { busLayers } from "../runtime/bus-layers.ts"
 import { type Child, startEngineProcess } from "../runtime/children.ts"
-import { demoConfig } from "../runtime/demo-sim.ts"
+import { demoConfig, signatureFigures } from "../runtime/demo-sim.ts"
+import { generateHarnessKeys, keyEnvFor, simAccountsWith } from "../runtime/harness-keys.ts"
 import { startSimulator } from "../sim/server.ts"
 import { audit, type AuditFill, type ChaosVerdict } from "./audit.ts"
 import { describeFault, FAULT_KINDS, type Fault, type FaultKind, planFaults } from "./plan.ts"
@@ -43,6 +44,8 @@ export interface ChaosReport {
   readonly market: string
   readonly minBase: number
   readonly quantity: string
+  /** The exchange's count of txs whose signature verified and of txs it refused at verification (must be 0). */
+  readonly signatures: { readonly verified: number; readonly rejected: number }
   readonly ok: boolean
   readonly workDir: string
 }
@@ -62,8 +65,13 @@ export const runChaos = (o: ChaosOptions) =>
     const plan = planFaults(o.seed, o.fills)
 
     const redis = yield* startRestartableRedis
+    // Fresh API keys for this run: registered on the exchange (which verifies every signature),
+    // given to A and B in their environment (restarts after kill -9 get the same).
+    const keys = generateHarnessKeys(A, B)
     const sim = yield* Effect.acquireRelease(
-      Effect.promise(() => startSimulator({ port: 0, seed: o.seed, market: { fillRatePerMin: o.fillRatePerMin ?? 240, stepMs: 100 } })),
+      Effect.promise(() =>
+        startSimulator({ port: 0, seed: o.seed, accounts: simAccountsWith(keys), market: { fillRatePerMin: o.fillRatePerMin ?? 240, stepMs: 100 } })
+      ),
       (s) => Effect.promise(() => s.close())
     )
     const faults = sim.exchange.faults
@@ -87,7 +95,7 @@ export const runChaos = (o: ChaosOptions) =>
     )
     yield* say(`hedgeflow chaos: seed ${o.seed}, ${o.fills} fills, ${plan.length} faults planned · exchange ${sim.url} · Redis ${redis.url} (AOF everysec) · logs in ${workDir}`)
 
-    const child = (name: "main-a" | "main-b") => startEngineProcess(name, configFile, workDir)
+    const child = (name: "main-a" | "main-b") => startEngineProcess(name, configFile, workDir, keyEnvFor(name === "main-a" ? "a" : "b", keys))
     const b = yield* child("main-b")
     const a = yield* child("main-a")
     const children: Record<"a" | "b", Child> = { a, b }
@@ -318,7 +326,9 @@ export const runChaos = (o: ChaosOptions) =>
         market: market.symbol,
         minBase: market.minBaseAmount,
         quantity: QUANTITY,
-        ok: verdict.ok && unplannedExits.length === 0 && stalled === undefined,
+        signatures: signatureFigures(sim),
+        // A refused signature means our signer and the exchange's verifier disagree: a failed run.
+        ok: verdict.ok && unplannedExits.length === 0 && stalled === undefined && signatureFigures(sim).rejected === 0,
         workDir
       }
       yield* Effect.sync(() => {

@@ -15,7 +15,7 @@ import { type FillMessage, HedgeAttempt, HedgeResult, isResidualFlush } from "..
 import { hedgeSideFor, signedBase } from "../domain/side.ts"
 import type { BusError } from "../bus/errors.ts"
 import { type HedgeIntent, PairState } from "../bus/PairState.ts"
-import { VenueError } from "../venue/errors.ts"
+import { isSignatureRefusal, VenueError } from "../venue/errors.ts"
 import { Venue } from "../venue/Venue.ts"
 import type { OrderWatcher } from "./order-watcher.ts"
 
@@ -114,6 +114,14 @@ const runAttempt = (watcher: OrderWatcher, settings: HedgeSettings, attempt: Hed
         const resolved = yield* resolveAttempt(watcher, settings, attempt)
         return withOutcome(settings.market, attempt, Option.getOrUndefined(resolved), Option.isNone(resolved) ? "never reached the venue" : undefined)
       }
+      if (isSignatureRefusal(e)) {
+        // Not sent again as is: the same key, signature or clock would be refused again. The
+        // attempt fails, what it should have hedged stays in the intent / residual pool, and
+        // failed hedges in a row halt the pair (risk.max_consecutive_failures).
+        yield* Effect.logError(`hedge refused by the venue (${e.code}): ${e.message}`).pipe(
+          Effect.annotateLogs({ clientOrderIndex: attempt.clientOrderIndex, attempt: attempt.attempt, base: attempt.base, code: e.code ?? 0 })
+        )
+      }
       return withOutcome(settings.market, attempt, undefined, `${e.kind}${e.code === undefined ? "" : ` ${e.code}`}: ${e.message}`)
     }
     const outcome = yield* resolveAttempt(watcher, settings, attempt)
@@ -197,7 +205,7 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
           sentAtMs: Date.now()
         })
         yield* state.recordAttempt(fill.fillId, planned)
-        const done = yield* runAttempt(watcher, settings, planned)
+        const done = yield* runAttempt(watcher, settings, planned).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
         yield* state.recordAttempt(fill.fillId, done)
         attempts.push(done)
         if (done.error !== undefined) {

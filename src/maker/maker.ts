@@ -18,7 +18,7 @@ import type { FillEvent } from "../domain/messages.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { AccountStream } from "../venue/AccountStream.ts"
-import type { VenueError } from "../venue/errors.ts"
+import { isSignatureRefusal, type VenueError } from "../venue/errors.ts"
 import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { supervisorBackoff } from "../runtime/schedules.ts"
 import { raiseAlert } from "../ops/alerts.ts"
@@ -40,6 +40,11 @@ export interface MakerSettings {
    * (risk.min_free_collateral); absent or 0 = not read. Never on the quote path.
    */
   readonly freeCollateralEveryMs?: number
+  /**
+   * A's txs refused this many times in a row for their key, signature or expiry (21109, 21120,
+   * 21711) halt the pair: A cannot trade until someone fixes the key or the clock. Absent or 0: never.
+   */
+  readonly haltAfterSignatureRefusals?: number
   /** Called after each fill is stored (console view, metrics). */
   readonly onFill?: (fill: FillEvent, fillSeq: number) => Effect.Effect<void>
   readonly onAccountEvent?: (e: AccountEvent) => Effect.Effect<void>
@@ -105,6 +110,28 @@ export const runMaker = (settings: MakerSettings) =>
           })
         )
       )
+
+    // A's txs refused for their key, signature or expiry, in a row: logged as errors, and the pair
+    // halts once they persist (nothing is lost: a refused quote never rested).
+    let refusedInARow = 0
+    const noteRefusal = (what: string, e: VenueError) =>
+      Effect.gen(function*() {
+        if (!isSignatureRefusal(e)) {
+          refusedInARow = 0
+          return
+        }
+        refusedInARow++
+        yield* Effect.logError(`${what} refused by the venue (${e.code}): ${e.message}`).pipe(
+          Effect.annotateLogs({ account: venue.accountIndex, code: e.code ?? 0, refusedInARow })
+        )
+        const limit = settings.haltAfterSignatureRefusals ?? 0
+        if (limit > 0 && refusedInARow >= limit && (yield* pairState.tradingState()) === "ACTIVE") {
+          const reason = `A's transactions refused ${refusedInARow} times in a row (${e.code}): ${e.message}`
+          yield* pairState.setTradingState("HALTED", reason)
+          yield* raiseAlert("halted", `pair HALTED: ${reason}. After fixing the key: bin/hedge keys check, then bin/hedge resume`)
+          refusedInARow = 0
+        }
+      })
 
     // The quote B must not trade with, as published in PairState; cleared once the quote is gone.
     let publishedQuote: number | undefined
@@ -194,12 +221,14 @@ export const runMaker = (settings: MakerSettings) =>
           .pipe(Effect.retry(placeRetry(settings.orderRetries)), Effect.result)
         if (placed._tag === "Failure") {
           const e = placed.failure
-          yield* Effect.logWarning(`quote not placed (${e.kind}): ${e.message}`)
+          if (isSignatureRefusal(e)) yield* noteRefusal(`quote ${action.side} ${action.base} @ ${action.price}`, e)
+          else yield* Effect.logWarning(`quote not placed (${e.kind}${e.code === undefined ? "" : ` ${e.code}`}): ${e.message}`)
           // An unknown outcome is left to the stream (and the quote's age check) to settle.
           if (e.kind !== "unknown-outcome") {
             yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === coi ? { ...s, quote: undefined } : s))
           }
         } else {
+          refusedInARow = 0
           yield* Ref.update(state, (s) =>
             s.quote?.clientOrderIndex === coi && s.quote.state === "sending" ? { ...s, quote: { ...s.quote, state: "resting" as const } } : s
           )
@@ -211,6 +240,7 @@ export const runMaker = (settings: MakerSettings) =>
           .cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex) })
           .pipe(Effect.retry(placeRetry(settings.orderRetries)), Effect.result)
         if (cancelled._tag === "Failure") {
+          yield* noteRefusal(`cancel of quote ${q.clientOrderIndex}`, cancelled.failure)
           // Most likely filled or gone already: the venue's view decides.
           const still = yield* venue.orderByClientIndex(marketId, q.clientOrderIndex).pipe(Effect.option)
           const gone = still._tag === "None" || still.value._tag === "None" || isOrderTerminal(still.value.value.status)

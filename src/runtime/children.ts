@@ -103,12 +103,15 @@ export const startChild = (spec: ChildSpec) =>
 
 const root = resolve(import.meta.dirname, "../..")
 
-/** bin/main-a or bin/main-b with `configFile`, JSON log lines to `<workDir>/<name>.out` (demo, chaos). */
-export const startEngineProcess = (name: "main-a" | "main-b", configFile: string, workDir: string) =>
+/**
+ * bin/main-a or bin/main-b with `configFile`, JSON log lines to `<workDir>/<name>.out` (demo, chaos).
+ * `env` adds variables, e.g. the process's private key (secrets go there, never into args).
+ */
+export const startEngineProcess = (name: "main-a" | "main-b", configFile: string, workDir: string, env: Readonly<Record<string, string>> = {}) =>
   startChild({
     name,
     command: process.execPath,
     args: [join(root, "src/runtime", `${name}.ts`), "--config", configFile],
     logFile: join(workDir, `${name}.out`),
-    env: { HEDGEFLOW_LOG_CONSOLE: "json" }
+    env: { HEDGEFLOW_LOG_CONSOLE: "json", ...env }
   })

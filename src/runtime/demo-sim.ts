@@ -13,6 +13,7 @@ import { startSimulator, type SimHandle } from "../sim/server.ts"
 import { busLayers } from "./bus-layers.ts"
 import { startEngineProcess } from "./children.ts"
 import type { DemoOptions } from "./demo-options.ts"
+import { generateHarnessKeys, keyEnvFor, simAccountsWith } from "./harness-keys.ts"
 import { startLocalRedis } from "./local-redis.ts"
 import { type DemoSummary, latencyFigures, percentile } from "./summary.ts"
 
@@ -44,6 +45,7 @@ export const demoConfig = (o: {
   txPerMinute?: number
 }) =>
   `# written by bin/hedge demo
+# Private keys are not here: each process gets its own in HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY / _B_.
 accounts:
   account_a: { account_name: "A", account_index: ${A}, api_key_index: 4 }
   account_b: { account_name: "B", account_index: ${B}, api_key_index: 4 }
@@ -116,6 +118,12 @@ const collect = (sim: SimHandle, market: MarketSpec, startCollateral: bigint): S
   }
 }
 
+/** The exchange's own count of txs whose signature verified, and of txs it refused at verification. */
+export const signatureFigures = (sim: SimHandle): { readonly verified: number; readonly rejected: number } => {
+  const st = sim.exchange.signatureStats()
+  return { verified: st.verified, rejected: st.rejected }
+}
+
 const wearPer1M = (s: Stats): string =>
   s.volumeUsdMicro === 0n ? "0.000000" : formatScaled((s.wearMicro * 1_000_000n * 1_000_000n) / s.volumeUsdMicro, QUOTE_DECIMALS)
 
@@ -126,8 +134,12 @@ export const runSimDemo = (options: SimDemoOptions) =>
     const workDir = resolve(options.workDir ?? join("logs", `demo-${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}`))
     mkdirSync(workDir, { recursive: true })
     const redisUrl = options.redisUrl ?? (yield* startLocalRedis()).url
+    // Fresh API keys on every run: registered on the exchange, given to A and B in their environment.
+    const keys = generateHarnessKeys(A, B)
     const sim = yield* Effect.acquireRelease(
-      Effect.promise(() => startSimulator({ port: 0, seed: options.seed, market: { fillRatePerMin: options.fillsPerMin } })),
+      Effect.promise(() =>
+        startSimulator({ port: 0, seed: options.seed, accounts: simAccountsWith(keys), market: { fillRatePerMin: options.fillsPerMin } })
+      ),
       (s) => Effect.promise(() => s.close())
     )
     const startCollateral = sim.exchange.engine.account(A).collateralMicro + sim.exchange.engine.account(B).collateralMicro
@@ -136,9 +148,11 @@ export const runSimDemo = (options: SimDemoOptions) =>
     writeFileSync(configFile, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl, prefix, quantity: options.quantity, depth: options.depth, logDir: workDir }))
     const say = (line: string) => Effect.sync(() => options.quiet || process.stdout.write(line + "\n"))
     yield* say(`hedgeflow demo: exchange ${sim.url} · Redis ${redisUrl} · logs and config in ${workDir}`)
-    yield* say("The embedded exchange does NOT verify signatures: it is a simulator. / 模拟交易所，不校验签名。")
+    yield* say(
+      `The embedded exchange verifies every tx signature (chain id ${sim.exchange.chainId}) with keys generated for this run; it is still a simulator. / 模拟交易所校验每笔交易的签名（本次运行生成的密钥）。`
+    )
 
-    const child = (name: "main-a" | "main-b") => startEngineProcess(name, configFile, workDir)
+    const child = (name: "main-a" | "main-b") => startEngineProcess(name, configFile, workDir, keyEnvFor(name === "main-a" ? "a" : "b", keys))
     const b = yield* child("main-b")
     const a = yield* child("main-a")
 
@@ -179,6 +193,7 @@ export const runSimDemo = (options: SimDemoOptions) =>
             `latency      fill seen by A → hedge done: p50 ${percentile(done, 50) ?? "-"} ms   p99 ${percentile(done, 99) ?? "-"} ms   (${done.length})`,
             `volume       A ${formatBase(market, s.volumeA)}   B ${formatBase(market, s.volumeB)}   ${formatScaled(s.volumeUsdMicro, QUOTE_DECIMALS)} USDC`,
             `wear         ${wearPer1M(s)} USDC per 1M USDC volume (fees + realized PnL)`,
+            `signatures   verified ${sim.exchange.signatureStats().verified}   rejected ${sim.exchange.signatureStats().rejected}`,
             `processes    main-a ${a.running() ? "running" : `exited ${a.exitCode()}`}   main-b ${b.running() ? "running" : `exited ${b.exitCode()}`}`,
             "",
             "recent hedges:",
@@ -230,6 +245,7 @@ export const runSimDemo = (options: SimDemoOptions) =>
         wearUsdcPer1M: wearPer1M(s),
         exitCodes: { a: codeA, b: codeB },
         selfTrades: s.selfTrades,
+        signatures: signatureFigures(sim),
         workDir
       }
       return summary
@@ -251,7 +267,8 @@ export const runSimDemo = (options: SimDemoOptions) =>
       yield* run.pipe(Effect.onInterrupt(() => finish.pipe(Effect.ignore)))
       yield* finish
       const s = yield* Ref.get(summaryRef)
-      if (s !== undefined && (s.netPosition !== formatBase(market, 0) || s.selfTrades > 0)) process.exitCode = 1
+      // A refused signature means our signer and the exchange's verifier disagree: a failed run.
+      if (s !== undefined && (s.netPosition !== formatBase(market, 0) || s.selfTrades > 0 || (s.signatures?.rejected ?? 0) > 0)) process.exitCode = 1
     }).pipe(Effect.provide(Layer.fresh(bus)))
   })
 
@@ -267,6 +284,7 @@ export const renderSimSummary = (s: SimDemoSummary): string => {
     `fill→hedge        p50 ${f(s.latencyMs.p50)}   p99 ${f(s.latencyMs.p99)}   max ${f(s.latencyMs.max)}   (${s.latencyMs.samples} hedges)`,
     `wear              ${s.wearUsdcPer1M} USDC per 1M USDC volume`,
     `self-trades A↔B   ${s.selfTrades}`,
+    ...(s.signatures === undefined ? [] : [`signatures        verified ${s.signatures.verified}   rejected ${s.signatures.rejected}   (by the exchange)`]),
     `exit codes        main-a ${s.exitCodes.a}   main-b ${s.exitCodes.b}`,
     `logs              ${s.workDir}`,
     ""

@@ -1,4 +1,4 @@
-// bin/hedge — the operator CLI: demo, chaos, sim, status, halt, resume, flatten, bench.
+// bin/hedge — the operator CLI: demo, chaos, sim, status, halt, resume, flatten, keys, bench.
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Option, Schema } from "effect"
 import { runMemoryDemo } from "./demo-memory.ts"
@@ -31,9 +31,14 @@ commands:
   resume   allow quoting again (--config FILE)
   flatten  halt, cancel everything and close both accounts with reduce-only orders
              (--config FILE; asks for confirmation unless --yes)
+  keys check      compare the public key of A's and B's private keys with what the venue has
+                  registered for their API key (--config FILE); exit code 1 unless both match
+  keys generate   print a new API key pair (--private-key-file FILE writes the private key there,
+                  mode 600, instead of showing it); register its public key with Lighter's tools
   bench    run the benchmark (see npm run bench)
 
-用法：bin/hedge demo 运行演示；bin/hedge sim 单独运行模拟交易所；bin/hedge status 查看状态。`
+用法：bin/hedge demo 运行演示；bin/hedge sim 单独运行模拟交易所；bin/hedge status 查看状态；
+bin/hedge keys check 检查 API 密钥；bin/hedge keys generate 生成新密钥对。`
 
 const demoFlags: ReadonlyArray<FlagSpec> = [
   { flag: "--venue", key: "venue", kind: "string" },
@@ -123,6 +128,7 @@ const commands: Record<string, (argv: ReadonlyArray<string>) => Effect.Effect<un
   halt: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv))),
   resume: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv))),
   flatten: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv))),
+  keys: (argv) => Effect.promise(() => import("./keys.ts")).pipe(Effect.flatMap((m) => m.keysCommand(argv))),
   bench: (argv) =>
     Effect.promise(async () => {
       const { runBench } = await import("../bench/main.ts")

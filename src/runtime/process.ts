@@ -14,6 +14,7 @@ import { Metrics, serveMetrics } from "../ops/metrics.ts"
 import { Alerts } from "../ops/alerts.ts"
 import { Venue } from "../venue/Venue.ts"
 import { busLayers } from "./bus-layers.ts"
+import { ensureOwnKey } from "./keys.ts"
 import { venueLayers } from "./venue-layers.ts"
 
 export type Role = "a" | "b"
@@ -112,6 +113,7 @@ const program = (role: Role, config: HedgeflowConfig) =>
         requireHedgerHeartbeatMs: config.maker.hedgerHeartbeatTimeoutMs,
         heartbeatMs: 1000,
         orderRetries: config.orders.retries,
+        haltAfterSignatureRefusals: config.risk.maxConsecutiveFailures,
         freeCollateralEveryMs,
         onFill: () => metrics.fillPublished(),
         onAccountEvent: (e) => (e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("a") : Effect.void)
@@ -193,9 +195,11 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
         `cannot reach the venue (${c.venue.kind}) at ${c.venue.baseUrl}: ${e.message}` +
           (c.venue.kind === "simulator" ? " — is the simulator running? start it with `bin/hedge sim`, or run everything with `bin/hedge demo`" : "")
       )
-    yield* program(role, c).pipe(
-      Effect.scoped,
-      Effect.provide(venue),
+    // The venue must have this process's key registered before anything is signed (venue.kind
+    // lighter and memory are refused by venueLayers before that matters).
+    const keyCheck = c.venue.kind === "simulator" ? ensureOwnKey(role, c) : Effect.void
+    yield* keyCheck.pipe(
+      Effect.andThen(program(role, c).pipe(Effect.scoped, Effect.provide(venue))),
       Effect.mapError((e) => (e._tag === "VenueError" && (e.kind === "unavailable" || e.kind === "unknown-outcome") ? unreachable(e) : e)),
       Effect.provide(logger)
     )

@@ -25,6 +25,8 @@ export interface DemoSummary {
   readonly residualPool: string
   readonly latencyMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null; readonly max: number | null; readonly samples: number }
   readonly cycles: number
+  /** Txs whose signature the simulator verified, and txs it refused at verification (simulator demo only). */
+  readonly signatures?: { readonly verified: number; readonly rejected: number }
 }
 
 export const latencyFigures = (samples: ReadonlyArray<number>) => ({
@@ -47,5 +49,6 @@ export const renderSummary = (s: DemoSummary): string =>
     `volume           A ${s.volumeA}   B ${s.volumeB}`,
     `positions        A ${s.positionA}   B ${s.positionB}   net ${s.netPosition}   residual pool ${s.residualPool}`,
     `fill→hedge       p50 ${fmt(s.latencyMs.p50)}   p90 ${fmt(s.latencyMs.p90)}   p99 ${fmt(s.latencyMs.p99)}   max ${fmt(s.latencyMs.max)}   (${s.latencyMs.samples} samples)`,
+    ...(s.signatures === undefined ? [] : [`signatures       verified ${s.signatures.verified}   rejected ${s.signatures.rejected}`]),
     ""
   ].join("\n")

@@ -9,7 +9,7 @@ import { RedisTxBudget } from "../venue/TxBudget.ts"
 import type { HedgeflowConfig } from "../ops/config.ts"
 import { LighterAccountStream } from "../venue/lighter/LighterAccountStream.ts"
 import { LighterVenue } from "../venue/lighter/LighterVenue.ts"
-import { SimulatorSigner } from "../venue/lighter/signer.ts"
+import { chainIdFor, LighterSigner, type SignerKeyError } from "../venue/lighter/signer.ts"
 import type { Role } from "./process.ts"
 
 export class VenueConfigError extends Error {
@@ -19,17 +19,56 @@ export class VenueConfigError extends Error {
 const failLayer = (message: string): Layer.Layer<Venue | AccountStream, VenueConfigError> =>
   Layer.unwrap(Effect.fail(new VenueConfigError(message)))
 
-export const venueLayers = (role: Role, config: HedgeflowConfig): Layer.Layer<Venue | AccountStream, VenueConfigError | VenueError | BusError> => {
+/** Where account `role`'s private key comes from, for messages. */
+export const keySourceOf = (role: Role, config: HedgeflowConfig): string =>
+  `${config.accounts[role].privateKeyEnv} (or the file named in accounts.account_${role}.private_key_file)`
+
+/** What to set when account `role` has no private key: the variable and the config key. */
+export const missingKeyAdvice = (role: Role, config: HedgeflowConfig): string =>
+  `set ${config.accounts[role].privateKeyEnv} in the environment, or name a key file (chmod 600) in accounts.account_${role}.private_key_file ` +
+  `(a new key: \`bin/hedge keys generate\`)`
+
+/** The message when account `role` has no private key. */
+export const missingKeyMessage = (role: Role, config: HedgeflowConfig): string => {
+  const acc = config.accounts[role]
+  return `account ${role.toUpperCase()} (${acc.name}, index ${acc.accountIndex}, API key ${acc.apiKeyIndex}) has no private key: ${missingKeyAdvice(role, config)}`
+}
+
+/** The chain id the signer uses: lighter.chain_id, else 300 for a testnet URL and 304 otherwise. */
+export const chainIdOf = (config: HedgeflowConfig): number => chainIdFor(config.venue.baseUrl, config.venue.chainId)
+
+/** Account `role`'s signer, from its private key and the chain id. */
+export const signerLayer = (role: Role, config: HedgeflowConfig, options: { readonly txTtlMs?: number } = {}) => {
+  const account = config.accounts[role]
+  return LighterSigner.layer({
+    accountIndex: account.accountIndex,
+    apiKeyIndex: account.apiKeyIndex,
+    chainId: chainIdOf(config),
+    privateKey: account.privateKey,
+    keySource: keySourceOf(role, config),
+    missingKeyHint: missingKeyMessage(role, config),
+    ...options
+  })
+}
+
+/** Why venue.kind: lighter is still refused (the message a user sees). */
+export const LIVE_NOT_ENABLED =
+  "venue.kind lighter is not enabled yet: transactions are signed by our own signer, which is proven against the official " +
+  "test vectors and the embedded exchange's verifier only; live trading still needs auth tokens checked against Lighter " +
+  "(private channels and endpoints) and a dry run against the venue. `bin/hedge keys check` already works against Lighter. " +
+  "Use venue.kind: simulator"
+
+export const venueLayers = (role: Role, config: HedgeflowConfig): Layer.Layer<Venue | AccountStream, VenueConfigError | VenueError | BusError | SignerKeyError> => {
   if (config.venue.kind === "memory") {
     return failLayer(
       'venue.kind "memory" exists only inside one process: run `bin/hedge demo --venue memory`, or set venue.kind: simulator'
     )
   }
   if (config.venue.kind === "lighter") {
-    return failLayer("venue.kind lighter needs the official Lighter signer, which is not built in yet; use venue.kind: simulator")
+    return failLayer(LIVE_NOT_ENABLED)
   }
   const account = role === "a" ? config.accounts.a : config.accounts.b
-  const signer = SimulatorSigner.layer({ accountIndex: account.accountIndex, apiKeyIndex: account.apiKeyIndex })
+  const signer = signerLayer(role, config)
   const venue = LighterVenue.layer({
     baseUrl: config.venue.baseUrl,
     wsUrl: config.venue.wsUrl,

@@ -1,6 +1,7 @@
-// Accounts: collateral, positions, tiers, API keys and per-(account, key) nonces.
+// Accounts: collateral, positions, tiers, registered API keys and per-(account, key) nonces.
 import { createHash } from "node:crypto"
 import { notionalMicro } from "../domain/market.ts"
+import { bytesToHex, parsePublicKey } from "../venue/lighter/signing/index.ts"
 import type { MarketSpec } from "../domain/market.ts"
 import type { SimOrder, SimPosition, Tier } from "./types.ts"
 
@@ -10,9 +11,26 @@ export interface AccountOptions {
   readonly collateralUsdc?: string
   readonly tier?: Tier
   readonly l1Address?: string
-  /** Registered public keys (hex, no 0x) by API key index; other indexes get a derived fake key. */
+  /**
+   * Registered public keys (40-byte hex, 0x optional) by API key index (0–254). A slot without a
+   * key is "not registered": its txs are refused with 21109 and /api/v1/apikeys shows 80 zeros.
+   */
   readonly apiKeys?: Readonly<Record<number, string>>
 }
+
+/** A public key registered on an API key slot (what the venue's ChangePubKey tx sets). */
+export interface RegisteredKey {
+  /** 80 lowercase hex chars, no 0x (as /api/v1/apikeys shows it). */
+  readonly hex: string
+  readonly bytes: Uint8Array
+  readonly registeredAtMs: number
+}
+
+/** The `public_key` /api/v1/apikeys reports for an empty slot (PROTOCOL.md §1.4 ApiKey). */
+export const NO_PUBLIC_KEY = "0".repeat(80)
+
+/** API key slots are 0…254; 255 means "all" in queries (PROTOCOL.md Appendix A.1 ranges). */
+export const MAX_API_KEY_INDEX = 254
 
 /** Fee rates in millionths of notional (PROTOCOL.md §5.2). */
 export const FEES: Record<Tier, { maker: number; taker: number }> = {
@@ -23,7 +41,6 @@ export const FEES: Record<Tier, { maker: number; taker: number }> = {
 const hex = (s: string, n: number): string => createHash("sha256").update(s).digest("hex").slice(0, n)
 
 export const defaultL1Address = (index: number): string => "0x" + hex(`sim-l1-${index}`, 40)
-export const fakePublicKey = (account: number, key: number): string => hex(`sim-pk-${account}-${key}`, 64) + hex(`x${account}-${key}`, 16)
 
 /** First nonce a fresh (account, key) accepts. */
 export const INITIAL_NONCE = 1
@@ -37,8 +54,8 @@ export class Account {
   readonly positions = new Map<number, SimPosition>()
   /** Next accepted nonce per API key index. */
   readonly nextNonce = new Map<number, number>()
-  readonly apiKeys = new Map<number, string>()
-  readonly usedKeys = new Set<number>()
+  /** Registered public keys by API key index. */
+  readonly apiKeys = new Map<number, RegisteredKey>()
   /** Active (open) orders by order index. */
   readonly active = new Map<number, SimOrder>()
   /** Finished orders, oldest first. */
@@ -53,13 +70,32 @@ export class Account {
     this.tier = options.tier ?? "standard"
     this.collateralMicro = parseUsdc(options.collateralUsdc ?? "100000")
     this.createdAtMs = nowMs
-    for (const [k, v] of Object.entries(options.apiKeys ?? {})) this.apiKeys.set(Number(k), v.replace(/^0x/, ""))
+    for (const [k, v] of Object.entries(options.apiKeys ?? {})) {
+      const key = Number(k)
+      let bytes: Uint8Array
+      try {
+        bytes = parsePublicKey(v)
+      } catch {
+        throw new Error(`account ${this.index}: API key ${k} is not a valid public key (40 bytes of hex)`)
+      }
+      this.registerKey(key, bytes, nowMs)
+    }
   }
   nonceFor(key: number): number {
     return this.nextNonce.get(key) ?? INITIAL_NONCE
   }
-  publicKey(key: number): string {
-    return this.apiKeys.get(key) ?? fakePublicKey(this.index, key)
+  /** Sets the public key of slot `key` (replacing any previous one). Nonces are left as they are. */
+  registerKey(key: number, publicKey: Uint8Array, nowMs: number): RegisteredKey {
+    if (!Number.isInteger(key) || key < 0 || key > MAX_API_KEY_INDEX) {
+      throw new Error(`account ${this.index}: API key index ${key} is outside 0…${MAX_API_KEY_INDEX}`)
+    }
+    const k: RegisteredKey = { hex: bytesToHex(publicKey), bytes: publicKey, registeredAtMs: nowMs }
+    this.apiKeys.set(key, k)
+    return k
+  }
+  /** The registered public key hex of slot `key`, or 80 zeros when the slot is empty. */
+  publicKeyHex(key: number): string {
+    return this.apiKeys.get(key)?.hex ?? NO_PUBLIC_KEY
   }
   position(marketId: number): SimPosition {
     let p = this.positions.get(marketId)

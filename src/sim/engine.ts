@@ -162,8 +162,11 @@ export class Engine {
     return this.acceptBatch([tx])[0]!
   }
 
-  /** Validates a batch all-or-nothing: same account and key, consecutive nonces. */
-  acceptBatch(txs: readonly DecodedTx[]): Accepted[] {
+  /**
+   * The batch checks that come before anything else: not empty, ≤ 50 txs (21514), one account and
+   * one API key (21121), an existing account (21100). Returns that account. Throws SimError.
+   */
+  checkBatch(txs: readonly DecodedTx[]): Account {
     if (txs.length === 0) throw new SimError(ErrorCode.InvalidTxInfo, "empty batch")
     if (txs.length > MAX_BATCH) throw new SimError(ErrorCode.BatchTooLarge)
     const first = txs[0]!
@@ -172,7 +175,18 @@ export class Engine {
         throw new SimError(ErrorCode.BatchMixedKeys)
       }
     }
-    const acc = this.account(first.accountIndex)
+    return this.account(first.accountIndex)
+  }
+
+  /**
+   * Validates a batch all-or-nothing (same account and key, consecutive nonces, order rules) and
+   * consumes the nonces. API key, ExpiredAt and signature are checked before this, by the exchange
+   * (SimExchange.submitBatch → TxVerifier); `txHashes` are the hashes that check computed (the
+   * signer's), used as the txs' hashes. Without them (direct engine use in tests) unique stand-ins are made.
+   */
+  acceptBatch(txs: readonly DecodedTx[], txHashes?: readonly string[]): Accepted[] {
+    const acc = this.checkBatch(txs)
+    const first = txs[0]!
     if (!Number.isInteger(first.apiKeyIndex) || first.apiKeyIndex < 0 || first.apiKeyIndex > 254) {
       throw new SimError(ErrorCode.ApiKeyNotFound)
     }
@@ -185,13 +199,11 @@ export class Engine {
       const ok = t.attributes[4] === 1 ? t.nonce >= expected && t.nonce < SKIP_NONCE_MAX : t.nonce === expected
       if (!ok) throw new SimError(i === 0 ? ErrorCode.InvalidNonce : ErrorCode.BatchNonceNotIncreasing)
       expected = t.nonce + 1
-      if (t.expiredAt !== 0 && t.expiredAt < now) throw new SimError(ErrorCode.TxExpired)
       this.validate(acc, t, now, reserved)
     })
     // all good: consume nonces, reserve client ids
     acc.nextNonce.set(first.apiKeyIndex, expected)
-    acc.usedKeys.add(first.apiKeyIndex)
-    return txs.map((t) => {
+    return txs.map((t, i) => {
       if (t.kind === "create") {
         this.pendingCount.set(acc.index, this.pendingOrderCount(acc.index) + 1)
         if (t.clientOrderIndex !== 0) {
@@ -200,10 +212,11 @@ export class Engine {
           m.set(t.clientOrderIndex, (m.get(t.clientOrderIndex) ?? 0) + 1)
         }
       }
-      return { tx: t, txHash: this.txHash(t), receivedAtMs: now }
+      return { tx: t, txHash: txHashes?.[i] ?? this.txHash(t), receivedAtMs: now }
     })
   }
 
+  /** A unique stand-in hash (direct engine use, synthetic-market orders): 80 hex chars like the signer's. */
   private txHash(t: DecodedTx): string {
     const h = createHash("sha256").update(`${++this.txCounter}|${t.txType}|${t.raw}`).digest("hex")
     return h + createHash("sha256").update(h).digest("hex").slice(0, 16)

@@ -1,5 +1,8 @@
-// The tx pipeline shared by REST and WebSocket: decode → faults → rate limit → accept (nonce)
-// → schedule execution after the speed bump. Owns the engine's timers.
+// The tx pipeline shared by REST and WebSocket: decode → faults → batch shape and account →
+// rate limit → verification (API key registered, ExpiredAt, signature; verify.ts) → accept (nonce,
+// order rules) → schedule execution after the speed bump. Owns the engine's timers.
+import { parsePublicKey } from "../venue/lighter/signing/index.ts"
+import { MAX_API_KEY_INDEX } from "./accounts.ts"
 import type { Engine, Accepted } from "./engine.ts"
 import { ErrorCode, SimError } from "./errors.ts"
 import type { Faults } from "./faults.ts"
@@ -9,6 +12,8 @@ import { decodeTx } from "./tx-decode.ts"
 import type { DecodedTx } from "./tx-decode.ts"
 import { OrderTypeCode, TifCode } from "./types.ts"
 import type { Tier } from "./types.ts"
+import { TxVerifier } from "./verify.ts"
+import type { SignatureStats } from "./verify.ts"
 
 export interface TxOk {
   readonly txHash: string
@@ -24,6 +29,8 @@ export interface TxBatchOk {
 export interface ExchangeOptions {
   readonly speedBumps: boolean
   readonly rateLimit: { readonly txPerMinute: number; readonly premiumTxPerMinute?: number } | false
+  /** Chain id the signatures are checked with (default 304, mainnet). */
+  readonly chainId?: number
   readonly log: (line: string) => void
 }
 
@@ -41,6 +48,7 @@ export class SimExchange {
   readonly timeline: Timeline
   readonly options: ExchangeOptions
   readonly rateLimiter = new RateLimiter()
+  readonly verifier: TxVerifier
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private readonly tickTimer: ReturnType<typeof setInterval>
   private closed = false
@@ -50,6 +58,7 @@ export class SimExchange {
     this.faults = faults
     this.timeline = timeline
     this.options = options
+    this.verifier = new TxVerifier(options.chainId)
     this.tickTimer = setInterval(() => this.engine.tick(), 250)
     this.tickTimer.unref()
   }
@@ -61,6 +70,35 @@ export class SimExchange {
     this.timers.clear()
   }
 
+  /** The chain id signatures are verified with. */
+  get chainId(): number {
+    return this.verifier.chainId
+  }
+
+  /**
+   * Registers `publicKeyHex` (40 bytes of hex, 0x optional) on API key slot `keyIndex` (0–254) of
+   * `account`, replacing any key there. Stands in for the venue's ChangePubKey tx; nothing else
+   * (nonces, orders) is reset. Throws SimError: 21100 unknown account, 20001 bad index, 21136 bad key.
+   */
+  registerApiKey(account: number, keyIndex: number, publicKeyHex: string): void {
+    const acc = this.engine.account(account)
+    if (!Number.isInteger(keyIndex) || keyIndex < 0 || keyIndex > MAX_API_KEY_INDEX) {
+      throw new SimError(ErrorCode.InvalidParam, "invalid param: api_key_index")
+    }
+    let key: Uint8Array
+    try {
+      key = parsePublicKey(publicKeyHex)
+    } catch {
+      throw new SimError(ErrorCode.InvalidPublicKey)
+    }
+    acc.registerKey(keyIndex, key, this.engine.clock.now())
+  }
+
+  /** Signatures verified and txs refused by the verification step (by error code). */
+  signatureStats(): SignatureStats {
+    return this.verifier.stats()
+  }
+
   /** One tx (REST sendTx or WS jsonapi/sendtx). Rejects with SimError. */
   async submit(txType: number, txInfo: unknown, transport: "rest" | "ws"): Promise<TxOk> {
     const r = await this.submitBatch([txType], [txInfo], transport)
@@ -70,6 +108,7 @@ export class SimExchange {
   async submitBatch(txTypes: readonly number[], txInfos: readonly unknown[], transport: "rest" | "ws"): Promise<TxBatchOk> {
     const t0 = this.engine.clock.now()
     if (txTypes.length !== txInfos.length) throw new SimError(ErrorCode.InvalidTxInfo, "tx_types and tx_infos differ in length")
+    if (txTypes.length === 0) throw new SimError(ErrorCode.InvalidTxInfo, "invalid tx info: empty batch")
     let txs: DecodedTx[]
     try {
       txs = txTypes.map((ty, i) => decodeTx(ty, txInfos[i]))
@@ -102,7 +141,7 @@ export class SimExchange {
 
     let accepted: Accepted[] = []
     try {
-      const acc = this.engine.account(account)
+      const acc = this.engine.checkBatch(txs)
       if (this.options.rateLimit !== false) {
         const limit =
           acc.tier === "premium" ? (this.options.rateLimit.premiumTxPerMinute ?? 4000) : this.options.rateLimit.txPerMinute
@@ -110,7 +149,9 @@ export class SimExchange {
           throw new SimError(ErrorCode.TooManyRequests)
         }
       }
-      accepted = this.engine.acceptBatch(txs)
+      // Before the nonce and before the book: key registered → ExpiredAt → signature.
+      const hashes = this.verifier.verify(acc, txs, this.engine.clock.now())
+      accepted = this.engine.acceptBatch(txs, hashes)
     } catch (e) {
       fail(e)
     }

@@ -2,6 +2,7 @@
 // fault endpoints. Every JSON body carries `code`; errors are HTTP 400 (429 for 23000).
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { formatScaled } from "../domain/market.ts"
+import { MAX_API_KEY_INDEX } from "./accounts.ts"
 import type { Account } from "./accounts.ts"
 import { parseFields, readBody } from "./body.ts"
 import type { Engine } from "./engine.ts"
@@ -39,7 +40,7 @@ const intParam = (q: Query, name: string, fallback?: number): number => {
   return Number(v)
 }
 
-/** Parses an auth token's "deadline:account:key:" prefix; the signature is not checked. */
+/** Parses an auth token's "deadline:account:key:" prefix; the signature is NOT checked (not yet implemented). */
 export const parseAuthToken = (token: string | null | undefined): { deadline: number; account: number; key: number } | undefined => {
   if (token === null || token === undefined) return undefined
   const m = /^(\d+):(-?\d+):(\d+):/.exec(token.trim())
@@ -79,6 +80,8 @@ export class RestApi {
           return this.sendTxBatch(fields)
         case "/sim/fault":
           return this.fault(fields)
+        case "/sim/apikeys":
+          return this.registerApiKey(fields)
         case "/sim/reset-timeline":
           this.exchange.timeline.reset()
           return { code: 200 }
@@ -122,6 +125,8 @@ export class RestApi {
         return this.simPositions()
       case "/sim/timeline":
         return this.exchange.timeline.toJson()
+      case "/sim/stats":
+        return this.simStats()
     }
     throw new SimError(404, "not found", 404)
   }
@@ -172,23 +177,33 @@ export class RestApi {
     return { code: 200, nonce: acc.nonceFor(key) }
   }
 
+  /**
+   * GET /api/v1/apikeys?account_index=N[&api_key_index=K] (PROTOCOL.md §1.4 ApiKey, §3.3).
+   * One slot (K in 0…254): that slot, registered or not. An empty slot reports `public_key` as 80
+   * zeros (the venue's "no key" value, PROTOCOL.md §1.4), `transaction_time` 0. All slots (K absent
+   * or 255): the registered slots only, ascending — an account without keys answers `api_keys: []`.
+   * Whether the venue also lists empty slots there is not documented; for a client it makes no
+   * difference: lighter-go's CheckClient compares its key with the slot's entry, and a missing
+   * entry and an 80-zero one both fail with "private key does not match".
+   */
   private apikeys(q: Query): Json {
     const acc = this.engine.account(intParam(q, "account_index"))
     const key = intParam(q, "api_key_index", 255)
-    const keyJson = (k: number): Json => ({
-      account_index: acc.index,
-      api_key_index: k,
-      nonce: acc.nonceFor(k),
-      public_key: acc.publicKey(k),
-      transaction_time: Math.floor(acc.createdAtMs * 1000)
-    })
+    const keyJson = (k: number): Json => {
+      const reg = acc.apiKeys.get(k)
+      return {
+        account_index: acc.index,
+        api_key_index: k,
+        nonce: acc.nonceFor(k),
+        public_key: acc.publicKeyHex(k),
+        transaction_time: reg === undefined ? 0 : Math.floor(reg.registeredAtMs * 1000)
+      }
+    }
     if (key !== 255) {
-      if (key < 0 || key > 254) throw invalid("api_key_index")
+      if (key < 0 || key > MAX_API_KEY_INDEX) throw invalid("api_key_index")
       return { code: 200, api_keys: [keyJson(key)] }
     }
-    const keys = new Set<number>([...acc.apiKeys.keys(), ...acc.usedKeys])
-    if (keys.size === 0) keys.add(0)
-    return { code: 200, api_keys: [...keys].sort((a, b) => a - b).map(keyJson) }
+    return { code: 200, api_keys: [...acc.apiKeys.keys()].sort((a, b) => a - b).map(keyJson) }
   }
 
   private account(q: Query): Json {
@@ -391,6 +406,35 @@ export class RestApi {
           }
         })
       }))
+    }
+  }
+
+  /**
+   * POST /sim/apikeys {account_index, api_key_index, public_key} (JSON, urlencoded or multipart):
+   * registers a public key on a slot, standing in for the venue's ChangePubKey tx. Nothing else is
+   * reset (the slot's nonce continues). Answers {code: 200, account_index, api_key_index, public_key}.
+   */
+  private registerApiKey(f: Map<string, string>): Json {
+    const field = (name: string): number => {
+      const v = (f.get(name) ?? "").trim()
+      if (!/^\d{1,16}$/.test(v)) throw invalid(name)
+      return Number(v)
+    }
+    const account = field("account_index")
+    const key = field("api_key_index")
+    const pub = f.get("public_key")
+    if (pub === undefined || pub.trim() === "") throw invalid("public_key")
+    this.exchange.registerApiKey(account, key, pub.trim())
+    return { code: 200, account_index: account, api_key_index: key, public_key: this.engine.account(account).publicKeyHex(key) }
+  }
+
+  /** GET /sim/stats: {code, chain_id, signatures: {verified, rejected, by_code: {"21120": n, …}}}. */
+  private simStats(): Json {
+    const s = this.exchange.signatureStats()
+    return {
+      code: 200,
+      chain_id: this.exchange.chainId,
+      signatures: { verified: s.verified, rejected: s.rejected, by_code: { ...s.byCode } }
     }
   }
 

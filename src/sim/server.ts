@@ -1,5 +1,6 @@
 // startSimulator: the embedded Lighter-compatible exchange on loopback (REST /api/v1, WS /stream,
-// observation and faults under /sim). It does NOT verify signatures.
+// observation and faults under /sim). Every tx is verified like the venue does (registered API key,
+// ExpiredAt, Schnorr signature with the chain id); auth tokens are NOT checked yet.
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { LIGHTER_BTC, LIGHTER_ETH } from "../domain/market.ts"
@@ -13,9 +14,14 @@ import { DEFAULT_INITIAL_PRICES, SyntheticMarket } from "./synthetic-market.ts"
 import type { SyntheticMarketOptions } from "./synthetic-market.ts"
 import { Timeline } from "./timeline.ts"
 import type { Tier } from "./types.ts"
+import { DEFAULT_CHAIN_ID } from "./verify.ts"
+import type { SignatureStats } from "./verify.ts"
 import { WsHub } from "./ws.ts"
 
-export const SIGNATURE_WARNING = "WARNING: this Lighter simulator does NOT verify signatures (any Sig and any auth token are accepted)"
+/** The start-up line saying what is and is not checked. */
+export const verificationNotice = (chainId: number): string =>
+  `lighter simulator: every tx is verified (registered API key, ExpiredAt, signature with chain id ${chainId}); ` +
+  "auth tokens are NOT checked (any token is accepted)"
 
 export const DEFAULT_LIQUIDITY_ACCOUNT = 100
 export const DEFAULT_TAKER_ACCOUNT = 101
@@ -25,6 +31,7 @@ export interface SimAccountOption {
   readonly collateralUsdc?: string
   readonly tier?: Tier
   readonly l1Address?: string
+  /** Registered public keys (40-byte hex, 0x optional) by API key index; other slots are not registered (21109). */
   readonly apiKeys?: Readonly<Record<number, string>>
 }
 
@@ -49,6 +56,8 @@ export interface SimOptions {
   readonly markets?: readonly MarketSpec[]
   /** Price band for 21733 "accidental price", bps from the reference price (default 500). */
   readonly accidentalPriceBps?: number
+  /** Chain id tx signatures are verified with (default 304, mainnet; testnet is 300). */
+  readonly chainId?: number
   readonly ws?: { readonly pingIntervalMs?: number; readonly idleTimeoutMs?: number; readonly bookFlushMs?: number }
   readonly log?: (line: string) => void
 }
@@ -62,6 +71,15 @@ export interface SimExchangeHandle {
   readonly rest: RestApi
   /** Accounts the caller trades with (excludes the synthetic market's accounts). */
   readonly accounts: readonly number[]
+  /** The chain id signatures are verified with. */
+  readonly chainId: number
+  /**
+   * Registers a public key (40-byte hex, 0x optional) on an API key slot (0–254) at run time, as the
+   * venue's ChangePubKey tx would; nothing else is reset. Throws SimError (21100, 20001, 21136).
+   */
+  registerApiKey(account: number, keyIndex: number, publicKeyHex: string): void
+  /** Signatures verified and txs refused by verification, by code (also GET /sim/stats). */
+  signatureStats(): SignatureStats
 }
 
 export interface SimHandle {
@@ -106,6 +124,7 @@ export const startSimulator = async (options: SimOptions = {}): Promise<SimHandl
   const exchange = new SimExchange(engine, faults, timeline, {
     speedBumps: options.speedBumps ?? false,
     rateLimit: options.rateLimit ?? false,
+    chainId: options.chainId ?? DEFAULT_CHAIN_ID,
     log
   })
   const hub = new WsHub(exchange, {
@@ -134,7 +153,7 @@ export const startSimulator = async (options: SimOptions = {}): Promise<SimHandl
   })
   const port = (server.address() as AddressInfo).port
   const url = `http://${host}:${port}`
-  log(SIGNATURE_WARNING)
+  log(verificationNotice(exchange.chainId))
   log(`lighter simulator listening on ${url} (ws ${url.replace("http", "ws")}/stream), seed ${seed}`)
   let closing: Promise<void> | undefined
   return {
@@ -148,7 +167,10 @@ export const startSimulator = async (options: SimOptions = {}): Promise<SimHandl
       market,
       ws: hub,
       rest,
-      accounts: userAccounts.map((a) => a.index)
+      accounts: userAccounts.map((a) => a.index),
+      chainId: exchange.chainId,
+      registerApiKey: (account, keyIndex, publicKeyHex) => exchange.registerApiKey(account, keyIndex, publicKeyHex),
+      signatureStats: () => exchange.signatureStats()
     },
     close: () =>
       (closing ??= (async () => {

@@ -1,5 +1,5 @@
 // Decodes tx_info JSON (Go field names, PROTOCOL.md §3.5) of tx types 14–17.
-// Unknown keys are ignored; Sig is NOT verified (any value accepted).
+// Unknown keys are ignored here; Sig is checked afterwards, on `raw`, by verify.ts.
 import { ErrorCode, SimError } from "./errors.ts"
 
 export const TxType = { CreateOrder: 14, CancelOrder: 15, CancelAllOrders: 16, ModifyOrder: 17 } as const
@@ -11,7 +11,7 @@ export interface TxCommon {
   readonly nonce: number
   /** L2TxAttributes (key → value), empty when null/absent. */
   readonly attributes: Readonly<Record<number, number>>
-  /** The tx_info as received (JSON string). */
+  /** The tx_info as received (JSON string); what the signature is verified on. */
   readonly raw: string
 }
 
@@ -101,6 +101,10 @@ export const decodeTx = (txType: number, txInfo: unknown): DecodedTx => {
     }
   } else if (typeof txInfo === "object" && txInfo !== null && !Array.isArray(txInfo)) {
     o = txInfo as Obj
+    // A WS frame may carry tx_info as an object (the Python example sends json.loads(tx_info)).
+    // It is re-serialised with JSON.stringify, not in Go field order: the verifier parses fields
+    // by name, so order does not matter, but integers above 2^53 already lost precision when the
+    // frame was parsed, and such a tx then does not verify (21120).
     raw = JSON.stringify(txInfo)
   } else {
     throw bad("missing tx_info")

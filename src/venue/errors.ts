@@ -22,3 +22,14 @@ export class VenueError extends Schema.TaggedError<VenueError>()("VenueError", {
     return this.kind === "rate-limited" || this.kind === "invalid-nonce" || this.kind === "unavailable"
   }
 }
+
+/**
+ * Lighter's answers to a transaction whose key, signature or expiry it refuses: 21109 api key not
+ * found, 21120 invalid signature (also what a wrong chain id gives), 21711 invalid expiry, and
+ * 21502, which the embedded exchange has used for an ExpiredAt in the past. Sending the same tx
+ * again cannot help: they count as failures (kind "rejected"), never as something to retry.
+ */
+export const SIGNATURE_REFUSAL_CODES: ReadonlySet<number> = new Set([21109, 21120, 21711, 21502])
+
+/** The venue refused the tx's key, signature or expiry (see SIGNATURE_REFUSAL_CODES). */
+export const isSignatureRefusal = (e: VenueError): boolean => e.code !== undefined && SIGNATURE_REFUSAL_CODES.has(e.code)

@@ -33,6 +33,9 @@ describe("bin/hedge chaos", () => {
     expect([f.duplicatedHedges, f.lostFills, f.fillsWithoutResult, f.selfTrades, f.pending]).toEqual([0, 0, 0, 0, 0])
     expect(Math.abs(f.finalNet)).toBeLessThan(report.minBase)
     expect(report.unplannedExits).toEqual([])
+    // Every tx was signed by our signer and verified by the exchange: none refused.
+    expect(report.signatures.verified).toBeGreaterThan(0)
+    expect(report.signatures.rejected).toBe(0)
     expect(out).toContain("chaos seed 3: PASS")
   }, 600_000)
 })

@@ -9,6 +9,7 @@ import { demoConfig } from "../../src/runtime/demo-sim.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
+import { simPrivateKeyHex, withSimKeys } from "../support/sim-signing.ts"
 
 const root = resolve(import.meta.dirname, "../..")
 const A = 1
@@ -25,7 +26,7 @@ describe("main-a and main-b as processes over real sockets", () => {
   beforeAll(async () => {
     redis = await startTestRedis()
     // Quotes at depth 5 fill often, so the cycles go by quickly.
-    sim = await startSimulator({ port: 0, seed: 7, market: { fillRatePerMin: 240, stepMs: 100 } })
+    sim = await startSimulator({ port: 0, seed: 7, accounts: withSimKeys(), market: { fillRatePerMin: 240, stepMs: 100 } })
     dir = mkdtempSync(join(tmpdir(), "hedgeflow-e2e-"))
     const config = join(dir, "config.yaml")
     writeFileSync(
@@ -41,10 +42,15 @@ describe("main-a and main-b as processes over real sockets", () => {
         pollIntervalSec: 0.05
       })
     )
-    const start = (name: string) =>
+    // Each process gets its own account's key, in its environment only.
+    const start = (name: "main-a" | "main-b") =>
       spawn(process.execPath, [join(root, "src/runtime", `${name}.ts`), "--config", config], {
         stdio: ["ignore", "ignore", "pipe"],
-        env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" }
+        env: {
+          ...process.env,
+          HEDGEFLOW_LOG_CONSOLE: "off",
+          ...(name === "main-a" ? { HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY: simPrivateKeyHex(A) } : { HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY: simPrivateKeyHex(B) })
+        }
       })
     b = start("main-b")
     a = start("main-a")
@@ -92,5 +98,8 @@ describe("main-a and main-b as processes over real sockets", () => {
     const fillsA = trades().filter((t) => t.askAccountId === A || t.bidAccountId === A).length
     const fillsB = trades().filter((t) => t.askAccountId === B || t.bidAccountId === B).length
     expect(fillsB).toBeGreaterThanOrEqual(fillsA)
+    // Every tx was signed by our signer and verified by the exchange; none was refused.
+    expect(sim.exchange.signatureStats().verified).toBeGreaterThan(fillsA)
+    expect(sim.exchange.signatureStats().rejected).toBe(0)
   }, 600_000)
 })

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
+import { Redis } from "ioredis"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
+import { bytesToHex, parsePrivateKey, publicKeyOf } from "../../src/venue/lighter/signing/index.ts"
 
 const root = resolve(import.meta.dirname, "../..")
 const SECRETS = {
@@ -21,7 +23,9 @@ let redis: TestRedis
 let dir: string
 let config: string
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, market: false })
+  // B's key is registered, so B passes its start-up key check and runs.
+  const bPublic = bytesToHex(publicKeyOf(parsePrivateKey(SECRETS.HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY)))
+  sim = await startSimulator({ port: 0, market: false, accounts: [{ index: 1 }, { index: 2, apiKeys: { 4: bPublic } }] })
   redis = await startTestRedis()
   dir = mkdtempSync(join(tmpdir(), "hedgeflow-secrets-"))
   config = join(dir, "config.yaml")
@@ -65,14 +69,29 @@ describe("secrets", () => {
     expect(out).toContain("alert not delivered to telegram")
     expectClean(out, "stderr of main-b")
 
-    // A Redis password the server refuses: the error names Redis, never the password.
-    const refused = spawnSync(process.execPath, [join(root, "src/runtime/main-b.ts"), "--config", config], {
+    // A Redis password the server refuses (a private server that requires another one): the
+    // error names Redis, never the password. (Spawned asynchronously: B's start-up key check asks
+    // the simulator, which runs in this process.)
+    const locked = await startTestRedis({ private: true })
+    const admin = new Redis(locked.url)
+    await admin.config("SET", "requirepass", "the-right-password")
+    admin.disconnect()
+    const lockedConfig = join(dir, "locked.yaml")
+    writeFileSync(lockedConfig, `lighter: { base_url: "${sim.url}", ws_url: "${sim.wsUrl}" }\nredis: { url: "${locked.url}", key_prefix: "secrets-locked" }\nlogging: { dir: "${dir}", level: debug }\n`)
+    const refused = spawn(process.execPath, [join(root, "src/runtime/main-b.ts"), "--config", lockedConfig], {
       env: { ...process.env, ...SECRETS, REDIS_PASSWORD, HEDGEFLOW_LOG_CONSOLE: "json" },
-      encoding: "utf8",
-      timeout: 30_000
+      stdio: ["ignore", "pipe", "pipe"]
     })
-    expect(refused.status).toBe(1)
-    expectClean(refused.stdout + refused.stderr, "the Redis auth error")
+    let refusedOut = ""
+    refused.stdout.on("data", (d) => (refusedOut += d))
+    refused.stderr.on("data", (d) => (refusedOut += d))
+    const refusedTimer = setTimeout(() => refused.kill("SIGKILL"), 30_000)
+    const refusedCode = await new Promise<number | null>((r) => refused.once("exit", (c) => r(c)))
+    clearTimeout(refusedTimer)
+    await locked.close()
+    expect(refusedCode, refusedOut.slice(-2000)).toBe(1)
+    expect(refusedOut).toMatch(/Redis/)
+    expectClean(refusedOut, "the Redis auth error")
 
     const status = spawnSync(process.execPath, [join(root, "src/runtime/hedge.ts"), "status", "--config", config, "--json"], {
       env: { ...process.env, ...SECRETS },

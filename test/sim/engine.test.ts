@@ -224,7 +224,6 @@ describe("engine validation and nonces", () => {
     expect(c({ market: 9 })).toBe(21602)
     expect(c({ coi: 2 ** 48 })).toBe(21727)
     expect(c({ price: 1_100_000 })).toBe(21733) // > 5 % from the mid
-    expect(c({ expiredAt: Date.now() - 1000 })).toBe(21502)
     expect(c({}, 99)).toBe(21505)
     expect(codeOf(() => decodeTx(14, "{not json"))).toBe(21501)
     expect(codeOf(() => decodeTx(14, { AccountIndex: 1 }))).toBe(21501)

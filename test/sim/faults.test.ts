@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { closeAll, createTx, get, Nonces, place, postForm, sendTx, sleep, start, WsClient } from "./helpers.ts"
+import { cancelTx, closeAll, createTx, get, Nonces, place, postForm, sendTx, sleep, start, WsClient } from "./helpers.ts"
 import type { Frame } from "./helpers.ts"
 
 afterEach(closeAll)
@@ -135,7 +135,7 @@ describe("speed bumps", () => {
     // a taker sent now and a cancel sent 50 ms later: the cancel (200 ms) wins the race
     await sendTx(sim, 14, createTx({ account: 1, nonce: 1, base: 20, price: 1_000_000, isAsk: false, type: 1 }))
     await sleep(50)
-    await sendTx(sim, 15, { AccountIndex: 2, ApiKeyIndex: 4, MarketIndex: 1, Index: 1, ExpiredAt: Date.now() + 60_000, Nonce: 2, Sig: "" })
+    await sendTx(sim, 15, cancelTx(2, 2, 1))
     await sleep(350)
     expect(sim.exchange.engine.trades).toHaveLength(0)
     expect(sim.exchange.engine.accounts.get(1)!.inactive[0]!.status).toBe("canceled-not-enough-liquidity")

@@ -1,17 +1,21 @@
-// Shared helpers for the simulator tests: tx builders, REST senders, a buffered WS client and a
-// structural JSON comparison against the fixtures in test/fixtures/lighter/.
+// Shared helpers for the simulator tests: signed tx builders, REST senders, a buffered WS client and
+// a structural JSON comparison against the fixtures in test/fixtures/lighter/. The simulator
+// verifies every tx: start() registers the test keys (test/support/sim-signing.ts) of its accounts
+// on API key slot 4, and createTx/cancelTx sign with them.
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { WebSocket } from "ws"
 import { startSimulator } from "../../src/sim/server.ts"
 import type { SimHandle, SimOptions } from "../../src/sim/server.ts"
+import { signedInfo, TEST_API_KEY_INDEX, withSimKeys } from "../support/sim-signing.ts"
 
 export const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/lighter/${name}`, import.meta.url)), "utf8")) as Record<string, unknown>
 
 export const sims: SimHandle[] = []
-export const start = async (options: SimOptions = {}): Promise<SimHandle> => {
-  const sim = await startSimulator({ market: false, ...options })
+/** Starts a simulator (no synthetic market unless asked) with the test keys of `keyIndexes` registered. */
+export const start = async (options: SimOptions = {}, keyIndexes: readonly number[] = [TEST_API_KEY_INDEX]): Promise<SimHandle> => {
+  const sim = await startSimulator({ market: false, ...options, accounts: withSimKeys(options.accounts, keyIndexes) })
   sims.push(sim)
   return sim
 }
@@ -47,38 +51,34 @@ export interface OrderArgs {
   expiredAt?: number
 }
 
-export const createTx = (a: OrderArgs): Record<string, unknown> => {
+/** A create-order tx_info (as an object), signed with the test key of (account, key) for `a.chainId` (default 304). */
+export const createTx = (a: OrderArgs & { chainId?: number; orderExpiry?: number }): Record<string, unknown> => {
   const tif = a.tif ?? (a.type === 1 ? 0 : 1)
-  return {
-    AccountIndex: a.account,
-    ApiKeyIndex: a.key ?? 4,
-    MarketIndex: a.market ?? 1,
-    ClientOrderIndex: a.coi ?? 0,
-    BaseAmount: a.base,
-    Price: a.price,
-    IsAsk: a.isAsk ? 1 : 0,
-    Type: a.type ?? 0,
-    TimeInForce: tif,
-    ReduceOnly: a.reduceOnly === true ? 1 : 0,
-    TriggerPrice: 0,
-    OrderExpiry: tif === 0 ? 0 : Date.now() + 28 * 86_400_000,
-    ExpiredAt: a.expiredAt ?? Date.now() + 599_000,
-    Nonce: a.nonce,
-    Sig: Buffer.alloc(80, 7).toString("base64"),
-    L2TxAttributes: null
-  }
+  return signedInfo(
+    {
+      type: "createOrder",
+      accountIndex: a.account,
+      apiKeyIndex: a.key ?? TEST_API_KEY_INDEX,
+      nonce: a.nonce,
+      expiredAt: a.expiredAt ?? Date.now() + 599_000,
+      marketIndex: a.market ?? 1,
+      clientOrderIndex: a.coi ?? 0,
+      baseAmount: a.base,
+      price: a.price,
+      isAsk: a.isAsk,
+      orderType: a.type ?? 0,
+      timeInForce: tif,
+      reduceOnly: a.reduceOnly === true,
+      triggerPrice: 0,
+      orderExpiry: a.orderExpiry ?? (tif === 0 ? 0 : Date.now() + 28 * 86_400_000)
+    },
+    a.chainId
+  )
 }
 
-export const cancelTx = (account: number, nonce: number, index: number, market = 1, key = 4): Record<string, unknown> => ({
-  AccountIndex: account,
-  ApiKeyIndex: key,
-  MarketIndex: market,
-  Index: index,
-  ExpiredAt: Date.now() + 599_000,
-  Nonce: nonce,
-  Sig: "AAAA",
-  L2TxAttributes: null
-})
+/** A signed cancel-order tx_info (as an object). */
+export const cancelTx = (account: number, nonce: number, index: number, market = 1, key = TEST_API_KEY_INDEX): Record<string, unknown> =>
+  signedInfo({ type: "cancelOrder", accountIndex: account, apiKeyIndex: key, nonce, expiredAt: Date.now() + 599_000, marketIndex: market, index })
 
 export interface HttpResult {
   status: number

@@ -79,14 +79,10 @@ describe("REST sendTx", () => {
 })
 
 describe("REST reads", () => {
-  it("serves /, /info, apikeys, accountsByL1Address and unknown accounts", async () => {
-    const sim = await start({ accounts: [{ index: 1, apiKeys: { 4: "0xabc123" } }, { index: 2 }] })
+  it("serves /, /info, accountsByL1Address and unknown accounts", async () => {
+    const sim = await start()
     expect((await get(sim, "/")).body).toMatchObject({ code: 200, status: 200, network_id: 1 })
     expect((await get(sim, "/info")).body["contract_address"]).toMatch(/^0x/)
-    const keys = await get(sim, "/api/v1/apikeys?account_index=1")
-    expect((keys.body["api_keys"] as Frame[])[0]).toMatchObject({ account_index: 1, api_key_index: 4, public_key: "abc123", nonce: 1 })
-    const one = await get(sim, "/api/v1/apikeys?account_index=1&api_key_index=7")
-    expect((one.body["api_keys"] as Frame[])[0]!["public_key"]).toMatch(/^[0-9a-f]{80}$/)
     const acc = (await get(sim, "/api/v1/account?by=index&value=1")).body
     const l1 = ((acc["accounts"] as Frame[])[0]!)["l1_address"] as string
     expect((await get(sim, `/api/v1/account?by=l1_address&value=${l1}`)).body["total"]).toBe(1)

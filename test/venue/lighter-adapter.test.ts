@@ -1,6 +1,6 @@
 // The Lighter adapter against the embedded exchange over real sockets: orders and fills on the
 // account stream, nonce resync, 429, rejects, unknown outcomes, stream reconnects with snapshot.
-import { Context, Effect, Layer, Option, Stream } from "effect"
+import { Context, Effect, Layer, Option, Redacted, Stream } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import type { AccountEvent } from "../../src/domain/events.ts"
 import { accountMetrics } from "../../src/sim/format.ts"
@@ -8,12 +8,13 @@ import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { AccountStream } from "../../src/venue/AccountStream.ts"
 import { LighterAccountStream } from "../../src/venue/lighter/LighterAccountStream.ts"
 import { LighterVenue } from "../../src/venue/lighter/LighterVenue.ts"
-import { SimulatorSigner } from "../../src/venue/lighter/signer.ts"
+import { LighterSigner } from "../../src/venue/lighter/signer.ts"
 import { Venue } from "../../src/venue/Venue.ts"
+import { SIM_CHAIN_ID, simPrivateKeyHex, withSimKeys } from "../support/sim-signing.ts"
 
 let sim: SimHandle
 beforeEach(async () => {
-  sim = await startSimulator({ port: 0, seed: 3, market: { fillRatePerMin: 0, noiseTakersPerMin: 0, volatilityBps: 0 } })
+  sim = await startSimulator({ port: 0, seed: 3, accounts: withSimKeys(), market: { fillRatePerMin: 0, noiseTakersPerMin: 0, volatilityBps: 0 } })
 })
 afterEach(async () => {
   await sim.close()
@@ -24,7 +25,13 @@ const accountLayers = (account: number, requestTimeoutMs = 2000) =>
   Layer.mergeAll(
     LighterVenue.layer({ baseUrl: sim.url, wsUrl: sim.wsUrl, accountIndex: account, apiKeyIndex: 4, requestTimeoutMs }),
     LighterAccountStream.layer({ baseUrl: sim.url, wsUrl: sim.wsUrl, accountIndex: account, reconnectBaseMs: 50, reconnectMaxMs: 200 })
-  ).pipe(Layer.provide(SimulatorSigner.layer({ accountIndex: account, apiKeyIndex: 4 })))
+  ).pipe(Layer.provide(LighterSigner.layer({
+    accountIndex: account,
+    apiKeyIndex: 4,
+    chainId: SIM_CHAIN_ID,
+    privateKey: Redacted.make(simPrivateKeyHex(account)),
+    keySource: "the test key"
+  })))
 
 /** Builds an account's venue + stream and collects its events. */
 const open = (account: number, requestTimeoutMs?: number) =>

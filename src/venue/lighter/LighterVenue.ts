@@ -5,7 +5,7 @@
 import { Effect, Layer, Option, Result } from "effect"
 import type { OrderBookTop, OrderUpdate } from "../../domain/events.ts"
 import type { MarketSpec } from "../../domain/market.ts"
-import { VenueError } from "../errors.ts"
+import { isSignatureRefusal, VenueError } from "../errors.ts"
 import { TxBudget } from "../TxBudget.ts"
 import { Venue, type VenueShape } from "../Venue.ts"
 import {
@@ -14,7 +14,7 @@ import {
 } from "./codecs.ts"
 import { getJson, type HttpOptions, sendTxRest } from "./http.ts"
 import { makeNonceManager } from "./nonces.ts"
-import { type SignedTx, Signer } from "./signer.ts"
+import { type SignedTx, Signer, type SignerShape } from "./signer.ts"
 import { LighterSocket, TxReplyError } from "./ws.ts"
 
 export interface LighterVenueOptions {
@@ -35,6 +35,9 @@ interface BookState {
 }
 
 const POST_ONLY_EXPIRY_MS = 28 * 24 * 3600_000
+/** Auth tokens live 10 minutes (the venue allows up to 8 h) and are renewed 2 minutes before. */
+const AUTH_TTL_SEC = 600
+const AUTH_RENEW_BEFORE_SEC = 120
 
 /** The markets of the venue by id, fetched once. */
 export const fetchMarkets = (http: HttpOptions) =>
@@ -51,6 +54,25 @@ const fromTxError = (op: string, e: unknown): VenueError =>
   e instanceof TxReplyError
     ? new VenueError({ op, kind: e.kind, message: e.message, ...(e.code === undefined ? {} : { code: e.code }) })
     : new VenueError({ op, kind: "unknown-outcome", message: String(e) })
+
+/** What a refusal of the key, signature or expiry means for this account, and what to do about it. */
+export const refusalHint = (code: number, s: Pick<SignerShape, "accountIndex" | "apiKeyIndex" | "chainId">): string => {
+  const slot = `account ${s.accountIndex}, API key ${s.apiKeyIndex}`
+  switch (code) {
+    case 21109:
+      return `no API key is registered for ${slot}: register this key's public key with Lighter's tools, then run \`bin/hedge keys check\``
+    case 21120:
+      return `the venue does not accept this key's signatures: the private key does not belong to the public key registered for ${slot}, or chain id ${s.chainId} (lighter.chain_id) is not the venue's; run \`bin/hedge keys check\``
+    default:
+      return `the venue refused the transaction's expiry (ExpiredAt = now + 10 min): is this machine's clock right?`
+  }
+}
+
+/** Adds what to do to a refusal of the key, signature or expiry; other errors pass unchanged. */
+const explained = (e: VenueError, s: SignerShape): VenueError =>
+  isSignatureRefusal(e) && e.code !== undefined
+    ? new VenueError({ op: e.op, kind: "rejected", code: e.code, message: `${e.message} — ${refusalHint(e.code, s)}` })
+    : e
 
 export const makeLighterVenue = (o: LighterVenueOptions) =>
   Effect.gen(function*() {
@@ -127,7 +149,7 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
     const nonces = yield* makeNonceManager(fetchNonce)
 
     // Hedges and cancels come before quotes in the shared budget (I7).
-    const send = (op: string, build: (nonce: number) => Effect.Effect<SignedTx>) =>
+    const send = (op: string, build: (nonce: number) => Effect.Effect<SignedTx, VenueError>) =>
       nonces.withNonce((nonce) =>
         Effect.gen(function*() {
           if (Option.isSome(budget)) yield* budget.value.acquire(op === "placeLimit" ? "quote" : "hedge")
@@ -135,10 +157,20 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
           const useWs = (o.sendVia ?? "ws") === "ws" && socket.isReady
           const hash = useWs
             ? yield* Effect.tryPromise({ try: () => socket.sendTx(tx.txType, tx.txInfo, http.timeoutMs), catch: (e) => fromTxError(op, e) })
-            : (yield* sendTxRest(http, tx.txType, JSON.stringify(tx.txInfo))).txHash
-          return { txHash: hash, acceptedAtMs: Date.now() }
-        })
+            : (yield* sendTxRest(http, tx.txType, tx.txInfo)).txHash
+          // The venue's hash is the signed message's; ours stands in when a reply carries none.
+          return { txHash: hash === "" ? tx.txHash : hash, acceptedAtMs: Date.now() }
+        }).pipe(Effect.mapError((e) => explained(e, signer)))
       )
+
+    // One auth token at a time, renewed well before it expires (signing one costs a Schnorr signature).
+    let token: { readonly text: string; readonly deadlineSec: number } | undefined
+    const authToken = Effect.suspend(() => {
+      const nowSec = Math.floor(Date.now() / 1000)
+      if (token !== undefined && token.deadlineSec - nowSec > AUTH_RENEW_BEFORE_SEC) return Effect.succeed(token.text)
+      const deadlineSec = nowSec + AUTH_TTL_SEC
+      return signer.authToken(deadlineSec).pipe(Effect.tap((text) => Effect.sync(() => void (token = { text, deadlineSec }))))
+    })
 
     const orderBook = (marketId: number, depth: number): Effect.Effect<OrderBookTop, VenueError> =>
       Effect.gen(function*() {
@@ -159,7 +191,7 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
     const ordersOf = (path: "accountActiveOrders" | "accountInactiveOrders", marketId: number, extra: Record<string, number> = {}) =>
       Effect.gen(function*() {
         const ms = yield* getMarkets
-        const auth = yield* signer.authToken(Math.floor(Date.now() / 1000) + 600)
+        const auth = yield* authToken
         const r = yield* getJson(http, path, path, { account_index: o.accountIndex, market_id: marketId, auth, ...extra }, WireOrdersReply)
         return yield* Effect.try({
           try: () => r.orders.map((w) => toOrderUpdate(w, ms)),
@@ -205,7 +237,12 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
             reduceOnly: req.reduceOnly,
             orderExpiry: 0
           }, nonce)),
-      cancel: (req) => send("cancel", (nonce) => signer.cancelOrder(req.marketId, req.index, nonce)),
+      cancel: (req) =>
+        send("cancel", (nonce) =>
+          /^\d{1,20}$/.test(req.index)
+            // Order indexes reach 2^60: a bigint all the way into the signed tx, never a rounded number.
+            ? signer.cancelOrder(req.marketId, BigInt(req.index), nonce)
+            : Effect.fail(new VenueError({ op: "cancel", kind: "rejected", message: `not an order index: "${req.index.slice(0, 40)}"` }))),
       cancelAll: () => send("cancelAll", (nonce) => signer.cancelAll(nonce)),
       openOrders: (marketId) => ordersOf("accountActiveOrders", marketId),
       orderByClientIndex: (marketId, coi) =>
@@ -230,7 +267,7 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
       recentTrades: (marketId, limit) =>
         Effect.gen(function*() {
           const ms = yield* getMarkets
-          const auth = yield* signer.authToken(Math.floor(Date.now() / 1000) + 600)
+          const auth = yield* authToken
           const r = yield* getJson(http, "recentTrades", "trades", {
             account_index: o.accountIndex, market_id: marketId, sort_by: "timestamp", sort_dir: "desc", limit, auth
           }, WireTradesReply)

@@ -84,7 +84,12 @@ export class LighterSocket {
     this.ws?.terminate()
   }
 
-  sendTx(txType: number, txInfo: Record<string, unknown>, timeoutMs: number): Promise<string> {
+  /**
+   * Sends a signed tx as `jsonapi/sendtx` with tx_info as a JSON object (PROTOCOL.md A.3). The
+   * signer's text is embedded as it is, never parsed and re-serialised: integers above 2^53
+   * (order indexes) reach the venue exactly as they were signed.
+   */
+  sendTx(txType: number, txInfo: string, timeoutMs: number): Promise<string> {
     if (!this.ready || this.ws === undefined) {
       return Promise.reject(new TxReplyError("unavailable", `${this.o.name}: socket not connected`))
     }
@@ -95,13 +100,22 @@ export class LighterSocket {
         reject(new TxReplyError("unknown-outcome", `${this.o.name}: no reply to tx within ${timeoutMs} ms`))
       }, timeoutMs)
       this.pending.set(id, { resolve, reject, timer })
-      this.send({ type: "jsonapi/sendtx", data: { id, tx_type: txType, tx_info: txInfo } })
+      if (!/^\s*\{[\s\S]*\}\s*$/.test(txInfo)) {
+        clearTimeout(timer)
+        this.pending.delete(id)
+        return reject(new TxReplyError("rejected", `${this.o.name}: tx_info is not a JSON object`))
+      }
+      this.sendRaw(`{"type":"jsonapi/sendtx","data":{"id":${JSON.stringify(id)},"tx_type":${Math.trunc(txType)},"tx_info":${txInfo.trim()}}}`)
     })
   }
 
   private send(frame: unknown): void {
+    this.sendRaw(JSON.stringify(frame))
+  }
+
+  private sendRaw(text: string): void {
     try {
-      this.ws?.send(JSON.stringify(frame))
+      this.ws?.send(text)
     } catch (e) {
       this.o.log?.(`${this.o.name}: send failed: ${String(e)}`)
     }
