@@ -150,54 +150,79 @@ export const decodeBytes = (b: Uint8Array): Point | undefined => {
 
 // ───────────── affine tables and scalar multiplication ─────────────
 
-/** Affine forms of many points with one inversion (Montgomery's trick over z·t). */
-export const batchToAffine = (ps: ReadonlyArray<Point>): Affine[] => {
-  const n = ps.length
-  const prefix: Q.Fp5[] = new Array(n)
-  let m = Q.clone(Q.ONE)
-  for (let i = 0; i < n; i++) {
-    prefix[i] = Q.clone(m)
-    m = Q.mul(Q.make(), m, Q.mul(Q.make(), ps[i]!.z, ps[i]!.t))
-  }
-  let inv = Q.inverseOrZero(Q.make(), m)
-  const out: Affine[] = new Array(n)
-  for (let i = n - 1; i >= 0; i--) {
-    const p = ps[i]!
-    const invZT = Q.mul(Q.make(), inv, prefix[i]!) // 1/(z_i t_i)
-    inv = Q.mul(Q.make(), inv, Q.mul(Q.make(), p.z, p.t))
-    out[i] = {
-      x: Q.mul(Q.make(), Q.mul(Q.make(), p.x, p.t), invZT),
-      u: Q.mul(Q.make(), Q.mul(Q.make(), p.u, p.z), invZT)
-    }
-  }
-  return out
+const load = (dst: Q.Fp5, src: Float64Array, off: number): Q.Fp5 => {
+  for (let k = 0; k < 10; k++) dst[k] = src[off + k]!
+  return dst
+}
+
+const store = (src: Q.Fp5, dst: Float64Array, off: number): void => {
+  for (let k = 0; k < 10; k++) dst[off + k] = src[k]!
 }
 
 /**
  * A table of d·2^(w·i)·P for every window i and digit d = 1 … 2^w − 1, affine, so that k·P is one
  * mixed addition per non-zero digit of k. w = 8 for the generator (40 additions per signature,
- * ≈ 10 000 points built once); w = 4 for the public keys a verifier meets (80 additions, 1 200 points).
+ * 10 200 points built once); w = 4 for the public keys a verifier meets (80 additions, 1 200
+ * points). Entry e's x is at data[20e … 20e+9] and its u at data[20e+10 … 20e+19]: one packed
+ * array, so the table costs its 8 bytes per number and nothing per point.
  */
 export interface FixedBaseTable {
   readonly bits: number
-  readonly points: ReadonlyArray<Affine>
+  readonly data: Float64Array
 }
 
 export const fixedBaseTable = (p: Point, bits = 4): FixedBaseTable => {
   const windows = Math.ceil(320 / bits)
   const per = (1 << bits) - 1
-  const pts: Point[] = []
-  let base = copyPoint(point(), p)
-  for (let i = 0; i < windows; i++) {
-    let acc = copyPoint(point(), base)
-    pts.push(acc)
-    for (let d = 2; d <= per; d++) {
-      acc = add(point(), acc, base)
-      pts.push(acc)
-    }
-    base = add(point(), acc, base) // 2^w · base
+  const count = windows * per
+  // projective x, z, u, t of every entry, then one inversion for all (Montgomery's trick over z·t)
+  const proj = new Float64Array(count * 40)
+  const base = copyPoint(point(), p)
+  const acc = point()
+  let e = 0
+  const put = (q: Point): void => {
+    store(q.x, proj, 40 * e)
+    store(q.z, proj, 40 * e + 10)
+    store(q.u, proj, 40 * e + 20)
+    store(q.t, proj, 40 * e + 30)
+    e++
   }
-  return { bits, points: batchToAffine(pts) }
+  for (let i = 0; i < windows; i++) {
+    copyPoint(acc, base)
+    put(acc)
+    for (let d = 2; d <= per; d++) {
+      add(acc, acc, base)
+      put(acc)
+    }
+    add(base, acc, base) // 2^w · base
+  }
+  const prefix = new Float64Array(count * 10)
+  const m = Q.clone(Q.ONE)
+  const z = Q.make()
+  const t = Q.make()
+  const zt = Q.make()
+  for (let i = 0; i < count; i++) {
+    store(m, prefix, 10 * i)
+    Q.mul(zt, load(z, proj, 40 * i + 10), load(t, proj, 40 * i + 30))
+    Q.mul(m, m, zt)
+  }
+  const inv = Q.inverseOrZero(Q.make(), m)
+  const data = new Float64Array(count * 20)
+  const invZT = Q.make()
+  const x = Q.make()
+  const u = Q.make()
+  const pre = Q.make()
+  for (let i = count - 1; i >= 0; i--) {
+    load(z, proj, 40 * i + 10)
+    load(t, proj, 40 * i + 30)
+    Q.mul(invZT, inv, load(pre, prefix, 10 * i)) // 1/(z_i t_i)
+    Q.mul(inv, inv, Q.mul(zt, z, t))
+    Q.mul(x, Q.mul(x, load(x, proj, 40 * i), t), invZT)
+    Q.mul(u, Q.mul(u, load(u, proj, 40 * i + 20), z), invZT)
+    store(x, data, 20 * i)
+    store(u, data, 20 * i + 10)
+  }
+  return { bits, data }
 }
 
 const digits = new Uint16Array(80)
@@ -219,6 +244,8 @@ const toDigits = (k: bigint, bits: number): number => {
   return windows
 }
 
+const entry: Affine = { x: Q.make(), u: Q.make() }
+
 /** out = k·P using P's fixed-base table. */
 export const mulFixed = (out: Point, table: FixedBaseTable, k: bigint): Point => {
   const windows = toDigits(S.mod(k), table.bits)
@@ -226,7 +253,11 @@ export const mulFixed = (out: Point, table: FixedBaseTable, k: bigint): Point =>
   copyPoint(out, NEUTRAL)
   for (let i = 0; i < windows; i++) {
     const d = digits[i]!
-    if (d !== 0) addAffine(out, out, table.points[i * per + d - 1]!)
+    if (d === 0) continue
+    const off = 20 * (i * per + d - 1)
+    load(entry.x, table.data, off)
+    load(entry.u, table.data, off + 10)
+    addAffine(out, out, entry)
   }
   return out
 }
