@@ -1,8 +1,9 @@
 // The durable fill -> hedge pipeline between process A and process B.
 // Redis Streams implementation: `<prefix>:fills` (consumer group `hedgers`), `<prefix>:hedges`,
 // `<prefix>:dead-letter`, with the legacy Pub/Sub channels mirrored. In-memory implementation for tests.
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Option } from "effect"
 import type { FillEvent, FillMessage, HedgeResult } from "../domain/messages.ts"
+import type { Side } from "../domain/side.ts"
 import type { BusError } from "./errors.ts"
 
 export interface PublishedFill {
@@ -10,12 +11,41 @@ export interface PublishedFill {
   readonly entryId: string
   /** True when this order level had already been published: nothing was appended. */
   readonly duplicate: boolean
+  /**
+   * Set (with duplicate) when the fill is not to be hedged and nothing was appended: why (a
+   * flatten closed its order, it is a closing order, or its order predates a loss of Redis state).
+   */
+  readonly fenced?: string
 }
 
-/** An entry read by a consumer: either a decoded fill or poison (undecodable) content. */
+/**
+ * An entry read by a consumer: either a decoded fill (with its raw fields, for the dead letter
+ * when B refuses it) or poison (undecodable) content.
+ */
 export type BusEntry =
-  | { readonly _tag: "Fill"; readonly entryId: string; readonly fill: FillMessage; readonly deliveries: number }
+  | {
+    readonly _tag: "Fill"
+    readonly entryId: string
+    readonly fill: FillMessage
+    readonly deliveries: number
+    readonly raw: Readonly<Record<string, string>>
+  }
   | { readonly _tag: "Poison"; readonly entryId: string; readonly raw: Readonly<Record<string, string>>; readonly reason: string }
+
+/**
+ * B's record of a fill it completed, by the fill's identity (its `fillId`, which names A's order
+ * and the level the fill reached), whatever stream entry carried it. Written by completeFill in
+ * the same atomic step as the result and the XACK; only the newest `maxLen` are kept.
+ */
+export interface HedgedFillRecord {
+  readonly fillId: string
+  /** The fill's size (filledAfter − filledBefore) and A's side: with the fillId, the whole range. */
+  readonly size: number
+  readonly side: Side
+  readonly fillSeq: number
+  /** The stream entry whose result was recorded. */
+  readonly entryId: string
+}
 
 export interface ReadOptions {
   readonly consumer: string
@@ -47,10 +77,21 @@ export interface FillBusShape {
   readonly readNew: (options: ReadOptions) => Effect.Effect<ReadonlyArray<BusEntry>, BusError>
   /**
    * Records B's result and acknowledges the fill, atomically: appends to `<prefix>:hedges`,
-   * XACKs the entry, mirrors the legacy message on `hedge:account_b_filled`.
+   * records the fill's identity as hedged (`<prefix>:hedged`, see hedgedFill), XACKs the entry,
+   * mirrors the legacy message on `hedge:account_b_filled`. A no-op when the entry is no longer pending.
    */
   readonly completeFill: (entryId: string, result: HedgeResult) => Effect.Effect<void, BusError>
-  /** Moves an undecodable entry to `<prefix>:dead-letter` with the reason, and acknowledges it. */
+  /**
+   * The record completeFill wrote for this fillId, if it is still kept: the identities of the
+   * newest `maxLen` completed fills are (default 100 000, as many as the fills history keeps).
+   */
+  readonly hedgedFill: (fillId: string) => Effect.Effect<Option.Option<HedgedFillRecord>, BusError>
+  /** Acknowledges an entry whose fill was already hedged (a duplicate): nothing is recorded. */
+  readonly ackDuplicate: (entryId: string) => Effect.Effect<void, BusError>
+  /**
+   * Moves an entry B will not hedge (undecodable, not this pair's, implausible) to
+   * `<prefix>:dead-letter` with the reason, and acknowledges it.
+   */
   readonly deadLetter: (entryId: string, raw: Readonly<Record<string, string>>, reason: string) => Effect.Effect<void, BusError>
   /** Number of fills delivered but not yet acknowledged (for status and quiescence checks). */
   readonly pendingCount: () => Effect.Effect<number, BusError>

@@ -71,7 +71,109 @@ export interface PairStateShape {
    */
   readonly publishQuote: (quote: Option.Option<RestingQuoteInfo>) => Effect.Effect<void, BusError>
   readonly restingQuote: () => Effect.Effect<Option.Option<RestingQuoteInfo>, BusError>
+  /**
+   * The next quote sequence number, granted only while the pair is ACTIVE and (when `epochId` is
+   * given) Redis still holds that epoch: a quote is never placed on state Redis has lost, nor
+   * after a halt that raced with the maker's own check.
+   */
+  readonly claimQuoteSeq: (gate: { readonly epochId?: string | undefined }) => Effect.Effect<QuoteSeqClaim, BusError>
+
+  // ---- epoch, fences and audit (flatten, lost Redis state) ----------------------------------
+  readonly epoch: () => Effect.Effect<Option.Option<EpochMarker>, BusError>
+  /**
+   * Writes `next` when the stored epoch's id is `expectedId` (undefined: when none is stored).
+   * Returns the epoch stored afterwards (another one when someone else replaced it first).
+   */
+  readonly replaceEpoch: (next: EpochMarker, expectedId: string | undefined) => Effect.Effect<EpochMarker, BusError>
+  /** Marks the stored epoch adopted (kept when it already is). None when Redis has no epoch. */
+  readonly adoptEpoch: (by: string) => Effect.Effect<Option.Option<EpochMarker>, BusError>
+  /** The fill and quote sequence counters (undefined: missing). */
+  readonly sequenceCounters: () => Effect.Effect<{ readonly fillSeq?: number | undefined; readonly quoteSeq?: number | undefined }, BusError>
+  /** Raises the counters to at least these values; never lowers them. */
+  readonly raiseSequences: (floors: { readonly fillSeq?: number | undefined; readonly quoteSeq?: number | undefined }) => Effect.Effect<void, BusError>
+  readonly fences: () => Effect.Effect<PairFences, BusError>
+  /**
+   * After a loss of Redis state: fences A's quotes 1 … `quoteSeq`, and records `levels` (order →
+   * filled amount now, never lowered) for those of A's orders that may still fill.
+   */
+  readonly fenceLoss: (quoteSeq: number, levels: ReadonlyMap<string, number>) => Effect.Effect<void, BusError>
+  /**
+   * A flatten's fence, atomically: fences A's quotes and the fills published so far (their
+   * current counters), closes the hedge intents still open, clears the residual pool, and
+   * writes an audit entry.
+   */
+  readonly fenceFlatten: (id: string) => Effect.Effect<FlattenFence, BusError>
+  /** Clears the residual pool; returns what it held. */
+  readonly clearResidualPool: () => Effect.Effect<number, BusError>
+  readonly audit: (kind: string, text: string) => Effect.Effect<void, BusError>
+  /** The newest `count` audit entries, oldest first. */
+  readonly auditLog: (count: number) => Effect.Effect<ReadonlyArray<AuditEntry>, BusError>
+  readonly reportLoss: (role: "a" | "b", report: LossReport) => Effect.Effect<void, BusError>
+  readonly lossReports: () => Effect.Effect<{ readonly a?: LossReport | undefined; readonly b?: LossReport | undefined }, BusError>
 }
+
+/**
+ * The pair's epoch: a random id written once when the pair's Redis state begins, mirrored by A
+ * and B to a file beside their logs (src/runtime/epoch-guard.ts). Redis that comes back empty or
+ * from an older snapshot no longer holds the epoch the processes remember: they stop trading and
+ * wait for an operator instead of trusting what is left.
+ */
+export interface EpochMarker {
+  readonly id: string
+  /** 1 for the pair's first epoch; an epoch made after a loss of Redis state is one higher than what was lost. */
+  readonly gen: number
+  readonly createdAtMs: number
+  /**
+   * When the epoch became one to trade in: at creation for a pair's first epoch; after a loss,
+   * when an operator ran `bin/hedge resume` or `flatten`. Absent: the pair waits for an operator.
+   */
+  readonly adoptedAtMs?: number
+  readonly adoptedBy?: string
+  /** What its creator found (for a loss: what was lost). */
+  readonly note?: string
+}
+
+/** Fences that keep what happened before a flatten, or before a loss of Redis state, from being traded again. */
+export interface PairFences {
+  /** A's quotes with a client index 1 … this were closed by a flatten: their fills are never published. 0: none. */
+  readonly flattenQuoteSeq: number
+  /** Fills with a sequence number up to this were settled by a flatten: they are never hedged. 0: none. */
+  readonly flattenFillSeq: number
+  readonly flattenId?: string
+  readonly flattenAtMs?: number
+  /**
+   * A's quotes with a client index 1 … this were placed before Redis lost its state: their fills
+   * are published only above a level recorded after the loss (none recorded: not published). 0: none.
+   */
+  readonly lossQuoteSeq: number
+}
+
+/** What a flatten's fence did, atomically. */
+export interface FlattenFence {
+  readonly quoteSeqFence: number
+  readonly fillSeqFence: number
+  /** Signed residual pool that was cleared (base units). */
+  readonly poolCleared: number
+  /** Fill ids of the hedge intents that were still open: closed, nothing more is sent for them. */
+  readonly intentsClosed: ReadonlyArray<string>
+}
+
+/** One line of the pair's audit log (`<prefix>:audit`): flattens, cleared pools, lost and adopted epochs. */
+export interface AuditEntry {
+  readonly atMs: number
+  readonly kind: string
+  readonly text: string
+}
+
+/** What A or B found at the venue after Redis lost its state. */
+export interface LossReport {
+  readonly epochId: string
+  readonly positionBase: number
+  readonly atMs: number
+  readonly text: string
+}
+
+export type QuoteSeqClaim = { readonly _tag: "Granted"; readonly seq: number } | { readonly _tag: "Refused"; readonly reason: string }
 
 export interface RestingQuoteInfo {
   readonly side: "buy" | "sell"

@@ -3,9 +3,9 @@
 // strings and are decoded with a Schema transformation (toCodecStringTree), never with casts.
 import { Schema } from "effect"
 import { formatBase, formatPrice, type MarketSpec } from "../domain/market.ts"
-import { FillEvent, FillMessage, HedgeAttempt, HedgeResult } from "../domain/messages.ts"
+import { FillEvent, FillMessage, HedgeAttempt, HedgeResult, SideSchema } from "../domain/messages.ts"
 import { hedgeSideFor } from "../domain/side.ts"
-import type { BusEntry } from "./FillBus.ts"
+import type { BusEntry, HedgedFillRecord } from "./FillBus.ts"
 import type { HedgeIntent } from "./PairState.ts"
 
 /** A fill event as a flat string field map (what A appends, before the bus adds `fillSeq`). */
@@ -30,7 +30,7 @@ export const decodeEntry = (
   }
   const r = decodeFillMessageFields(raw, { errors: "all" })
   return r._tag === "Success"
-    ? { _tag: "Fill", entryId, fill: r.success, deliveries }
+    ? { _tag: "Fill", entryId, fill: r.success, deliveries, raw }
     : { _tag: "Poison", entryId, raw, reason: r.failure.message }
 }
 
@@ -59,6 +59,28 @@ export const hedgeResultFields = (entryId: string, result: HedgeResult): Record<
   hedgedSignedBase: String(result.hedgedSignedBase),
   residualSignedBase: String(result.residualSignedBase)
 })
+
+// ---- hedged fill identities ----
+
+/** Value stored per fillId in `<prefix>:hedged`: "size side fillSeq entryId". */
+export const hedgedRecordValue = (entryId: string, result: HedgeResult): string =>
+  `${result.fillSize} ${result.aSide} ${result.fillSeq} ${entryId}`
+
+const HedgedRecordValue = Schema.Tuple([
+  Schema.FiniteFromString.check(Schema.isInt(), Schema.isGreaterThan(0)),
+  SideSchema,
+  Schema.FiniteFromString.check(Schema.isInt(), Schema.isGreaterThan(0)),
+  Schema.String
+])
+const decodeHedgedRecordValue = Schema.decodeUnknownResult(HedgedRecordValue)
+
+/** Decodes a stored value; undefined when it is not one hedgedRecordValue wrote. */
+export const parseHedgedRecord = (fillId: string, value: string): HedgedFillRecord | undefined => {
+  const r = decodeHedgedRecordValue(value.split(" "))
+  if (r._tag === "Failure") return undefined
+  const [size, side, fillSeq, entryId] = r.success
+  return { fillId, size, side, fillSeq, entryId }
+}
 
 // ---- hedge intents ----
 

@@ -12,6 +12,30 @@ export const effectiveMinBase = (market: MarketSpec, refPrice: number): number =
   return Math.max(market.minBaseAmount, Number(byQuote))
 }
 
+/** The venue's "accidental price" band: orders priced further than this from its reference are refused (21733). */
+export const VENUE_PRICE_BAND_BPS = 500
+
+/**
+ * The venue's reference price from the top of the book: the mid (rounded down), else the one
+ * side there is; undefined for an empty book.
+ */
+export const bookReferencePrice = (book: {
+  readonly bids: ReadonlyArray<{ readonly price: number }>
+  readonly asks: ReadonlyArray<{ readonly price: number }>
+}): number | undefined => {
+  const bid = book.bids[0]?.price
+  const ask = book.asks[0]?.price
+  if (bid !== undefined && ask !== undefined) return Math.floor((bid + ask) / 2)
+  return bid ?? ask
+}
+
+/** True when `price` is within ±bandBps of `ref` (the venue's rule: |price − ref|·10⁴ ≤ band·ref), exactly. */
+export const withinPriceBand = (price: number, ref: number, bandBps = VENUE_PRICE_BAND_BPS): boolean => {
+  if (!Number.isSafeInteger(price) || !Number.isSafeInteger(ref) || ref < 1) return false
+  const diff = BigInt(price) - BigInt(ref)
+  return (diff < 0n ? -diff : diff) * 10_000n <= BigInt(bandBps) * BigInt(ref)
+}
+
 /**
  * Worst acceptable price for B's IOC: ref·(1 + slip) for a buy (rounded down), ref·(1 − slip)
  * for a sell (rounded up), kept strictly inside the venue's band of ±bandBps around ref.

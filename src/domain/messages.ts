@@ -1,6 +1,7 @@
 // Messages that cross process boundaries (Redis), with their Schemas.
 // Every field is decoded at the edge: a message that does not decode is poison.
 import { Schema } from "effect"
+import { MAX_FILL_SEQ } from "./client-index.ts"
 
 export const SideSchema = Schema.Literals(["buy", "sell"])
 
@@ -8,26 +9,39 @@ const SafeInt = Schema.Int
 const NonNegInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const PosInt = Schema.Int.check(Schema.isGreaterThan(0))
 
+// The venue's ranges (Lighter): base amounts and client order indexes fit 48 bits, prices 32
+// bits, account indexes 48 bits, market ids 16 bits. Every field of a fill that feeds an id or a
+// computation is range-checked when it is decoded, so an out-of-range value is poison (a dead
+// letter), never a RangeError deep in the hedge path.
+export const MAX_BASE = 2 ** 48 - 1
+export const MAX_PRICE = 2 ** 32 - 1
+export const MAX_ACCOUNT_INDEX = 2 ** 48 - 1
+export const MAX_MARKET_ID = 2 ** 16 - 1
+const between = (min: number, max: number) => Schema.Int.check(Schema.isBetween({ minimum: min, maximum: max }))
+const BaseAmount = between(0, MAX_BASE)
+const PosBaseAmount = between(1, MAX_BASE)
+const ShortString = (max: number) => Schema.String.check(Schema.isBetweenLength(1, max))
+
 /**
  * A fill of account A, as A detected it: the quantity range (filledBefore, filledAfter]
  * of one order. `fillId` = `${orderIndex}:${filledAfter}` is unique per order range, and
  * A's publish is idempotent per order level, so a range is never published twice.
  */
 export class FillEvent extends Schema.Class<FillEvent>("FillEvent")({
-  fillId: Schema.String,
-  pair: Schema.String,
-  accountIndex: SafeInt,
-  marketId: NonNegInt,
+  fillId: ShortString(80),
+  pair: ShortString(64),
+  accountIndex: between(0, MAX_ACCOUNT_INDEX),
+  marketId: between(0, MAX_MARKET_ID),
   side: SideSchema,
-  orderIndex: Schema.String,
-  clientOrderIndex: NonNegInt,
-  filledBefore: NonNegInt,
-  filledAfter: PosInt,
+  orderIndex: ShortString(40),
+  clientOrderIndex: between(0, MAX_BASE),
+  filledBefore: BaseAmount,
+  filledAfter: PosBaseAmount,
   /** filledAfter − filledBefore, in base units. */
-  size: PosInt,
+  size: PosBaseAmount,
   /** Execution price of this delta in ticks (trade price, or the quote price). */
-  price: PosInt,
-  tradeId: Schema.optional(Schema.String),
+  price: between(1, MAX_PRICE),
+  tradeId: Schema.optional(Schema.String.check(Schema.isMaxLength(128))),
   /** Venue's timestamp of the execution (ms). */
   venueTimestampMs: NonNegInt,
   /** When A saw the frame that carried it (ms, A's clock). */
@@ -50,8 +64,11 @@ export const isResidualFlush = (fill: { readonly fillId: string }): boolean => f
 /** A fill as stored on the bus: the event plus the pair-wide sequence number the bus gave it. */
 export class FillMessage extends Schema.Class<FillMessage>("FillMessage")({
   ...FillEvent.fields,
-  /** 1, 2, 3 … per pair; assigned atomically with the append. Hedge client ids derive from it. */
-  fillSeq: PosInt
+  /**
+   * 1, 2, 3 … per pair; assigned atomically with the append. Hedge client ids derive from it, so
+   * it must fit the 34 bits the client index gives it (MAX_FILL_SEQ).
+   */
+  fillSeq: between(1, MAX_FILL_SEQ)
 }) {}
 
 export const HedgeStatus = Schema.Literals([

@@ -4,8 +4,11 @@
 // 3. a redelivered fill resumes its intent: attempts whose outcome is unknown are resolved by
 //    asking the venue for that client index, never by sending again blindly;
 // 4. what an IOC leaves unfilled is re-hedged with the next attempt, within bounds; what is left
-//    after that returns to the residual pool and shows in the result.
-import { Effect, Option, Schedule } from "effect"
+//    after that returns to the residual pool and shows in the result;
+// 5. a client index is never reused for another intent: an index the venue already has an order
+//    for is not sent, and an order found for an index that is not this attempt's (another side or
+//    size) is never adopted as its outcome — both alarm (alert + halt).
+import { Effect, Option, Schedule, Schema } from "effect"
 import type { OrderUpdate } from "../domain/events.ts"
 import { hedgeClientIndex } from "../domain/client-index.ts"
 import { blockedByQuote, effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt, quoteStillResting } from "../domain/hedge-plan.ts"
@@ -15,9 +18,48 @@ import { type FillMessage, HedgeAttempt, HedgeResult, isResidualFlush } from "..
 import { hedgeSideFor, signedBase } from "../domain/side.ts"
 import type { BusError } from "../bus/errors.ts"
 import { type HedgeIntent, PairState } from "../bus/PairState.ts"
+import { raiseAlert } from "../ops/alerts.ts"
 import { isSignatureRefusal, VenueError } from "../venue/errors.ts"
 import { Venue } from "../venue/Venue.ts"
 import type { OrderWatcher } from "./order-watcher.ts"
+
+/**
+ * The fill's intent was begun by another entry with the same fillId but another sequence number
+ * (a copy of a fill still in flight): this entry is a duplicate, the other one hedges the fill.
+ */
+export class FillInFlight extends Schema.TaggedError<FillInFlight>()("FillInFlight", {
+  fillId: Schema.String,
+  fillSeq: Schema.Number,
+  intentFillSeq: Schema.Number,
+  message: Schema.String
+}) {}
+
+/** Moves an ACTIVE pair to HALTED with `reason` and alerts (a pair already stopped only logs it). */
+export const haltIfActive = (reason: string) =>
+  Effect.gen(function*() {
+    const state = yield* PairState
+    if ((yield* state.tradingState()) !== "ACTIVE") return yield* Effect.logWarning(`risk breach while not ACTIVE: ${reason}`)
+    yield* state.setTradingState("HALTED", reason)
+    yield* raiseAlert("halted", `pair HALTED: ${reason}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
+  })
+
+/**
+ * A client index B derived is already taken at the venue by an order that is not this attempt's:
+ * an alarm, raised even when the pair is stopped already, and the pair halts.
+ */
+const clientIndexAlarm = (fillId: string, message: string) =>
+  Effect.gen(function*() {
+    yield* Effect.logError(`client index conflict: ${message}`).pipe(Effect.annotateLogs({ fillId }))
+    const trading = yield* (yield* PairState).tradingState()
+    if (trading === "ACTIVE") yield* haltIfActive(`client index conflict on fill ${fillId}: ${message}`)
+    else yield* raiseAlert("halted", `client index conflict on fill ${fillId} (pair ${trading} already): ${message}`)
+  })
+
+/** Whether an order the venue reports for an attempt's client index is that attempt's order. */
+const isAttemptOrder = (market: MarketSpec, a: HedgeAttempt) => (u: OrderUpdate): boolean =>
+  u.marketId === market.marketId && u.side === a.side && u.initialBase === a.base
+
+const describeOrder = (u: OrderUpdate): string => `order ${u.orderIndex} (${u.side} ${u.initialBase}, ${u.status})`
 
 export interface HedgeSettings {
   readonly market: MarketSpec
@@ -56,34 +98,53 @@ const withOutcome = (market: MarketSpec, a: HedgeAttempt, u: OrderUpdate | undef
  */
 const avgPriceTicks = (market: MarketSpec, u: OrderUpdate): number => averagePriceTicks(market, u.filledBase, u.filledQuoteMicro) ?? u.price
 
+/** What became of an attempt: its order's terminal state, the venue never saw it, or the index is another order's. */
+type Resolution =
+  | { readonly _tag: "Found"; readonly order: OrderUpdate }
+  | { readonly _tag: "Absent" }
+  | { readonly _tag: "Foreign"; readonly order: OrderUpdate }
+
 /**
  * Finds out what became of an attempt whose send outcome is unknown: the stream first,
  * then the venue's order lookup (retrying a few times: the order may still be in flight).
- * None: the venue never saw it.
+ * Only an order of this attempt's side and size counts; an order of another intent found under
+ * the index is "Foreign", never this attempt's outcome.
  */
 const resolveAttempt = (watcher: OrderWatcher, settings: HedgeSettings, attempt: HedgeAttempt) =>
   Effect.gen(function*() {
     const venue = yield* Venue
-    const fromStream = yield* watcher.awaitTerminal(attempt.clientOrderIndex, settings.outcomeTimeoutMs)
-    if (Option.isSome(fromStream)) return fromStream
+    const mine = isAttemptOrder(settings.market, attempt)
+    const fromStream = yield* watcher.awaitTerminal(attempt.clientOrderIndex, settings.outcomeTimeoutMs, mine)
+    if (Option.isSome(fromStream)) return { _tag: "Found", order: fromStream.value } as Resolution
     const lookup = venue.orderByClientIndex(settings.market.marketId, attempt.clientOrderIndex).pipe(
       Effect.flatMap((o) =>
-        Option.isSome(o) && o.value.status !== "open" && o.value.status !== "pending" && o.value.status !== "in-progress"
-          ? Effect.succeed(o)
-          : Option.isSome(o)
+        Option.isSome(o) && mine(o.value) && (o.value.status === "open" || o.value.status === "pending" || o.value.status === "in-progress")
           ? Effect.fail(new VenueError({ op: "resolve", kind: "unavailable", message: "order still active" }))
-          : Effect.succeed(Option.none<OrderUpdate>())
+          : Effect.succeed(o)
       ),
       Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.jittered, Schedule.upTo({ times: 6 })))
     )
     const found = yield* lookup
-    if (Option.isSome(found)) return found
-    // Not known to the venue: it may still be queued. One last look on the stream, then conclude.
-    return yield* watcher.awaitTerminal(attempt.clientOrderIndex, settings.outcomeTimeoutMs)
+    if (Option.isSome(found) && mine(found.value)) return { _tag: "Found", order: found.value } as Resolution
+    // Not known to the venue (or only another order under this index): it may still be queued.
+    // One last look on the stream, then conclude.
+    const last = yield* watcher.awaitTerminal(attempt.clientOrderIndex, settings.outcomeTimeoutMs, mine)
+    if (Option.isSome(last)) return { _tag: "Found", order: last.value } as Resolution
+    return Option.isSome(found) ? { _tag: "Foreign", order: found.value } as Resolution : { _tag: "Absent" } as Resolution
+  })
+
+/** The attempt with the resolution's outcome; a foreign order alarms and is not adopted. */
+const resolvedAttempt = (settings: HedgeSettings, fillId: string, attempt: HedgeAttempt, r: Resolution, absent: string) =>
+  Effect.gen(function*() {
+    if (r._tag === "Found") return withOutcome(settings.market, attempt, r.order)
+    if (r._tag === "Absent") return withOutcome(settings.market, attempt, undefined, absent)
+    const why = `client index ${attempt.clientOrderIndex} (attempt ${attempt.attempt}: ${attempt.side} ${attempt.base}) belongs to another ${describeOrder(r.order)} at the venue: its outcome is not adopted`
+    yield* clientIndexAlarm(fillId, why)
+    return withOutcome(settings.market, attempt, undefined, why)
   })
 
 /** Sends one attempt (retrying only failures where the order was certainly not sent) and gets its outcome. */
-const runAttempt = (watcher: OrderWatcher, settings: HedgeSettings, attempt: HedgeAttempt) =>
+const runAttempt = (watcher: OrderWatcher, settings: HedgeSettings, fillId: string, attempt: HedgeAttempt) =>
   Effect.gen(function*() {
     const venue = yield* Venue
     const send = venue.placeMarket({
@@ -112,7 +173,7 @@ const runAttempt = (watcher: OrderWatcher, settings: HedgeSettings, attempt: Hed
           Effect.annotateLogs({ clientOrderIndex: attempt.clientOrderIndex })
         )
         const resolved = yield* resolveAttempt(watcher, settings, attempt)
-        return withOutcome(settings.market, attempt, Option.getOrUndefined(resolved), Option.isNone(resolved) ? "never reached the venue" : undefined)
+        return yield* resolvedAttempt(settings, fillId, attempt, resolved, "never reached the venue")
       }
       if (isSignatureRefusal(e)) {
         // Not sent again as is: the same key, signature or clock would be refused again. The
@@ -125,7 +186,7 @@ const runAttempt = (watcher: OrderWatcher, settings: HedgeSettings, attempt: Hed
       return withOutcome(settings.market, attempt, undefined, `${e.kind}${e.code === undefined ? "" : ` ${e.code}`}: ${e.message}`)
     }
     const outcome = yield* resolveAttempt(watcher, settings, attempt)
-    return withOutcome(settings.market, attempt, Option.getOrUndefined(outcome), Option.isNone(outcome) ? "accepted but never seen" : undefined)
+    return yield* resolvedAttempt(settings, fillId, attempt, outcome, "accepted but never seen")
   })
 
 /**
@@ -150,6 +211,15 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
     })
     const aQuoteAtStart = yield* state.restingQuote()
     let intent = begun.intent
+    if (begun._tag === "Existing" && intent.fillSeq !== fill.fillSeq) {
+      // Another entry with this fillId began the intent: that one hedges the fill.
+      return yield* new FillInFlight({
+        fillId: fill.fillId,
+        fillSeq: fill.fillSeq,
+        intentFillSeq: intent.fillSeq,
+        message: `fill ${fill.fillId} (fillSeq ${fill.fillSeq}) is already being hedged under fillSeq ${intent.fillSeq}`
+      })
+    }
     if (begun._tag === "Existing") {
       yield* Effect.logInfo("fill redelivered: resuming its hedge intent").pipe(
         Effect.annotateLogs({ fillId: fill.fillId, status: intent.status, attempts: intent.attempts.length })
@@ -164,7 +234,7 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
         const a = attempts[i]!
         if (a.filledBase === undefined && a.error === undefined) {
           const resolved = yield* resolveAttempt(watcher, settings, a)
-          attempts[i] = withOutcome(settings.market, a, Option.getOrUndefined(resolved), Option.isNone(resolved) ? "never reached the venue" : undefined)
+          attempts[i] = yield* resolvedAttempt(settings, fill.fillId, a, resolved, "never reached the venue")
           yield* state.recordAttempt(fill.fillId, attempts[i]!)
         }
       }
@@ -198,14 +268,26 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
         const n = attempts.length + 1
         const planned = new HedgeAttempt({
           attempt: n,
-          clientOrderIndex: hedgeClientIndex(settings.clientIndexTag, fill.fillSeq, n),
+          // From the intent's sequence number: the one its earlier attempts used.
+          clientOrderIndex: hedgeClientIndex(settings.clientIndexTag, intent.fillSeq, n),
           side: order.side,
           base: order.base,
           priceCap: order.priceCap,
           sentAtMs: Date.now()
         })
+        // A fresh attempt's index was never sent for this intent: an order the venue already has
+        // under it belongs to another intent. Not sent (nothing traded), alarmed.
+        const taken = watcher.latest(planned.clientOrderIndex)
+        if (taken !== undefined) {
+          const why = `client index ${planned.clientOrderIndex} (fillSeq ${intent.fillSeq}, attempt ${n}) is already taken by ${describeOrder(taken)}: not sent`
+          yield* clientIndexAlarm(fill.fillId, why)
+          const notSent = new HedgeAttempt({ ...planned, filledBase: 0, error: why })
+          yield* state.recordAttempt(fill.fillId, notSent)
+          attempts.push(notSent)
+          continue
+        }
         yield* state.recordAttempt(fill.fillId, planned)
-        const done = yield* runAttempt(watcher, settings, planned).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
+        const done = yield* runAttempt(watcher, settings, fill.fillId, planned).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
         yield* state.recordAttempt(fill.fillId, done)
         attempts.push(done)
         if (done.error !== undefined) {
@@ -245,4 +327,4 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
     })
   })
 
-export type HedgeFillError = BusError
+export type HedgeFillError = BusError | FillInFlight

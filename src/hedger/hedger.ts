@@ -1,14 +1,17 @@
 // Process B's consumer: reads A's fills from the bus and hedges each on account B.
 // On start it drains its own pending entries (fills it received before a crash), then claims
 // entries dead consumers left behind, then reads new ones. A fill is acknowledged only together
-// with its recorded result. Undecodable entries go to the dead-letter stream and never block.
+// with its recorded result (and its identity, so a copy under another stream id is a duplicate).
+// Entries B will not hedge — undecodable, another pair's, implausible — go to the dead-letter
+// stream, alert and halt the pair; they never block the pipeline.
 import { Cause, Effect, Option, Schedule } from "effect"
 import { evaluateRisk, hedgeSlippageBreach, initialRiskState, type RiskLimits } from "../domain/risk.ts"
 import { initialReconcileState, reconcile } from "../domain/reconcile.ts"
 import { computeExposure } from "../domain/exposure.ts"
-import { correctionClientIndex } from "../domain/client-index.ts"
+import { correctionClientIndex, hedgeClientIndex } from "../domain/client-index.ts"
 import { hedgeSideFor } from "../domain/side.ts"
-import { effectiveMinBase, priceCap } from "../domain/hedge-plan.ts"
+import { bookReferencePrice, effectiveMinBase, priceCap } from "../domain/hedge-plan.ts"
+import { VenueError } from "../venue/errors.ts"
 import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { raiseAlert } from "../ops/alerts.ts"
 import type { AccountEvent } from "../domain/events.ts"
@@ -16,13 +19,18 @@ import { FillEvent, type FillMessage, type HedgeResult, isResidualFlush, RESIDUA
 import { type BusEntry, FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { AccountStream } from "../venue/AccountStream.ts"
-import { hedgeFill, type HedgeSettings } from "./hedge-fill.ts"
+import { haltIfActive, hedgeFill, type HedgeSettings } from "./hedge-fill.ts"
+import { priceRefusal, refuseFill } from "./fill-check.ts"
 import { makeOrderWatcher, type OrderWatcher } from "./order-watcher.ts"
 import { supervisorBackoff } from "../runtime/schedules.ts"
 
 export interface HedgerSettings extends HedgeSettings {
-  /** The pair's name, carried by residual flushes (default "pair"). */
-  readonly pair?: string
+  /** The pair's name (config pair.name): fills of another pair are refused; residual flushes carry it. */
+  readonly pair: string
+  /** A's account index: fills that name another account are refused. */
+  readonly aAccountIndex: number
+  /** Largest fill B hedges, base units (hedge.max_fill_multiple × the quote size); larger ones are refused. */
+  readonly maxFillBase: number
   readonly consumer: string
   readonly batch: number
   readonly blockMs: number
@@ -36,6 +44,8 @@ export interface HedgerSettings extends HedgeSettings {
   readonly onAccountEvent?: (e: AccountEvent) => Effect.Effect<void>
   /** Called for each entry moved to the dead-letter stream. */
   readonly onPoison?: (reason: string) => Effect.Effect<void>
+  /** Called for each entry acknowledged as a duplicate of a fill already hedged (or being hedged). */
+  readonly onDuplicate?: () => Effect.Effect<void>
   /** Limits checked every `intervalMs`; a breach halts the pair (DESIGN I4). */
   readonly risk?: {
     readonly limits: RiskLimits
@@ -53,20 +63,99 @@ export interface HedgerSettings extends HedgeSettings {
 /** Free collateral is read this rarely by default: a REST call, never on the hedge path. */
 export const FREE_COLLATERAL_POLL_MS = 5_000
 
+/**
+ * An entry B will not hedge: the pair halts first (so a failure after it cannot leave the pair
+ * trading on), then the entry goes to the dead-letter stream (acknowledged) and the alert fires.
+ */
+const refuseEntry = (entry: BusEntry, reason: string, settings: HedgerSettings) =>
+  Effect.gen(function*() {
+    const bus = yield* FillBus
+    yield* Effect.logError(`fill entry refused, moved to the dead-letter stream, never hedged: ${reason}`).pipe(
+      Effect.annotateLogs({ entryId: entry.entryId, ...(entry._tag === "Fill" ? { fillId: entry.fill.fillId, fillSeq: entry.fill.fillSeq } : {}) })
+    )
+    yield* haltIfActive(`fill entry ${entry.entryId} moved to the dead-letter stream: ${reason.slice(0, 200)}`)
+    yield* bus.deadLetter(entry.entryId, entry.raw, reason)
+    yield* raiseAlert("poison-message", `fill entry ${entry.entryId} moved to the dead-letter stream, never hedged: ${reason.slice(0, 300)}`)
+    if (settings.onPoison !== undefined) yield* settings.onPoison(reason)
+  })
+
+/** An entry whose fill was hedged already (or is being hedged by another entry): acknowledged, not hedged. */
+const acknowledgeDuplicate = (entryId: string, fillId: string, why: string, settings: HedgerSettings) =>
+  Effect.gen(function*() {
+    yield* (yield* FillBus).ackDuplicate(entryId)
+    yield* Effect.logWarning(`duplicate fill entry acknowledged, not hedged again: fill ${fillId} ${why}`).pipe(
+      Effect.annotateLogs({ entryId, fillId })
+    )
+    if (settings.onDuplicate !== undefined) yield* settings.onDuplicate()
+  })
+
+/**
+ * Whether B may hedge this entry's fill: "refuse" (not ours, implausible, or a client index that
+ * is another intent's), "duplicate" (hedged already), or "hedge".
+ */
+const admit = (entry: BusEntry & { readonly _tag: "Fill" }, watcher: OrderWatcher, settings: HedgerSettings) =>
+  Effect.gen(function*() {
+    const venue = yield* Venue
+    const fill = entry.fill
+    const refused = refuseFill(fill, {
+      pair: settings.pair,
+      marketId: settings.market.marketId,
+      aAccountIndex: settings.aAccountIndex,
+      bAccountIndex: venue.accountIndex,
+      maxFillBase: settings.maxFillBase
+    })
+    if (refused !== undefined) return { _tag: "Refuse", reason: refused } as const
+    // Hedged once, whatever its stream id: by the fill's identity, recorded with each result.
+    const hedged = yield* (yield* FillBus).hedgedFill(fill.fillId)
+    if (Option.isSome(hedged)) {
+      const h = hedged.value
+      return h.size === fill.size && h.side === fill.side
+        ? { _tag: "Duplicate", why: `was hedged already (fillSeq ${h.fillSeq}, entry ${h.entryId}); this copy: fillSeq ${fill.fillSeq}` } as const
+        : {
+          _tag: "Refuse",
+          reason: `conflicts with the hedged fill ${h.fillId} (A ${h.side} ${h.size}, fillSeq ${h.fillSeq}, entry ${h.entryId}): this entry says A ${fill.side} ${fill.size}`
+        } as const
+    }
+    // An intent can exist only when the entry was delivered before, or when the venue knows the
+    // order of its first attempt; then it was admitted already (and its price checked then).
+    const firstIndex = hedgeClientIndex(settings.clientIndexTag, fill.fillSeq, 1)
+    const taken = watcher.latest(firstIndex)
+    const intent = entry.deliveries > 1 || taken !== undefined ? yield* (yield* PairState).getIntent(fill.fillId) : Option.none()
+    if (Option.isSome(intent)) {
+      return intent.value.fillSeq === fill.fillSeq
+        ? { _tag: "Hedge" } as const
+        : { _tag: "Duplicate", why: `is being hedged under fillSeq ${intent.value.fillSeq}; this copy: fillSeq ${fill.fillSeq}` } as const
+    }
+    if (taken !== undefined) {
+      return {
+        _tag: "Refuse",
+        reason: `client index ${firstIndex} of fillSeq ${fill.fillSeq} already belongs to order ${taken.orderIndex} (${taken.side} ${taken.initialBase}) of another intent: a sequence number used twice`
+      } as const
+    }
+    const book = yield* venue.orderBook(settings.market.marketId, 1)
+    const ref = bookReferencePrice(book)
+    if (ref === undefined) {
+      // Not a verdict on the fill: it stays pending and is looked at again after a backoff.
+      return yield* new VenueError({ op: "checkFill", kind: "unavailable", message: `no order book to check fill ${fill.fillId}'s price against` })
+    }
+    const badPrice = priceRefusal(fill, ref)
+    return badPrice === undefined ? { _tag: "Hedge" } as const : { _tag: "Refuse", reason: badPrice } as const
+  })
+
 const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSettings, failuresInARow: Counters) =>
   Effect.gen(function*() {
     const bus = yield* FillBus
-    if (entry._tag === "Poison") {
-      yield* Effect.logError(`poison fill message moved to dead-letter: ${entry.reason}`).pipe(
-        Effect.annotateLogs({ entryId: entry.entryId })
-      )
-      yield* bus.deadLetter(entry.entryId, entry.raw, entry.reason)
-      yield* raiseAlert("poison-message", `fill entry ${entry.entryId} moved to the dead-letter stream: ${entry.reason.slice(0, 300)}`)
-      if (settings.onPoison !== undefined) yield* settings.onPoison(entry.reason)
-      return
-    }
+    if (entry._tag === "Poison") return yield* refuseEntry(entry, entry.reason, settings)
+    const verdict = yield* admit(entry, watcher, settings)
+    if (verdict._tag === "Refuse") return yield* refuseEntry(entry, verdict.reason, settings)
+    if (verdict._tag === "Duplicate") return yield* acknowledgeDuplicate(entry.entryId, entry.fill.fillId, verdict.why, settings)
     const receivedAtMs = Date.now()
-    const result = yield* hedgeFill(entry.fill, watcher, settings, receivedAtMs)
+    const hedged = yield* hedgeFill(entry.fill, watcher, settings, receivedAtMs).pipe(
+      Effect.map((r) => ({ _tag: "Result", result: r }) as const),
+      Effect.catchTag("FillInFlight", (e) => Effect.succeed({ _tag: "InFlight", message: e.message } as const))
+    )
+    if (hedged._tag === "InFlight") return yield* acknowledgeDuplicate(entry.entryId, entry.fill.fillId, hedged.message, settings)
+    const result = hedged.result
     yield* bus.completeFill(entry.entryId, result)
     // Acknowledged: the intent is history now (the result is in <prefix>:hedges). Off the hedge
     // path: the next fill need not wait for this round trip, and a lost one only leaves a record.
@@ -97,15 +186,6 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
     }
     yield* checkSlippage(entry.fill, result, settings)
     if (settings.onResult !== undefined) yield* settings.onResult(result)
-  })
-
-/** Moves an ACTIVE pair to HALTED with `reason` and alerts (a pair already stopped only logs it). */
-const haltIfActive = (reason: string) =>
-  Effect.gen(function*() {
-    const state = yield* PairState
-    if ((yield* state.tradingState()) !== "ACTIVE") return yield* Effect.logWarning(`risk breach while not ACTIVE: ${reason}`)
-    yield* state.setTradingState("HALTED", reason)
-    yield* raiseAlert("halted", `pair HALTED: ${reason}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
   })
 
 /** A completed hedge that executed worse than risk.max_hedge_slippage_bps halts the pair at once. */
@@ -172,7 +252,7 @@ const maybeFlushResidual = (settings: HedgerSettings, c: Counters) =>
     const size = Math.abs(pool)
     const published = yield* bus.publishResidualFlush(new FillEvent({
       fillId: RESIDUAL_FILL_PREFIX,
-      pair: settings.pair ?? "pair",
+      pair: settings.pair,
       accountIndex: venue.accountIndex,
       marketId: settings.market.marketId,
       // The A side whose hedge is the pool's direction: B buys (pool > 0) to hedge an A sell.
@@ -316,8 +396,10 @@ export const runHedger = (settings: HedgerSettings) =>
     const stream = yield* AccountStream
     const state = yield* PairState
     const watcher = yield* makeOrderWatcher(stream.events, settings.onAccountEvent)
-    yield* state
-      .heartbeat("b", { consumer: settings.consumer, streamConnected: watcher.connected() }, settings.heartbeatMs * 3)
+    // Every fill's price is checked against the book: subscribe to it now, not on the first fill.
+    yield* (yield* Venue).orderBook(settings.market.marketId, 1).pipe(Effect.ignore, Effect.forkScoped)
+    // Suspended: the status is read at every beat (streamConnected is live, not the value at start).
+    yield* Effect.suspend(() => state.heartbeat("b", { consumer: settings.consumer, streamConnected: watcher.connected() }, settings.heartbeatMs * 3))
       .pipe(
         Effect.catch((e) => Effect.logWarning(`heartbeat failed: ${e.message}`)),
         Effect.repeat(Schedule.spaced(settings.heartbeatMs)),

@@ -5,8 +5,16 @@ import { Deferred, Effect, Option, Stream } from "effect"
 import { type AccountEvent, isOrderTerminal, type OrderUpdate } from "../domain/events.ts"
 
 export interface OrderWatcher {
-  /** Waits up to `timeoutMs` for the order with this client index to reach a terminal state. */
-  readonly awaitTerminal: (clientOrderIndex: number, timeoutMs: number) => Effect.Effect<Option.Option<OrderUpdate>>
+  /**
+   * Waits up to `timeoutMs` for the order with this client index to reach a terminal state;
+   * with `accept`, only for an order it accepts (another order that has the index — an older one
+   * of another intent — is not this one's outcome).
+   */
+  readonly awaitTerminal: (
+    clientOrderIndex: number,
+    timeoutMs: number,
+    accept?: (u: OrderUpdate) => boolean
+  ) => Effect.Effect<Option.Option<OrderUpdate>>
   readonly latest: (clientOrderIndex: number) => OrderUpdate | undefined
   /** Signed position per market as last reported by the stream. */
   readonly position: (marketId: number) => number | undefined
@@ -22,7 +30,11 @@ export const makeOrderWatcher = (
 ) =>
   Effect.gen(function*() {
     const byCoi = new Map<number, OrderUpdate>()
-    const waiters = new Map<number, Set<Deferred.Deferred<OrderUpdate>>>()
+    interface Waiter {
+      readonly d: Deferred.Deferred<OrderUpdate>
+      readonly accept: ((u: OrderUpdate) => boolean) | undefined
+    }
+    const waiters = new Map<number, Set<Waiter>>()
     const positions = new Map<number, number>()
     let isConnected = false
 
@@ -40,8 +52,12 @@ export const makeOrderWatcher = (
       if (isOrderTerminal(u.status)) {
         const ws = waiters.get(u.clientOrderIndex)
         if (ws !== undefined) {
-          waiters.delete(u.clientOrderIndex)
-          for (const d of ws) Deferred.doneUnsafe(d, Effect.succeed(u))
+          for (const w of [...ws]) {
+            if (w.accept !== undefined && !w.accept(u)) continue
+            ws.delete(w)
+            Deferred.doneUnsafe(w.d, Effect.succeed(u))
+          }
+          if (ws.size === 0) waiters.delete(u.clientOrderIndex)
         }
       }
     }
@@ -59,18 +75,24 @@ export const makeOrderWatcher = (
       Effect.forkScoped
     )
 
-    const awaitTerminal = (coi: number, timeoutMs: number): Effect.Effect<Option.Option<OrderUpdate>> =>
+    const awaitTerminal = (
+      coi: number,
+      timeoutMs: number,
+      accept?: (u: OrderUpdate) => boolean
+    ): Effect.Effect<Option.Option<OrderUpdate>> =>
       Effect.suspend(() => {
         const known = byCoi.get(coi)
-        if (known !== undefined && isOrderTerminal(known.status)) return Effect.succeed(Option.some(known))
+        if (known !== undefined && isOrderTerminal(known.status) && (accept === undefined || accept(known))) {
+          return Effect.succeed(Option.some(known))
+        }
         return Effect.gen(function*() {
-          const d = yield* Deferred.make<OrderUpdate>()
+          const w: Waiter = { d: yield* Deferred.make<OrderUpdate>(), accept }
           const set = waiters.get(coi) ?? new Set()
-          set.add(d)
+          set.add(w)
           waiters.set(coi, set)
-          return yield* Deferred.await(d).pipe(
+          return yield* Deferred.await(w.d).pipe(
             Effect.timeoutOption(timeoutMs),
-            Effect.ensuring(Effect.sync(() => waiters.get(coi)?.delete(d)))
+            Effect.ensuring(Effect.sync(() => waiters.get(coi)?.delete(w)))
           )
         })
       })

@@ -10,6 +10,7 @@ import { Effect, Option, Ref, Schedule, Stream } from "effect"
 import type { AccountEvent, OrderUpdate } from "../domain/events.ts"
 import { isOrderTerminal } from "../domain/events.ts"
 import { quoteClientIndex } from "../domain/client-index.ts"
+import { isClosingClientIndex } from "../domain/closing.ts"
 import { FillTracker } from "../domain/fills.ts"
 import { applyFill, decideMakerAction, type MakerConfig, type MakerState, syncPosition } from "../domain/maker-cycle.ts"
 import { conflictingHedge } from "../domain/hedge-plan.ts"
@@ -48,7 +49,26 @@ export interface MakerSettings {
   /** Called after each fill is stored (console view, metrics). */
   readonly onFill?: (fill: FillEvent, fillSeq: number) => Effect.Effect<void>
   readonly onAccountEvent?: (e: AccountEvent) => Effect.Effect<void>
+  /** The pair's epoch as A's process trusts it, and its mirror file (src/runtime/epoch-guard.ts). */
+  readonly epoch?: MakerEpochHooks
+  /**
+   * How long a quote whose send had an unknown outcome is looked up at the venue (by its client
+   * index) before A concludes the venue never got it. Default 5 s.
+   */
+  readonly resolveQuoteMs?: number
 }
+
+export interface MakerEpochHooks {
+  /** The epoch A trades in: a quote sequence number is granted only while Redis holds it. */
+  readonly epochId: () => string | undefined
+  /** Each quote sequence number granted, before the quote is sent (it may write a file). */
+  readonly onQuoteSeq: (seq: number) => Effect.Effect<void>
+  /** Each fill stored on the bus, with its sequence number. */
+  readonly onPublished: (fill: FillEvent, fillSeq: number) => Effect.Effect<void>
+}
+
+/** A quote still "sending" or "cancelling" this long after it was sent is resolved against the venue. */
+const STUCK_QUOTE_MS = 10_000
 
 const placeRetry = (times: number) =>
   Schedule.exponential("100 millis").pipe(
@@ -93,14 +113,33 @@ export const runMaker = (settings: MakerSettings) =>
       }
     }
 
+    // Orders whose fills are not A's to publish, logged once each: closing orders of a flatten,
+    // and orders a flatten or a loss of Redis state fenced off (the bus says which).
+    const notPublished = new Set<string>()
+    const noteNotPublished = (fill: FillEvent, why: string) =>
+      notPublished.has(fill.orderIndex)
+        ? Effect.void
+        : Effect.sync(() => {
+          notPublished.add(fill.orderIndex)
+          if (notPublished.size > 1000) notPublished.delete(notPublished.values().next().value!)
+        }).pipe(
+          Effect.andThen(Effect.logWarning(
+            `fill ${fill.side} ${fill.size} @ ${fill.price} of order ${fill.orderIndex} (client index ${fill.clientOrderIndex}) not published: ${why}`
+          ))
+        )
+
     // A fill must be in the bus before A moves on: retry until stored.
     const publish = (fill: FillEvent) =>
-      bus.publishFill(fill).pipe(
+      isClosingClientIndex(fill.clientOrderIndex)
+        ? noteNotPublished(fill, "a closing order of bin/hedge flatten, which closed the position itself")
+        : bus.publishFill(fill).pipe(
         Effect.tapError((e) => Effect.logError(`cannot store fill ${fill.fillId}, retrying: ${e.message}`)),
         Effect.retry(supervisorBackoff),
         Effect.tap((p) =>
           Effect.gen(function*() {
+            if (p.fenced !== undefined) return yield* noteNotPublished(fill, p.fenced)
             if (p.duplicate) return
+            if (settings.epoch !== undefined) yield* settings.epoch.onPublished(fill, p.fillSeq)
             fills++
             yield* Ref.update(state, (s) =>
               applyFill(s, { side: fill.side, base: fill.size, orderIndex: fill.orderIndex, clientOrderIndex: fill.clientOrderIndex }, settings.cycle, Date.now())
@@ -108,7 +147,8 @@ export const runMaker = (settings: MakerSettings) =>
             yield* Effect.logInfo(`fill ${fill.side} ${fill.size} @ ${fill.price} (order ${fill.orderIndex}, seq ${p.fillSeq})`)
             if (settings.onFill !== undefined) yield* settings.onFill(fill, p.fillSeq)
           })
-        )
+        ),
+        Effect.asVoid
       )
 
     // A's txs refused for their key, signature or expiry, in a row: logged as errors, and the pair
@@ -137,6 +177,8 @@ export const runMaker = (settings: MakerSettings) =>
     let publishedQuote: number | undefined
     /** The in-flight hedge a quote last waited for (logged once, not on every poll). */
     let waitingFor: string | undefined
+    /** Why the last quote sequence number was refused (logged once). */
+    let refusedClaim: string | undefined
     const clearPublishedQuote = Effect.gen(function*() {
       if (publishedQuote === undefined) return
       const s = yield* Ref.get(state)
@@ -144,6 +186,60 @@ export const runMaker = (settings: MakerSettings) =>
       publishedQuote = undefined
       yield* pairState.publishQuote(Option.none()).pipe(Effect.ignore)
     })
+
+    // Quotes whose send had an unknown outcome and that the venue did not know after
+    // resolveQuoteMs: A moved on. Should one reach the venue after all (a send held up in the
+    // network), it is cancelled as soon as A sees it, so A never has two quotes resting.
+    const abandoned = new Set<number>()
+    const cancelAbandoned = (u: OrderUpdate) =>
+      Effect.gen(function*() {
+        yield* Effect.logWarning(`quote ${u.clientOrderIndex} reached the venue after A gave it up (order ${u.orderIndex}): cancelling it`)
+        yield* venue.cancel({ marketId, index: u.orderIndex }).pipe(Effect.ignore)
+      })
+    /** When each quote entered "cancelling" (a quote "sending" counts from placedAtMs). */
+    const cancellingSince = new Map<number, number>()
+
+    /**
+     * Settles a quote whose state A cannot know from its own calls (a send with an unknown
+     * outcome, a cancel the stream never confirmed) by asking the venue for its client index,
+     * as B does for its hedges: resting → tracked as resting; gone → its fills are published and
+     * the quote is forgotten; unknown to the venue for resolveQuoteMs → never got there: forgotten
+     * (and cancelled should it show up later). Never waits for ever.
+     */
+    const resolveQuote = (coi: number, why: string) =>
+      Effect.gen(function*() {
+        yield* Effect.logWarning(`quote ${coi}: ${why}; resolving it against the venue by its client index`)
+        const deadline = Date.now() + (settings.resolveQuoteMs ?? 5_000)
+        for (let i = 0;; i++) {
+          const s = yield* Ref.get(state)
+          // The account stream may have settled it meanwhile.
+          if (s.quote?.clientOrderIndex !== coi) return
+          if (s.quote.state === "resting") return
+          const found = yield* venue.orderByClientIndex(marketId, coi).pipe(Effect.option)
+          if (Option.isSome(found) && Option.isSome(found.value)) {
+            const u = found.value.value
+            yield* Effect.forEach(tracker.onOrderUpdate(u, Date.now()), publish, { discard: true })
+            if (isOrderTerminal(u.status)) {
+              yield* Effect.logInfo(`quote ${coi} resolved: ${u.status} at the venue (filled ${u.filledBase} of ${u.initialBase})`)
+              yield* Ref.update(state, (st) => (st.quote?.clientOrderIndex === coi ? { ...st, quote: undefined } : st))
+            } else {
+              yield* Effect.logInfo(`quote ${coi} resolved: resting at the venue as order ${u.orderIndex}`)
+              yield* Ref.update(state, (st) =>
+                st.quote?.clientOrderIndex === coi ? { ...st, quote: { ...st.quote, orderIndex: u.orderIndex, state: "resting" as const } } : st
+              )
+            }
+            cancellingSince.delete(coi)
+            return
+          }
+          if (Date.now() >= deadline) break
+          yield* Effect.sleep(Math.min(1000, 100 * 2 ** i))
+        }
+        yield* Effect.logWarning(`quote ${coi} resolved: the venue does not know it; A moves on (and cancels it should it still arrive)`)
+        abandoned.add(coi)
+        if (abandoned.size > 1000) abandoned.delete(abandoned.values().next().value!)
+        cancellingSince.delete(coi)
+        yield* Ref.update(state, (st) => (st.quote?.clientOrderIndex === coi ? { ...st, quote: undefined } : st))
+      })
 
     // A never quotes blind: not before its account stream is up, nor while it is down.
     const streamUp = yield* Ref.make(false)
@@ -155,6 +251,7 @@ export const runMaker = (settings: MakerSettings) =>
         if (e._tag === "OrderUpdate" && e.marketId === marketId) {
           yield* Effect.forEach(tracker.onOrderUpdate(e, now), publish, { discard: true })
           yield* Ref.update(state, (s) => trackQuote(s, e))
+          if (abandoned.has(e.clientOrderIndex) && !isOrderTerminal(e.status)) yield* cancelAbandoned(e)
         } else if (e._tag === "TradeEvent" && e.marketId === marketId) {
           yield* Effect.forEach(tracker.onTrade(e, now), publish, { discard: true })
         } else if (e._tag === "PositionUpdate" && e.marketId === marketId) {
@@ -178,6 +275,17 @@ export const runMaker = (settings: MakerSettings) =>
         // Keep what rests (fills are caught up from the snapshot on reconnect); place nothing new.
         return
       }
+      // A quote the stream never settled (a cancel it never confirmed) is asked for at the venue.
+      const pending = current.quote
+      for (const coi of cancellingSince.keys()) if (coi !== pending?.clientOrderIndex) cancellingSince.delete(coi)
+      if (pending !== undefined && pending.state !== "resting") {
+        const since = pending.state === "sending" ? pending.placedAtMs : cancellingSince.get(pending.clientOrderIndex)
+        if (since === undefined) {
+          cancellingSince.set(pending.clientOrderIndex, Date.now())
+        } else if (Date.now() - since >= STUCK_QUOTE_MS) {
+          return yield* resolveQuote(pending.clientOrderIndex, `still ${pending.state} after ${Date.now() - since} ms`)
+        }
+      }
       if (stopReason === undefined && settings.requireHedgerHeartbeatMs > 0) {
         const hb = yield* pairState.lastHeartbeat("b")
         if (hb._tag === "None" || Date.now() - hb.value.atMs > settings.requireHedgerHeartbeatMs) {
@@ -196,7 +304,19 @@ export const runMaker = (settings: MakerSettings) =>
       const book = yield* venue.orderBook(marketId, Math.max(settings.cycle.depth, 1))
       const action = decideMakerAction(current, book, Date.now(), settings.cycle)
       if (action._tag === "Place") {
-        const coi = quoteClientIndex(yield* pairState.nextQuoteSeq())
+        // Granted only while the pair is ACTIVE and Redis still holds A's epoch (a halt or a
+        // loss of Redis state that raced with the checks above places nothing).
+        const claim = yield* pairState.claimQuoteSeq({ epochId: settings.epoch?.epochId() })
+        if (claim._tag === "Refused") {
+          if (refusedClaim !== claim.reason) {
+            refusedClaim = claim.reason
+            yield* Effect.logWarning(`quote ${action.side} not placed: ${claim.reason}`)
+          }
+          return
+        }
+        refusedClaim = undefined
+        if (settings.epoch !== undefined) yield* settings.epoch.onQuoteSeq(claim.seq)
+        const coi = quoteClientIndex(claim.seq)
         // Published before the order exists, so B never prices a hedge through it (I5).
         yield* pairState.publishQuote(Option.some({ side: action.side, price: action.price, clientOrderIndex: coi, base: action.base }))
         publishedQuote = coi
@@ -223,8 +343,10 @@ export const runMaker = (settings: MakerSettings) =>
           const e = placed.failure
           if (isSignatureRefusal(e)) yield* noteRefusal(`quote ${action.side} ${action.base} @ ${action.price}`, e)
           else yield* Effect.logWarning(`quote not placed (${e.kind}${e.code === undefined ? "" : ` ${e.code}`}): ${e.message}`)
-          // An unknown outcome is left to the stream (and the quote's age check) to settle.
-          if (e.kind !== "unknown-outcome") {
+          if (e.kind === "unknown-outcome") {
+            // The venue may or may not have it: ask it, never wait for ever.
+            yield* resolveQuote(coi, "the send's outcome is unknown")
+          } else {
             yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === coi ? { ...s, quote: undefined } : s))
           }
         } else {
@@ -235,6 +357,7 @@ export const runMaker = (settings: MakerSettings) =>
         }
       } else if (action._tag === "Cancel") {
         const q = action.quote
+        cancellingSince.set(q.clientOrderIndex, Date.now())
         yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === q.clientOrderIndex ? { ...s, quote: { ...q, state: "cancelling" as const } } : s))
         const cancelled = yield* venue
           .cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex) })

@@ -4,7 +4,16 @@
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { scrub } from "./secrets.ts"
 
-export type AlertKind = "halted" | "reconciliation-mismatch" | "hedge-retries-exhausted" | "poison-message" | "process-restart"
+export type AlertKind =
+  | "halted"
+  | "reconciliation-mismatch"
+  | "hedge-retries-exhausted"
+  | "poison-message"
+  | "process-restart"
+  /** Another process of the same role took this one's lease (src/bus/redis/lease.ts): it stops. */
+  | "lease-lost"
+  /** Redis came back empty or from an older snapshot: the pair halts until an operator adopts the new epoch (src/runtime/epoch-guard.ts). */
+  | "redis-state-lost"
 
 export interface AlertsShape {
   readonly alert: (kind: AlertKind, message: string) => Effect.Effect<void>

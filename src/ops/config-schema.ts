@@ -42,11 +42,13 @@ export const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 export const Port = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 65535 })).annotate({
   expected: "a port number (1-65535)"
 })
+/** The server's own range (`databases`, 16 by default) is checked when main-a / main-b connect. */
 export const RedisDb = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 99 })).annotate({
-  expected: "a Redis database number (0-99)"
+  expected: "a Redis database number (0-99, and below the server's `databases`)"
 })
+export const OptionalPort = Schema.Union([Port, Schema.Null]).annotate({ expected: "a port number (1-65535) or empty" })
 export const AccountIndex = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({
-  expected: "an account index (an integer >= 0)"
+  expected: "an account index (an integer from 0 to 9007199254740991)"
 })
 export const ApiKeyIndex = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 255 })).annotate({
   expected: "an API key index (0-255)"
@@ -64,6 +66,40 @@ export const PositiveMillis = Schema.Int.check(Schema.isGreaterThan(0)).annotate
 export const NonNegativeMillis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({
   expected: "an integer number of milliseconds >= 0 (0 = off)"
 })
+
+// Ranges. Every number a config key holds is bounded: a value outside is refused at load with
+// the key path and the allowed range (a loop interval of 0.1 ms, a retry count of a million or a
+// timeout of a year does harm instead of failing loudly).
+
+const fmt = (n: number): string => String(n)
+
+/** An integer in [min, max]; `unit` is appended to the message ("milliseconds"). */
+export const IntBetween = (min: number, max: number, what = "an integer", unit = "") =>
+  Schema.Int.check(Schema.isBetween({ minimum: min, maximum: max })).annotate({
+    expected: `${what} from ${fmt(min)} to ${fmt(max)}${unit === "" ? "" : ` ${unit}`}`
+  })
+
+/** 0 (off) or an integer in [min, max]. */
+export const OffOrIntBetween = (min: number, max: number, unit: string, off = "off") =>
+  Schema.Int.check(Schema.makeFilter<number>((n) => n === 0 || (n >= min && n <= max))).annotate({
+    expected: `0 (${off}) or an integer from ${fmt(min)} to ${fmt(max)}${unit === "" ? "" : ` ${unit}`}`
+  })
+
+/** Legacy seconds (ints or decimals) in [min, max]. */
+export const SecondsBetween = (min: number, max: number) =>
+  Schema.Number.check(Schema.isFinite(), Schema.isBetween({ minimum: min, maximum: max })).annotate({
+    expected: `a number of seconds from ${fmt(min)} to ${fmt(max)} (e.g. 1 or 0.5)`
+  })
+
+/** Legacy seconds: 0 (off) or in [min, max]. */
+export const OffOrSecondsBetween = (min: number, max: number) =>
+  Schema.Number.check(Schema.isFinite(), Schema.makeFilter<number>((n) => n === 0 || (n >= min && n <= max))).annotate({
+    expected: `0 (off) or a number of seconds from ${fmt(min)} to ${fmt(max)}`
+  })
+
+/** The shortest loop interval any key may ask for (each turn costs Redis and venue calls). */
+export const MIN_LOOP_INTERVAL_S = 0.05
+
 export const Bool = Schema.Boolean.annotate({ expected: "true or false" })
 export const NonEmptyString = Schema.String.check(Schema.isPattern(/\S/)).annotate({ expected: "a non-empty string" })
 export const FilePath = Schema.String.check(Schema.isPattern(/\S/)).annotate({ expected: "a file path" })
@@ -119,8 +155,8 @@ export const ClientIndexTag = Schema.Union([
 export const SlippageBps = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 500 })).annotate({
   expected: "an integer number of basis points (1-500; the venue refuses prices more than ~5% off)"
 })
-export const SlippageLimitBps = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({
-  expected: "an integer number of basis points >= 0 (0 = off)"
+export const SlippageLimitBps = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 10_000 })).annotate({
+  expected: "an integer number of basis points from 0 to 10000 (0 = off)"
 })
 export const MaxAttempts = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 20 })).annotate({
   expected: "an integer 1-20"
@@ -159,45 +195,56 @@ export const ConfigFile = Schema.Struct({
   lighter: opt(Schema.Struct({
     base_url: opt(HttpUrl),
     ws_url: opt(WsUrl),
-    maker_order_time_out: opt(PositiveSeconds),
-    chain_id: opt(NonNegativeInt)
+    maker_order_time_out: opt(SecondsBetween(1, 86_400)),
+    chain_id: opt(IntBetween(0, 4_294_967_295, "a chain id: an integer"))
   })),
   strategy: opt(Schema.Struct({
-    retry_times: opt(PositiveInt),
-    poll_interval: opt(PositiveSeconds),
-    ws_reconnect_delay: opt(PositiveSeconds),
-    force_close_timeout: opt(NonNegativeSeconds)
+    retry_times: opt(IntBetween(1, 50)),
+    poll_interval: opt(SecondsBetween(MIN_LOOP_INTERVAL_S, 60)),
+    ws_reconnect_delay: opt(SecondsBetween(MIN_LOOP_INTERVAL_S, 30)),
+    force_close_timeout: opt(OffOrSecondsBetween(1, 604_800))
   })),
   // --- hedgeflow's own sections ---
   venue: opt(Schema.Struct({ kind: opt(VenueKind), live: opt(Bool) })),
   pair: opt(Schema.Struct({ name: opt(Identifier) })),
   market: opt(Schema.Struct({ symbol: opt(MarketSymbol), quantity: opt(Quantity), depth: opt(Depth) })),
   maker: opt(Schema.Struct({
-    requote_drift_ticks: opt(NonNegativeInt),
+    requote_drift_ticks: opt(IntBetween(0, 1_000_000, "a number of ticks")),
     cancel_on_exit: opt(Bool),
     post_only: opt(Bool),
     cancel_orphans_on_start: opt(Bool),
-    hedger_heartbeat_timeout_ms: opt(NonNegativeMillis)
+    // B writes its heartbeat every second: a shorter timeout would stop A's quotes between two beats.
+    hedger_heartbeat_timeout_ms: opt(OffOrIntBetween(2_000, 600_000, "milliseconds", "don't check"))
   })),
   hedge: opt(Schema.Struct({
     slippage_bps: opt(SlippageBps),
     max_attempts: opt(MaxAttempts),
     client_index_tag: opt(ClientIndexTag),
-    result_timeout_ms: opt(PositiveMillis),
+    result_timeout_ms: opt(IntBetween(100, 120_000, "a number of milliseconds")),
     instance: opt(Identifier),
-    claim_idle_ms: opt(PositiveMillis)
+    claim_idle_ms: opt(IntBetween(1_000, 3_600_000, "a number of milliseconds")),
+    max_fill_multiple: opt(IntBetween(1, 1_000, "a multiple of market.quantity: an integer"))
   })),
   risk: opt(Schema.Struct({
     max_position: opt(Quantity),
     max_unhedged: opt(Quantity),
-    max_unhedged_age_ms: opt(NonNegativeMillis),
-    max_consecutive_failures: opt(NonNegativeInt),
+    max_unhedged_age_ms: opt(OffOrIntBetween(1_000, 86_400_000, "milliseconds")),
+    max_consecutive_failures: opt(IntBetween(0, 1_000, "an integer (0 = off)")),
     max_hedge_slippage_bps: opt(SlippageLimitBps),
     min_free_collateral: opt(UsdcAmount)
   })),
   alerts: opt(Schema.Struct({ telegram_chat_id: opt(Schema.String), telegram_api_url: opt(Schema.String) })),
-  budget: opt(Schema.Struct({ tx_per_minute: opt(NonNegativeInt), hedge_reserve: opt(NonNegativeInt), key: opt(Identifier) })),
+  budget: opt(Schema.Struct({
+    tx_per_minute: opt(IntBetween(0, 1_000_000, "a number of transactions per minute (0 = no limit)")),
+    hedge_reserve: opt(IntBetween(0, 1_000_000, "a number of transactions per minute")),
+    key: opt(Identifier)
+  })),
   logging: opt(Schema.Struct({ dir: opt(FilePath), level: opt(LogLevel), console: opt(ConsoleMode) })),
-  metrics: opt(Schema.Struct({ port: opt(Schema.Union([Port, Schema.Null]).annotate({ expected: "a port number (1-65535) or empty" })), host: opt(Host) }))
+  metrics: opt(Schema.Struct({
+    port: opt(OptionalPort),
+    port_a: opt(OptionalPort),
+    port_b: opt(OptionalPort),
+    host: opt(Host)
+  }))
 })
 export type ConfigFile = typeof ConfigFile.Type

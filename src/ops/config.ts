@@ -100,6 +100,8 @@ export interface HedgeflowConfig {
     readonly instance: string
     /** Fills pending at a dead consumer longer than this are claimed. */
     readonly claimIdleMs: number
+    /** A fill larger than this many times market.quantity is refused (dead letter, halt), never hedged. */
+    readonly maxFillMultiple: number
   }
   /** Limits whose breach halts the pair (decimal strings: the market's decimals come from the venue). */
   readonly risk: {
@@ -153,8 +155,11 @@ export interface HedgeflowConfig {
     readonly console: ConsoleMode
   }
   readonly metrics: {
-    /** Serve Prometheus text on this port; undefined = off. */
+    /** metrics.port: one port for whichever process reads this config (A or B); undefined = off. */
     readonly port: number | undefined
+    /** metrics.port_a / metrics.port_b: each process's own port (wins over `port`). */
+    readonly portA: number | undefined
+    readonly portB: number | undefined
     readonly host: string
   }
   /** Things worth logging at start (e.g. a key file readable by others). */
@@ -191,7 +196,10 @@ export const DEFAULTS = {
   maxAttempts: 3,
   resultTimeoutMs: 3_000,
   claimIdleMs: 30_000,
+  maxFillMultiple: 10,
   reconnectMaxDelayMs: 30_000,
+  txPerMinute: 60,
+  hedgeReserve: 10,
   logDir: "logs",
   logLevel: "info" as LogLevelName,
   console: "pretty" as ConsoleMode,
@@ -229,7 +237,9 @@ export const ENV_OVERRIDES: ReadonlyArray<{ readonly name: string; readonly path
   { name: "HEDGEFLOW_LOG_DIR", path: ["logging", "dir"], kind: "string" },
   { name: "HEDGEFLOW_LOG_LEVEL", path: ["logging", "level"], kind: "string" },
   { name: "HEDGEFLOW_LOG_CONSOLE", path: ["logging", "console"], kind: "string" },
-  { name: "HEDGEFLOW_METRICS_PORT", path: ["metrics", "port"], kind: "int" }
+  { name: "HEDGEFLOW_METRICS_PORT", path: ["metrics", "port"], kind: "int" },
+  { name: "HEDGEFLOW_METRICS_PORT_A", path: ["metrics", "port_a"], kind: "int" },
+  { name: "HEDGEFLOW_METRICS_PORT_B", path: ["metrics", "port_b"], kind: "int" }
 ]
 
 /** Secrets: environment only (or a file named in the config). */
@@ -689,6 +699,44 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
     )
   }
 
+  // The shared tx budget must leave quotes room: a budget at or below the hedge reserve means A
+  // never quotes (quotes stop short of the reserve), and no reserve means quotes can starve hedges.
+  const txPerMinute = f.budget?.tx_per_minute ?? DEFAULTS.txPerMinute
+  const hedgeReserve = f.budget?.hedge_reserve ?? DEFAULTS.hedgeReserve
+  if (txPerMinute > 0) {
+    const reserveKey = ["budget", "hedge_reserve"]
+    if (hedgeReserve < 1) {
+      problems.at(
+        originOf(reserveKey),
+        reserveKey,
+        `must be at least 1 while budget.tx_per_minute is on (${txPerMinute}): the reserve is what keeps hedges ahead of quotes (0 budget.tx_per_minute turns the budget off)`
+      )
+    } else if (txPerMinute - hedgeReserve < MIN_QUOTE_ROOM_PER_MINUTE) {
+      problems.at(
+        f.budget?.tx_per_minute !== undefined ? originOf(["budget", "tx_per_minute"]) : originOf(reserveKey),
+        f.budget?.tx_per_minute !== undefined ? ["budget", "tx_per_minute"] : reserveKey,
+        `budget.tx_per_minute ${txPerMinute} leaves quotes ${Math.max(0, txPerMinute - hedgeReserve)} transaction(s) a minute after ` +
+          `budget.hedge_reserve ${hedgeReserve}; it must exceed the reserve by at least ${MIN_QUOTE_ROOM_PER_MINUTE} ` +
+          `(allowed: tx_per_minute >= ${hedgeReserve + MIN_QUOTE_ROOM_PER_MINUTE}, or 0 for no limit), or A never quotes`
+      )
+    }
+  }
+
+  // Metrics ports: one per process. metrics.port alone serves whichever process reads the file;
+  // A and B sharing a file need metrics.port_a and metrics.port_b.
+  const portA = f.metrics?.port_a ?? undefined
+  const portB = f.metrics?.port_b ?? undefined
+  const sharedPort = f.metrics?.port ?? undefined
+  if ((portA !== undefined || portB !== undefined) && (portA ?? sharedPort) !== undefined && (portA ?? sharedPort) === (portB ?? sharedPort)) {
+    const key = portB !== undefined ? ["metrics", "port_b"] : ["metrics", "port_a"]
+    problems.at(
+      originOf(key),
+      key,
+      `A and B would both serve metrics on port ${portA ?? sharedPort} (metrics.port_a ${portA ?? "unset"}, metrics.port_b ${portB ?? "unset"}, ` +
+        `metrics.port ${sharedPort ?? "unset"}); give each process its own port`
+    )
+  }
+
   if (problems.lines.length > 0) return Result.fail(problems.lines)
 
   const level = f.logging?.level ?? DEFAULTS.logLevel
@@ -716,7 +764,8 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       clientIndexTag: f.hedge?.client_index_tag ?? "auto",
       resultTimeoutMs: f.hedge?.result_timeout_ms ?? DEFAULTS.resultTimeoutMs,
       instance: f.hedge?.instance ?? `b-${sanitizeId(hostname())}`,
-      claimIdleMs: f.hedge?.claim_idle_ms ?? DEFAULTS.claimIdleMs
+      claimIdleMs: f.hedge?.claim_idle_ms ?? DEFAULTS.claimIdleMs,
+      maxFillMultiple: f.hedge?.max_fill_multiple ?? DEFAULTS.maxFillMultiple
     },
     risk: {
       maxPosition: f.risk?.max_position,
@@ -733,8 +782,8 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       telegramApiUrl: f.alerts?.telegram_api_url ?? "https://api.telegram.org"
     },
     budget: {
-      txPerMinute: f.budget?.tx_per_minute ?? 60,
-      hedgeReserve: Math.min(f.budget?.hedge_reserve ?? 10, f.budget?.tx_per_minute ?? 60),
+      txPerMinute,
+      hedgeReserve: Math.min(hedgeReserve, txPerMinute),
       key: f.budget?.key ?? `${prefix as string}:tx-budget`
     },
     orders: { retries: f.strategy?.retry_times ?? DEFAULTS.retryTimes },
@@ -748,10 +797,20 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       level: level === "warning" ? "warn" : level,
       console: f.logging?.console ?? DEFAULTS.console
     },
-    metrics: { port: f.metrics?.port ?? undefined, host: f.metrics?.host ?? DEFAULTS.metricsHost },
+    metrics: { port: sharedPort, portA, portB, host: f.metrics?.host ?? DEFAULTS.metricsHost },
     warnings
   }
   return Result.succeed(freeze(config))
+}
+
+/** Transactions a minute the shared budget must leave quotes beyond budget.hedge_reserve. */
+export const MIN_QUOTE_ROOM_PER_MINUTE = 5
+
+/** The metrics port of process `role` (metrics.port_a / port_b, else metrics.port), or undefined when off. */
+export const metricsPortOf = (config: HedgeflowConfig, role: "a" | "b"): { readonly port: number; readonly key: string } | undefined => {
+  const own = role === "a" ? config.metrics.portA : config.metrics.portB
+  if (own !== undefined) return { port: own, key: `metrics.port_${role}` }
+  return config.metrics.port === undefined ? undefined : { port: config.metrics.port, key: "metrics.port" }
 }
 
 /** A readable, secret-free rendering (JSON with secrets as "<redacted>"). */

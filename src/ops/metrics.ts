@@ -6,7 +6,8 @@
 //   hedgeflow_hedge_latency_ms        histogram  fill detected by A → hedge outcome known to B
 //   hedgeflow_net_position_base       gauge      A + B signed position, integer base units
 //   hedgeflow_ws_reconnects_total     counter    account stream reconnects, by account
-//   hedgeflow_bus_poison_total        counter    bus entries that could not be decoded
+//   hedgeflow_bus_poison_total        counter    bus entries moved to the dead-letter stream
+//   hedgeflow_fill_duplicates_total   counter    fill entries acknowledged as duplicates, not hedged again
 //
 // Every series carries the constant labels given to the layer (pair, process). Metrics live in
 // the MetricRegistry found in the context when the service is built (the process-wide one unless
@@ -31,6 +32,7 @@ export class Metrics extends Context.Service<Metrics, {
   readonly netPosition: (baseUnits: number) => Effect.Effect<void>
   readonly wsReconnect: (account: string) => Effect.Effect<void>
   readonly busPoison: (count?: number) => Effect.Effect<void>
+  readonly fillDuplicate: (count?: number) => Effect.Effect<void>
   /** Prometheus text exposition format 0.0.4 of every metric in the registry. */
   readonly renderPrometheus: Effect.Effect<string>
 }>()("hedgeflow/ops/Metrics") {
@@ -45,7 +47,8 @@ export class Metrics extends Context.Service<Metrics, {
       const sent = counter("hedgeflow_hedges_sent_total", "Hedge orders sent on account B")
       const failed = counter("hedgeflow_hedges_failed_total", "Hedges that ended without full effect")
       const reconnects = counter("hedgeflow_ws_reconnects_total", "Account stream reconnects")
-      const poison = counter("hedgeflow_bus_poison_total", "Bus entries that could not be decoded")
+      const poison = counter("hedgeflow_bus_poison_total", "Bus entries moved to the dead-letter stream (undecodable, not this pair's, implausible)")
+      const duplicates = counter("hedgeflow_fill_duplicates_total", "Fill entries acknowledged as duplicates of a fill already hedged, not hedged again")
       const latency = Metric.histogram("hedgeflow_hedge_latency_ms", {
         description: "Fill detected by A to hedge outcome known to B, in milliseconds",
         attributes,
@@ -56,7 +59,7 @@ export class Metrics extends Context.Service<Metrics, {
         attributes
       })
       // touch every series so a scrape shows zeros before the first event
-      for (const m of [fills, sent, reconnects, poison]) m.updateUnsafe(0, ctx)
+      for (const m of [fills, sent, reconnects, poison, duplicates]) m.updateUnsafe(0, ctx)
       latency.valueUnsafe(ctx)
       position.updateUnsafe(0, ctx)
       const update = <I>(m: Metric.Metric<I, unknown>, v: I) => Effect.sync(() => m.updateUnsafe(v, ctx))
@@ -68,6 +71,7 @@ export class Metrics extends Context.Service<Metrics, {
         netPosition: (base) => update(position, base),
         wsReconnect: (account) => update(Metric.withAttributes(reconnects, { account }), 1),
         busPoison: (count = 1) => update(poison, count),
+        fillDuplicate: (count = 1) => update(duplicates, count),
         renderPrometheus: Effect.sync(() => renderPrometheusText(Metric.snapshotUnsafe(ctx)))
       })
     })

@@ -11,6 +11,8 @@ export interface BusLayerOptions {
   readonly market: MarketSpec
   readonly username?: string | undefined
   readonly password?: Redacted.Redacted<string> | undefined
+  /** The highest fill sequence number the process recorded outside Redis (RedisFillBusOptions.seqFloor). */
+  readonly seqFloor?: () => number
 }
 
 export const busLayers = (o: BusLayerOptions) => {
@@ -20,7 +22,7 @@ export const busLayers = (o: BusLayerOptions) => {
     ...(o.username !== undefined ? { username: o.username } : {}),
     ...(o.password !== undefined ? { password: o.password } : {})
   })
-  return Layer.mergeAll(RedisFillBus.layer({ prefix: o.prefix, market: o.market }), RedisPairState.layer({ prefix: o.prefix })).pipe(
+  return Layer.mergeAll(RedisFillBus.layer({ prefix: o.prefix, market: o.market, ...(o.seqFloor !== undefined ? { seqFloor: o.seqFloor } : {}) }), RedisPairState.layer({ prefix: o.prefix })).pipe(
     Layer.provideMerge(connection)
   )
 }

@@ -67,6 +67,9 @@ export const runMemoryDemo = (options: MemoryDemoOptions) =>
       onFill
     }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, A), MemoryAccountStream.layer(ex, A))))
     const hedger = runHedger({
+      pair,
+      aAccountIndex: A,
+      maxFillBase: 10 * quantity,
       market,
       consumer: "demo-b",
       clientIndexTag: tagFromPrefix(prefix),

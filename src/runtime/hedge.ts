@@ -1,4 +1,4 @@
-// bin/hedge — the operator CLI: demo, chaos, sim, status, halt, resume, flatten, keys, bench.
+// bin/hedge — the operator CLI: demo, chaos, sim, status, inspect, drop-intent, halt, resume, flatten, keys, bench.
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Option, Schema } from "effect"
 import { runMemoryDemo } from "./demo-memory.ts"
@@ -26,11 +26,22 @@ commands:
              --json FILE          write the report as JSON
              --fill-rate N        fills of A's quote per minute the market aims at (default 240)
   sim      run the embedded Lighter exchange alone (default port 8787); see src/sim/README.md
-  status   show the pair's state from Redis (--config FILE)
+  status   the pair's state now, from Redis (--config FILE, --json): trading state; A and B running,
+           stale or down (since when) with their account streams; pending fills (the group's lag plus
+           its unacknowledged entries, oldest age); unhedged exposure and how long; A's quote; stale keys
+  inspect  list open hedge intents (with their orders), corrupt intents, dead letters with their
+           reasons and the operator audit log (--config FILE, --json, --all)
+  drop-intent ID --yes
+           remove a stuck hedge intent: first asks the venue (as account B, so B's key is needed)
+           what became of its orders; refuses when one executed or may still trade, when the venue
+           cannot be asked, or when its fill is still pending (--force drops anyway); without --yes
+           it only shows what it found; records the action in <prefix>:audit
   halt     stop quoting: A cancels and stays out until resume (--config FILE --reason TEXT)
-  resume   allow quoting again (--config FILE)
-  flatten  halt, cancel everything and close both accounts with reduce-only orders
-             (--config FILE; asks for confirmation unless --yes)
+  resume   allow quoting again; after Redis lost the pair's state, show A's and B's positions and
+           adopt the new epoch first (--config FILE)
+  flatten  halt, settle the fills in flight, clear the residual pool, close both accounts with
+           reduce-only orders; nothing trades until resume (--config FILE; asks for confirmation
+           unless --yes; --settle-timeout SECONDS, default 30)
   keys check      compare the public key of A's and B's private keys with what the venue has
                   registered for their API key (--config FILE); exit code 1 unless both match
   keys generate   print a new API key pair (--private-key-file FILE writes the private key there,
@@ -38,6 +49,7 @@ commands:
   bench    run the benchmark (see npm run bench)
 
 用法：bin/hedge demo 运行演示；bin/hedge sim 单独运行模拟交易所；bin/hedge status 查看状态；
+bin/hedge inspect 列出未完成的对冲意图和死信；bin/hedge drop-intent ID --yes 先向交易所核实后删除卡住的对冲意图（记入审计流）；
 bin/hedge keys check 检查 API 密钥；bin/hedge keys generate 生成新密钥对。`
 
 const demoFlags: ReadonlyArray<FlagSpec> = [
@@ -124,7 +136,9 @@ const commands: Record<string, (argv: ReadonlyArray<string>) => Effect.Effect<un
       const code = await runSimCli(argv.includes("--port") ? argv : ["--port", "8787", ...argv])
       process.exit(code)
     }),
-  status: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.status(argv))),
+  status: (argv) => Effect.promise(() => import("./status-command.ts")).pipe(Effect.flatMap((m) => m.status(argv))),
+  inspect: (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.inspect(argv))),
+  "drop-intent": (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.dropIntentCommand(argv))),
   halt: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv))),
   resume: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv))),
   flatten: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv))),

@@ -1,15 +1,14 @@
-// bin/hedge status | halt | resume: read and steer a running pair through Redis.
-import { Effect, Schema } from "effect"
+// bin/hedge halt | resume | flatten (and status, from status-command.ts): read and steer a running pair through Redis.
+import { Effect, Option, Schema } from "effect"
 import { LIGHTER_BTC, LIGHTER_ETH, formatBase, type MarketSpec } from "../domain/market.ts"
 import { FillBus } from "../bus/FillBus.ts"
-import { PairState, type TradingState } from "../bus/PairState.ts"
+import { PairState, type PairStateShape, type TradingState } from "../bus/PairState.ts"
 import { loadConfig } from "../ops/config.ts"
 import { busLayers } from "./bus-layers.ts"
 import { parseFlags } from "./flags.ts"
 import { venueLayers } from "./venue-layers.ts"
-import { Venue } from "../venue/Venue.ts"
-import { priceCap } from "../domain/hedge-plan.ts"
-import { quoteClientIndex } from "../domain/client-index.ts"
+import { tagFromPrefix } from "../domain/client-index.ts"
+import { runFlatten } from "./flatten.ts"
 
 const Args = Schema.Struct({
   config: Schema.optionalKey(Schema.NonEmptyString),
@@ -40,53 +39,15 @@ const withPair = <A, E>(
     )
   })
 
-const age = (atMs: number) => `${((Date.now() - atMs) / 1000).toFixed(1)} s ago`
-
-export const status = (argv: ReadonlyArray<string>) =>
-  withPair("status", argv, (args, market) =>
-    Effect.gen(function*() {
-      const state = yield* PairState
-      const bus = yield* FillBus
-      const status = yield* state.tradingStatus()
-      const trading = status.state
-      const hbA = yield* state.lastHeartbeat("a")
-      const hbB = yield* state.lastHeartbeat("b")
-      const pending = yield* bus.pendingCount()
-      const pool = yield* state.residualPool()
-      const open = yield* state.openIntents()
-      const results = yield* bus.hedgeResults()
-      const failed = results.filter((r) => r.status === "failed" || r.status === "partial").length
-      const report = {
-        tradingState: trading,
-        tradingStateReason: status.reason ?? null,
-        tradingStateSinceMs: status.sinceMs ?? null,
-        a: hbA._tag === "Some" ? { lastSeenMsAgo: Date.now() - hbA.value.atMs, ...hbA.value.status } : null,
-        b: hbB._tag === "Some" ? { lastSeenMsAgo: Date.now() - hbB.value.atMs, ...hbB.value.status } : null,
-        pendingFills: pending,
-        openHedges: open.length,
-        residualPoolBase: pool,
-        hedgeResults: results.length,
-        hedgeFailures: failed
-      }
-      if (args.json === true) {
-        yield* Effect.sync(() => process.stdout.write(JSON.stringify(report, null, 2) + "\n"))
-        return
-      }
-      const lines = [
-        `trading state    ${trading}${status.reason === undefined ? "" : ` — ${status.reason}`}${status.sinceMs === undefined ? "" : ` (since ${new Date(status.sinceMs).toISOString()}, ${age(status.sinceMs)})`}`,
-        `A (maker)        ${hbA._tag === "Some" ? `alive, ${age(hbA.value.atMs)} ${JSON.stringify(hbA.value.status)}` : "no heartbeat"}`,
-        `B (hedger)       ${hbB._tag === "Some" ? `alive, ${age(hbB.value.atMs)} ${JSON.stringify(hbB.value.status)}` : "no heartbeat"}`,
-        `pending fills    ${pending}   open hedges ${open.length}   residual pool ${formatBase(market, pool)} ${market.symbol} (${pool} base units)`,
-        `hedge results    ${results.length}   failures ${failed}`
-      ]
-      yield* Effect.sync(() => process.stdout.write(lines.join("\n") + "\n"))
-    }))
+// `status` lives in status-command.ts (live process states, the group's lag, exposure, stale keys).
+export { status } from "./status-command.ts"
 
 export const setState = (target: TradingState, argv: ReadonlyArray<string>) =>
-  withPair(target === "HALTED" ? "halt" : "resume", argv, (args) =>
+  withPair(target === "HALTED" ? "halt" : "resume", argv, (args, market) =>
     Effect.gen(function*() {
       const state = yield* PairState
       const reason = args.reason ?? (target === "HALTED" ? "halted by operator" : "resumed by operator")
+      if (target === "ACTIVE") yield* adoptWaitingEpoch(state, market)
       yield* state.setTradingState(target, reason)
       yield* Effect.sync(() =>
         process.stdout.write(
@@ -97,7 +58,35 @@ export const setState = (target: TradingState, argv: ReadonlyArray<string>) =>
       )
     }))
 
-const FlattenArgs = Schema.Struct({ config: Schema.optionalKey(Schema.NonEmptyString), yes: Schema.optionalKey(Schema.Boolean) })
+/**
+ * resume after Redis lost its state: shows what A and B reported (positions, net) and adopts the
+ * epoch they wait for, so they start trading again (epoch-guard.ts).
+ */
+const adoptWaitingEpoch = (state: PairStateShape, market: MarketSpec) =>
+  Effect.gen(function*() {
+    const epoch = yield* state.epoch()
+    if (Option.isNone(epoch) || epoch.value.adoptedAtMs !== undefined) return
+    const print = (line: string) => Effect.sync(() => void process.stdout.write(line + "\n"))
+    const reports = yield* state.lossReports()
+    yield* print(`Redis lost the pair's state: epoch ${epoch.value.id} (${epoch.value.note ?? "new"}) waits for an operator.`)
+    const a = reports.a?.epochId === epoch.value.id ? reports.a : undefined
+    const b = reports.b?.epochId === epoch.value.id ? reports.b : undefined
+    for (const [name, r] of [["A", a], ["B", b]] as const) {
+      yield* print(r === undefined ? `${name}: no report (not running?)` : `${name}: position ${formatBase(market, r.positionBase)} ${market.symbol} at the venue`)
+    }
+    if (a !== undefined && b !== undefined) {
+      const net = a.positionBase + b.positionBase
+      yield* print(`net ${formatBase(market, net)} ${market.symbol}${net === 0 ? " (flat)" : " — NOT FLAT: the pair resumes with this exposure (bin/hedge flatten closes both accounts instead)"}`)
+    }
+    yield* state.adoptEpoch("bin/hedge resume")
+    yield* print(`epoch ${epoch.value.id} adopted: A and B start again.`)
+  })
+
+const FlattenArgs = Schema.Struct({
+  config: Schema.optionalKey(Schema.NonEmptyString),
+  yes: Schema.optionalKey(Schema.Boolean),
+  settleTimeout: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 600 })))
+})
 
 const confirm = (question: string) =>
   Effect.promise(async () => {
@@ -108,42 +97,13 @@ const confirm = (question: string) =>
     return answer.trim().toLowerCase() === "yes"
   })
 
-/** Brings one account to flat: cancel its orders, then reduce-only IOCs until the position is 0. */
-const flattenAccount = (name: string, marketSymbol: string) =>
-  Effect.gen(function*() {
-    const venue = yield* Venue
-    const market = yield* venue.market(marketSymbol)
-    yield* venue.cancelAll()
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      const pos = (yield* venue.position(market.marketId)).signedBase
-      if (pos === 0) {
-        yield* Effect.sync(() => process.stdout.write(`${name}: flat\n`))
-        return true
-      }
-      const side = pos > 0 ? "sell" as const : "buy" as const
-      const book = yield* venue.orderBook(market.marketId, 1)
-      const ref = side === "sell" ? book.bids[0]?.price : book.asks[0]?.price
-      if (ref === undefined) return yield* Effect.fail(new Error(`${name}: the book has no ${side === "sell" ? "bids" : "asks"} to close into`))
-      const base = Math.abs(pos)
-      yield* Effect.sync(() => process.stdout.write(`${name}: position ${formatBase(market, pos)} → reduce-only ${side} ${formatBase(market, base)} (attempt ${attempt})\n`))
-      yield* venue.placeMarket({
-        marketId: market.marketId,
-        side,
-        base,
-        priceCap: priceCap(side, ref, 100),
-        clientOrderIndex: quoteClientIndex(Date.now() % 2 ** 40 + attempt),
-        reduceOnly: true
-      })
-      yield* Effect.sleep("500 millis")
-    }
-    return (yield* venue.position(market.marketId)).signedBase === 0
-  })
-
+/** bin/hedge flatten: see flatten.ts. Prints progress and the report; exit code 1 unless both accounts end flat. */
 export const flatten = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const args = yield* parseFlags("hedge flatten", argv, [
       { flag: "--config", key: "config", kind: "string" },
-      { flag: "--yes", key: "yes", kind: "boolean" }
+      { flag: "--yes", key: "yes", kind: "boolean" },
+      { flag: "--settle-timeout", key: "settleTimeout", kind: "number" }
     ], FlattenArgs)
     const config = yield* loadConfig({ path: args.config ?? "config.yaml", env: process.env })
     if (args.yes !== true) {
@@ -153,12 +113,22 @@ export const flatten = (argv: ReadonlyArray<string>) =>
       if (!ok) return yield* Effect.fail(new Error("not confirmed (pass --yes to skip the question); nothing was done"))
     }
     const market = config.market.symbol === "ETH" ? LIGHTER_ETH : LIGHTER_BTC
-    yield* Effect.gen(function*() {
-      yield* (yield* PairState).setTradingState("HALTED", "flatten by operator")
-    }).pipe(Effect.provide(busLayers({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password })))
-    yield* Effect.sync(() => process.stdout.write("pair HALTED: A stops quoting.\n"))
-    const flatA = yield* flattenAccount("A", config.market.symbol).pipe(Effect.provide(venueLayers("a", config)))
-    const flatB = yield* flattenAccount("B", config.market.symbol).pipe(Effect.provide(venueLayers("b", config)))
-    if (!flatA || !flatB) return yield* Effect.fail(new Error("could not flatten both accounts; see above"))
-    yield* Effect.sync(() => process.stdout.write("both accounts flat. The pair stays HALTED until `bin/hedge resume`.\n"))
+    const print = (line: string) => Effect.sync(() => void process.stdout.write(line + "\n"))
+    const report = yield* runFlatten({
+      prefix: config.redis.keyPrefix,
+      market,
+      settleTimeoutMs: Math.round((args.settleTimeout ?? 30) * 1000),
+      bClientIndexTag: config.hedge.clientIndexTag === "auto" ? tagFromPrefix(config.redis.keyPrefix) : config.hedge.clientIndexTag,
+      venueA: venueLayers("a", config),
+      venueB: venueLayers("b", config),
+      print
+    }).pipe(
+      Effect.provide(busLayers({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password })),
+      Effect.annotateLogs({ pair: config.pair.name })
+    )
+    if (!report.flat) return yield* Effect.fail(new Error(`flatten ${report.id}: could not flatten both accounts (A ${report.positionA}, B ${report.positionB} base units); see above`))
+    yield* print(
+      `both accounts flat. Residual pool cleared: ${formatBase(market, report.poolCleared)} ${market.symbol} (${report.poolCleared} base units), recorded in the audit log ` +
+        `(bin/hedge status). Nothing trades until \`bin/hedge resume\`; a restart of A or B does not publish or hedge anything from before flatten ${report.id}.`
+    )
   })

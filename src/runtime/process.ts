@@ -8,13 +8,18 @@ import { DecimalFormatError, formatBase, type MarketSpec, parseScaled } from "..
 import { FREE_COLLATERAL_POLL_MS, runHedger } from "../hedger/hedger.ts"
 import { runMaker } from "../maker/maker.ts"
 import { parseMainAArgs, parseMainBArgs } from "../ops/cli-args.ts"
-import { type HedgeflowConfig, loadConfig } from "../ops/config.ts"
+import { type HedgeflowConfig, loadConfig, metricsPortOf } from "../ops/config.ts"
 import { logFileFor, makeLoggerLayer } from "../ops/logging.ts"
-import { Metrics, serveMetrics } from "../ops/metrics.ts"
+import { Metrics } from "../ops/metrics.ts"
 import { Alerts } from "../ops/alerts.ts"
 import { Venue } from "../venue/Venue.ts"
 import { busLayers } from "./bus-layers.ts"
+import { ensureAccountExists } from "./account-check.ts"
 import { ensureOwnKey } from "./keys.ts"
+import { runAsOnlyWriter } from "./one-writer.ts"
+import { makerEpochHooks, superviseEpoch } from "./epoch-guard.ts"
+import { EpochMirror } from "./epoch-mirror.ts"
+import { makePresence } from "./presence.ts"
 import { venueLayers } from "./venue-layers.ts"
 
 export type Role = "a" | "b"
@@ -81,21 +86,29 @@ const program = (role: Role, config: HedgeflowConfig) =>
     // Each process reads its own account's free collateral, and only when the limit is on (rate limits).
     const freeCollateralEveryMs = config.risk.minFreeCollateralMicro > 0 ? FREE_COLLATERAL_POLL_MS : 0
     const prefix = config.redis.keyPrefix
+    // The pair's epoch as this process knows it, beside its logs (epoch-guard.ts): a lost fill
+    // sequence counter continues above what it recorded.
+    const mirror = EpochMirror.open(config.logging.dir, prefix, role)
     const bus = busLayers({
       redisUrl: config.redis.url,
       prefix,
       market,
       username: config.redis.username,
-      password: config.redis.password
+      password: config.redis.password,
+      seqFloor: () => mirror.fillSeqSeen()
     })
     yield* Effect.logInfo(
       `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.venue.kind} ${config.venue.baseUrl}, Redis prefix ${prefix}`
     )
     const metrics = yield* Metrics
-    if (config.metrics.port !== undefined) {
-      const served = yield* serveMetrics(config.metrics.port, config.metrics.host)
-      yield* Effect.logInfo(`metrics on http://${config.metrics.host}:${served.port}/metrics`)
-    }
+    // Live stream state, position (and on B the exposure) for `bin/hedge status`, written with the lease.
+    const venue = yield* Venue
+    const presence = makePresence({
+      role,
+      market,
+      metricsPort: metricsPortOf(config, role)?.port,
+      readPosition: venue.position(market.marketId).pipe(Effect.map((p) => p.signedBase))
+    })
     const run = role === "a"
       ? runMaker({
         pair: config.pair.name,
@@ -116,10 +129,14 @@ const program = (role: Role, config: HedgeflowConfig) =>
         haltAfterSignatureRefusals: config.risk.maxConsecutiveFailures,
         freeCollateralEveryMs,
         onFill: () => metrics.fillPublished(),
-        onAccountEvent: (e) => (e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("a") : Effect.void)
+        epoch: makerEpochHooks(mirror),
+        onAccountEvent: (e) =>
+          presence.observe(e).pipe(Effect.andThen(e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("a") : Effect.void))
       })
       : runHedger({
         pair: config.pair.name,
+        aAccountIndex: config.accounts.a.accountIndex,
+        maxFillBase: config.hedge.maxFillMultiple * quantity,
         market,
         consumer: config.hedge.instance,
         clientIndexTag: config.hedge.clientIndexTag === "auto" ? tagFromPrefix(prefix) : config.hedge.clientIndexTag,
@@ -141,6 +158,7 @@ const program = (role: Role, config: HedgeflowConfig) =>
             if (r.status !== "deferred") yield* metrics.hedgeLatency(r.doneAtMs - r.fillDetectedAtMs)
           }),
         onPoison: () => metrics.busPoison(),
+        onDuplicate: () => metrics.fillDuplicate(),
         risk: {
           limits: riskLimits,
           intervalMs: 500,
@@ -149,11 +167,13 @@ const program = (role: Role, config: HedgeflowConfig) =>
           maxCorrection: 5 * quantity,
           freeCollateralEveryMs: FREE_COLLATERAL_POLL_MS
         },
-        onAccountEvent: (e) => (e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("b") : Effect.void)
+        onAccountEvent: (e) =>
+          presence.observe(e).pipe(Effect.andThen(e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("b") : Effect.void))
       })
     // The loop's own scope closes first (A cancels its quote and publishes what it filled; B's
-    // fibers stop), and only then the bus: its finalizers still have Redis.
-    return yield* run.pipe(Effect.scoped, Effect.provide(bus))
+    // fibers stop), then the lease is released, and only then the bus: its finalizers still have
+    // Redis. Before the loop: Redis database, pair identity, the role's lease, metrics (one-writer.ts).
+    return yield* runAsOnlyWriter({ role, config, market, presence, run: superviseEpoch({ role, mirror, market }, run.pipe(Effect.scoped)) }).pipe(Effect.provide(bus))
   }).pipe(
     Effect.provide(Metrics.layer({ labels: { pair: config.pair.name, process: role } })),
     Effect.provide(
@@ -197,7 +217,8 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
       )
     // The venue must have this process's key registered before anything is signed (venue.kind
     // lighter and memory are refused by venueLayers before that matters).
-    const keyCheck = c.venue.kind === "simulator" ? ensureOwnKey(role, c) : Effect.void
+    // The account must exist there first: a key check of a missing account only confuses.
+    const keyCheck = c.venue.kind === "simulator" ? ensureAccountExists(role, c).pipe(Effect.andThen(ensureOwnKey(role, c))) : Effect.void
     yield* keyCheck.pipe(
       Effect.andThen(program(role, c).pipe(Effect.scoped, Effect.provide(venue))),
       Effect.mapError((e) => (e._tag === "VenueError" && (e.kind === "unavailable" || e.kind === "unknown-outcome") ? unreachable(e) : e)),

@@ -9,6 +9,7 @@ import { PairState } from "../../src/bus/PairState.ts"
 import {
   FillEvent,
   type FillMessage,
+  FillMessage as FillMessageClass,
   HedgeAttempt,
   HedgeResult,
   LEGACY_A_CHANNEL,
@@ -350,6 +351,79 @@ export const contractSuite = (name: string, makeFixture: MakeFixture) =>
             avg_execution_price: "99999.0",
             side: "buy",
             timestamp: 1_790_000_000.5
+          })
+        })
+      ))
+
+    it.live("completeFill records the fill's identity: a copy under a new stream id finds it, after a restart too", () =>
+      Effect.gen(function*() {
+        const fx = yield* makeFixture()
+        const o = newOrderIndex()
+        const ev = fillEvent({ orderIndex: o, filledBefore: 20, filledAfter: 60, side: "sell" })
+        const original = yield* Effect.gen(function*() {
+          const bus = yield* FillBus
+          yield* bus.publishFill(fillEvent({ orderIndex: o, filledBefore: 0, filledAfter: 20 }))
+          const p = yield* bus.publishFill(ev)
+          const entries = fillsOf(yield* read("b1"))
+          assert.isTrue(Option.isNone(yield* bus.hedgedFill(ev.fillId)))
+          const e = entries.find((x) => x.entryId === p.entryId)!
+          // The raw fields come with the decoded fill (for a dead letter of exactly what was read).
+          assert.strictEqual(e.raw.fillId, ev.fillId)
+          assert.strictEqual(e.raw.fillSeq, String(p.fillSeq))
+          for (const x of entries) yield* bus.completeFill(x.entryId, hedgeResultFor(x.fill))
+          // Not recorded for an entry that was not pending (the completion was a no-op).
+          yield* bus.completeFill("1-1", hedgeResultFor(new FillMessageClass({ ...e.fill, fillId: `${o}:999`, fillSeq: 1 })))
+          assert.isTrue(Option.isNone(yield* bus.hedgedFill(`${o}:999`)))
+          return e
+        }).pipe(Effect.provide(fx.layer))
+        // A new process on the same store: a copy XADDed under a new id is a known identity.
+        yield* Effect.gen(function*() {
+          const bus = yield* FillBus
+          const rec = Option.getOrThrow(yield* bus.hedgedFill(ev.fillId))
+          assert.deepStrictEqual(rec, { fillId: ev.fillId, size: 40, side: "sell", fillSeq: original.fill.fillSeq, entryId: original.entryId })
+          const copyId = yield* fx.injectRaw(original.raw)
+          assert.notStrictEqual(copyId, original.entryId)
+          const [copy] = fillsOf(yield* read("b2"))
+          assert.strictEqual(copy!.entryId, copyId)
+          assert.deepStrictEqual({ ...copy!.fill }, { ...original.fill })
+          assert.strictEqual(yield* bus.pendingCount(), 1)
+          // Acknowledged as a duplicate: no longer pending, no second result, nothing redelivered.
+          yield* bus.ackDuplicate(copy!.entryId)
+          yield* bus.ackDuplicate(copy!.entryId) // twice: harmless
+          assert.strictEqual(yield* bus.pendingCount(), 0)
+          assert.deepStrictEqual((yield* bus.hedgeResults()).map((r) => r.fillId), [`${o}:20`, ev.fillId])
+          assert.strictEqual((yield* bus.readOwnPending("b2", 10)).length, 0)
+          yield* Effect.sleep("20 millis")
+          assert.strictEqual((yield* bus.claimStale("b3", 0, 10)).length, 0)
+        }).pipe(Effect.provide(fx.layer))
+      }))
+
+    it.live("an entry whose fields the venue or the client index cannot hold is Poison, never a Fill", () =>
+      withBus((fx) =>
+        Effect.gen(function*() {
+          const good = fillEvent({ orderIndex: newOrderIndex(), size: 40 })
+          const fields = (over: Record<string, string>) => ({
+            ...Object.fromEntries(Object.entries({ ...good, fillSeq: 9 }).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
+            ...over
+          })
+          // 99999999999: the entry that crash-looped B (2^34 − 1 is the most a client index holds).
+          const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
+            [{ fillSeq: "99999999999" }, "fillSeq"],
+            [{ fillSeq: String(2 ** 34) }, "fillSeq"],
+            [{ size: String(2 ** 48), filledAfter: String(2 ** 48) }, "size"],
+            [{ price: String(2 ** 32) }, "price"],
+            [{ clientOrderIndex: String(2 ** 48) }, "clientOrderIndex"],
+            [{ marketId: "65536" }, "marketId"],
+            [{ accountIndex: "-1" }, "accountIndex"],
+            [{ fillId: "" }, "fillId"]
+          ]
+          for (const [over] of cases) yield* fx.injectRaw(fields(over))
+          yield* fx.injectRaw(fields({ fillSeq: String(2 ** 34 - 1) }))
+          const entries = yield* read("b1", 20)
+          assert.deepStrictEqual(entries.map((e) => e._tag), [...cases.map(() => "Poison"), "Fill"])
+          entries.slice(0, cases.length).forEach((e, i) => {
+            if (e._tag !== "Poison") return assert.fail("expected poison")
+            assert.include(e.reason, cases[i]![1])
           })
         })
       ))

@@ -86,6 +86,20 @@ describe("memory bus: Clock and test hooks", () => {
       }).pipe(Effect.provide(layer))
     }))
 
+  it.effect("hedged fill identities are bounded: only the newest maxHedged are kept", () =>
+    Effect.gen(function*() {
+      const { layer } = MemoryFillBus.make({ maxHedged: 3 })
+      yield* Effect.gen(function*() {
+        const bus = yield* FillBus
+        for (let i = 0; i < 5; i++) yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+        const read = yield* bus.readNew({ consumer: "b1", count: 10, blockMs: 0 })
+        for (const e of read) if (e._tag === "Fill") yield* bus.completeFill(e.entryId, hedgeResultFor(e.fill))
+        const kept = []
+        for (const e of read) if (e._tag === "Fill") kept.push(Option.isSome(yield* bus.hedgedFill(e.fill.fillId)))
+        assert.deepStrictEqual(kept, [false, false, true, true, true])
+      }).pipe(Effect.provide(layer))
+    }))
+
   it.effect("simulated outage: operations fail with BusError", () =>
     Effect.gen(function*() {
       const { layer, inspect } = MemoryFillBus.make()

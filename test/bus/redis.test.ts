@@ -1,5 +1,5 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Redacted } from "effect"
+import { Effect, Fiber, Layer, Option, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { BusError } from "../../src/bus/errors.ts"
 import { FillBus } from "../../src/bus/FillBus.ts"
@@ -163,6 +163,29 @@ describe("redis bus: connection and failures", () => {
         const hedgesLen = yield* Effect.promise(() => raw.xlen(keys.hedges))
         assert.isAtLeast(hedgesLen, 1)
       }).pipe(Effect.provide(busLayer(redis, prefix, 50)))
+    }), 30_000)
+
+  it.live("hedged fill identities are bounded: only the newest maxLen are kept, in one hash and one zset", () =>
+    Effect.gen(function*() {
+      const prefix = redis.prefix("hedged")
+      const keys = fillBusKeys(prefix)
+      const raw = yield* rawClient(redis)
+      yield* Effect.gen(function*() {
+        const bus = yield* FillBus
+        for (let i = 0; i < 12; i++) yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+        const read = yield* bus.readNew({ consumer: "b1", count: 20, blockMs: 0 })
+        for (const e of read) if (e._tag === "Fill") yield* bus.completeFill(e.entryId, hedgeResultFor(e.fill))
+        const ids = read.flatMap((e) => (e._tag === "Fill" ? [e.fill.fillId] : []))
+        assert.strictEqual(yield* Effect.promise(() => raw.hlen(keys.hedged)), 5)
+        assert.deepStrictEqual(yield* Effect.promise(() => raw.zrange(keys.hedgedAt, "0", "-1")), ids.slice(-5))
+        assert.isTrue(Option.isNone(yield* bus.hedgedFill(ids[0]!)))
+        assert.isTrue(Option.isSome(yield* bus.hedgedFill(ids[11]!)))
+        // A corrupt record is a typed error naming the key, not a guess.
+        yield* Effect.promise(() => raw.hset(keys.hedged, "x:1", "garbage"))
+        const e = yield* bus.hedgedFill("x:1").pipe(Effect.flip)
+        assert.strictEqual(e._tag, "BusError")
+        assert.include(e.message, keys.hedged)
+      }).pipe(Effect.provide(busLayer(redis, prefix, 5)))
     }), 30_000)
 
   it.live("A's published levels are forgotten once older than the retention, so the keys stay bounded", () =>

@@ -14,5 +14,6 @@ engineScenarios({
     return Layer.mergeAll(last.layer, MemoryPairState.make().layer)
   },
   injectPoison: (raw) => Effect.sync(() => void last!.inspect.injectRaw(raw)),
-  deadLetters: () => Effect.sync(() => last!.inspect.deadLetters().length)
+  deadLetters: () => Effect.sync(() => last!.inspect.deadLetters().length),
+  deadLetterReasons: () => Effect.sync(() => last!.inspect.deadLetters().map((d) => d.reason))
 })

@@ -29,5 +29,9 @@ engineScenarios({
   },
   injectPoison: (fields) =>
     Effect.promise(() => raw.xadd(fillBusKeys(lastPrefix).fills, "*", ...Object.entries(fields).flat())).pipe(Effect.asVoid),
-  deadLetters: () => Effect.promise(() => raw.xlen(fillBusKeys(lastPrefix).deadLetter))
+  deadLetters: () => Effect.promise(() => raw.xlen(fillBusKeys(lastPrefix).deadLetter)),
+  deadLetterReasons: () =>
+    Effect.promise(() => raw.xrange(fillBusKeys(lastPrefix).deadLetter, "-", "+")).pipe(
+      Effect.map((entries) => entries.map(([, kv]) => kv[kv.indexOf("reason") + 1] ?? ""))
+    )
 })

@@ -1,11 +1,11 @@
 // Runs A (maker) and B (hedger) as fibers over a MemoryExchange and a given bus, and gives
 // tests what they need to check the invariants from the venue's own records.
-import { Context, Effect, Fiber, Layer } from "effect"
+import { Context, Effect, Fiber, Layer, Option } from "effect"
 import { LIGHTER_BTC, type MarketSpec } from "../../src/domain/market.ts"
 import type { FillEvent, HedgeResult } from "../../src/domain/messages.ts"
 import { signedBase } from "../../src/domain/side.ts"
-import type { FillBus } from "../../src/bus/FillBus.ts"
-import { PairState, type TradingState } from "../../src/bus/PairState.ts"
+import { FillBus } from "../../src/bus/FillBus.ts"
+import { type HedgeIntent, PairState, type TradingState } from "../../src/bus/PairState.ts"
 import { Alerts, type AlertKind } from "../../src/ops/alerts.ts"
 import { runHedger, type HedgerSettings } from "../../src/hedger/hedger.ts"
 import { runMaker, type MakerSettings } from "../../src/maker/maker.ts"
@@ -30,6 +30,10 @@ export const makerSettings = (over: Partial<MakerSettings> = {}): MakerSettings 
 })
 
 export const hedgerSettings = (over: Partial<HedgerSettings> = {}): HedgerSettings => ({
+  pair: "BTC:1-2",
+  aAccountIndex: A,
+  // 10 × the maker's quote of 60
+  maxFillBase: 600,
   market,
   consumer: "b1",
   clientIndexTag: 7,
@@ -65,6 +69,15 @@ export interface Harness {
   /** The pair's trading state as stored on the bus. */
   readonly tradingState: () => Effect.Effect<TradingState, unknown>
   readonly setTradingState: (state: TradingState, reason: string) => Effect.Effect<void, unknown>
+  readonly residualPool: () => Effect.Effect<number, unknown>
+  readonly intent: (fillId: string) => Effect.Effect<Option.Option<HedgeIntent>, unknown>
+  readonly openIntents: () => Effect.Effect<ReadonlyArray<HedgeIntent>, unknown>
+  /** Whether a process's heartbeat is present (it has started). */
+  readonly alive: (role: "a" | "b") => Effect.Effect<boolean, unknown>
+  /** Fill entries delivered to B and not acknowledged. */
+  readonly pendingCount: () => Effect.Effect<number, unknown>
+  /** Polls an effectful condition (real time) until it holds, failing after `timeoutMs`. */
+  readonly waitForEffect: (what: string, cond: Effect.Effect<boolean, unknown>, timeoutMs?: number) => Effect.Effect<void, unknown>
 }
 
 export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof MemoryExchange>[0] = {}) =>
@@ -75,6 +88,7 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
     const alerts: Array<{ kind: AlertKind; message: string }> = []
     const context = yield* Layer.build(bus)
     const pairState = Context.get(context, PairState)
+    const fillBus = Context.get(context, FillBus)
     const alertsLayer = Layer.succeed(Alerts, Alerts.of({ alert: (kind, message) => Effect.sync(() => void alerts.push({ kind, message })) }))
     const startMaker = (over: Partial<MakerSettings> = {}) =>
       runMaker(makerSettings({ onFill: (f) => Effect.sync(() => void fills.push(f)), ...over })).pipe(
@@ -114,7 +128,20 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
       waitFor,
       alerts,
       tradingState: () => pairState.tradingState(),
-      setTradingState: (state, reason) => pairState.setTradingState(state, reason)
+      setTradingState: (state, reason) => pairState.setTradingState(state, reason),
+      residualPool: () => pairState.residualPool(),
+      intent: (fillId) => pairState.getIntent(fillId),
+      openIntents: () => pairState.openIntents(),
+      alive: (role) => Effect.map(pairState.lastHeartbeat(role), Option.isSome),
+      pendingCount: () => fillBus.pendingCount(),
+      waitForEffect: (what, cond, timeoutMs = 10_000) =>
+        Effect.gen(function*() {
+          const deadline = Date.now() + timeoutMs
+          while (!(yield* cond)) {
+            if (Date.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for: ${what}`))
+            yield* Effect.sleep("5 millis")
+          }
+        })
     }
     return harness
   })

@@ -2,9 +2,12 @@
 // (in-memory and real Redis). Every check reads the exchange's own trade log and order records,
 // so a lost fill, a double hedge or a wrong direction fails them.
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, Option } from "effect"
+import { fillEventToFields } from "../../src/bus/codec.ts"
+import { hedgeClientIndex } from "../../src/domain/client-index.ts"
 import { isOrderActive } from "../../src/domain/events.ts"
-import { A, B, type Bus, type Harness, makeHarness, market } from "./harness.ts"
+import { FillEvent, makeFillId } from "../../src/domain/messages.ts"
+import { A, B, type Bus, type Harness, hedgerSettings, makeHarness, market } from "./harness.ts"
 
 export interface BusUnderTest {
   readonly name: string
@@ -14,7 +17,56 @@ export interface BusUnderTest {
   readonly injectPoison: (raw: Record<string, string>) => Effect.Effect<void>
   /** Number of entries in the dead-letter stream of the bus made last. */
   readonly deadLetters: () => Effect.Effect<number>
+  /** Reasons recorded in the dead-letter stream of the bus made last, oldest first. */
+  readonly deadLetterReasons: () => Effect.Effect<ReadonlyArray<string>>
 }
+
+/**
+ * The raw fields of a fill entry as A's publish writes them (the event plus `fillSeq`): by
+ * default a plausible fill of this pair — A's buy of 60 at the mid — that tests then falsify.
+ */
+const entryFields = (over: Partial<ConstructorParameters<typeof FillEvent>[0]> = {}, fillSeq: number | string = 424_242): Record<string, string> => {
+  const orderIndex = over.orderIndex ?? "281474976799999"
+  const filledBefore = over.filledBefore ?? 0
+  const filledAfter = over.filledAfter ?? filledBefore + (over.size ?? 60)
+  const ev = new FillEvent({
+    fillId: makeFillId(orderIndex, filledAfter),
+    pair: "BTC:1-2",
+    accountIndex: A,
+    marketId: market.marketId,
+    side: "buy",
+    orderIndex,
+    clientOrderIndex: 5,
+    filledBefore,
+    filledAfter,
+    size: filledAfter - filledBefore,
+    price: 999_999,
+    venueTimestampMs: Date.now(),
+    detectedAtMs: Date.now(),
+    ...over
+  })
+  return { ...fillEventToFields(ev), fillSeq: String(fillSeq) }
+}
+
+/** The raw fields of the entry that carried one of A's published fills (an exact copy). */
+const copyOf = (h: Harness, i: number): Record<string, string> => {
+  const fill = h.fills[i]!
+  const result = h.results.find((r) => r.fillId === fill.fillId)!
+  return { ...fillEventToFields(fill), fillSeq: String(result.fillSeq) }
+}
+
+/** Entries B must refuse: each goes to the dead letter with a reason that names the problem. */
+const refusedEntries: ReadonlyArray<{ readonly name: string; readonly fields: () => Record<string, string>; readonly reason: RegExp }> = [
+  { name: "a fill of another pair", fields: () => entryFields({ pair: "BTC:7-8" }), reason: /pair "BTC:7-8", expected "BTC:1-2"/ },
+  { name: "a fill on another market", fields: () => entryFields({ marketId: 0 }), reason: /market 0, expected 1/ },
+  { name: "a fill of another account", fields: () => entryFields({ accountIndex: 3 }), reason: /account 3, expected A's 1/ },
+  { name: "a fill 100× the quote size", fields: () => entryFields({ size: 6_000 }), reason: /size 6000 is above hedge\.max_fill_multiple/ },
+  // ETH at 3 000.00 USDC in ETH's ticks, on BTC (mid 100 000.0): 70 % below the book.
+  { name: "an ETH-priced fill on BTC", fields: () => entryFields({ price: 300_000, size: 40 }), reason: /price: 300000 ticks is outside the venue's ±5 % band/ },
+  // The entry that crash-looped B: it passed the schema, then overflowed the client index.
+  { name: "a fill whose fillSeq overflows the client index (99999999999)", fields: () => entryFields({}, 99_999_999_999), reason: /fillSeq/ },
+  { name: "a fill whose id does not name its range", fields: () => ({ ...entryFields(), fillId: "281474976799999:61" }), reason: /malformed fill/ }
+]
 
 const restingOrderOfA = (h: Harness) => h.ex.activeOrders(A, market.marketId).find((o) => isOrderActive(o.status))
 
@@ -443,17 +495,162 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a poison message goes to the dead-letter stream and the pipeline keeps going", () =>
+    it.live("a poison message goes to the dead-letter stream, halts the pair, and the pipeline keeps going", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger()
           yield* bus.injectPoison({ fillId: "x", size: "not-a-number" })
+          yield* h.waitForEffect("the poison dead-lettered", Effect.map(bus.deadLetters(), (n) => n === 1))
+          yield* h.waitForEffect("the pair halted", Effect.map(h.tradingState(), (s) => s === "HALTED"))
+          yield* h.waitFor("the alert", () => h.alerts.some((a) => a.kind === "poison-message"))
+          // The operator looks at the dead letter and resumes: fills are hedged as before.
+          yield* h.setTradingState("ACTIVE", "test: resumed")
           yield* h.startMaker()
           yield* fillQuote(h)
           yield* settled(h)
           expectConservation(h)
           expect(h.results).toHaveLength(1)
           expect(yield* bus.deadLetters()).toBe(1)
+        })
+      ), 30_000)
+
+    for (const c of refusedEntries) {
+      it.live(`${c.name} is dead-lettered with the reason, alerts and halts the pair, and is never hedged`, () =>
+        run((h) =>
+          Effect.gen(function*() {
+            yield* h.startHedger()
+            yield* bus.injectPoison(c.fields())
+            yield* h.waitForEffect("the entry dead-lettered", Effect.map(bus.deadLetters(), (n) => n === 1))
+            const [reason] = yield* bus.deadLetterReasons()
+            expect(reason).toMatch(c.reason)
+            yield* h.waitForEffect("the pair halted", Effect.map(h.tradingState(), (s) => s === "HALTED"))
+            yield* h.waitFor("the alert", () => h.alerts.some((a) => a.kind === "poison-message"))
+            expect(h.alerts.find((a) => a.kind === "poison-message")?.message).toMatch(c.reason)
+            expect(h.alerts.map((a) => a.kind)).toContain("halted")
+            // Never hedged, and nothing of it reached B's books: no order, no pool, no intent, not pending.
+            expect(h.ex.marketOrdersReceived).toHaveLength(0)
+            expect(h.results).toHaveLength(0)
+            expect(yield* h.residualPool()).toBe(0)
+            expect(yield* h.openIntents()).toHaveLength(0)
+            expect(yield* h.pendingCount()).toBe(0)
+            // After `resume` the pair's own fills are hedged as before.
+            yield* h.setTradingState("ACTIVE", "test: resumed")
+            yield* h.startMaker()
+            yield* fillQuote(h)
+            yield* settled(h)
+            expectConservation(h)
+            expect(h.ex.marketOrdersReceived).toHaveLength(1)
+            expect(yield* bus.deadLetters()).toBe(1)
+          })
+        ), 30_000)
+    }
+
+    /** Runs a fill of A through the pipeline and waits until its intent is deleted (B's usual end state). */
+    const hedgeOneFill = (h: Harness) =>
+      Effect.gen(function*() {
+        yield* fillQuote(h)
+        yield* settled(h)
+        expect(h.ex.marketOrdersReceived).toHaveLength(1)
+        const fillId = h.fills[0]!.fillId
+        yield* h.waitForEffect("the intent deleted", Effect.map(h.intent(fillId), Option.isNone))
+        return fillId
+      })
+
+    it.live("a copy of a real fill entry added under a new stream id is acknowledged as a duplicate, never hedged again", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          let duplicates = 0
+          yield* h.startHedger({ onDuplicate: () => Effect.sync(() => void duplicates++) })
+          yield* h.startMaker()
+          yield* hedgeOneFill(h)
+          // The same entry, XADDed again (exactly, and once more with another sequence number).
+          yield* bus.injectPoison(copyOf(h, 0))
+          yield* bus.injectPoison({ ...copyOf(h, 0), fillSeq: String(h.results[0]!.fillSeq + 1_000) })
+          yield* h.waitFor("both copies handled", () => duplicates === 2 || h.ex.marketOrdersReceived.length > 1)
+          yield* Effect.sleep("100 millis")
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+          expect(h.results).toHaveLength(1)
+          expect(duplicates).toBe(2)
+          expect(h.net()).toBe(0)
+          expect(yield* h.pendingCount()).toBe(0)
+          expect(yield* h.residualPool()).toBe(0)
+          // A duplicate is not an alarm: nothing halts, nothing is dead-lettered.
+          expect(yield* h.tradingState()).toBe("ACTIVE")
+          expect(yield* bus.deadLetters()).toBe(0)
+          // And the pair goes on.
+          yield* fillQuote(h)
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.ex.marketOrdersReceived).toHaveLength(2)
+        })
+      ), 30_000)
+
+    it.live("a copy added while B is down is a duplicate after B restarts (the intent is long deleted)", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          let duplicates = 0
+          const b1 = yield* h.startHedger()
+          yield* h.startMaker()
+          yield* hedgeOneFill(h)
+          yield* Fiber.interrupt(b1)
+          yield* bus.injectPoison(copyOf(h, 0))
+          yield* h.startHedger({ onDuplicate: () => Effect.sync(() => void duplicates++) })
+          yield* h.waitFor("the copy handled", () => duplicates === 1 || h.ex.marketOrdersReceived.length > 1)
+          yield* Effect.sleep("100 millis")
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+          expect(h.results).toHaveLength(1)
+          expect(h.net()).toBe(0)
+          expect(yield* h.pendingCount()).toBe(0)
+          yield* fillQuote(h)
+          yield* settled(h)
+          expectConservation(h)
+          expect(h.ex.marketOrdersReceived).toHaveLength(2)
+        })
+      ), 30_000)
+
+    it.live("a fill whose sequence number an earlier hedge used is an alarm: its client index is not reused", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startHedger()
+          yield* h.startMaker()
+          yield* hedgeOneFill(h)
+          const used = h.results[0]!
+          // Another order's fill (its own fillId, plausible in every way) under the same fillSeq.
+          yield* bus.injectPoison(entryFields({ orderIndex: "281474976788888", side: used.aSide, size: 40 }, used.fillSeq))
+          yield* h.waitForEffect("the entry dead-lettered", Effect.map(bus.deadLetters(), (n) => n === 1))
+          const [reason] = yield* bus.deadLetterReasons()
+          expect(reason).toContain(`client index ${hedgeClientIndex(hedgerSettings().clientIndexTag, used.fillSeq, 1)}`)
+          expect(reason).toContain("a sequence number used twice")
+          expect(yield* h.tradingState()).toBe("HALTED")
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+          expect(h.results).toHaveLength(1)
+        })
+      ), 30_000)
+
+    it.live("an order found at the venue under the attempt's client index but of another size is an alarm, not the attempt's outcome", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          const fillSeq = 515_151
+          const index = hedgeClientIndex(hedgerSettings().clientIndexTag, fillSeq, 1)
+          yield* h.startHedger({ outcomeTimeoutMs: 100 })
+          yield* h.waitForEffect("B started", h.alive("b"))
+          yield* Effect.sleep("100 millis") // its order watcher has subscribed
+          // B's stream is down (B cannot see it), and an order of 40 already has the index B will derive.
+          h.ex.dropStream(B)
+          h.ex.placeMarket({ accountIndex: B, marketId: market.marketId, side: "sell", base: 40, priceCap: 1, clientOrderIndex: index, reduceOnly: false })
+          // B's first attempt never reaches the venue: resolving it finds only the order of 40.
+          h.ex.nextMarketOrders(B, { kind: "lost" })
+          yield* bus.injectPoison(entryFields({ side: "buy", size: 60 }, fillSeq))
+          yield* h.waitFor("the fill's result", () => h.results.length === 1, 15_000)
+          const r = h.results[0]!
+          expect(r.attempts[0]!.clientOrderIndex).toBe(index)
+          expect(r.attempts[0]!.filledBase).toBe(0)
+          expect(r.attempts[0]!.error).toContain("belongs to another order")
+          // The next attempt, with its own index, hedged the fill: B sold 60 for it (plus the 40 by hand).
+          expect(r.hedgedSignedBase).toBe(-60)
+          expect(h.tradedSigned(B)).toBe(-100)
+          expect(yield* h.tradingState()).toBe("HALTED")
+          expect(h.alerts.some((a) => a.message.includes(`client index ${index}`))).toBe(true)
         })
       ), 30_000)
   })

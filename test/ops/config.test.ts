@@ -119,7 +119,7 @@ venue: { kind: simulator, live: false }
 pair: { name: btc-main }
 market: { symbol: eth, quantity: "0.01", depth: 60 }
 maker: { requote_drift_ticks: 7, cancel_on_exit: false, post_only: true, cancel_orphans_on_start: false, hedger_heartbeat_timeout_ms: 0 }
-hedge: { slippage_bps: 30, max_attempts: 5, client_index_tag: 17, result_timeout_ms: 1500, instance: b-tokyo-1, claim_idle_ms: 60000 }
+hedge: { slippage_bps: 30, max_attempts: 5, client_index_tag: 17, result_timeout_ms: 1500, instance: b-tokyo-1, claim_idle_ms: 60000, max_fill_multiple: 20 }
 logging: { dir: /var/log/hedgeflow, level: debug, console: json }
 metrics: { port: 9464 }
 `
@@ -137,10 +137,11 @@ metrics: { port: 9464 }
         clientIndexTag: 17,
         resultTimeoutMs: 1500,
         instance: "b-tokyo-1",
-        claimIdleMs: 60_000
+        claimIdleMs: 60_000,
+        maxFillMultiple: 20
       })
       assert.deepStrictEqual(c.logging, { dir: "/var/log/hedgeflow", level: "debug", console: "json" })
-      assert.deepStrictEqual(c.metrics, { port: 9464, host: "127.0.0.1" })
+      assert.deepStrictEqual(c.metrics, { port: 9464, portA: undefined, portB: undefined, host: "127.0.0.1" })
     }))
 
   it.effect("market.quantity written as a bare YAML number keeps its exact decimal text", () =>
@@ -197,7 +198,7 @@ describe("loadConfig: errors name the key, one message each", () => {
   it.effect("wrong type", () =>
     Effect.gen(function*() {
       const err = yield* loadError(loadConfigText({ text: "strategy: { retry_times: three }\n" }))
-      assert.strictEqual(err.message, "config.yaml: strategy.retry_times: expected a positive integer, got \"three\"")
+      assert.strictEqual(err.message, "config.yaml: strategy.retry_times: expected an integer from 1 to 50, got \"three\"")
       assert.deepStrictEqual(err.problems, [err.message])
     }))
 
@@ -243,7 +244,7 @@ describe("loadConfig: errors name the key, one message each", () => {
       assert.include(neg.message, "config.yaml: risk.min_free_collateral: expected a USDC amount")
       for (const v of ["-1", "2.5", "ten"]) {
         const err = yield* loadError(loadConfigText({ text: `risk: { max_hedge_slippage_bps: ${v} }\n` }))
-        assert.match(err.message, /^config\.yaml: risk\.max_hedge_slippage_bps: expected an integer number of basis points >= 0 \(0 = off\), got /)
+        assert.match(err.message, /^config\.yaml: risk\.max_hedge_slippage_bps: expected an integer number of basis points from 0 to 10000 \(0 = off\), got /)
       }
     }))
 
@@ -252,7 +253,7 @@ describe("loadConfig: errors name the key, one message each", () => {
       const err = yield* loadError(loadConfigText({ text: "strategy: { retry_times: 0 }\nmarket: { depth: -1 }\nvenue: { kind: binance }\n" }))
       assert.deepStrictEqual([...err.problems].sort(), [
         "config.yaml: market.depth: expected a book level number from 1 to 10000, got -1",
-        "config.yaml: strategy.retry_times: expected a positive integer, got 0",
+        "config.yaml: strategy.retry_times: expected an integer from 1 to 50, got 0",
         "config.yaml: venue.kind: expected one of simulator, lighter, memory, got \"binance\""
       ])
       assert.match(err.message, /^3 problems in the configuration:\n/)

@@ -3,7 +3,7 @@
 // so TestClock drives claimStale), duplicates by published order level, dead letter, legacy
 // mirrors. The store lives outside the layer: building the layer again (a "restarted" process)
 // sees the same data, like a new connection to the same Redis.
-import { Clock, Effect, Layer } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
 import { LIGHTER_BTC, type MarketSpec } from "../../domain/market.ts"
 import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, LEGACY_A_CHANNEL, LEGACY_B_CHANNEL, RESIDUAL_FILL_PREFIX } from "../../domain/messages.ts"
 import {
@@ -12,8 +12,10 @@ import {
   decodeHedgeResult,
   encodeHedgeResult,
   fillEventToFields,
+  hedgedRecordValue,
   legacyAMirror,
-  legacyBMirror
+  legacyBMirror,
+  parseHedgedRecord
 } from "../codec.ts"
 import { BusError } from "../errors.ts"
 import { type BusEntry, FillBus, type FillBusShape, type PublishedFill, type ReadOptions } from "../FillBus.ts"
@@ -21,6 +23,8 @@ import { type BusEntry, FillBus, type FillBusShape, type PublishedFill, type Rea
 export interface MemoryFillBusOptions {
   /** For the decimals of the legacy mirror messages. Default LIGHTER_BTC. */
   readonly market?: MarketSpec
+  /** How many hedged fill identities are kept (as RedisFillBus's maxLen). Default 100 000. */
+  readonly maxHedged?: number
 }
 
 export interface PendingInfo {
@@ -74,6 +78,8 @@ interface Store {
   last: Map<string, { readonly seq: number; readonly id: string }>
   seq: number
   hedges: Array<{ readonly id: string; readonly json: string }>
+  /** fillId → hedgedRecordValue, oldest first (Map order), at most maxHedged. */
+  hedged: Map<string, string>
   dead: Array<DeadLetterRecord>
   mirrors: Array<{ readonly channel: string; readonly message: string }>
   waiters: Set<() => void>
@@ -89,6 +95,7 @@ const emptyStore = (): Store => ({
   last: new Map(),
   seq: 0,
   hedges: [],
+  hedged: new Map(),
   dead: [],
   mirrors: [],
   waiters: new Set(),
@@ -105,6 +112,7 @@ export class MemoryFillBus {
   static readonly make = (options: MemoryFillBusOptions = {}): MemoryFillBusHandle => {
     let store = emptyStore()
     const market = options.market ?? LIGHTER_BTC
+    const maxHedged = options.maxHedged ?? 100_000
     const newId = () => `${store.nextId++}-0`
     const wake = () => {
       for (const w of [...store.waiters]) w()
@@ -239,12 +247,27 @@ export class MemoryFillBus {
           Effect.sync(() => {
             if (!store.pel.has(entryId)) return
             store.hedges.push({ id: newId(), json: encodeHedgeResult(result) })
+            store.hedged.delete(result.fillId)
+            store.hedged.set(result.fillId, hedgedRecordValue(entryId, result))
+            while (store.hedged.size > maxHedged) store.hedged.delete(store.hedged.keys().next().value!)
             store.pel.delete(entryId)
             const mirror = legacyBMirror(result, market)
             if (mirror !== undefined) store.mirrors.push({ channel: LEGACY_B_CHANNEL, message: mirror })
           })
         )
       )
+
+    const hedgedFill = (fillId: string) =>
+      available("hedgedFill").pipe(
+        Effect.andThen(Effect.sync(() => {
+          const v = store.hedged.get(fillId)
+          const r = v === undefined ? undefined : parseHedgedRecord(fillId, v)
+          return Option.fromUndefinedOr(r)
+        }))
+      )
+
+    const ackDuplicate = (entryId: string) =>
+      available("ackDuplicate").pipe(Effect.andThen(Effect.sync(() => void store.pel.delete(entryId))))
 
     const deadLetter = (entryId: string, raw: Readonly<Record<string, string>>, reason: string) =>
       available("deadLetter").pipe(
@@ -283,6 +306,8 @@ export class MemoryFillBus {
       claimStale,
       readNew,
       completeFill,
+      hedgedFill,
+      ackDuplicate,
       deadLetter,
       pendingCount,
       hedgeResults

@@ -7,7 +7,18 @@ import { Clock, Effect, Layer, Option } from "effect"
 import type { HedgeAttempt } from "../../domain/messages.ts"
 import { decodeIntent, encodeIntent, withAttempt } from "../codec.ts"
 import { BusError } from "../errors.ts"
-import { type BeginHedgeResult, type HedgeIntent, PairState, type PairStateShape, type RestingQuoteInfo, type TradingState } from "../PairState.ts"
+import {
+  type AuditEntry,
+  type BeginHedgeResult,
+  type EpochMarker,
+  type HedgeIntent,
+  type LossReport,
+  type PairFences,
+  PairState,
+  type PairStateShape,
+  type RestingQuoteInfo,
+  type TradingState
+} from "../PairState.ts"
 
 export interface MemoryPairStateInspect {
   /** Stores raw text as the intent of `fillId` (to test corrupt records). */
@@ -30,9 +41,28 @@ interface Store {
   quoteSeq: number
   quote: RestingQuoteInfo | undefined
   down: boolean
+  epoch: EpochMarker | undefined
+  fences: { flattenQuoteSeq: number; flattenFillSeq: number; flattenId?: string; flattenAtMs?: number; lossQuoteSeq: number }
+  /** Highest fill sequence number seen by beginHedge: the memory bus keeps its counter elsewhere. */
+  fillSeqSeen: number
+  audit: Array<AuditEntry>
+  lossReports: { a?: LossReport; b?: LossReport }
 }
 
-const emptyStore = (): Store => ({ intents: new Map(), pool: 0, state: undefined, heartbeats: new Map(), quoteSeq: 0, quote: undefined, down: false })
+const emptyStore = (): Store => ({
+  intents: new Map(),
+  pool: 0,
+  state: undefined,
+  heartbeats: new Map(),
+  quoteSeq: 0,
+  quote: undefined,
+  down: false,
+  epoch: undefined,
+  fences: { flattenQuoteSeq: 0, flattenFillSeq: 0, lossQuoteSeq: 0 },
+  fillSeqSeen: 0,
+  audit: [],
+  lossReports: {}
+})
 
 export class MemoryPairState {
   static readonly make = (): MemoryPairStateHandle => {
@@ -59,6 +89,22 @@ export class MemoryPairState {
         const existing = store.intents.get(args.fillId)
         if (existing !== undefined) {
           return { _tag: "Existing", intent: yield* parse("beginHedge", args.fillId, existing) } satisfies BeginHedgeResult
+        }
+        store.fillSeqSeen = Math.max(store.fillSeqSeen, Math.trunc(args.fillSeq))
+        if (args.fillSeq <= store.fences.flattenFillSeq) {
+          // Settled by a flatten: never hedged (as the Redis script).
+          const settled: HedgeIntent = {
+            fillId: args.fillId,
+            fillSeq: Math.trunc(args.fillSeq),
+            status: "deferred",
+            targetSignedBase: 0,
+            takenFromPool: 0,
+            attempts: [],
+            createdAtMs: Math.trunc(args.nowMs)
+          }
+          store.intents.set(args.fillId, encodeIntent(settled))
+          pushAudit(Math.trunc(args.nowMs), "fill-settled-by-flatten", `fill ${args.fillId} (seq ${args.fillSeq}) was settled by flatten ${store.fences.flattenId ?? "?"}: not hedged`)
+          return { _tag: "Created", intent: settled } satisfies BeginHedgeResult
         }
         const d = poolDecision(store.pool, Math.trunc(args.signedDelta), args.minBase)
         const intent: HedgeIntent = {
@@ -134,6 +180,13 @@ export class MemoryPairState {
         return Option.some(hb.json)
       })
 
+    function pushAudit(atMs: number, kind: string, text: string) {
+      store.audit.push({ atMs, kind, text })
+      if (store.audit.length > 1000) store.audit.splice(0, store.audit.length - 1000)
+    }
+    const now = Clock.currentTimeMillis
+    const fencesNow = (): PairFences => ({ ...store.fences })
+
     const service: PairStateShape = {
       beginHedge,
       recordAttempt,
@@ -158,7 +211,80 @@ export class MemoryPairState {
       lastHeartbeat,
       nextQuoteSeq: () => available("nextQuoteSeq").pipe(Effect.andThen(Effect.sync(() => ++store.quoteSeq))),
       publishQuote: (quote) => available("publishQuote").pipe(Effect.andThen(Effect.sync(() => void (store.quote = Option.getOrUndefined(quote))))),
-      restingQuote: () => available("restingQuote").pipe(Effect.andThen(Effect.sync(() => Option.fromNullishOr(store.quote))))
+      restingQuote: () => available("restingQuote").pipe(Effect.andThen(Effect.sync(() => Option.fromNullishOr(store.quote)))),
+      claimQuoteSeq: (gate) =>
+        available("claimQuoteSeq").pipe(Effect.andThen(Effect.sync(() => {
+          const st = store.state?.state
+          if (st !== undefined && st !== "ACTIVE") return { _tag: "Refused" as const, reason: `the pair is ${st}` }
+          if (gate.epochId !== undefined) {
+            if (store.epoch === undefined) return { _tag: "Refused" as const, reason: "no epoch: the state was lost" }
+            if (store.epoch.id !== gate.epochId) return { _tag: "Refused" as const, reason: `epoch ${store.epoch.id}, not ${gate.epochId}` }
+            if (store.epoch.adoptedAtMs === undefined) return { _tag: "Refused" as const, reason: `epoch ${store.epoch.id} is waiting for an operator` }
+          }
+          return { _tag: "Granted" as const, seq: ++store.quoteSeq }
+        }))),
+      epoch: () => available("epoch").pipe(Effect.andThen(Effect.sync(() => Option.fromNullishOr(store.epoch)))),
+      replaceEpoch: (next, expectedId) =>
+        available("replaceEpoch").pipe(Effect.andThen(Effect.sync(() => {
+          if (store.epoch?.id === expectedId) store.epoch = { ...next }
+          return store.epoch!
+        }))),
+      adoptEpoch: (by) =>
+        available("adoptEpoch").pipe(
+          Effect.andThen(now),
+          Effect.map((atMs) => {
+            if (store.epoch === undefined) return Option.none<EpochMarker>()
+            if (store.epoch.adoptedAtMs === undefined) {
+              store.epoch = { ...store.epoch, adoptedAtMs: atMs, adoptedBy: by }
+              pushAudit(atMs, "epoch-adopted", `epoch ${store.epoch.id} adopted by ${by}`)
+            }
+            return Option.some(store.epoch)
+          })
+        ),
+      sequenceCounters: () =>
+        available("sequenceCounters").pipe(Effect.andThen(Effect.sync(() => ({ fillSeq: store.fillSeqSeen, quoteSeq: store.quoteSeq })))),
+      raiseSequences: (floors) =>
+        available("raiseSequences").pipe(Effect.andThen(Effect.sync(() => {
+          if (floors.quoteSeq !== undefined) store.quoteSeq = Math.max(store.quoteSeq, Math.trunc(floors.quoteSeq))
+        }))),
+      fences: () => available("fences").pipe(Effect.andThen(Effect.sync(fencesNow))),
+      fenceLoss: (quoteSeq) =>
+        available("fenceLoss").pipe(Effect.andThen(Effect.sync(() => {
+          store.fences.lossQuoteSeq = Math.max(store.fences.lossQuoteSeq, Math.trunc(quoteSeq))
+        }))),
+      fenceFlatten: (id) =>
+        available("fenceFlatten").pipe(
+          Effect.andThen(now),
+          Effect.flatMap((atMs) =>
+            Effect.gen(function*() {
+              const q = Math.max(store.quoteSeq, store.fences.flattenQuoteSeq)
+              const f = Math.max(store.fillSeqSeen, store.fences.flattenFillSeq)
+              store.fences = { ...store.fences, flattenQuoteSeq: q, flattenFillSeq: f, flattenId: id, flattenAtMs: atMs }
+              const closed: Array<string> = []
+              for (const [fillId, json] of store.intents) {
+                const intent = yield* parse("fenceFlatten", fillId, json)
+                if (intent.status === "open") {
+                  store.intents.set(fillId, encodeIntent({ ...intent, status: "done" }))
+                  closed.push(fillId)
+                }
+              }
+              const pool = store.pool
+              store.pool = 0
+              pushAudit(atMs, "flatten-fence", `flatten ${id}: quotes up to ${q} and fills up to seq ${f} settled; residual pool ${pool} cleared; ${closed.length} open hedge intent(s) closed`)
+              return { quoteSeqFence: q, fillSeqFence: f, poolCleared: pool, intentsClosed: closed }
+            })
+          )
+        ),
+      clearResidualPool: () =>
+        available("clearResidualPool").pipe(Effect.andThen(Effect.sync(() => {
+          const pool = store.pool
+          store.pool = 0
+          return pool
+        }))),
+      audit: (kind, text) => available("audit").pipe(Effect.andThen(now), Effect.map((atMs) => pushAudit(atMs, kind, text))),
+      auditLog: (count) => available("auditLog").pipe(Effect.andThen(Effect.sync(() => store.audit.slice(-Math.max(1, count))))),
+      reportLoss: (role, report) => available("reportLoss").pipe(Effect.andThen(Effect.sync(() => void (store.lossReports[role] = report)))),
+      lossReports: () => available("lossReports").pipe(Effect.andThen(Effect.sync(() => ({ ...store.lossReports }))))
     }
 
     const inspect: MemoryPairStateInspect = {

@@ -2,15 +2,24 @@
 //   <prefix>:fills        A's fills (consumer group, default "hedgers"); never trimmed past the
 //                         group's oldest pending or last delivered entry
 //   <prefix>:hedges       B's results (MAXLEN ~)
-//   <prefix>:dead-letter  undecodable fill entries with the reason (MAXLEN ~)
+//   <prefix>:dead-letter  fill entries B will not hedge (undecodable, not this pair's,
+//                         implausible) with the reason (MAXLEN ~)
+//   <prefix>:hedged       hash fillId → "size side fillSeq entryId" of every fill B completed,
+//                         written with the result and the XACK: a copy of an entry under a new
+//                         stream id is a duplicate, not a new fill
+//   <prefix>:hedged-at    zset fillId by completion time: only the newest maxLen identities are
+//                         kept (as many as the fills history), so both stay bounded
 //   <prefix>:a-levels     hash orderIndex → highest filled level published
 //   <prefix>:a-last       hash orderIndex → "fillSeq entryId" of the order's last published fill
 //   <prefix>:a-seen       zset orderIndex by time of its last fill: levels older than the
 //                         retention (7 days) are dropped, so these keys stay bounded
-//   <prefix>:fill-seq     counter, seeded from the clock (4/s) when missing: never repeats after data loss
+//   <prefix>:fill-seq     counter; when missing (first fill, or Redis lost its data) seeded from the
+//                         clock (4/s) or above the last sequence number the process recorded
+//                         beside its logs (seqFloor), whichever is higher; below that number (an
+//                         older snapshot) it refuses to append: never repeats after data loss
 // Every write that must be atomic is one Lua script; every script is idempotent, so retrying
 // after a lost reply is safe. Legacy Pub/Sub mirrors are published inside the same scripts.
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import type { Redis } from "ioredis"
 import type { MarketSpec } from "../../domain/market.ts"
 import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, LEGACY_A_CHANNEL, LEGACY_B_CHANNEL, RESIDUAL_FILL_PREFIX } from "../../domain/messages.ts"
@@ -18,15 +27,19 @@ import {
   decodeEntry,
   decodeHedgeResult,
   fillEventToFields,
+  hedgedRecordValue,
   hedgeResultFields,
   legacyAMirror,
   legacyBMirror,
   pairsToRecord,
+  parseHedgedRecord,
   recordToPairs
 } from "../codec.ts"
 import { BusError } from "../errors.ts"
-import { type BusEntry, FillBus, type FillBusShape, type PublishedFill, type ReadOptions } from "../FillBus.ts"
+import { type BusEntry, FillBus, type FillBusShape, type HedgedFillRecord, type PublishedFill, type ReadOptions } from "../FillBus.ts"
 import { errorText, luaScript, RedisConnection, transientRetry } from "./connection.ts"
+import { CLOSING_CLIENT_INDEX_MIN } from "../../domain/closing.ts"
+import { pairControlKeys } from "./pair-keys.ts"
 
 export interface RedisFillBusOptions {
   readonly prefix: string
@@ -38,12 +51,25 @@ export interface RedisFillBusOptions {
   readonly maxLen?: number
   /** How long A's per-order published levels are kept after the order's last fill. Default 7 days; 0 = forever. */
   readonly levelRetentionMs?: number
+  /**
+   * The highest fill sequence number this process has recorded outside Redis (its epoch mirror
+   * file, src/runtime/epoch-mirror.ts); 0 or absent: none. A missing counter (Redis lost its
+   * data) continues SEQ_FLOOR_MARGIN above it; a counter below it (an older snapshot) refuses to
+   * append (SEQ_REGRESSED). So client ids derived from fill sequence numbers never repeat, even
+   * when the clock stepped back.
+   */
+  readonly seqFloor?: () => number
 }
+
+/** How far above the last recorded fill sequence number a lost counter continues. */
+export const SEQ_FLOOR_MARGIN = 100_000
 
 export interface FillBusKeys {
   readonly fills: string
   readonly hedges: string
   readonly deadLetter: string
+  readonly hedged: string
+  readonly hedgedAt: string
   readonly levels: string
   readonly last: string
   readonly seq: string
@@ -54,6 +80,8 @@ export const fillBusKeys = (prefix: string): FillBusKeys => ({
   fills: `${prefix}:fills`,
   hedges: `${prefix}:hedges`,
   deadLetter: `${prefix}:dead-letter`,
+  hedged: `${prefix}:hedged`,
+  hedgedAt: `${prefix}:hedged-at`,
   levels: `${prefix}:a-levels`,
   last: `${prefix}:a-last`,
   seq: `${prefix}:fill-seq`,
@@ -61,24 +89,46 @@ export const fillBusKeys = (prefix: string): FillBusKeys => ({
 })
 
 // The pair's next fill sequence number. First fill, or Redis lost its data: start from the clock
-// (4 per second), so sequence numbers (and the hedge client ids derived from them) never repeat
-// ones used before the loss.
+// (4 per second) or SEQ_FLOOR_MARGIN above `seen` (the last number the caller recorded outside
+// Redis), whichever is higher. A counter below `seen` (Redis came back from an older snapshot)
+// is an error, not a number to continue from: nothing is appended until the process's epoch
+// guard has seen the loss and raised the counter (src/runtime/epoch-guard.ts). So sequence
+// numbers (and the hedge client ids derived from them) never repeat ones used before the loss,
+// even after the clock stepped back.
 const NEXT_SEQ_LUA = `
-local function nextSeq(key)
-  if redis.call('EXISTS', key) == 0 then
+local function nextSeq(key, seen)
+  local cur = redis.call('GET', key)
+  if not cur then
     local t = redis.call('TIME')
-    redis.call('SET', key, string.format('%d', tonumber(t[1]) * 4 + math.floor(tonumber(t[2]) / 250000)))
+    local seed = tonumber(t[1]) * 4 + math.floor(tonumber(t[2]) / 250000)
+    if seen > 0 and seen + ${SEQ_FLOOR_MARGIN} > seed then seed = seen + ${SEQ_FLOOR_MARGIN} end
+    redis.call('SET', key, string.format('%d', seed))
+  elseif seen > 0 and tonumber(cur) < seen then
+    error({err = 'SEQ_REGRESSED fill sequence ' .. cur .. ' is below ' .. string.format('%d', seen) ..
+      ', which this process already saw: Redis came back from an older snapshot (nothing appended)'})
   end
   return redis.call('INCR', key)
 end
 `
 
-// KEYS fills, levels, last, seq, seen. ARGV orderIndex, filledBefore, filledAfter, channel, mirror,
-// retentionMs, field pairs… Returns {0, seq, id} appended | {1, seq, id} duplicate | {2, level}
-// overlaps the published level.
+// KEYS fills, levels, last, seq, seen, fence. ARGV orderIndex, filledBefore, filledAfter, channel,
+// mirror, retentionMs, clientOrderIndex, seqSeen, field pairs… Returns {0, seq, id} appended |
+// {1, seq, id} duplicate | {2, level} overlaps the published level | {3, why} fenced: a fill of
+// an order that a flatten closed, of a closing order itself, or of an order placed before Redis
+// lost its state and not recorded since (see PairFences); nothing is appended.
 const PUBLISH_FILL = luaScript(
   "publishFill",
   NEXT_SEQ_LUA + `
+local coi = tonumber(ARGV[7]) or 0
+if coi >= ${CLOSING_CLIENT_INDEX_MIN} then return {3, 'a closing order (flatten)'} end
+if coi >= 1 then
+  local ff = tonumber(redis.call('HGET', KEYS[6], 'flattenQuoteSeq') or '0') or 0
+  if coi <= ff then return {3, 'closed by flatten ' .. (redis.call('HGET', KEYS[6], 'flattenId') or '?')} end
+  local lf = tonumber(redis.call('HGET', KEYS[6], 'lossQuoteSeq') or '0') or 0
+  if coi <= lf and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
+    return {3, 'placed before Redis lost its state (quotes up to ' .. string.format('%d', lf) .. ')'}
+  end
+end
 local level = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') or 0
 local before = tonumber(ARGV[2])
 local after = tonumber(ARGV[3])
@@ -91,9 +141,9 @@ if level >= after then
   return {1, '0', ''}
 end
 if level > before then return {2, string.format('%d', level)} end
-local seq = nextSeq(KEYS[4])
+local seq = nextSeq(KEYS[4], tonumber(ARGV[8]) or 0)
 local fields = {}
-for i = 7, #ARGV, 2 do
+for i = 9, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
 end
@@ -121,13 +171,13 @@ return {0, string.format('%d', seq), id}
 `
 )
 
-// KEYS fills, seq. ARGV field pairs (fillId and fillSeq are set here). Returns {seq, id}.
+// KEYS fills, seq. ARGV seqSeen, field pairs (fillId and fillSeq are set here). Returns {seq, id}.
 const PUBLISH_RESIDUAL = luaScript(
   "publishResidualFlush",
   NEXT_SEQ_LUA + `
-local seq = nextSeq(KEYS[2])
+local seq = nextSeq(KEYS[2], tonumber(ARGV[1]) or 0)
 local fields = {}
-for i = 1, #ARGV, 2 do
+for i = 2, #ARGV, 2 do
   if ARGV[i] ~= 'fillId' and ARGV[i] ~= 'fillSeq' then
     fields[#fields + 1] = ARGV[i]
     fields[#fields + 1] = ARGV[i + 1]
@@ -212,19 +262,34 @@ local function trimFills(key, maxLen)
 end
 `
 
-// KEYS fills, hedges. ARGV group, entryId, maxLen, channel, mirror ('' = none), field pairs…
-// Records the result, acknowledges, mirrors; a no-op (0) when the entry is no longer pending.
+// KEYS fills, hedges, hedged, hedged-at. ARGV group, entryId, maxLen, channel, mirror ('' = none),
+// fillId, hedged record, field pairs…
+// Records the result and the fill's identity, acknowledges, mirrors; a no-op (0) when the entry
+// is no longer pending. Identities beyond the newest maxLen are dropped (a few per call).
 const COMPLETE_FILL = luaScript(
   "completeFill",
   TRIM_FILLS_LUA + `
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
 if #p == 0 then return 0 end
 local fields = {}
-for i = 6, #ARGV, 2 do
+for i = 8, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
+local t = redis.call('TIME')
+local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
+redis.call('ZADD', KEYS[4], nowMs, ARGV[6])
+local keep = tonumber(ARGV[3])
+local excess = redis.call('ZCARD', KEYS[4]) - keep
+if keep > 0 and excess > 0 then
+  local old = redis.call('ZRANGE', KEYS[4], 0, math.min(excess, 20) - 1)
+  for _, o in ipairs(old) do
+    redis.call('HDEL', KEYS[3], o)
+    redis.call('ZREM', KEYS[4], o)
+  end
+end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 trimFills(KEYS[1], tonumber(ARGV[3]))
@@ -290,19 +355,24 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
 
     yield* ensureGroup
 
+    const seqSeen = () => Math.max(0, Math.trunc(options.seqFloor?.() ?? 0))
+    const fenceKey = pairControlKeys(options.prefix).fence
+
     const publishOnce = (fill: FillEvent) =>
-      conn.evalScript(PUBLISH_FILL, [keys.fills, keys.levels, keys.last, keys.seq, keys.seen], [
+      conn.evalScript(PUBLISH_FILL, [keys.fills, keys.levels, keys.last, keys.seq, keys.seen, fenceKey], [
         fill.orderIndex,
         fill.filledBefore,
         fill.filledAfter,
         LEGACY_A_CHANNEL,
         legacyAMirror(fill, options.market),
         levelRetentionMs,
+        fill.clientOrderIndex,
+        seqSeen(),
         ...recordToPairs(fillEventToFields(fill))
       ]) as Effect.Effect<[number, string, string?], BusError>
 
     const publishResidualFlush = (event: FillEvent): Effect.Effect<PublishedFill, BusError> =>
-      (conn.evalScript(PUBLISH_RESIDUAL, [keys.fills, keys.seq], recordToPairs(fillEventToFields(event))) as Effect.Effect<[string, string], BusError>).pipe(
+      (conn.evalScript(PUBLISH_RESIDUAL, [keys.fills, keys.seq], [seqSeen(), ...recordToPairs(fillEventToFields(event))]) as Effect.Effect<[string, string], BusError>).pipe(
         Effect.map(([seq, id]) => ({ fillSeq: Number(seq), entryId: id, duplicate: false }))
       )
 
@@ -318,6 +388,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
             event = new FillEventClass({ ...event, filledBefore: level, size: event.filledAfter - level })
             continue
           }
+          if (r[0] === 3) return { duplicate: true, fillSeq: 0, entryId: "", fenced: r[1] }
           return { duplicate: r[0] === 1, fillSeq: Number(r[1]), entryId: r[2] ?? "" }
         }
         return yield* new BusError({ op: "publishFill", message: `fill ${fill.fillId}: published level kept moving` })
@@ -401,15 +472,31 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
 
     const completeFill = (entryId: string, result: HedgeResult) =>
       withGroup(
-        conn.evalScript(COMPLETE_FILL, [keys.fills, keys.hedges], [
+        conn.evalScript(COMPLETE_FILL, [keys.fills, keys.hedges, keys.hedged, keys.hedgedAt], [
           group,
           entryId,
           maxLen,
           LEGACY_B_CHANNEL,
           legacyBMirror(result, options.market) ?? "",
+          result.fillId,
+          hedgedRecordValue(entryId, result),
           ...recordToPairs(hedgeResultFields(entryId, result))
         ])
       ).pipe(Effect.asVoid)
+
+    const hedgedFill = (fillId: string) =>
+      conn.run("hedgedFill", (c) => c.hget(keys.hedged, fillId)).pipe(
+        Effect.flatMap((v) => {
+          if (v === null) return Effect.succeed(Option.none<HedgedFillRecord>())
+          const r = parseHedgedRecord(fillId, v)
+          return r === undefined
+            ? Effect.fail(new BusError({ op: "hedgedFill", message: `corrupt record of ${fillId} in ${keys.hedged}: ${v.slice(0, 100)}` }))
+            : Effect.succeed(Option.some(r))
+        })
+      )
+
+    const ackDuplicate = (entryId: string) =>
+      withGroup(conn.run("ackDuplicate", (c) => c.xack(keys.fills, group, entryId))).pipe(Effect.asVoid)
 
     const deadLetter = (entryId: string, raw: Readonly<Record<string, string>>, reason: string) =>
       Effect.gen(function*() {
@@ -447,6 +534,8 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
       claimStale,
       readNew,
       completeFill,
+      hedgedFill,
+      ackDuplicate,
       deadLetter,
       pendingCount,
       hedgeResults

@@ -4,6 +4,7 @@
 //   <prefix>:state       hash { state, reason, since }
 //   <prefix>:hb:a|b      heartbeat JSON { atMs, status }, PX ttl
 //   <prefix>:quote-seq   counter
+//   <prefix>:epoch, :fence, :audit, :epoch-loss   see pair-keys.ts
 // beginHedge is one Lua script. Updates of an existing intent (recordAttempt, finishHedge) are
 // compare-and-set Lua scripts: the new JSON is written only if the stored JSON is still the one
 // it was computed from, so no JSON is ever re-encoded inside Lua (cjson loses digits past 14).
@@ -11,8 +12,23 @@ import { Clock, Effect, Layer, Option, Schema } from "effect"
 import type { HedgeAttempt } from "../../domain/messages.ts"
 import { decodeIntent, encodeIntent, HeartbeatJson, withAttempt } from "../codec.ts"
 import { BusError } from "../errors.ts"
-import { type BeginHedgeResult, type HedgeIntent, PairState, type PairStateShape, type RestingQuoteInfo, type TradingState } from "../PairState.ts"
+import {
+  type AuditEntry,
+  type BeginHedgeResult,
+  type EpochMarker,
+  type FlattenFence,
+  type HedgeIntent,
+  type LossReport,
+  type PairFences,
+  PairState,
+  type PairStateShape,
+  type QuoteSeqClaim,
+  type RestingQuoteInfo,
+  type TradingState
+} from "../PairState.ts"
 import { luaScript, RedisConnection } from "./connection.ts"
+import { AUDIT_MAX_LEN, pairControlKeys } from "./pair-keys.ts"
+import { fillBusKeys } from "./RedisFillBus.ts"
 
 export interface RedisPairStateOptions {
   readonly prefix: string
@@ -27,13 +43,25 @@ export const pairStateKeys = (prefix: string) => ({
   quote: `${prefix}:a-quote`
 })
 
-// KEYS intents, residual. ARGV fillId, fillSeq, signedDelta, minBase, nowMs.
+// KEYS intents, residual, fence, audit. ARGV fillId, fillSeq, signedDelta, minBase, nowMs.
 // Returns {1, json} existing | {0, json} created.
+// A fill at or below a flatten's fill fence was settled by the flatten (its position is closed):
+// it gets a deferred intent of 0 that touches nothing, and an audit line; it is never hedged.
 const BEGIN_HEDGE = luaScript(
   "beginHedge",
   `
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then return {1, existing} end
+local fenced = tonumber(redis.call('HGET', KEYS[3], 'flattenFillSeq') or '0') or 0
+if tonumber(ARGV[2]) <= fenced then
+  local json = '{"fillId":' .. cjson.encode(ARGV[1]) .. ',"fillSeq":' .. ARGV[2] ..
+    ',"status":"deferred","targetSignedBase":0,"takenFromPool":0,"attempts":[],"createdAtMs":' .. ARGV[5] .. '}'
+  redis.call('HSET', KEYS[1], ARGV[1], json)
+  local id = redis.call('HGET', KEYS[3], 'flattenId') or '?'
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ${AUDIT_MAX_LEN}, '*', 'atMs', ARGV[5], 'kind', 'fill-settled-by-flatten',
+    'text', 'fill ' .. ARGV[1] .. ' (seq ' .. ARGV[2] .. ', ' .. ARGV[3] .. ' base units to hedge) was settled by flatten ' .. id .. ': not hedged')
+  return {0, json}
+end
 -- The same rule as poolDecision (src/domain/hedge-plan.ts).
 local delta = tonumber(ARGV[3])
 local minBase = tonumber(ARGV[4])
@@ -81,6 +109,172 @@ return 1
 `
 )
 
+// KEYS quote-seq, state, epoch. ARGV epochId ('' = not checked). {1, seq} | {0, reason}.
+const CLAIM_QUOTE_SEQ = luaScript(
+  "claimQuoteSeq",
+  `
+local st = redis.call('HGET', KEYS[2], 'state')
+if st and st ~= 'ACTIVE' then return {0, 'the pair is ' .. st} end
+if ARGV[1] ~= '' then
+  local id = redis.call('HGET', KEYS[3], 'id')
+  if not id then return {0, 'Redis holds no epoch: its state was lost'} end
+  if id ~= ARGV[1] then return {0, 'Redis holds epoch ' .. id .. ', not ' .. ARGV[1]} end
+  if not redis.call('HGET', KEYS[3], 'adoptedAtMs') then return {0, 'epoch ' .. id .. ' is waiting for an operator'} end
+end
+return {1, redis.call('INCR', KEYS[1])}
+`
+)
+
+// KEYS epoch. ARGV expectedId ('' = none stored), field pairs. Returns the stored hash afterwards.
+const REPLACE_EPOCH = luaScript(
+  "replaceEpoch",
+  `
+local cur = redis.call('HGET', KEYS[1], 'id')
+if (not cur and ARGV[1] == '') or (cur and cur == ARGV[1]) then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+end
+return redis.call('HGETALL', KEYS[1])
+`
+)
+
+// KEYS epoch, audit. ARGV by, nowMs. Returns the stored hash ({} when there is none).
+const ADOPT_EPOCH = luaScript(
+  "adoptEpoch",
+  `
+local id = redis.call('HGET', KEYS[1], 'id')
+if not id then return {} end
+if not redis.call('HGET', KEYS[1], 'adoptedAtMs') then
+  redis.call('HSET', KEYS[1], 'adoptedAtMs', ARGV[2], 'adoptedBy', ARGV[1])
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ${AUDIT_MAX_LEN}, '*', 'atMs', ARGV[2], 'kind', 'epoch-adopted',
+    'text', 'epoch ' .. id .. ' adopted by ' .. ARGV[1])
+end
+return redis.call('HGETALL', KEYS[1])
+`
+)
+
+// KEYS fill-seq, quote-seq. ARGV floors ('' = leave). Raises, never lowers.
+const RAISE_SEQUENCES = luaScript(
+  "raiseSequences",
+  `
+for i = 1, 2 do
+  if ARGV[i] ~= '' then
+    local cur = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+    local floor = tonumber(ARGV[i])
+    if cur < floor then redis.call('SET', KEYS[i], ARGV[i]) end
+  end
+end
+return 1
+`
+)
+
+// KEYS fence, a-levels, a-seen. ARGV quoteSeq, nowMs, (orderIndex, level) pairs.
+const FENCE_LOSS = luaScript(
+  "fenceLoss",
+  `
+local cur = tonumber(redis.call('HGET', KEYS[1], 'lossQuoteSeq') or '0') or 0
+if cur < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'lossQuoteSeq', ARGV[1]) end
+for i = 3, #ARGV, 2 do
+  local l = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '-1') or -1
+  if l < tonumber(ARGV[i + 1]) then redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[i])
+end
+return 1
+`
+)
+
+// KEYS fence, quote-seq, fill-seq, intents, residual, audit. ARGV id, nowMs.
+// Returns {quoteSeqFence, fillSeqFence, pool, {closed fillIds}}. Intents are changed as text
+// (status open → done), never re-encoded in Lua.
+const FENCE_FLATTEN = luaScript(
+  "fenceFlatten",
+  `
+local q = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+local f = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
+local cq = tonumber(redis.call('HGET', KEYS[1], 'flattenQuoteSeq') or '0') or 0
+local cf = tonumber(redis.call('HGET', KEYS[1], 'flattenFillSeq') or '0') or 0
+if q < cq then q = cq end
+if f < cf then f = cf end
+redis.call('HSET', KEYS[1], 'flattenQuoteSeq', string.format('%d', q), 'flattenFillSeq', string.format('%d', f),
+  'flattenId', ARGV[1], 'flattenAtMs', ARGV[2])
+local closed = {}
+local all = redis.call('HGETALL', KEYS[4])
+for i = 1, #all, 2 do
+  local v = all[i + 1]
+  if string.find(v, '"status":"open"', 1, true) then
+    local nv = string.gsub(v, '"status":"open"', '"status":"done"', 1)
+    redis.call('HSET', KEYS[4], all[i], nv)
+    closed[#closed + 1] = all[i]
+  end
+end
+local pool = redis.call('GET', KEYS[5]) or '0'
+redis.call('SET', KEYS[5], '0')
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', ${AUDIT_MAX_LEN}, '*', 'atMs', ARGV[2], 'kind', 'flatten-fence',
+  'text', 'flatten ' .. ARGV[1] .. ': quotes up to ' .. string.format('%d', q) .. ' and fills up to seq ' .. string.format('%d', f) ..
+  ' settled; residual pool ' .. pool .. ' cleared; ' .. #closed .. ' open hedge intent(s) closed')
+return {string.format('%d', q), string.format('%d', f), pool, closed}
+`
+)
+
+// KEYS residual. Returns what the pool held, and clears it.
+const CLEAR_POOL = luaScript(
+  "clearResidualPool",
+  `
+local v = redis.call('GET', KEYS[1]) or '0'
+redis.call('SET', KEYS[1], '0')
+return v
+`
+)
+
+const pairsToObject = (reply: unknown): Record<string, string> => {
+  const out: Record<string, string> = {}
+  if (!Array.isArray(reply)) return out
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1])
+  return out
+}
+
+const intOf = (v: string | null | undefined): number | undefined => {
+  if (v === null || v === undefined) return undefined
+  const n = Number(v)
+  return Number.isSafeInteger(n) ? n : undefined
+}
+
+/** An epoch marker from its hash fields; undefined when there is none (or it is unreadable). */
+export const epochFromFields = (f: Readonly<Record<string, string>>): EpochMarker | undefined => {
+  const gen = intOf(f["gen"])
+  const createdAtMs = intOf(f["createdAtMs"])
+  if (f["id"] === undefined || gen === undefined || createdAtMs === undefined) return undefined
+  const adoptedAtMs = intOf(f["adoptedAtMs"])
+  return {
+    id: f["id"],
+    gen,
+    createdAtMs,
+    ...(adoptedAtMs !== undefined ? { adoptedAtMs } : {}),
+    ...(f["adoptedBy"] !== undefined ? { adoptedBy: f["adoptedBy"] } : {}),
+    ...(f["note"] !== undefined ? { note: f["note"] } : {})
+  }
+}
+
+const epochFields = (e: EpochMarker): Array<string> => [
+  "id",
+  e.id,
+  "gen",
+  String(e.gen),
+  "createdAtMs",
+  String(e.createdAtMs),
+  ...(e.adoptedAtMs !== undefined ? ["adoptedAtMs", String(e.adoptedAtMs)] : []),
+  ...(e.adoptedBy !== undefined ? ["adoptedBy", e.adoptedBy] : []),
+  ...(e.note !== undefined ? ["note", e.note] : [])
+]
+
+const LossReportJson = Schema.fromJsonString(Schema.Struct({
+  epochId: Schema.String,
+  positionBase: Schema.Int,
+  atMs: Schema.Int,
+  text: Schema.String
+}))
+const decodeLossReport = Schema.decodeUnknownResult(LossReportJson)
+
 const TradingStateSchema = Schema.Literals(["ACTIVE", "REDUCING", "HALTED"])
 const decodeTradingState = Schema.decodeUnknownResult(TradingStateSchema)
 const decodeHeartbeat = Schema.decodeUnknownResult(HeartbeatJson)
@@ -96,6 +290,8 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
   Effect.gen(function*() {
     const conn = yield* RedisConnection
     const keys = pairStateKeys(options.prefix)
+    const control = pairControlKeys(options.prefix)
+    const busKeys = fillBusKeys(options.prefix)
 
     const parseIntent = (op: string, fillId: string, json: string) => {
       const r = decodeIntent(json)
@@ -106,7 +302,7 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
 
     const beginHedge: PairStateShape["beginHedge"] = (args) =>
       Effect.gen(function*() {
-        const reply = (yield* conn.evalScript(BEGIN_HEDGE, [keys.intents, keys.residual], [
+        const reply = (yield* conn.evalScript(BEGIN_HEDGE, [keys.intents, keys.residual, control.fence, control.audit], [
           args.fillId,
           Math.trunc(args.fillSeq),
           Math.trunc(args.signedDelta),
@@ -251,6 +447,111 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
         })
       })
 
+    const claimQuoteSeq = (gate: { readonly epochId?: string | undefined }) =>
+      conn.evalScript(CLAIM_QUOTE_SEQ, [keys.quoteSeq, keys.state, control.epoch], [gate.epochId ?? ""]).pipe(
+        Effect.map((reply): QuoteSeqClaim => {
+          const [ok, v] = reply as [number, number | string]
+          return ok === 1 ? { _tag: "Granted", seq: Number(v) } : { _tag: "Refused", reason: String(v) }
+        })
+      )
+
+    const epoch = () =>
+      conn.run("epoch", (c) => c.hgetall(control.epoch)).pipe(Effect.map((f) => Option.fromNullishOr(epochFromFields(f))))
+
+    const storedEpoch = (op: string, reply: unknown) => {
+      const e = epochFromFields(pairsToObject(reply))
+      return e === undefined ? Effect.fail(new BusError({ op, message: `no readable epoch in ${control.epoch} after ${op}` })) : Effect.succeed(e)
+    }
+
+    const replaceEpoch = (next: EpochMarker, expectedId: string | undefined) =>
+      conn.evalScript(REPLACE_EPOCH, [control.epoch], [expectedId ?? "", ...epochFields(next)]).pipe(
+        Effect.flatMap((reply) => storedEpoch("replaceEpoch", reply))
+      )
+
+    const adoptEpoch = (by: string) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const reply = yield* conn.evalScript(ADOPT_EPOCH, [control.epoch, control.audit], [by, now])
+        return Option.fromNullishOr(epochFromFields(pairsToObject(reply)))
+      })
+
+    const sequenceCounters = () =>
+      conn.run("sequenceCounters", (c) => c.mget(busKeys.seq, keys.quoteSeq)).pipe(
+        Effect.map(([f, q]) => ({ fillSeq: intOf(f), quoteSeq: intOf(q) }))
+      )
+
+    const raiseSequences = (floors: { readonly fillSeq?: number | undefined; readonly quoteSeq?: number | undefined }) =>
+      conn.evalScript(RAISE_SEQUENCES, [busKeys.seq, keys.quoteSeq], [
+        floors.fillSeq === undefined ? "" : String(Math.trunc(floors.fillSeq)),
+        floors.quoteSeq === undefined ? "" : String(Math.trunc(floors.quoteSeq))
+      ]).pipe(Effect.asVoid)
+
+    const fences = () =>
+      conn.run("fences", (c) => c.hgetall(control.fence)).pipe(
+        Effect.map((f): PairFences => ({
+          flattenQuoteSeq: intOf(f["flattenQuoteSeq"]) ?? 0,
+          flattenFillSeq: intOf(f["flattenFillSeq"]) ?? 0,
+          lossQuoteSeq: intOf(f["lossQuoteSeq"]) ?? 0,
+          ...(f["flattenId"] !== undefined ? { flattenId: f["flattenId"] } : {}),
+          ...(intOf(f["flattenAtMs"]) !== undefined ? { flattenAtMs: intOf(f["flattenAtMs"])! } : {})
+        }))
+      )
+
+    const fenceLoss = (quoteSeq: number, levels: ReadonlyMap<string, number>) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const pairs = [...levels].flatMap(([order, level]) => [order, String(Math.trunc(level))])
+        yield* conn.evalScript(FENCE_LOSS, [control.fence, busKeys.levels, busKeys.seen], [String(Math.trunc(quoteSeq)), now, ...pairs])
+      })
+
+    const fenceFlatten = (id: string) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const reply = (yield* conn.evalScript(FENCE_FLATTEN, [control.fence, keys.quoteSeq, busKeys.seq, keys.intents, keys.residual, control.audit], [
+          id,
+          now
+        ])) as [string, string, string, Array<string>]
+        return {
+          quoteSeqFence: Number(reply[0]),
+          fillSeqFence: Number(reply[1]),
+          poolCleared: Number(reply[2]),
+          intentsClosed: reply[3]
+        } satisfies FlattenFence
+      })
+
+    const clearResidualPool = () => conn.evalScript(CLEAR_POOL, [keys.residual], []).pipe(Effect.map((v) => Number(v)))
+
+    const audit = (kind: string, text: string) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        yield* conn.run("audit", (c) => c.xadd(control.audit, "MAXLEN", "~", AUDIT_MAX_LEN, "*", "atMs", String(now), "kind", kind, "text", text))
+      })
+
+    const auditLog = (count: number) =>
+      conn.run("auditLog", (c) => c.xrevrange(control.audit, "+", "-", "COUNT", Math.max(1, Math.trunc(count)))).pipe(
+        Effect.map((entries) =>
+          entries.reverse().map(([, kv]): AuditEntry => {
+            const f = pairsToObject(kv)
+            return { atMs: intOf(f["atMs"]) ?? 0, kind: f["kind"] ?? "?", text: f["text"] ?? "" }
+          })
+        )
+      )
+
+    const reportLoss = (role: "a" | "b", report: LossReport) =>
+      conn.run("reportLoss", (c) => c.hset(control.lossReports, role, JSON.stringify(report))).pipe(Effect.asVoid)
+
+    const lossReports = () =>
+      conn.run("lossReports", (c) => c.hgetall(control.lossReports)).pipe(
+        Effect.map((all) => {
+          const read = (raw: string | undefined) => {
+            if (raw === undefined) return undefined
+            const r = decodeLossReport(raw)
+            return r._tag === "Success" ? (r.success as LossReport) : undefined
+          }
+          return { a: read(all["a"]), b: read(all["b"]) }
+        })
+      )
+
     return PairState.of({
       beginHedge,
       recordAttempt,
@@ -266,6 +567,20 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       lastHeartbeat,
       nextQuoteSeq,
       publishQuote,
-      restingQuote
+      restingQuote,
+      claimQuoteSeq,
+      epoch,
+      replaceEpoch,
+      adoptEpoch,
+      sequenceCounters,
+      raiseSequences,
+      fences,
+      fenceLoss,
+      fenceFlatten,
+      clearResidualPool,
+      audit,
+      auditLog,
+      reportLoss,
+      lossReports
     } satisfies PairStateShape)
   })

@@ -1,0 +1,49 @@
+// Is this fill ours, and plausible? B hedges a fill only when it belongs to B's pair (pair id,
+// market, A's account), is well-formed (its id names its own order and range), and is no larger
+// than a configured multiple of the quote size; its price is checked against the book separately
+// (priceRefusal). Anything else is refused: dead letter, alert, halt — never hedged. Pure.
+import { VENUE_PRICE_BAND_BPS, withinPriceBand } from "../domain/hedge-plan.ts"
+import { type FillMessage, isResidualFlush, makeFillId, RESIDUAL_FILL_PREFIX, RESIDUAL_ORDER_INDEX } from "../domain/messages.ts"
+
+export interface FillExpectations {
+  /** The pair's name (config pair.name): A puts it on every fill. */
+  readonly pair: string
+  readonly marketId: number
+  /** A's account index: every fill of A carries it. */
+  readonly aAccountIndex: number
+  /** B's account index: the residual flushes B puts on the stream itself carry it. */
+  readonly bAccountIndex: number
+  /** Largest plausible fill of A in base units (hedge.max_fill_multiple × the quote size). */
+  readonly maxFillBase: number
+}
+
+/** Why B refuses to hedge `fill` (one line, for the dead letter and the alert), or undefined. */
+export const refuseFill = (fill: FillMessage, x: FillExpectations): string | undefined => {
+  if (fill.pair !== x.pair) return `not this pair's fill: pair "${fill.pair}", expected "${x.pair}"`
+  if (fill.marketId !== x.marketId) return `not this pair's fill: market ${fill.marketId}, expected ${x.marketId}`
+  if (fill.filledAfter - fill.filledBefore !== fill.size) {
+    return `malformed fill: size ${fill.size} is not filledAfter ${fill.filledAfter} − filledBefore ${fill.filledBefore}`
+  }
+  if (isResidualFlush(fill)) {
+    // B's own request to hedge the pool: it adds nothing to the pool, its price is the reference.
+    if (fill.accountIndex !== x.bAccountIndex) return `not this pair's residual flush: account ${fill.accountIndex}, expected B's ${x.bAccountIndex}`
+    if (fill.fillId !== `${RESIDUAL_FILL_PREFIX}${fill.fillSeq}` || fill.orderIndex !== RESIDUAL_ORDER_INDEX) {
+      return `malformed residual flush: fillId "${fill.fillId}", order "${fill.orderIndex}", fillSeq ${fill.fillSeq}`
+    }
+    return undefined
+  }
+  if (fill.accountIndex !== x.aAccountIndex) return `not this pair's fill: account ${fill.accountIndex}, expected A's ${x.aAccountIndex}`
+  if (fill.orderIndex === RESIDUAL_ORDER_INDEX || fill.fillId !== makeFillId(fill.orderIndex, fill.filledAfter)) {
+    return `malformed fill: fillId "${fill.fillId}" is not "<orderIndex>:<filledAfter>" of order "${fill.orderIndex}" filled to ${fill.filledAfter}`
+  }
+  if (fill.size > x.maxFillBase) {
+    return `implausible fill: size ${fill.size} is above hedge.max_fill_multiple × the quote size (${x.maxFillBase} base units)`
+  }
+  return undefined
+}
+
+/** Why B refuses a fill priced outside the venue's band around the book's reference, or undefined. */
+export const priceRefusal = (fill: FillMessage, ref: number, bandBps = VENUE_PRICE_BAND_BPS): string | undefined =>
+  withinPriceBand(fill.price, ref, bandBps)
+    ? undefined
+    : `implausible price: ${fill.price} ticks is outside the venue's ±${bandBps / 100} % band around the book's ${ref}`

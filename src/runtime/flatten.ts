@@ -1,0 +1,186 @@
+// bin/hedge flatten: the pair ends flat, and stays so until `bin/hedge resume`.
+//   1. HALTED first: A pulls its quote and places nothing new (a quote sequence number is granted
+//      only while the pair is ACTIVE).
+//   2. Settle the fills in flight: wait (bounded, with progress lines) until no fill is pending,
+//      no hedge is open and A has no quote — B hedges what A already published.
+//   3. Fence, in one Redis script: A's quotes up to the quote counter and the fills up to the fill
+//      counter are settled by the flatten (A never publishes those quotes' fills again, even after
+//      a restart that catches up from a venue snapshot; B never hedges those fills), the hedge
+//      intents still open are closed (B sends nothing more for them), and the residual pool is
+//      cleared — recorded in the pair's audit log.
+//   4. Close A, then B: cancel their orders, then reduce-only market orders with client indexes
+//      reserved for closing orders (src/domain/closing.ts): A's are never published as fills.
+//   5. Check both positions again a moment later; clear the pool again should anything have come
+//      back to it; adopt a Redis epoch that waited for an operator (lost state: flat is a state
+//      nothing from before can disturb); record the result in the audit log and print it.
+import { Effect, Layer, Option } from "effect"
+import { closingClientIndexA, closingClientIndexB } from "../domain/closing.ts"
+import { priceCap } from "../domain/hedge-plan.ts"
+import { formatBase, type MarketSpec } from "../domain/market.ts"
+import { PairState } from "../bus/PairState.ts"
+import type { AccountStream } from "../venue/AccountStream.ts"
+import { Venue } from "../venue/Venue.ts"
+import { pendingFills } from "./pending-fills.ts"
+
+export interface FlattenOptions {
+  readonly prefix: string
+  readonly market: MarketSpec
+  /** How long to wait for fills in flight to be hedged before fencing them. */
+  readonly settleTimeoutMs: number
+  /** B's client index tag (hedge.client_index_tag), for B's closing orders. */
+  readonly bClientIndexTag: number
+  readonly venueA: Layer.Layer<Venue | AccountStream, unknown>
+  readonly venueB: Layer.Layer<Venue | AccountStream, unknown>
+  readonly print: (line: string) => Effect.Effect<void>
+}
+
+export interface FlattenReport {
+  readonly id: string
+  readonly flat: boolean
+  readonly positionA: number
+  readonly positionB: number
+  readonly poolCleared: number
+  readonly intentsClosed: ReadonlyArray<string>
+  readonly quoteSeqFence: number
+  readonly fillSeqFence: number
+  readonly pendingSettled: number
+  readonly epochAdopted?: string
+}
+
+const HEARTBEAT_FRESH_MS = 3_000
+
+/** Cancels the account's orders, then sends reduce-only market orders until it is flat (bounded). */
+const closeAccount = (name: "A" | "B", o: FlattenOptions, clientIndex: (n: number) => number) =>
+  Effect.gen(function*() {
+    const venue = yield* Venue
+    const m = o.market.marketId
+    yield* venue.cancelAll()
+    for (let i = 0; i < 30; i++) {
+      const open = yield* venue.openOrders(m)
+      if (open.length === 0) break
+      if (i === 29) yield* o.print(`${name}: ${open.length} order(s) still open after cancel-all; closing anyway (reduce-only)`)
+      yield* Effect.sleep("100 millis")
+    }
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const pos = (yield* venue.position(m)).signedBase
+      if (pos === 0) {
+        yield* o.print(`${name}: flat`)
+        return 0
+      }
+      const side = pos > 0 ? "sell" as const : "buy" as const
+      const book = yield* venue.orderBook(m, 1)
+      const ref = side === "sell" ? book.bids[0]?.price : book.asks[0]?.price
+      if (ref === undefined) return yield* Effect.fail(new Error(`${name}: the book has no ${side === "sell" ? "bids" : "asks"} to close into`))
+      const base = Math.abs(pos)
+      const coi = clientIndex(attempt)
+      yield* o.print(`${name}: position ${formatBase(o.market, pos)} → reduce-only ${side} ${formatBase(o.market, base)} (closing order ${coi}, attempt ${attempt})`)
+      yield* venue.placeMarket({ marketId: m, side, base, priceCap: priceCap(side, ref, 100), clientOrderIndex: coi, reduceOnly: true })
+      yield* Effect.sleep("500 millis")
+    }
+    return (yield* venue.position(m)).signedBase
+  })
+
+const positionOf = (marketId: number) =>
+  Effect.gen(function*() {
+    const venue = yield* Venue
+    return (yield* venue.position(marketId)).signedBase
+  })
+
+export const runFlatten = (o: FlattenOptions) =>
+  Effect.gen(function*() {
+    const state = yield* PairState
+    const startedAtMs = Date.now()
+    const id = `F${startedAtMs.toString(36)}`
+
+    // 1. Halt.
+    yield* state.setTradingState("HALTED", `flatten ${id} by operator`)
+    yield* o.print(`flatten ${id}: pair HALTED — A pulls its quote and places nothing new.`)
+
+    // 2. Settle what is in flight.
+    const deadline = Date.now() + o.settleTimeoutMs
+    let lastLine = ""
+    let pending = 0
+    for (;;) {
+      pending = yield* pendingFills(o.prefix)
+      const open = (yield* state.openIntents()).length
+      const hbA = yield* state.lastHeartbeat("a")
+      const hbB = yield* state.lastHeartbeat("b")
+      const aUp = Option.isSome(hbA) && Date.now() - hbA.value.atMs < HEARTBEAT_FRESH_MS && hbA.value.status["awaitingOperator"] !== true
+      const bUp = Option.isSome(hbB) && Date.now() - hbB.value.atMs < HEARTBEAT_FRESH_MS && hbB.value.status["awaitingOperator"] !== true
+      const aQuote = aUp && Option.isSome(yield* state.restingQuote())
+      const waitingOn: Array<string> = []
+      if (bUp && pending > 0) waitingOn.push(`${pending} pending fill(s)`)
+      if (bUp && open > 0) waitingOn.push(`${open} open hedge(s)`)
+      if (aQuote) waitingOn.push("A's quote")
+      if (waitingOn.length === 0) {
+        const left = [pending > 0 ? `${pending} pending fill(s)` : "", open > 0 ? `${open} open hedge(s)` : ""].filter((s) => s !== "")
+        yield* o.print(
+          left.length === 0
+            ? "settled: no fill pending, no hedge open, no quote of A."
+            : `B is not running: ${left.join(" and ")} will be settled by the flatten instead of hedged.`
+        )
+        break
+      }
+      if (Date.now() >= deadline) {
+        yield* o.print(`still waiting on ${waitingOn.join(", ")} after ${Math.round(o.settleTimeoutMs / 1000)} s: the flatten settles them.`)
+        break
+      }
+      const line = `settling: waiting on ${waitingOn.join(", ")}…`
+      if (line !== lastLine) yield* o.print(line)
+      lastLine = line
+      yield* Effect.sleep("200 millis")
+    }
+
+    // 3. Fence.
+    const fence = yield* state.fenceFlatten(id)
+    yield* o.print(
+      `fenced: A's quotes up to ${fence.quoteSeqFence} and fills up to sequence ${fence.fillSeqFence} are settled by this flatten ` +
+        `(never published or hedged again); residual pool ${formatBase(o.market, fence.poolCleared)} ${o.market.symbol} (${fence.poolCleared} base units) cleared; ` +
+        `${fence.intentsClosed.length} open hedge intent(s) closed${fence.intentsClosed.length > 0 ? ` (${fence.intentsClosed.join(", ")})` : ""}.`
+    )
+
+    // 4. Close both accounts.
+    const closeA = closeAccount("A", o, (n) => closingClientIndexA(startedAtMs, n)).pipe(Effect.provide(o.venueA))
+    const closeB = closeAccount("B", o, (n) => closingClientIndexB(o.bClientIndexTag, startedAtMs, n)).pipe(Effect.provide(o.venueB))
+    let posA = yield* closeA
+    let posB = yield* closeB
+    // 5. A moment later (a hedge sent just before the fence lands late): again, up to twice.
+    for (let round = 0; round < 2; round++) {
+      yield* Effect.sleep("1 second")
+      posA = yield* positionOf(o.market.marketId).pipe(Effect.provide(o.venueA))
+      posB = yield* positionOf(o.market.marketId).pipe(Effect.provide(o.venueB))
+      if (posA === 0 && posB === 0) break
+      yield* o.print(`positions moved after closing (A ${formatBase(o.market, posA)}, B ${formatBase(o.market, posB)}): closing again`)
+      if (posA !== 0) posA = yield* closeA
+      if (posB !== 0) posB = yield* closeB
+    }
+    const lateFromPool = yield* state.clearResidualPool()
+    const poolCleared = fence.poolCleared + lateFromPool
+    if (lateFromPool !== 0) yield* o.print(`residual pool ${lateFromPool} base units came back after the fence: cleared too.`)
+
+    const epoch = yield* state.epoch()
+    let epochAdopted: string | undefined
+    if (Option.isSome(epoch) && epoch.value.adoptedAtMs === undefined) {
+      yield* state.adoptEpoch(`bin/hedge flatten ${id}`)
+      epochAdopted = epoch.value.id
+      yield* o.print(`epoch ${epoch.value.id} (made after Redis lost its state) adopted: A and B start again, HALTED.`)
+    }
+
+    const flat = posA === 0 && posB === 0
+    const summary = `flatten ${id}: ${flat ? "both accounts flat" : `NOT flat: A ${posA}, B ${posB} base units`}; residual pool ${poolCleared} base units cleared; ` +
+      `${fence.intentsClosed.length} open hedge intent(s) closed; fills up to sequence ${fence.fillSeqFence} and A's quotes up to ${fence.quoteSeqFence} settled` +
+      (pending > 0 ? ` (${pending} fill(s) were still pending)` : "") + `; pair HALTED until bin/hedge resume`
+    yield* state.audit(flat ? "flatten-done" : "flatten-incomplete", summary)
+    return {
+      id,
+      flat,
+      positionA: posA,
+      positionB: posB,
+      poolCleared,
+      intentsClosed: fence.intentsClosed,
+      quoteSeqFence: fence.quoteSeqFence,
+      fillSeqFence: fence.fillSeqFence,
+      pendingSettled: pending,
+      ...(epochAdopted !== undefined ? { epochAdopted } : {})
+    } satisfies FlattenReport
+  })
