@@ -107,4 +107,10 @@ export interface OrderBookTop {
   /** Best first (lowest ask). */
   readonly asks: ReadonlyArray<BookLevel>
   readonly timestampMs: number
+  /**
+   * The venue's own timestamp (ms) of the newest frame this book was built from, and how long ago
+   * that frame arrived (this process's monotonic clock): to judge this machine's clock against the
+   * venue's (src/ops/clock-skew.ts). Absent when the venue gave none.
+   */
+  readonly venueTime?: { readonly venueMs: number; readonly receivedAgoMs: number }
 }

@@ -1,6 +1,8 @@
 // A's maker cycle, pure: flat → buy `quantity` resting (open long) → long → sell `position`
 // resting (close long) → flat → … Partial fills in either phase shrink the next quote; a quote
 // is replaced when it is stale, has drifted from its target level, or no longer fits the phase.
+// Times (placedAtMs, closingSinceMs, nowMs) are on one monotonic clock, the caller's: only their
+// differences count, so a wall clock that steps never ages a quote wrongly.
 import type { OrderBookTop } from "./events.ts"
 import type { Side } from "./side.ts"
 

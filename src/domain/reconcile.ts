@@ -1,11 +1,16 @@
 // Reconciliation, pure: after every pending hedge lands, A + B should be flat. What is left
 // (the mismatch) is repaired on B with a bounded reduce-only order when that reduces B's
 // position (B over-hedged); anything else (a hedge missing) cannot be repaired that way and halts.
+// Times (nowMs, aObservedAtMs, sinceMs) are on one clock, the caller's monotonic one: never A's
+// wall-clock stamp against B's (A and B may run on hosts whose clocks differ).
 
 export interface ReconcileInput {
   readonly nowMs: number
   readonly aPosition: number
-  /** When A's position was measured (its heartbeat): it lags, and only a fresh one may decide. */
+  /**
+   * A time A's position was measured after (B's last look that still saw A's previous heartbeat,
+   * src/domain/freshness.ts): it lags, and only a report measured after the grace may decide.
+   */
   readonly aObservedAtMs: number
   readonly bPosition: number
   /** signed quantity open intents will still trade on B */

@@ -1,6 +1,8 @@
 // Risk rules, pure: what in the pair's current figures breaks a configured limit.
 // A limit of 0 is off. Net exposure only counts once it has lasted (hedges in flight make the
 // pair briefly unflat on every fill).
+// Times (nowMs, unhedgedSinceMs) are on the caller's monotonic clock: only their differences
+// count, so a wall clock stepped back never holds the age rule off.
 import { formatScaled, QUOTE_DECIMALS } from "./market.ts"
 import type { Side } from "./side.ts"
 import { type HedgeLeg, hedgeSlippage, slippageCentiBps, slippageExceeds } from "./slippage.ts"

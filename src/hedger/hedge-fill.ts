@@ -19,6 +19,7 @@ import { hedgeSideFor, signedBase } from "../domain/side.ts"
 import type { BusError } from "../bus/errors.ts"
 import { type HedgeIntent, PairState } from "../bus/PairState.ts"
 import { raiseAlert } from "../ops/alerts.ts"
+import { wallMs } from "../ops/time.ts"
 import { isSignatureRefusal, VenueError } from "../venue/errors.ts"
 import { Venue } from "../venue/Venue.ts"
 import type { OrderWatcher } from "./order-watcher.ts"
@@ -207,7 +208,7 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
       // A residual flush adds nothing: it hedges what the pool holds.
       signedDelta: isResidualFlush(fill) ? 0 : signedBase(hedgeSide, fill.size),
       minBase,
-      nowMs: Date.now()
+      nowMs: yield* wallMs // the intent's createdAtMs: a record
     })
     const aQuoteAtStart = yield* state.restingQuote()
     let intent = begun.intent
@@ -273,7 +274,7 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
           side: order.side,
           base: order.base,
           priceCap: order.priceCap,
-          sentAtMs: Date.now()
+          sentAtMs: yield* wallMs
         })
         // A fresh attempt's index was never sent for this intent: an order the venue already has
         // under it belongs to another intent. Not sent (nothing traded), alarmed.
@@ -323,7 +324,7 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
       attempts,
       fillDetectedAtMs: fill.detectedAtMs,
       receivedAtMs,
-      doneAtMs: Date.now()
+      doneAtMs: yield* wallMs
     })
   })
 

@@ -8,12 +8,15 @@ import { Cause, Effect, Option, Schedule } from "effect"
 import { evaluateRisk, hedgeSlippageBreach, initialRiskState, type RiskLimits } from "../domain/risk.ts"
 import { initialReconcileState, reconcile } from "../domain/reconcile.ts"
 import { computeExposure } from "../domain/exposure.ts"
+import { beatFresh, beatToken, initialBeatWatch, observeBeat } from "../domain/freshness.ts"
 import { correctionClientIndex, hedgeClientIndex } from "../domain/client-index.ts"
 import { hedgeSideFor } from "../domain/side.ts"
 import { bookReferencePrice, effectiveMinBase, priceCap } from "../domain/hedge-plan.ts"
 import { VenueError } from "../venue/errors.ts"
 import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { raiseAlert } from "../ops/alerts.ts"
+import { watchClockSkew } from "../ops/clock-skew.ts"
+import { monoMs, wallMs } from "../ops/time.ts"
 import type { AccountEvent } from "../domain/events.ts"
 import { FillEvent, type FillMessage, type HedgeResult, isResidualFlush, RESIDUAL_FILL_PREFIX, RESIDUAL_ORDER_INDEX } from "../domain/messages.ts"
 import { type BusEntry, FillBus } from "../bus/FillBus.ts"
@@ -39,6 +42,11 @@ export interface HedgerSettings extends HedgeSettings {
   /** How often to look for stale entries of dead consumers while running. */
   readonly claimEveryMs: number
   readonly heartbeatMs: number
+  /**
+   * B's clock against the venue's (risk.max_clock_skew_ms): beyond `maxSkewMs` an alert, and
+   * another when it recovers. Absent or 0: not checked. everyMs / windowMs: see src/ops/clock-skew.ts.
+   */
+  readonly clockSkew?: { readonly maxSkewMs: number; readonly everyMs?: number; readonly windowMs?: number }
   /** Called after each fill is recorded (console view, metrics). */
   readonly onResult?: (result: HedgeResult) => Effect.Effect<void>
   readonly onAccountEvent?: (e: AccountEvent) => Effect.Effect<void>
@@ -62,6 +70,12 @@ export interface HedgerSettings extends HedgeSettings {
 
 /** Free collateral is read this rarely by default: a REST call, never on the hedge path. */
 export const FREE_COLLATERAL_POLL_MS = 5_000
+
+/**
+ * A's heartbeat (written every second) counts as fresh while B saw it change within this long,
+ * on B's monotonic clock: never A's stamp against B's clock (their hosts' clocks may differ).
+ */
+export const A_HEARTBEAT_FRESH_MS = 5_000
 
 /**
  * An entry B will not hedge: the pair halts first (so a failure after it cannot leave the pair
@@ -149,7 +163,7 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
     const verdict = yield* admit(entry, watcher, settings)
     if (verdict._tag === "Refuse") return yield* refuseEntry(entry, verdict.reason, settings)
     if (verdict._tag === "Duplicate") return yield* acknowledgeDuplicate(entry.entryId, entry.fill.fillId, verdict.why, settings)
-    const receivedAtMs = Date.now()
+    const receivedAtMs = yield* wallMs
     const hedged = yield* hedgeFill(entry.fill, watcher, settings, receivedAtMs).pipe(
       Effect.map((r) => ({ _tag: "Result", result: r }) as const),
       Effect.catchTag("FillInFlight", (e) => Effect.succeed({ _tag: "InFlight", message: e.message } as const))
@@ -173,7 +187,7 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
         `fill ${result.fillId}: ${result.status} after ${result.attempts.length} attempt(s); ${result.residualSignedBase} base units returned to the residual pool`
       )
       // What went back to the pool must not wait for a fill that may never come.
-      failuresInARow.flushDueAtMs ??= Date.now() + (failuresInARow.flushBackoffMs ?? FLUSH_FIRST_MS)
+      failuresInARow.flushDueMonoMs ??= (yield* monoMs) + (failuresInARow.flushBackoffMs ?? FLUSH_FIRST_MS)
       // Checked here, not only by the periodic monitor: a success right after (a residual flush)
       // resets the count before a sampling monitor would see it.
       const limit = settings.risk?.limits.maxConsecutiveFailures ?? 0
@@ -212,8 +226,11 @@ const checkSlippage = (fill: FillMessage, result: HedgeResult, settings: HedgerS
  */
 interface Counters {
   n: number
-  /** When to look at the residual pool next (undefined: no failed hedge since the last look). */
-  flushDueAtMs?: number | undefined
+  /**
+   * When to look at the residual pool next, on the monotonic clock (a wall clock set back would
+   * hold the flush off for as long; undefined: no failed hedge since the last look).
+   */
+  flushDueMonoMs?: number | undefined
   flushBackoffMs?: number
 }
 
@@ -228,16 +245,17 @@ const FLUSH_MAX_MS = 30_000
  */
 const maybeFlushResidual = (settings: HedgerSettings, c: Counters) =>
   Effect.gen(function*() {
-    if (c.flushDueAtMs === undefined || Date.now() < c.flushDueAtMs) return
+    const nowMono = yield* monoMs
+    if (c.flushDueMonoMs === undefined || nowMono < c.flushDueMonoMs) return
     const state = yield* PairState
     const bus = yield* FillBus
     const venue = yield* Venue
     const backoff = c.flushBackoffMs ?? FLUSH_FIRST_MS
-    c.flushDueAtMs = Date.now() + backoff
+    c.flushDueMonoMs = nowMono + backoff
     c.flushBackoffMs = Math.min(backoff * 2, FLUSH_MAX_MS)
     const pool = yield* state.residualPool()
     if (pool === 0) {
-      c.flushDueAtMs = undefined
+      c.flushDueMonoMs = undefined
       return
     }
     const book = yield* venue.orderBook(settings.market.marketId, 1)
@@ -245,10 +263,10 @@ const maybeFlushResidual = (settings: HedgerSettings, c: Counters) =>
     if (ref === undefined) return
     if (Math.abs(pool) < effectiveMinBase(settings.market, ref)) {
       // Below the minimum: it waits for a fill in its direction (poolDecision).
-      c.flushDueAtMs = undefined
+      c.flushDueMonoMs = undefined
       return
     }
-    const now = Date.now()
+    const now = yield* wallMs // records only
     const size = Math.abs(pool)
     const published = yield* bus.publishResidualFlush(new FillEvent({
       fillId: RESIDUAL_FILL_PREFIX,
@@ -266,7 +284,7 @@ const maybeFlushResidual = (settings: HedgerSettings, c: Counters) =>
       venueTimestampMs: now,
       detectedAtMs: now
     }))
-    c.flushDueAtMs = undefined
+    c.flushDueMonoMs = undefined
     yield* Effect.logWarning(`residual pool ${pool} is at or above the venue minimum: hedging it now (residual:${published.fillSeq})`)
   }).pipe(Effect.catch((e) => Effect.logWarning(`residual pool check failed, will retry: ${e.message}`)))
 
@@ -282,18 +300,28 @@ const riskMonitor = (
     const state = yield* PairState
     let rs = initialRiskState
     let recon = initialReconcileState
+    // A's heartbeat as B saw it change, on B's monotonic clock (src/domain/freshness.ts).
+    let beatA = initialBeatWatch
+    // Reconciliation corrections take their client index from the wall clock's second; never one
+    // already used in this run, whatever that clock does.
+    let lastCorrectionMs = -Infinity
     for (;;) {
       yield* Effect.sleep(risk.intervalMs)
       const trading = yield* state.tradingState()
+      const lookMs = yield* monoMs
       const hbA = yield* state.lastHeartbeat("a")
-      const hbFresh = hbA._tag === "Some" && Date.now() - hbA.value.atMs < 5000
+      beatA = observeBeat(beatA, hbA._tag === "Some" ? beatToken(hbA.value) : undefined, lookMs)
+      // Every duration and age below is on B's monotonic clock: a wall clock stepped back (or
+      // A's host's clock an hour off) neither freezes the rules nor turns them off.
+      const nowMs = yield* monoMs
+      const hbFresh = hbA._tag === "Some" && beatFresh(beatA, nowMs, A_HEARTBEAT_FRESH_MS)
       const aFresh = hbFresh && typeof hbA.value.status["position"] === "number"
       // A publishes its free collateral only while its own reading is recent.
       const aFree = hbFresh ? hbA.value.status["freeCollateralMicro"] : undefined
       // B's position may be unknown (no snapshot yet): the rules that need it wait, the others do not.
       const bPosition = watcher.position(settings.market.marketId)
       const r = evaluateRisk(rs, {
-        nowMs: Date.now(),
+        nowMs,
         aPosition: aFresh ? (hbA.value.status["position"] as number) : undefined,
         bPosition,
         minBase: risk.minBase,
@@ -307,8 +335,9 @@ const riskMonitor = (
         const open = yield* state.openIntents()
         const x = computeExposure({ aPosition: hbA.value.status["position"] as number, bPosition, openIntents: open, residualPool: pool })
         const rc = reconcile(recon, {
-          nowMs: Date.now(),
-          aObservedAtMs: hbA.value.atMs,
+          nowMs,
+          // A measured its position after B's last look that still saw A's previous beat.
+          aObservedAtMs: beatA.writtenAfterMs,
           aPosition: x.aPosition,
           bPosition: x.bPosition,
           inFlightSigned: x.inFlightSigned,
@@ -325,12 +354,13 @@ const riskMonitor = (
           const book = yield* venue.orderBook(settings.market.marketId, 1)
           const ref = fix.side === "buy" ? book.asks[0]?.price : book.bids[0]?.price
           if (ref !== undefined) {
+            lastCorrectionMs = Math.max(lastCorrectionMs + 1000, yield* wallMs)
             yield* venue.placeMarket({
               marketId: settings.market.marketId,
               side: fix.side,
               base: fix.base,
               priceCap: priceCap(fix.side, ref, settings.slippageBps),
-              clientOrderIndex: correctionClientIndex(settings.clientIndexTag, Date.now()),
+              clientOrderIndex: correctionClientIndex(settings.clientIndexTag, lastCorrectionMs),
               reduceOnly: true
             }).pipe(Effect.catch((e) => raiseAlert("reconciliation-mismatch", `correction not sent: ${e.message}`)))
           }
@@ -377,13 +407,15 @@ const consumeLoop = (watcher: OrderWatcher, settings: HedgerSettings, c: Counter
   Effect.gen(function*() {
     const bus = yield* FillBus
     yield* recover(watcher, settings, c)
-    let lastClaim = Date.now()
+    // On the monotonic clock: a wall clock set back would stop the claims for as long.
+    let lastClaim = yield* monoMs
     for (;;) {
       const entries = yield* bus.readNew({ consumer: settings.consumer, count: settings.batch, blockMs: settings.blockMs })
       yield* handleAll(entries, watcher, settings, c)
       yield* maybeFlushResidual(settings, c)
-      if (Date.now() - lastClaim >= settings.claimEveryMs) {
-        lastClaim = Date.now()
+      const now = yield* monoMs
+      if (now - lastClaim >= settings.claimEveryMs) {
+        lastClaim = now
         yield* recover(watcher, settings, c)
       }
     }
@@ -399,16 +431,26 @@ export const runHedger = (settings: HedgerSettings) =>
     // Every fill's price is checked against the book: subscribe to it now, not on the first fill.
     yield* (yield* Venue).orderBook(settings.market.marketId, 1).pipe(Effect.ignore, Effect.forkScoped)
     // Suspended: the status is read at every beat (streamConnected is live, not the value at start).
-    yield* Effect.suspend(() => state.heartbeat("b", { consumer: settings.consumer, streamConnected: watcher.connected() }, settings.heartbeatMs * 3))
+    // `beat` counts up: A judges B alive by seeing it change, not by B's clock (src/domain/freshness.ts).
+    let beats = 0
+    yield* Effect.suspend(() =>
+      state.heartbeat("b", { consumer: settings.consumer, streamConnected: watcher.connected(), beat: ++beats }, settings.heartbeatMs * 3)
+    )
       .pipe(
         Effect.catch((e) => Effect.logWarning(`heartbeat failed: ${e.message}`)),
         Effect.repeat(Schedule.spaced(settings.heartbeatMs)),
         Effect.forkScoped
       )
     const previous = yield* state.lastHeartbeat("b").pipe(Effect.orElseSucceed(() => Option.none()))
-    if (Option.isSome(previous)) yield* raiseAlert("process-restart", `hedger ${settings.consumer} restarted (B was alive ${Date.now() - previous.value.atMs} ms ago)`)
+    if (Option.isSome(previous)) {
+      // By this host's wall clock, as B's last beat was stamped (a message, not a rule).
+      yield* raiseAlert("process-restart", `hedger ${settings.consumer} restarted (B was alive ${(yield* wallMs) - previous.value.atMs} ms ago)`)
+    }
+    if (settings.clockSkew !== undefined && settings.clockSkew.maxSkewMs > 0) {
+      yield* watchClockSkew({ ...settings.clockSkew, marketId: settings.market.marketId, who: `B (hedger ${settings.consumer})` }).pipe(Effect.forkScoped)
+    }
     // A pool left by hedges that failed before a restart is looked at once on start.
-    const counters: Counters = { n: 0, flushDueAtMs: Date.now() }
+    const counters: Counters = { n: 0, flushDueMonoMs: yield* monoMs }
     if (settings.risk !== undefined) {
       // B's own collateral is read only when the limit is on (rate limits); A reads its own.
       const collateral = (settings.risk.limits.minFreeCollateralMicro ?? 0) > 0

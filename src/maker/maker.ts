@@ -12,6 +12,7 @@ import { isOrderTerminal } from "../domain/events.ts"
 import { quoteClientIndex } from "../domain/client-index.ts"
 import { isClosingClientIndex } from "../domain/closing.ts"
 import { FillTracker } from "../domain/fills.ts"
+import { beatFresh, beatToken, initialBeatWatch, observeBeat } from "../domain/freshness.ts"
 import { applyFill, decideMakerAction, type MakerConfig, type MakerState, syncPosition } from "../domain/maker-cycle.ts"
 import { conflictingHedge } from "../domain/hedge-plan.ts"
 import type { MarketSpec } from "../domain/market.ts"
@@ -23,6 +24,8 @@ import { isSignatureRefusal, type VenueError } from "../venue/errors.ts"
 import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { supervisorBackoff } from "../runtime/schedules.ts"
 import { raiseAlert } from "../ops/alerts.ts"
+import { watchClockSkew } from "../ops/clock-skew.ts"
+import { clocks } from "../ops/time.ts"
 
 export interface MakerSettings {
   readonly pair: string
@@ -32,7 +35,10 @@ export interface MakerSettings {
   readonly cancelOnExit: boolean
   /** Cancel A's open orders in this market found at start (orphans of an earlier run). */
   readonly cancelOrphansOnStart: boolean
-  /** Stop quoting when B's heartbeat is older than this (0 = don't check). */
+  /**
+   * Stop quoting when A has not seen B's heartbeat change for this long, on A's monotonic clock
+   * (never B's stamp against A's clock: their hosts' clocks may differ). 0 = don't check.
+   */
   readonly requireHedgerHeartbeatMs: number
   readonly heartbeatMs: number
   readonly orderRetries: number
@@ -46,6 +52,11 @@ export interface MakerSettings {
    * 21711) halt the pair: A cannot trade until someone fixes the key or the clock. Absent or 0: never.
    */
   readonly haltAfterSignatureRefusals?: number
+  /**
+   * A's clock against the venue's (risk.max_clock_skew_ms): beyond `maxSkewMs` an alert, and
+   * another when it recovers. Absent or 0: not checked. everyMs / windowMs: see src/ops/clock-skew.ts.
+   */
+  readonly clockSkew?: { readonly maxSkewMs: number; readonly everyMs?: number; readonly windowMs?: number }
   /** Called after each fill is stored (console view, metrics). */
   readonly onFill?: (fill: FillEvent, fillSeq: number) => Effect.Effect<void>
   readonly onAccountEvent?: (e: AccountEvent) => Effect.Effect<void>
@@ -93,6 +104,9 @@ export const runMaker = (settings: MakerSettings) =>
     const bus = yield* FillBus
     const pairState = yield* PairState
     const marketId = settings.market.marketId
+    // Wall time only for records (a fill's detectedAtMs); every age, timeout and freshness below
+    // (quote ages, the closing phase, stuck quotes, B's heartbeat) is on the monotonic clock.
+    const clock = yield* clocks
 
     const published = yield* bus.publishedLevels()
     const tracker = new FillTracker({ pair: settings.pair, accountIndex: venue.accountIndex, published })
@@ -101,7 +115,7 @@ export const runMaker = (settings: MakerSettings) =>
     const state = yield* Ref.make<MakerState>({
       position: startPosition.signedBase,
       cycles: 0,
-      closingSinceMs: startPosition.signedBase > 0 ? Date.now() : undefined
+      closingSinceMs: startPosition.signedBase > 0 ? clock.monoMs() : undefined
     })
     let fills = 0
 
@@ -142,7 +156,7 @@ export const runMaker = (settings: MakerSettings) =>
             if (settings.epoch !== undefined) yield* settings.epoch.onPublished(fill, p.fillSeq)
             fills++
             yield* Ref.update(state, (s) =>
-              applyFill(s, { side: fill.side, base: fill.size, orderIndex: fill.orderIndex, clientOrderIndex: fill.clientOrderIndex }, settings.cycle, Date.now())
+              applyFill(s, { side: fill.side, base: fill.size, orderIndex: fill.orderIndex, clientOrderIndex: fill.clientOrderIndex }, settings.cycle, clock.monoMs())
             )
             yield* Effect.logInfo(`fill ${fill.side} ${fill.size} @ ${fill.price} (order ${fill.orderIndex}, seq ${p.fillSeq})`)
             if (settings.onFill !== undefined) yield* settings.onFill(fill, p.fillSeq)
@@ -175,6 +189,8 @@ export const runMaker = (settings: MakerSettings) =>
 
     // The quote B must not trade with, as published in PairState; cleared once the quote is gone.
     let publishedQuote: number | undefined
+    /** B's heartbeat as A saw it change, on A's monotonic clock (src/domain/freshness.ts). */
+    let beatB = initialBeatWatch
     /** The in-flight hedge a quote last waited for (logged once, not on every poll). */
     let waitingFor: string | undefined
     /** Why the last quote sequence number was refused (logged once). */
@@ -196,7 +212,7 @@ export const runMaker = (settings: MakerSettings) =>
         yield* Effect.logWarning(`quote ${u.clientOrderIndex} reached the venue after A gave it up (order ${u.orderIndex}): cancelling it`)
         yield* venue.cancel({ marketId, index: u.orderIndex }).pipe(Effect.ignore)
       })
-    /** When each quote entered "cancelling" (a quote "sending" counts from placedAtMs). */
+    /** When each quote entered "cancelling", monotonic (a quote "sending" counts from placedAtMs). */
     const cancellingSince = new Map<number, number>()
 
     /**
@@ -209,7 +225,7 @@ export const runMaker = (settings: MakerSettings) =>
     const resolveQuote = (coi: number, why: string) =>
       Effect.gen(function*() {
         yield* Effect.logWarning(`quote ${coi}: ${why}; resolving it against the venue by its client index`)
-        const deadline = Date.now() + (settings.resolveQuoteMs ?? 5_000)
+        const deadline = clock.monoMs() + (settings.resolveQuoteMs ?? 5_000)
         for (let i = 0;; i++) {
           const s = yield* Ref.get(state)
           // The account stream may have settled it meanwhile.
@@ -218,7 +234,7 @@ export const runMaker = (settings: MakerSettings) =>
           const found = yield* venue.orderByClientIndex(marketId, coi).pipe(Effect.option)
           if (Option.isSome(found) && Option.isSome(found.value)) {
             const u = found.value.value
-            yield* Effect.forEach(tracker.onOrderUpdate(u, Date.now()), publish, { discard: true })
+            yield* Effect.forEach(tracker.onOrderUpdate(u, clock.wallMs()), publish, { discard: true })
             if (isOrderTerminal(u.status)) {
               yield* Effect.logInfo(`quote ${coi} resolved: ${u.status} at the venue (filled ${u.filledBase} of ${u.initialBase})`)
               yield* Ref.update(state, (st) => (st.quote?.clientOrderIndex === coi ? { ...st, quote: undefined } : st))
@@ -231,7 +247,7 @@ export const runMaker = (settings: MakerSettings) =>
             cancellingSince.delete(coi)
             return
           }
-          if (Date.now() >= deadline) break
+          if (clock.monoMs() >= deadline) break
           yield* Effect.sleep(Math.min(1000, 100 * 2 ** i))
         }
         yield* Effect.logWarning(`quote ${coi} resolved: the venue does not know it; A moves on (and cancels it should it still arrive)`)
@@ -247,7 +263,7 @@ export const runMaker = (settings: MakerSettings) =>
       Effect.gen(function*() {
         if (e._tag === "StreamConnected") yield* Ref.set(streamUp, true)
         if (e._tag === "StreamDisconnected") yield* Ref.set(streamUp, false)
-        const now = Date.now()
+        const now = clock.wallMs() // a fill's detectedAtMs: a record
         if (e._tag === "OrderUpdate" && e.marketId === marketId) {
           yield* Effect.forEach(tracker.onOrderUpdate(e, now), publish, { discard: true })
           yield* Ref.update(state, (s) => trackQuote(s, e))
@@ -257,7 +273,7 @@ export const runMaker = (settings: MakerSettings) =>
         } else if (e._tag === "PositionUpdate" && e.marketId === marketId) {
           // Fills already moved the position (together with the quote's size); the venue's report
           // normally agrees, and corrects it when it does not (restart, missed frames).
-          yield* Ref.update(state, (s) => syncPosition(s, e.signedBase, settings.cycle, now))
+          yield* Ref.update(state, (s) => syncPosition(s, e.signedBase, settings.cycle, clock.monoMs()))
         } else if (e._tag === "StreamDisconnected") {
           yield* Effect.logWarning(`account stream of A disconnected: ${e.reason}`)
         } else if (e._tag === "StreamConnected" && e.reconnect) {
@@ -280,15 +296,18 @@ export const runMaker = (settings: MakerSettings) =>
       for (const coi of cancellingSince.keys()) if (coi !== pending?.clientOrderIndex) cancellingSince.delete(coi)
       if (pending !== undefined && pending.state !== "resting") {
         const since = pending.state === "sending" ? pending.placedAtMs : cancellingSince.get(pending.clientOrderIndex)
+        const now = clock.monoMs()
         if (since === undefined) {
-          cancellingSince.set(pending.clientOrderIndex, Date.now())
-        } else if (Date.now() - since >= STUCK_QUOTE_MS) {
-          return yield* resolveQuote(pending.clientOrderIndex, `still ${pending.state} after ${Date.now() - since} ms`)
+          cancellingSince.set(pending.clientOrderIndex, now)
+        } else if (now - since >= STUCK_QUOTE_MS) {
+          return yield* resolveQuote(pending.clientOrderIndex, `still ${pending.state} after ${Math.round(now - since)} ms`)
         }
       }
       if (stopReason === undefined && settings.requireHedgerHeartbeatMs > 0) {
+        const look = clock.monoMs()
         const hb = yield* pairState.lastHeartbeat("b")
-        if (hb._tag === "None" || Date.now() - hb.value.atMs > settings.requireHedgerHeartbeatMs) {
+        beatB = observeBeat(beatB, hb._tag === "Some" ? beatToken(hb.value) : undefined, look)
+        if (!beatFresh(beatB, clock.monoMs(), settings.requireHedgerHeartbeatMs)) {
           stopReason = "hedger (B) heartbeat is stale"
         }
       }
@@ -302,7 +321,7 @@ export const runMaker = (settings: MakerSettings) =>
         return
       }
       const book = yield* venue.orderBook(marketId, Math.max(settings.cycle.depth, 1))
-      const action = decideMakerAction(current, book, Date.now(), settings.cycle)
+      const action = decideMakerAction(current, book, clock.monoMs(), settings.cycle)
       if (action._tag === "Place") {
         // Granted only while the pair is ACTIVE and Redis still holds A's epoch (a halt or a
         // loss of Redis state that raced with the checks above places nothing).
@@ -334,7 +353,7 @@ export const runMaker = (settings: MakerSettings) =>
         }
         yield* Ref.update(state, (s) => ({
           ...s,
-          quote: { clientOrderIndex: coi, side: action.side, price: action.price, base: action.base, placedAtMs: Date.now(), state: "sending" as const }
+          quote: { clientOrderIndex: coi, side: action.side, price: action.price, base: action.base, placedAtMs: clock.monoMs(), state: "sending" as const }
         }))
         const placed = yield* venue
           .placeLimit({ marketId, side: action.side, base: action.base, price: action.price, clientOrderIndex: coi, postOnly: true, reduceOnly: action.side === "sell" })
@@ -357,7 +376,7 @@ export const runMaker = (settings: MakerSettings) =>
         }
       } else if (action._tag === "Cancel") {
         const q = action.quote
-        cancellingSince.set(q.clientOrderIndex, Date.now())
+        cancellingSince.set(q.clientOrderIndex, clock.monoMs())
         yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === q.clientOrderIndex ? { ...s, quote: { ...q, state: "cancelling" as const } } : s))
         const cancelled = yield* venue
           .cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex) })
@@ -385,7 +404,7 @@ export const runMaker = (settings: MakerSettings) =>
           if (Option.isSome(found)) {
             if (Option.isNone(found.value)) return
             const u = found.value.value
-            yield* Effect.forEach(tracker.onOrderUpdate(u, Date.now()), publish, { discard: true })
+            yield* Effect.forEach(tracker.onOrderUpdate(u, clock.wallMs()), publish, { discard: true })
             if (isOrderTerminal(u.status)) return
           }
           yield* Effect.sleep("200 millis")
@@ -412,14 +431,21 @@ export const runMaker = (settings: MakerSettings) =>
     )
 
     const previous = yield* pairState.lastHeartbeat("a").pipe(Effect.orElseSucceed(() => Option.none()))
-    if (Option.isSome(previous)) yield* raiseAlert("process-restart", `maker (A) restarted (A was alive ${Date.now() - previous.value.atMs} ms ago)`)
+    // By this host's wall clock, as A's last beat was stamped (a message, not a rule).
+    if (Option.isSome(previous)) yield* raiseAlert("process-restart", `maker (A) restarted (A was alive ${clock.wallMs() - previous.value.atMs} ms ago)`)
+    if (settings.clockSkew !== undefined && settings.clockSkew.maxSkewMs > 0) {
+      yield* watchClockSkew({ ...settings.clockSkew, marketId, who: "A (maker)" }).pipe(Effect.forkScoped)
+    }
     yield* Stream.runForEach(stream.events, onEvent).pipe(Effect.forkScoped)
     const collateralEveryMs = settings.freeCollateralEveryMs ?? 0
     const collateral = collateralEveryMs > 0 ? yield* pollFreeCollateral(collateralEveryMs) : undefined
+    // `beat` counts up: B judges A alive by seeing it change, not by A's clock (src/domain/freshness.ts).
+    let beats = 0
     yield* Effect.gen(function*() {
       const s = yield* Ref.get(state)
       const free = collateral?.current()
       yield* pairState.heartbeat("a", {
+        beat: ++beats,
         position: s.position,
         cycles: s.cycles,
         fills,

@@ -14,6 +14,8 @@ export type AlertKind =
   | "lease-lost"
   /** Redis came back empty or from an older snapshot: the pair halts until an operator adopts the new epoch (src/runtime/epoch-guard.ts). */
   | "redis-state-lost"
+  /** This machine's clock is off the venue's beyond risk.max_clock_skew_ms, or came back within it (src/ops/clock-skew.ts). */
+  | "clock-skew"
 
 export interface AlertsShape {
   readonly alert: (kind: AlertKind, message: string) => Effect.Effect<void>

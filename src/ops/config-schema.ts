@@ -231,7 +231,9 @@ export const ConfigFile = Schema.Struct({
     max_unhedged_age_ms: opt(OffOrIntBetween(1_000, 86_400_000, "milliseconds")),
     max_consecutive_failures: opt(IntBetween(0, 1_000, "an integer (0 = off)")),
     max_hedge_slippage_bps: opt(SlippageLimitBps),
-    min_free_collateral: opt(UsdcAmount)
+    min_free_collateral: opt(UsdcAmount),
+    // Below half a second, a frame's transit time alone could look like skew.
+    max_clock_skew_ms: opt(OffOrIntBetween(500, 300_000, "milliseconds"))
   })),
   alerts: opt(Schema.Struct({ telegram_chat_id: opt(Schema.String), telegram_api_url: opt(Schema.String) })),
   budget: opt(Schema.Struct({

@@ -115,6 +115,8 @@ export interface HedgeflowConfig {
     readonly maxHedgeSlippageBps: number
     /** Free collateral (micro-USDC) each account must keep, parsed from risk.min_free_collateral; 0 = off. */
     readonly minFreeCollateralMicro: number
+    /** This machine's clock more than this far from the venue's (its timestamps) alerts; 0 = off. */
+    readonly maxClockSkewMs: number
   }
   /** Where alerts go besides the log. Secrets only from the environment. */
   readonly alerts: {
@@ -197,6 +199,7 @@ export const DEFAULTS = {
   resultTimeoutMs: 3_000,
   claimIdleMs: 30_000,
   maxFillMultiple: 10,
+  maxClockSkewMs: 2_000,
   reconnectMaxDelayMs: 30_000,
   txPerMinute: 60,
   hedgeReserve: 10,
@@ -773,7 +776,8 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       maxUnhedgedAgeMs: f.risk?.max_unhedged_age_ms ?? 30_000,
       maxConsecutiveFailures: f.risk?.max_consecutive_failures ?? 3,
       maxHedgeSlippageBps,
-      minFreeCollateralMicro
+      minFreeCollateralMicro,
+      maxClockSkewMs: f.risk?.max_clock_skew_ms ?? DEFAULTS.maxClockSkewMs
     },
     alerts: {
       webhookUrl: secretEnv(input.env, ALERT_WEBHOOK_ENV),

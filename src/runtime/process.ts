@@ -128,6 +128,7 @@ const program = (role: Role, config: HedgeflowConfig) =>
         orderRetries: config.orders.retries,
         haltAfterSignatureRefusals: config.risk.maxConsecutiveFailures,
         freeCollateralEveryMs,
+        clockSkew: { maxSkewMs: config.risk.maxClockSkewMs },
         onFill: () => metrics.fillPublished(),
         epoch: makerEpochHooks(mirror),
         onAccountEvent: (e) =>
@@ -150,6 +151,7 @@ const program = (role: Role, config: HedgeflowConfig) =>
         claimIdleMs: config.hedge.claimIdleMs,
         claimEveryMs: Math.max(1000, Math.floor(config.hedge.claimIdleMs / 2)),
         heartbeatMs: 1000,
+        clockSkew: { maxSkewMs: config.risk.maxClockSkewMs },
         onResult: (r) =>
           Effect.gen(function*() {
             const sent = r.attempts.filter((a) => a.error === undefined || a.filledBase !== undefined).length

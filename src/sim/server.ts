@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net"
 import { LIGHTER_BTC, LIGHTER_ETH } from "../domain/market.ts"
 import type { MarketSpec } from "../domain/market.ts"
 import type { AccountOptions } from "./accounts.ts"
+import type { Clock } from "./clock.ts"
 import { Engine } from "./engine.ts"
 import { SimExchange } from "./exchange.ts"
 import { Faults } from "./faults.ts"
@@ -60,6 +61,8 @@ export interface SimOptions {
   readonly chainId?: number
   readonly ws?: { readonly pingIntervalMs?: number; readonly idleTimeoutMs?: number; readonly bookFlushMs?: number }
   readonly log?: (line: string) => void
+  /** The exchange's clock (its timestamps, tx expiry checks); default the system clock. Tests offset it. */
+  readonly clock?: Clock
 }
 
 export interface SimExchangeHandle {
@@ -114,6 +117,7 @@ export const startSimulator = async (options: SimOptions = {}): Promise<SimHandl
   }
   const initialPrices = marketOpt !== undefined ? { ...DEFAULT_INITIAL_PRICES, ...(marketOpt.initialPrices ?? {}) } : undefined
   const engine = new Engine({
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
     markets: options.markets ?? [LIGHTER_ETH, LIGHTER_BTC],
     accounts,
     ...(options.accidentalPriceBps !== undefined ? { accidentalPriceBps: options.accidentalPriceBps } : {}),

@@ -1,6 +1,6 @@
 // The trading API of one account on one venue. Implementations: the Lighter protocol
 // client (live venue or the embedded simulator) and an in-memory fake for tests.
-import { Context, Effect, Option, Schedule } from "effect"
+import { Clock, Context, Effect, Option, Schedule } from "effect"
 import type { OrderBookTop, OrderUpdate, PositionUpdate, TradeEvent } from "../domain/events.ts"
 import type { BaseUnits, MarketSpec, PriceTicks } from "../domain/market.ts"
 import type { Side } from "../domain/side.ts"
@@ -74,14 +74,17 @@ export class Venue extends Context.Service<Venue, VenueShape>()("hedgeflow/venue
 export const pollFreeCollateral = (everyMs: number) =>
   Effect.gen(function*() {
     const venue = yield* Venue
-    let last: { readonly micro: number; readonly atMs: number } | undefined
+    // The reading's age on the monotonic clock: a wall clock stepped back would keep it "recent".
+    const clock = yield* Clock.Clock
+    const mono = () => Number(clock.monotonicTimeNanosUnsafe() / 1_000_000n)
+    let last: { readonly micro: number; readonly atMono: number } | undefined
     yield* venue.freeCollateral().pipe(
-      Effect.tap((o) => Effect.sync(() => void (last = Option.isSome(o) ? { micro: o.value, atMs: Date.now() } : undefined))),
+      Effect.tap((o) => Effect.sync(() => void (last = Option.isSome(o) ? { micro: o.value, atMono: mono() } : undefined))),
       Effect.catch((e) => Effect.logWarning(`cannot read free collateral: ${e.message}`)),
       Effect.repeat(Schedule.spaced(everyMs)),
       Effect.forkScoped
     )
     return {
-      current: (): number | undefined => (last !== undefined && Date.now() - last.atMs <= 3 * everyMs ? last.micro : undefined)
+      current: (): number | undefined => (last !== undefined && mono() - last.atMono <= 3 * everyMs ? last.micro : undefined)
     }
   })

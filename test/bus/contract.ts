@@ -6,6 +6,7 @@ import { Effect, Exit, Fiber, type Layer, Option, type Scope } from "effect"
 import type { BusError } from "../../src/bus/errors.ts"
 import { type BusEntry, FillBus } from "../../src/bus/FillBus.ts"
 import { PairState } from "../../src/bus/PairState.ts"
+import { makeHostClock } from "../../src/ops/time.ts"
 import {
   FillEvent,
   type FillMessage,
@@ -535,6 +536,32 @@ export const contractSuite = (name: string, makeFixture: MakeFixture) =>
           assert.include(e2.message, "bad:2")
           const e3 = yield* state.openIntents().pipe(Effect.flip)
           assert.strictEqual(e3._tag, "BusError")
+        })
+      ))
+
+    it.live("clients whose clocks are an hour apart: a heartbeat expires after its ttl, and a pending entry's idle time counts", () =>
+      withBus(() =>
+        Effect.gen(function*() {
+          const state = yield* PairState
+          const bus = yield* FillBus
+          const HOUR = 3_600_000
+          for (const [writerOffset, readerOffset] of [[HOUR, -HOUR], [-HOUR, HOUR]] as const) {
+            const writer = makeHostClock(writerOffset)
+            const reader = makeHostClock(readerOffset)
+            yield* writer.provide(state.heartbeat("a", { beat: 1 }, 150))
+            assert.isTrue(Option.isSome(yield* reader.provide(state.lastHeartbeat("a"))), `written at ${writerOffset}, read at ${readerOffset}`)
+            yield* Effect.sleep("250 millis")
+            assert.isTrue(Option.isNone(yield* reader.provide(state.lastHeartbeat("a"))), `still there: written at ${writerOffset}, read at ${readerOffset}`)
+            // A consumer on one clock reads an entry and dies; one on the other claims it once idle.
+            yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
+            const got = fillsOf(yield* writer.provide(read("b-writer")))
+            assert.strictEqual(got.length, 1)
+            assert.strictEqual((yield* reader.provide(bus.claimStale("b-reader", 60_000, 10))).length, 0)
+            yield* Effect.sleep("150 millis")
+            const claimed = fillsOf(yield* reader.provide(bus.claimStale("b-reader", 100, 10)))
+            assert.deepStrictEqual(claimed.map((e) => e.entryId), got.map((e) => e.entryId))
+            yield* bus.completeFill(claimed[0]!.entryId, hedgeResultFor(claimed[0]!.fill))
+          }
         })
       ))
 

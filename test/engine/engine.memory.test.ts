@@ -3,11 +3,12 @@ import { Effect, Layer } from "effect"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { market } from "./harness.ts"
-import { engineScenarios } from "./scenarios.ts"
+import { clockScenarios } from "./clock-scenarios.ts"
+import { type BusUnderTest, engineScenarios } from "./scenarios.ts"
 
 let last: ReturnType<typeof MemoryFillBus.make> | undefined
 
-engineScenarios({
+const busUnderTest: BusUnderTest = {
   name: "in-memory",
   make: () => {
     last = MemoryFillBus.make({ market })
@@ -16,4 +17,7 @@ engineScenarios({
   injectPoison: (raw) => Effect.sync(() => void last!.inspect.injectRaw(raw)),
   deadLetters: () => Effect.sync(() => last!.inspect.deadLetters().length),
   deadLetterReasons: () => Effect.sync(() => last!.inspect.deadLetters().map((d) => d.reason))
-})
+}
+
+engineScenarios(busUnderTest)
+clockScenarios(busUnderTest)

@@ -6,7 +6,8 @@ import { fillBusKeys } from "../../src/bus/redis/RedisFillBus.ts"
 import { busLayers } from "../../src/runtime/bus-layers.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
 import { market } from "./harness.ts"
-import { engineScenarios } from "./scenarios.ts"
+import { clockScenarios } from "./clock-scenarios.ts"
+import { type BusUnderTest, engineScenarios } from "./scenarios.ts"
 
 let redis: TestRedis
 let raw: Redis
@@ -21,7 +22,7 @@ afterAll(async () => {
   await redis?.close()
 })
 
-engineScenarios({
+const busUnderTest: BusUnderTest = {
   name: "Redis Streams",
   make: () => {
     lastPrefix = redis.prefix("engine")
@@ -34,4 +35,7 @@ engineScenarios({
     Effect.promise(() => raw.xrange(fillBusKeys(lastPrefix).deadLetter, "-", "+")).pipe(
       Effect.map((entries) => entries.map(([, kv]) => kv[kv.indexOf("reason") + 1] ?? ""))
     )
-})
+}
+
+engineScenarios(busUnderTest)
+clockScenarios(busUnderTest)

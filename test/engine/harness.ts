@@ -7,6 +7,7 @@ import { signedBase } from "../../src/domain/side.ts"
 import { FillBus } from "../../src/bus/FillBus.ts"
 import { type HedgeIntent, PairState, type TradingState } from "../../src/bus/PairState.ts"
 import { Alerts, type AlertKind } from "../../src/ops/alerts.ts"
+import type { HostClock } from "../../src/ops/time.ts"
 import { runHedger, type HedgerSettings } from "../../src/hedger/hedger.ts"
 import { runMaker, type MakerSettings } from "../../src/maker/maker.ts"
 import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
@@ -54,15 +55,17 @@ export type Bus = Layer.Layer<FillBus | PairState, unknown>
 
 export interface Harness {
   readonly ex: MemoryExchange
-  readonly startMaker: (over?: Partial<MakerSettings>) => Effect.Effect<Fiber.Fiber<unknown, unknown>>
-  readonly startHedger: (over?: Partial<HedgerSettings>) => Effect.Effect<Fiber.Fiber<unknown, unknown>>
+  /** Starts A; with `host`, A runs on that host's clock (its wall clock offset; src/ops/time.ts). */
+  readonly startMaker: (over?: Partial<MakerSettings>, host?: HostClock) => Effect.Effect<Fiber.Fiber<unknown, unknown>>
+  /** Starts B; with `host`, B runs on that host's clock (its wall clock offset; src/ops/time.ts). */
+  readonly startHedger: (over?: Partial<HedgerSettings>, host?: HostClock) => Effect.Effect<Fiber.Fiber<unknown, unknown>>
   readonly fills: Array<FillEvent>
   readonly results: Array<HedgeResult>
   /** Σ signed position change of an account from the exchange's trade log. */
   readonly tradedSigned: (account: number) => number
   /** The exchange's net position of the pair (A + B). */
   readonly net: () => number
-  /** Waits (real time) until `cond` holds, failing after `timeoutMs` with `what`. */
+  /** Waits (real time, monotonic: a test may step the wall clock) until `cond` holds, failing after `timeoutMs` with `what`. */
   readonly waitFor: (what: string, cond: () => boolean, timeoutMs?: number) => Effect.Effect<void, Error>
   /** Alerts A and B raised, oldest first. */
   readonly alerts: Array<{ readonly kind: AlertKind; readonly message: string }>
@@ -74,6 +77,8 @@ export interface Harness {
   readonly openIntents: () => Effect.Effect<ReadonlyArray<HedgeIntent>, unknown>
   /** Whether a process's heartbeat is present (it has started). */
   readonly alive: (role: "a" | "b") => Effect.Effect<boolean, unknown>
+  /** A process's heartbeat status, when present. */
+  readonly heartbeatStatus: (role: "a" | "b") => Effect.Effect<Readonly<Record<string, unknown>> | undefined, unknown>
   /** Fill entries delivered to B and not acknowledged. */
   readonly pendingCount: () => Effect.Effect<number, unknown>
   /** Polls an effectful condition (real time) until it holds, failing after `timeoutMs`. */
@@ -90,18 +95,21 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
     const pairState = Context.get(context, PairState)
     const fillBus = Context.get(context, FillBus)
     const alertsLayer = Layer.succeed(Alerts, Alerts.of({ alert: (kind, message) => Effect.sync(() => void alerts.push({ kind, message })) }))
-    const startMaker = (over: Partial<MakerSettings> = {}) =>
+    const onHost = <X, E, R>(host: HostClock | undefined) => (eff: Effect.Effect<X, E, R>) => (host === undefined ? eff : host.provide(eff))
+    const startMaker = (over: Partial<MakerSettings> = {}, host?: HostClock) =>
       runMaker(makerSettings({ onFill: (f) => Effect.sync(() => void fills.push(f)), ...over })).pipe(
         Effect.scoped,
         Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, A), MemoryAccountStream.layer(ex, A), alertsLayer)),
         Effect.provideContext(context),
+        onHost(host),
         Effect.forkChild
       ) as Effect.Effect<Fiber.Fiber<unknown, unknown>>
-    const startHedger = (over: Partial<HedgerSettings> = {}) =>
+    const startHedger = (over: Partial<HedgerSettings> = {}, host?: HostClock) =>
       runHedger(hedgerSettings({ onResult: (r) => Effect.sync(() => void results.push(r)), ...over })).pipe(
         Effect.scoped,
         Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, B), MemoryAccountStream.layer(ex, B), alertsLayer)),
         Effect.provideContext(context),
+        onHost(host),
         Effect.forkChild
       ) as Effect.Effect<Fiber.Fiber<unknown, unknown>>
     const tradedSigned = (account: number) =>
@@ -111,9 +119,9 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
       )
     const waitFor = (what: string, cond: () => boolean, timeoutMs = 10_000) =>
       Effect.gen(function*() {
-        const deadline = Date.now() + timeoutMs
+        const deadline = performance.now() + timeoutMs
         while (!cond()) {
-          if (Date.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for: ${what}`))
+          if (performance.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for: ${what}`))
           yield* Effect.sleep("5 millis")
         }
       })
@@ -133,12 +141,13 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
       intent: (fillId) => pairState.getIntent(fillId),
       openIntents: () => pairState.openIntents(),
       alive: (role) => Effect.map(pairState.lastHeartbeat(role), Option.isSome),
+      heartbeatStatus: (role) => Effect.map(pairState.lastHeartbeat(role), (o) => (Option.isSome(o) ? o.value.status : undefined)),
       pendingCount: () => fillBus.pendingCount(),
       waitForEffect: (what, cond, timeoutMs = 10_000) =>
         Effect.gen(function*() {
-          const deadline = Date.now() + timeoutMs
+          const deadline = performance.now() + timeoutMs
           while (!(yield* cond)) {
-            if (Date.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for: ${what}`))
+            if (performance.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for: ${what}`))
             yield* Effect.sleep("5 millis")
           }
         })

@@ -68,10 +68,10 @@ const refusedEntries: ReadonlyArray<{ readonly name: string; readonly fields: ()
   { name: "a fill whose id does not name its range", fields: () => ({ ...entryFields(), fillId: "281474976799999:61" }), reason: /malformed fill/ }
 ]
 
-const restingOrderOfA = (h: Harness) => h.ex.activeOrders(A, market.marketId).find((o) => isOrderActive(o.status))
+export const restingOrderOfA = (h: Harness) => h.ex.activeOrders(A, market.marketId).find((o) => isOrderActive(o.status))
 
 /** Waits for A's resting quote and fills `base` of it (all when omitted). Returns its order index. */
-const fillQuote = (h: Harness, base?: number) =>
+export const fillQuote = (h: Harness, base?: number) =>
   Effect.gen(function*() {
     yield* h.waitFor("A has a resting quote", () => restingOrderOfA(h) !== undefined)
     const o = restingOrderOfA(h)!
@@ -79,14 +79,14 @@ const fillQuote = (h: Harness, base?: number) =>
     return o.orderIndex
   })
 
-const settled = (h: Harness) =>
+export const settled = (h: Harness) =>
   h.waitFor(
     "every published fill hedged and the pair flat",
     () => h.results.length === h.fills.length && h.net() === 0,
     15_000
   )
 
-const expectConservation = (h: Harness) => {
+export const expectConservation = (h: Harness) => {
   // I1: signed Σ A fills + signed Σ B fills = 0, from the exchange's own trades.
   expect(h.tradedSigned(A) + h.tradedSigned(B)).toBe(0)
   // Every hedge traded against its fill's direction.

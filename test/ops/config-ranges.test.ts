@@ -42,6 +42,7 @@ const RANGES: ReadonlyArray<readonly [string, number, number, number, number, Re
   ["risk.max_unhedged_age_ms", 999, 1_000, 86_400_000, 86_400_001, /0 \(off\) or an integer from 1000 to 86400000 milliseconds/],
   ["risk.max_consecutive_failures", -1, 0, 1_000, 1_001, /an integer \(0 = off\) from 0 to 1000/],
   ["risk.max_hedge_slippage_bps", -1, 0, 10_000, 10_001, /basis points from 0 to 10000/],
+  ["risk.max_clock_skew_ms", 499, 500, 300_000, 300_001, /0 \(off\) or an integer from 500 to 300000 milliseconds/],
   ["budget.tx_per_minute", -1, 0, 1_000_000, 1_000_001, /from 0 to 1000000/],
   ["redis.port", 0, 1, 65_535, 65_536, /a port number \(1-65535\)/],
   ["redis.db", -1, 0, 15, 100, /a Redis database number \(0-99, and below the server's `databases`\)/],

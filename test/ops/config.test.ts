@@ -177,6 +177,13 @@ metrics: { port: 9464 }
       assert.include(c.warnings[0]!, "risk.max_hedge_slippage_bps 40 is not below hedge.slippage_bps 40")
     }))
 
+  it.effect("risk.max_clock_skew_ms: 2000 by default, 0 turns the check off", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* loadConfigText({ text: "" })).risk.maxClockSkewMs, 2_000)
+      assert.strictEqual((yield* loadConfigText({ text: "risk: { max_clock_skew_ms: 5000 }\n" })).risk.maxClockSkewMs, 5_000)
+      assert.strictEqual((yield* loadConfigText({ text: "risk: { max_clock_skew_ms: 0 }\n" })).risk.maxClockSkewMs, 0)
+    }))
+
   it.effect("redis.key_prefix placeholders are filled; unknown ones refused", () =>
     Effect.gen(function*() {
       const c = yield* loadConfigText({ text: "redis: { key_prefix: 'hf:{pair}:{symbol}:{a}:{b}' }\n" })

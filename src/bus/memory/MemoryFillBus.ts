@@ -1,6 +1,7 @@
 // In-memory FillBus with the semantics of the Redis Streams implementation: one consumer
 // group, a pending list per consumer with delivery counts and delivery times (Effect's Clock,
-// so TestClock drives claimStale), duplicates by published order level, dead letter, legacy
+// monotonic time: idle times never go backward when a wall clock is stepped, as Redis's own do
+// not depend on its clients' clocks; TestClock drives claimStale), duplicates by published order level, dead letter, legacy
 // mirrors. The store lives outside the layer: building the layer again (a "restarted" process)
 // sees the same data, like a new connection to the same Redis.
 import { Clock, Effect, Layer, Option } from "effect"
@@ -18,6 +19,7 @@ import {
   parseHedgedRecord
 } from "../codec.ts"
 import { BusError } from "../errors.ts"
+import { monoNow } from "./mono.ts"
 import { type BusEntry, FillBus, type FillBusShape, type PublishedFill, type ReadOptions } from "../FillBus.ts"
 
 export interface MemoryFillBusOptions {
@@ -31,6 +33,7 @@ export interface PendingInfo {
   readonly entryId: string
   readonly consumer: string
   readonly deliveries: number
+  /** Monotonic ms (Effect's Clock): only differences mean something. */
   readonly deliveredAtMs: number
 }
 
@@ -170,7 +173,7 @@ export class MemoryFillBus {
 
     const readOwnPending = (consumer: string, count: number) =>
       available("readOwnPending").pipe(
-        Effect.andThen(Clock.currentTimeMillis),
+        Effect.andThen(monoNow),
         Effect.map((now) => {
           const mine = [...store.pel.entries()]
             .filter(([, p]) => p.consumer === consumer)
@@ -186,7 +189,7 @@ export class MemoryFillBus {
 
     const claimStale = (consumer: string, minIdleMs: number, count: number) =>
       available("claimStale").pipe(
-        Effect.andThen(Clock.currentTimeMillis),
+        Effect.andThen(monoNow),
         Effect.map((now) => {
           const out: Array<BusEntry> = []
           const deleted: Array<BusEntry> = []
@@ -234,11 +237,11 @@ export class MemoryFillBus {
     const readNew = (o: ReadOptions): Effect.Effect<ReadonlyArray<BusEntry>, BusError> =>
       Effect.gen(function*() {
         yield* available("readNew")
-        const first = takeNew(o.consumer, o.count, yield* Clock.currentTimeMillis)
+        const first = takeNew(o.consumer, o.count, yield* monoNow)
         if (first.length > 0 || o.blockMs <= 0) return first
         yield* waitForEntries(o.blockMs)
         yield* available("readNew")
-        return takeNew(o.consumer, o.count, yield* Clock.currentTimeMillis)
+        return takeNew(o.consumer, o.count, yield* monoNow)
       })
 
     const completeFill = (entryId: string, result: HedgeResult) =>

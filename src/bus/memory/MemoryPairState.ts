@@ -1,12 +1,13 @@
 // In-memory PairState with the semantics of the Redis implementation. Intents are kept as the
 // same JSON the Redis hash holds and decoded with the same Schema, so a corrupt intent is the
-// same typed BusError. Heartbeats expire by Effect's Clock. Like MemoryFillBus, the store lives
+// same typed BusError. Heartbeats expire by Effect's Clock (monotonic time). Like MemoryFillBus, the store lives
 // outside the layer, so a rebuilt layer ("restarted" process) sees the same state.
 import { poolDecision } from "../../domain/hedge-plan.ts"
 import { Clock, Effect, Layer, Option } from "effect"
 import type { HedgeAttempt } from "../../domain/messages.ts"
 import { decodeIntent, encodeIntent, withAttempt } from "../codec.ts"
 import { BusError } from "../errors.ts"
+import { monoNow } from "./mono.ts"
 import {
   type AuditEntry,
   type BeginHedgeResult,
@@ -37,7 +38,7 @@ interface Store {
   intents: Map<string, string>
   pool: number
   state: { state: TradingState; reason: string; sinceMs: number } | undefined
-  heartbeats: Map<"a" | "b", { readonly json: { readonly atMs: number; readonly status: Readonly<Record<string, unknown>> }; readonly expiresAtMs: number }>
+  heartbeats: Map<"a" | "b", { readonly json: { readonly atMs: number; readonly status: Readonly<Record<string, unknown>> }; /** monotonic ms */ readonly expiresAtMs: number }>
   quoteSeq: number
   quote: RestingQuoteInfo | undefined
   down: boolean
@@ -168,13 +169,15 @@ export class MemoryPairState {
         const now = yield* Clock.currentTimeMillis
         // Same round trip as the Redis record: JSON in, JSON out.
         const json = JSON.parse(JSON.stringify({ atMs: now, status })) as { atMs: number; status: Record<string, unknown> }
-        store.heartbeats.set(role, { json, expiresAtMs: now + Math.max(1, Math.ceil(ttlMs)) })
+        // Expiry on monotonic time, the store's own (as Redis's PX does not depend on the writer's
+        // or the reader's clock): a writer whose wall clock is an hour off expires on time.
+        store.heartbeats.set(role, { json, expiresAtMs: (yield* monoNow) + Math.max(1, Math.ceil(ttlMs)) })
       })
 
     const lastHeartbeat = (role: "a" | "b") =>
       Effect.gen(function*() {
         yield* available("lastHeartbeat")
-        const now = yield* Clock.currentTimeMillis
+        const now = yield* monoNow
         const hb = store.heartbeats.get(role)
         if (hb === undefined || hb.expiresAtMs <= now) return Option.none()
         return Option.some(hb.json)

@@ -266,7 +266,7 @@ export const makeProcessLease = (options: LeaseOptions) =>
     yield* Effect.logInfo(`${program} holds ${key} (host ${holder.host}, pid ${holder.pid}, instance ${holder.instance}); renewed every ${seconds(renewEveryMs)}`)
 
     const lost = yield* Deferred.make<never, LeaseLostError>()
-    let lastWarnAt = 0
+    let lastWarnAt = -Infinity
     const renewOnce = Effect.gen(function*() {
       const status = yield* statusJson(options)
       const reply = (yield* conn.evalScript(RENEW, [key, seenKey], [value, ttlMs, status])) as [number, string]

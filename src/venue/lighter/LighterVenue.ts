@@ -32,6 +32,9 @@ interface BookState {
   nonce: number | undefined
   ready: boolean
   at: number
+  /** The venue's timestamp (ms) of the last frame applied, and when it arrived (performance.now()). */
+  venueAt: number | undefined
+  receivedMono: number
 }
 
 const POST_ONLY_EXPIRY_MS = 28 * 24 * 3600_000
@@ -135,6 +138,10 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
             b.nonce = ob.nonce
             b.ready = true
             b.at = Date.now()
+            // Milliseconds on Lighter's WebSocket frames; a value in seconds is scaled.
+            const ts = r.success.timestamp
+            b.venueAt = ts === undefined || !Number.isFinite(ts) || ts <= 0 ? undefined : ts < 1e11 ? ts * 1000 : ts
+            b.receivedMono = performance.now()
           }
         })
         s.start()
@@ -177,7 +184,7 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
         const m = yield* marketById(marketId)
         let b = books.get(marketId)
         if (b === undefined) {
-          b = { bids: new Map(), asks: new Map(), nonce: undefined, ready: false, at: 0 }
+          b = { bids: new Map(), asks: new Map(), nonce: undefined, ready: false, at: 0, venueAt: undefined, receivedMono: 0 }
           books.set(marketId, b)
           socket.subscribe(`order_book/${marketId}`)
         }
@@ -185,7 +192,13 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
         if (!b.ready) return yield* new VenueError({ op: "orderBook", kind: "unavailable", message: `no order book for ${m.symbol} yet` })
         const bids = [...b.bids].sort((x, y) => y[0] - x[0]).slice(0, depth).map(([price, size]) => ({ price, size }))
         const asks = [...b.asks].sort((x, y) => x[0] - y[0]).slice(0, depth).map(([price, size]) => ({ price, size }))
-        return { marketId, bids, asks, timestampMs: b.at }
+        return {
+          marketId,
+          bids,
+          asks,
+          timestampMs: b.at,
+          ...(b.venueAt !== undefined ? { venueTime: { venueMs: b.venueAt, receivedAgoMs: Math.max(0, performance.now() - b.receivedMono) } } : {})
+        }
       })
 
     const ordersOf = (path: "accountActiveOrders" | "accountInactiveOrders", marketId: number, extra: Record<string, number> = {}) =>

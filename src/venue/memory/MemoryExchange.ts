@@ -150,7 +150,9 @@ export class MemoryExchange {
     const n = Math.min(depth, this.levels)
     const bids = Array.from({ length: n }, (_, k) => ({ price: mid - (k + 1) * this.gap, size }))
     const asks = Array.from({ length: n }, (_, k) => ({ price: mid + (k + 1) * this.gap, size }))
-    return { marketId, bids, asks, timestampMs: this.now() }
+    const now = this.now()
+    // Read in the caller's process: the venue's time now, received just now.
+    return { marketId, bids, asks, timestampMs: now, venueTime: { venueMs: now, receivedAgoMs: 0 } }
   }
 
   // ---- trading ----------------------------------------------------------------------------------
