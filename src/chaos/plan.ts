@@ -2,6 +2,9 @@
 // parameters, at which fill count. Every kind appears at least once; extra faults are drawn at
 // random (about one per 40 fills). Faults are injected one after the other (the harness waits for
 // each to be over before the next), so the plan only orders them by the fill count that arms them.
+// The last three kinds are an operator's world rather than a machine's: Redis restarted with no
+// data (the harness then acts as the operator: flatten when the pair is not flat, then resume), a
+// copy of a real fill entry added to the stream, and `bin/hedge flatten` while A and B run.
 import { Prng } from "../sim/prng.ts"
 
 export const FAULT_KINDS = [
@@ -16,7 +19,10 @@ export const FAULT_KINDS = [
   "rate-limit",
   "duplicate-frames",
   "reorder-frames",
-  "pause-stream"
+  "pause-stream",
+  "redis-empty",
+  "duplicate-fill",
+  "flatten-mid-run"
 ] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
@@ -45,6 +51,19 @@ export type Fault =
   | { readonly kind: "reorder-frames"; readonly count: number }
   /** The account stream of `account` is held for `ms`, then delivered in order. */
   | { readonly kind: "pause-stream"; readonly account: "a" | "b"; readonly ms: number }
+  /**
+   * Redis frozen (writes paused while the harness notes what it holds), killed, and started again
+   * with NO data — a Redis without persistence. With `pendingFill`, B is killed first and the loss
+   * waits for a fill of A to be pending (B is started again once Redis is back): a fill nobody
+   * hedged is lost with Redis. A and B must halt; `operatorAfterMs` after they reported, the
+   * harness acts as an operator: `bin/hedge flatten --yes` when A + B is not flat, then
+   * `bin/hedge resume` (which adopts the new epoch).
+   */
+  | { readonly kind: "redis-empty"; readonly operatorAfterMs: number; readonly pendingFill: boolean }
+  /** A copy of the fill entry `back` entries before the newest (0: the newest), added with XADD under a new stream id. */
+  | { readonly kind: "duplicate-fill"; readonly back: number }
+  /** `bin/hedge flatten --yes` while A and B run; `bin/hedge resume` `resumeAfterMs` after it ended. */
+  | { readonly kind: "flatten-mid-run"; readonly resumeAfterMs: number }
 
 export interface PlannedFault {
   /** Armed once A has this many fills on the exchange. */
@@ -77,10 +96,21 @@ const draw = (rng: Prng, kind: FaultKind): Fault => {
       return { kind, count: rng.int(2, 6) }
     case "pause-stream":
       return { kind, account: rng.bool() ? "a" : "b", ms: rng.int(500, 3000) }
+    case "redis-empty":
+      return { kind, operatorAfterMs: rng.int(2000, 5000), pendingFill: rng.bool() }
+    case "duplicate-fill":
+      // Half the copies are of the newest entry (possibly still being hedged), half of an older one.
+      return { kind, back: rng.bool() ? 0 : rng.int(1, 30) }
+    case "flatten-mid-run":
+      return { kind, resumeAfterMs: rng.int(2000, 5000) }
   }
 }
 
-/** The plan for `fills` fills: every kind at least once, between 5 % and 85 % of the run. */
+/**
+ * The plan for `fills` fills: every kind at least once, between 5 % and 85 % of the run. The one
+ * `redis-empty` every plan has loses a pending fill (`pendingFill`), so that every run exercises
+ * a fill lost with Redis; extra ones draw it.
+ */
 export const planFaults = (seed: number, fills: number): ReadonlyArray<PlannedFault> => {
   if (!Number.isSafeInteger(fills) || fills < 1) throw new RangeError(`fills must be a positive integer, got ${fills}`)
   const rng = new Prng(seed)
@@ -90,7 +120,11 @@ export const planFaults = (seed: number, fills: number): ReadonlyArray<PlannedFa
   const lo = Math.max(1, Math.floor(fills * 0.05))
   const hi = Math.max(lo, Math.floor(fills * 0.85))
   return kinds
-    .map((kind) => ({ atFill: rng.int(lo, hi), fault: draw(rng, kind) }))
+    .map((kind, i): PlannedFault => {
+      const atFill = rng.int(lo, hi)
+      const fault = draw(rng, kind)
+      return { atFill, fault: fault.kind === "redis-empty" && i < FAULT_KINDS.length ? { ...fault, pendingFill: true } : fault }
+    })
     .sort((x, y) => x.atFill - y.atFill)
 }
 
@@ -120,5 +154,11 @@ export const describeFault = (f: Fault): string => {
       return `reorder-frames: A's next ${f.count} account frames out of order`
     case "pause-stream":
       return `pause-stream: ${f.account.toUpperCase()}'s account stream held ${f.ms} ms`
+    case "redis-empty":
+      return `redis-empty: ${f.pendingFill ? "B killed, a fill of A pending, then " : ""}kill -9 Redis, start it again with NO data; operator acts ${f.operatorAfterMs} ms after A and B halt`
+    case "duplicate-fill":
+      return `duplicate-fill: XADD a copy of the fill entry ${f.back === 0 ? "just published (the newest)" : `${f.back} before the newest`}`
+    case "flatten-mid-run":
+      return `flatten-mid-run: bin/hedge flatten --yes while A and B run, resume ${f.resumeAfterMs} ms later`
   }
 }

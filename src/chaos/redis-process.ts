@@ -1,8 +1,9 @@
 // A private redis-server the chaos harness can kill and start again on the same port and data
 // directory, with AOF on and `appendfsync everysec` (the documented production setting), so a
-// restart brings back what was acknowledged.
+// restart brings back what was acknowledged. `wipe` deletes that data between a stop and a start:
+// the next start is a Redis without persistence coming back empty.
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
@@ -16,6 +17,8 @@ export interface RestartableRedis {
   readonly stop: (how: "kill" | "term") => Effect.Effect<void>
   /** Starts it again on the same port and directory; resolves once it accepts connections. */
   readonly start: Effect.Effect<void, LocalRedisError>
+  /** Deletes its data (the AOF directory and any RDB file) while it is stopped: the next start is empty. */
+  readonly wipe: Effect.Effect<void, LocalRedisError>
 }
 
 const exitOf = (p: ChildProcess) =>
@@ -68,7 +71,17 @@ export const startRestartableRedis = Effect.gen(function*() {
       )
     })
 
+  const wipe = Effect.suspend(() => {
+    if (running()) return Effect.fail(new LocalRedisError({ message: `redis-server on port ${port} is running: stop it before wiping its data` }))
+    return Effect.try({
+      try: () => {
+        for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true })
+      },
+      catch: (e) => new LocalRedisError({ message: `cannot delete the data in ${dir}: ${e instanceof Error ? e.message : String(e)}` })
+    })
+  })
+
   yield* Effect.addFinalizer(() => stop("term").pipe(Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true })))))
   yield* start
-  return { url: `redis://127.0.0.1:${port}`, port, running, stop, start } satisfies RestartableRedis
+  return { url: `redis://127.0.0.1:${port}`, port, running, stop, start, wipe } satisfies RestartableRedis
 })

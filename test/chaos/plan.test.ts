@@ -32,8 +32,29 @@ describe("chaos fault plan", () => {
         if (f.kind === "redis-down") expect(f.downMs).toBeGreaterThanOrEqual(2000)
         if (f.kind === "b-delay") expect(f.ms).toBeLessThanOrEqual(6500)
         if (f.kind === "b-partial") expect(f.fractionPct >= 30 && f.fractionPct <= 70).toBe(true)
+        if (f.kind === "redis-empty") expect(f.operatorAfterMs >= 2000 && f.operatorAfterMs <= 5000).toBe(true)
+        if (f.kind === "duplicate-fill") expect(f.back >= 0 && f.back <= 30).toBe(true)
+        if (f.kind === "flatten-mid-run") expect(f.resumeAfterMs >= 2000 && f.resumeAfterMs <= 5000).toBe(true)
       }
     }
+  })
+
+  it("has the operator faults: Redis restarted empty (once at least with a fill pending), a copied fill entry, a flatten", () => {
+    expect(FAULT_KINDS).toEqual(expect.arrayContaining(["redis-empty", "duplicate-fill", "flatten-mid-run"]))
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 2000 }), (seed, fills) => {
+        const plan = planFaults(seed, fills)
+        expect(plan.some((p) => p.fault.kind === "redis-empty" && p.fault.pendingFill)).toBe(true)
+      }),
+      { numRuns: 200 }
+    )
+    // Extra ones draw it: across seeds both variants occur, and copies of the newest entry and of older ones.
+    const all = Array.from({ length: 40 }, (_, seed) => planFaults(seed, 2000)).flat().map((p) => p.fault)
+    const empties = all.filter((f) => f.kind === "redis-empty")
+    expect(empties.some((f) => !f.pendingFill)).toBe(true)
+    const copies = all.filter((f) => f.kind === "duplicate-fill")
+    expect(copies.some((f) => f.back === 0) && copies.some((f) => f.back > 0)).toBe(true)
+    expect(describeFault({ kind: "redis-empty", operatorAfterMs: 3000, pendingFill: true })).toMatch(/B killed, a fill of A pending.*NO data/)
   })
 
   it("refuses a fill count that is not a positive integer", () => {

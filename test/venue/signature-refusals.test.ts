@@ -284,7 +284,9 @@ describe("the engine when the exchange refuses B's hedges or A's quotes", () => 
           const published = b.results.filter((r) => !r.fillId.startsWith("residual:")).reduce((v, r) => v + r.fillSize, 0)
           return b.pending === 0 && published === volumeOfA() && b.pool === -(e.traded(A) + e.traded(B))
         }, 20_000)
-        expect(e.traded(A) + e.traded(B)).not.toBe(0) // B really could not hedge
+        // B really could not hedge: refused attempts carried real quantity. (Whether A's own cycle
+        // happens to bring the net back to 0 before the halt depends on timing, so it is not asserted.)
+        expect(failed.reduce((v, r) => v + r.fillSize, 0)).toBeGreaterThan(0)
 
         if (c.swapKeyAfterFirstHedge) {
           // Fixed (the right key registered again): B hedges the pool by itself, the pair ends flat.
