@@ -13,6 +13,8 @@ export interface BusLayerOptions {
   readonly password?: Redacted.Redacted<string> | undefined
   /** The highest fill sequence number the process recorded outside Redis (RedisFillBusOptions.seqFloor). */
   readonly seqFloor?: () => number
+  /** The epoch the process trusts (RedisFillBusOptions.epochId). */
+  readonly epochId?: () => string | undefined
 }
 
 export const busLayers = (o: BusLayerOptions) => {
@@ -22,7 +24,12 @@ export const busLayers = (o: BusLayerOptions) => {
     ...(o.username !== undefined ? { username: o.username } : {}),
     ...(o.password !== undefined ? { password: o.password } : {})
   })
-  return Layer.mergeAll(RedisFillBus.layer({ prefix: o.prefix, market: o.market, ...(o.seqFloor !== undefined ? { seqFloor: o.seqFloor } : {}) }), RedisPairState.layer({ prefix: o.prefix })).pipe(
+  return Layer.mergeAll(RedisFillBus.layer({
+    prefix: o.prefix,
+    market: o.market,
+    ...(o.seqFloor !== undefined ? { seqFloor: o.seqFloor } : {}),
+    ...(o.epochId !== undefined ? { epochId: o.epochId } : {})
+  }), RedisPairState.layer({ prefix: o.prefix })).pipe(
     Layer.provideMerge(connection)
   )
 }

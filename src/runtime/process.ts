@@ -95,7 +95,8 @@ const program = (role: Role, config: HedgeflowConfig) =>
       market,
       username: config.redis.username,
       password: config.redis.password,
-      seqFloor: () => mirror.fillSeqSeen()
+      seqFloor: () => mirror.fillSeqSeen(),
+      epochId: () => mirror.epochId()
     })
     yield* Effect.logInfo(
       `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.venue.kind} ${config.venue.baseUrl}, Redis prefix ${prefix}`

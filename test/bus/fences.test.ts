@@ -199,3 +199,50 @@ describe("the in-memory PairState keeps the same rules (demo --venue memory, eng
       assert.deepStrictEqual((yield* state.auditLog(10)).map((e) => e.kind), ["epoch-adopted", "flatten-fence", "fill-settled-by-flatten"])
     }).pipe(Effect.provide(MemoryPairState.layer())))
 })
+
+describe("A's publish checks the epoch it trusts", () => {
+  const prefix = `hf-test:epoch-publish:${Date.now().toString(36)}`
+  const trusted = { id: "E1" as string | undefined }
+  const epochBus = () =>
+    RedisFillBus.layer({ prefix, market: LIGHTER_BTC, epochId: () => trusted.id }).pipe(
+      Layer.provide(RedisConnection.layer({ host: redis.host, port: redis.port, db: 0, connectTimeoutMs: 1000 }))
+    )
+  const setEpoch = (id: string | undefined) =>
+    Effect.promise(async () => {
+      const c = new Redis({ host: redis.host, port: redis.port })
+      try {
+        if (id === undefined) await c.del(`${prefix}:epoch`)
+        else await c.hset(`${prefix}:epoch`, { id, gen: "1", createdAtMs: "1" })
+      } finally {
+        c.disconnect()
+      }
+    })
+
+  it.live("appends while Redis holds that epoch; fences the fill into a Redis that lost it (empty or another epoch)", () =>
+    Effect.gen(function*() {
+      const bus = yield* FillBus
+      yield* setEpoch("E1")
+      const ok = yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex(), clientOrderIndex: 5, filledAfter: 20 }))
+      assert.strictEqual(ok.duplicate, false)
+      assert.isTrue(ok.fillSeq > 0)
+      // Redis came back empty: no epoch at all.
+      yield* setEpoch(undefined)
+      const lost = yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex(), clientOrderIndex: 6, filledAfter: 20 }))
+      assert.strictEqual(lost.fillSeq, 0)
+      assert.match(lost.fenced ?? "", /no epoch/)
+      // Another process made a new epoch that this one has not adopted.
+      yield* setEpoch("E2")
+      const other = yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex(), clientOrderIndex: 7, filledAfter: 20 }))
+      assert.match(other.fenced ?? "", /holds epoch E2, not E1/)
+      // Once this process trusts E2 (an operator's resume adopted it), fills are appended again.
+      trusted.id = "E2"
+      const again = yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex(), clientOrderIndex: 8, filledAfter: 20 }))
+      assert.isUndefined(again.fenced)
+      assert.isTrue(again.fillSeq > ok.fillSeq)
+      // A process without an epoch yet (first start) does not check.
+      trusted.id = undefined
+      yield* setEpoch(undefined)
+      const first = yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex(), clientOrderIndex: 9, filledAfter: 20 }))
+      assert.isUndefined(first.fenced)
+    }).pipe(Effect.provide(epochBus())))
+})

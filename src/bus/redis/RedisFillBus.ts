@@ -59,6 +59,14 @@ export interface RedisFillBusOptions {
    * when the clock stepped back.
    */
   readonly seqFloor?: () => number
+  /**
+   * The epoch this process trusts (src/runtime/epoch-mirror.ts); undefined or "": not checked. A's
+   * fill is appended only while Redis holds that epoch: into a Redis that came back empty (or holds
+   * another epoch) nothing is appended — the fill is fenced, and the epoch guard reports the loss
+   * with the positions — so a fill whose other half was lost with the old Redis is never hedged
+   * alone after an operator's `resume`.
+   */
+  readonly epochId?: () => string | undefined
 }
 
 /** How far above the last recorded fill sequence number a lost counter continues. */
@@ -111,14 +119,20 @@ local function nextSeq(key, seen)
 end
 `
 
-// KEYS fills, levels, last, seq, seen, fence. ARGV orderIndex, filledBefore, filledAfter, channel,
-// mirror, retentionMs, clientOrderIndex, seqSeen, field pairs… Returns {0, seq, id} appended |
+// KEYS fills, levels, last, seq, seen, fence, epoch. ARGV orderIndex, filledBefore, filledAfter,
+// channel, mirror, retentionMs, clientOrderIndex, seqSeen, epochId ('' = not checked), field
+// pairs… Returns {0, seq, id} appended |
 // {1, seq, id} duplicate | {2, level} overlaps the published level | {3, why} fenced: a fill of
 // an order that a flatten closed, of a closing order itself, or of an order placed before Redis
 // lost its state and not recorded since (see PairFences); nothing is appended.
 const PUBLISH_FILL = luaScript(
   "publishFill",
   NEXT_SEQ_LUA + `
+if ARGV[9] ~= '' then
+  local id = redis.call('HGET', KEYS[7], 'id')
+  if not id then return {3, 'Redis holds no epoch (it lost its state): the fill is not appended; the epoch guard reports it'} end
+  if id ~= ARGV[9] then return {3, 'Redis holds epoch ' .. id .. ', not ' .. ARGV[9] .. ' (it lost its state): the fill is not appended'} end
+end
 local coi = tonumber(ARGV[7]) or 0
 if coi >= ${CLOSING_CLIENT_INDEX_MIN} then return {3, 'a closing order (flatten)'} end
 if coi >= 1 then
@@ -143,7 +157,7 @@ end
 if level > before then return {2, string.format('%d', level)} end
 local seq = nextSeq(KEYS[4], tonumber(ARGV[8]) or 0)
 local fields = {}
-for i = 9, #ARGV, 2 do
+for i = 10, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
 end
@@ -359,7 +373,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
     const fenceKey = pairControlKeys(options.prefix).fence
 
     const publishOnce = (fill: FillEvent) =>
-      conn.evalScript(PUBLISH_FILL, [keys.fills, keys.levels, keys.last, keys.seq, keys.seen, fenceKey], [
+      conn.evalScript(PUBLISH_FILL, [keys.fills, keys.levels, keys.last, keys.seq, keys.seen, fenceKey, pairControlKeys(options.prefix).epoch], [
         fill.orderIndex,
         fill.filledBefore,
         fill.filledAfter,
@@ -368,6 +382,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
         levelRetentionMs,
         fill.clientOrderIndex,
         seqSeen(),
+        options.epochId?.() ?? "",
         ...recordToPairs(fillEventToFields(fill))
       ]) as Effect.Effect<[number, string, string?], BusError>
 
