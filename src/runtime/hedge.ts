@@ -19,8 +19,10 @@ commands:
              --fill-rate N        fills of A's quote per minute the market aims at (default 60)
              --redis-url URL      use this Redis instead of starting a private redis-server
   chaos    A, B, the exchange and a private Redis (AOF) under seeded faults (kill -9, Redis restarts,
-           dropped sockets, delayed/rejected/partial/429 txs, duplicate and reordered frames),
-           then checks that nothing was lost or doubled; exit code 1 when an invariant fails
+           dropped sockets, delayed/rejected/partial/429 txs, duplicate and reordered frames, Redis
+           restarted empty, copied fill entries, flatten mid-run — acting as the operator with the
+           real flatten/resume), then checks that nothing was lost or doubled; exit code 1 when an
+           invariant fails
              --seed N             seed of the fault plan and of the market (default 1)
              --fills N            run until A has this many fills (default 500)
              --json FILE          write the report as JSON
