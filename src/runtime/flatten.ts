@@ -47,7 +47,6 @@ export interface FlattenReport {
   readonly epochAdopted?: string
 }
 
-const HEARTBEAT_FRESH_MS = 3_000
 
 /** Cancels the account's orders, then sends reduce-only market orders until it is flat (bounded). */
 const closeAccount = (name: "A" | "B", o: FlattenOptions, clientIndex: (n: number) => number) =>
@@ -105,8 +104,11 @@ export const runFlatten = (o: FlattenOptions) =>
       const open = (yield* state.openIntents()).length
       const hbA = yield* state.lastHeartbeat("a")
       const hbB = yield* state.lastHeartbeat("b")
-      const aUp = Option.isSome(hbA) && Date.now() - hbA.value.atMs < HEARTBEAT_FRESH_MS && hbA.value.status["awaitingOperator"] !== true
-      const bUp = Option.isSome(hbB) && Date.now() - hbB.value.atMs < HEARTBEAT_FRESH_MS && hbB.value.status["awaitingOperator"] !== true
+      // A heartbeat key exists only while its writer renews it (PX = 3 beats, on Redis's clock), so
+      // its presence is the freshness test: comparing its atMs with this host's clock would mislead
+      // when the operator's machine and A's or B's disagree.
+      const aUp = Option.isSome(hbA) && hbA.value.status["awaitingOperator"] !== true
+      const bUp = Option.isSome(hbB) && hbB.value.status["awaitingOperator"] !== true
       const aQuote = aUp && Option.isSome(yield* state.restingQuote())
       const waitingOn: Array<string> = []
       if (bUp && pending > 0) waitingOn.push(`${pending} pending fill(s)`)
