@@ -91,6 +91,19 @@ export interface StreamConnected {
 export interface StreamDisconnected {
   readonly _tag: "StreamDisconnected"
   readonly reason: string
+  /** Set when the venue refused one of the stream's channels (the socket itself may be up). */
+  readonly refusal?: StreamRefusal
+}
+
+/** A channel of the account stream that the venue refused, and when it is tried again. */
+export interface StreamRefusal {
+  readonly channel: string
+  /** The venue's error code, when its answer had one (none: no snapshot in time). */
+  readonly code?: number
+  readonly message: string
+  readonly retryInMs: number
+  /** The first refusal while the stream was otherwise healthy. */
+  readonly first: boolean
 }
 
 export type AccountEvent = OrderUpdate | TradeEvent | PositionUpdate | StreamConnected | StreamDisconnected

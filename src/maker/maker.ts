@@ -289,6 +289,13 @@ export const runMaker = (settings: MakerSettings) =>
       let stopReason: string | undefined = trading !== "ACTIVE" ? `pair is ${trading}` : undefined
       if (!(yield* Ref.get(streamUp))) {
         // Keep what rests (fills are caught up from the snapshot on reconnect); place nothing new.
+        // A pair halted meanwhile (e.g. because this very stream stays refused) still pulls it.
+        const q = current.quote
+        if (stopReason !== undefined && q !== undefined && q.state === "resting") {
+          yield* Effect.logWarning(`pulling quote while the account stream is down: ${stopReason}`)
+          yield* Ref.update(state, (s) => (s.quote === undefined ? s : { ...s, quote: { ...s.quote, state: "cancelling" as const } }))
+          yield* venue.cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex) }).pipe(Effect.ignore)
+        }
         return
       }
       // A quote the stream never settled (a cancel it never confirmed) is asked for at the venue.

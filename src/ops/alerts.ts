@@ -16,6 +16,8 @@ export type AlertKind =
   | "redis-state-lost"
   /** This machine's clock is off the venue's beyond risk.max_clock_skew_ms, or came back within it (src/ops/clock-skew.ts). */
   | "clock-skew"
+  /** The venue refused a channel of this process's account stream (src/runtime/stream-refusal.ts). */
+  | "stream-refused"
 
 export interface AlertsShape {
   readonly alert: (kind: AlertKind, message: string) => Effect.Effect<void>

@@ -1,6 +1,7 @@
 // What main-a / main-b tell `bin/hedge status` about themselves, live: written with every lease
 // renewal (each second) into `<prefix>:seen:<role>` (src/bus/redis/lease.ts).
-//   both: streamConnected (the account stream now), position (this account, from the stream),
+//   both: streamConnected (the account stream now), streamRefused (a channel the venue refuses
+//         now: channel, code, message, forMs), position (this account, from the stream),
 //         metricsPort (so the other process of the pair can explain a shared port)
 //   B:    exposure — A's position (A's heartbeat) + B's position, and for how long |A + B| has
 //         been at or above the venue minimum (a duration on this process's monotonic clock, so
@@ -23,6 +24,8 @@ export const makePresence = (o: {
   readonly metricsPort: number | undefined
   /** Asks the venue for this account's position while the stream has not reported one (at most every 10 s). */
   readonly readPosition?: Effect.Effect<number, unknown>
+  /** A channel of the account stream the venue refuses now (stream-refusal.ts). */
+  readonly streamRefused?: () => Readonly<Record<string, unknown>> | undefined
 }): Presence => {
   let streamConnected = false
   let streamChangedAt = performance.now()
@@ -57,6 +60,7 @@ export const makePresence = (o: {
       const base: Record<string, unknown> = {
         streamConnected,
         streamStateForMs: Math.round(now - streamChangedAt),
+        ...(o.streamRefused?.() !== undefined ? { streamRefused: o.streamRefused() } : {}),
         ...(position !== undefined ? { position } : {}),
         ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {})
       }

@@ -4,6 +4,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Option } from "effect"
 import { tagFromPrefix } from "../domain/client-index.ts"
+import type { AccountEvent } from "../domain/events.ts"
 import { DecimalFormatError, formatBase, type MarketSpec, parseScaled } from "../domain/market.ts"
 import { FREE_COLLATERAL_POLL_MS, runHedger } from "../hedger/hedger.ts"
 import { runMaker } from "../maker/maker.ts"
@@ -20,9 +21,13 @@ import { runAsOnlyWriter } from "./one-writer.ts"
 import { makerEpochHooks, superviseEpoch } from "./epoch-guard.ts"
 import { EpochMirror } from "./epoch-mirror.ts"
 import { makePresence } from "./presence.ts"
+import { makeStreamRefusalGuard } from "./stream-refusal.ts"
 import { venueLayers } from "./venue-layers.ts"
 
 export type Role = "a" | "b"
+
+/** A channel of the account stream refused this long halts the pair (A pulls its quote). */
+export const STREAM_REFUSED_HALT_AFTER_MS = 30_000
 
 /** An error that has already been explained to the user in `message`. */
 export class StartupError extends Error {
@@ -104,12 +109,20 @@ const program = (role: Role, config: HedgeflowConfig) =>
     const metrics = yield* Metrics
     // Live stream state, position (and on B the exposure) for `bin/hedge status`, written with the lease.
     const venue = yield* Venue
+    const refusals = makeStreamRefusalGuard({ role, haltAfterMs: STREAM_REFUSED_HALT_AFTER_MS })
     const presence = makePresence({
       role,
       market,
       metricsPort: metricsPortOf(config, role)?.port,
-      readPosition: venue.position(market.marketId).pipe(Effect.map((p) => p.signedBase))
+      readPosition: venue.position(market.marketId).pipe(Effect.map((p) => p.signedBase)),
+      streamRefused: refusals.status
     })
+    const alerts = yield* Alerts
+    const observeAccount = (e: AccountEvent) =>
+      presence.observe(e).pipe(
+        Effect.andThen(refusals.observe(e).pipe(Effect.provideService(Alerts, alerts))),
+        Effect.andThen(e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect(role) : Effect.void)
+      )
     const run = role === "a"
       ? runMaker({
         pair: config.pair.name,
@@ -132,8 +145,7 @@ const program = (role: Role, config: HedgeflowConfig) =>
         clockSkew: { maxSkewMs: config.risk.maxClockSkewMs },
         onFill: () => metrics.fillPublished(),
         epoch: makerEpochHooks(mirror),
-        onAccountEvent: (e) =>
-          presence.observe(e).pipe(Effect.andThen(e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("a") : Effect.void))
+        onAccountEvent: observeAccount
       })
       : runHedger({
         pair: config.pair.name,
@@ -170,13 +182,17 @@ const program = (role: Role, config: HedgeflowConfig) =>
           maxCorrection: 5 * quantity,
           freeCollateralEveryMs: FREE_COLLATERAL_POLL_MS
         },
-        onAccountEvent: (e) =>
-          presence.observe(e).pipe(Effect.andThen(e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect("b") : Effect.void))
+        onAccountEvent: observeAccount
       })
     // The loop's own scope closes first (A cancels its quote and publishes what it filled; B's
     // fibers stop), then the lease is released, and only then the bus: its finalizers still have
     // Redis. Before the loop: Redis database, pair identity, the role's lease, metrics (one-writer.ts).
-    return yield* runAsOnlyWriter({ role, config, market, presence, run: superviseEpoch({ role, mirror, market }, run.pipe(Effect.scoped)) }).pipe(Effect.provide(bus))
+    // A refused account stream halts the pair once it lasts (stream-refusal.ts); it runs beside the loop.
+    const guarded = Effect.gen(function*() {
+      yield* Effect.forkScoped(refusals.supervise)
+      return yield* run
+    }).pipe(Effect.scoped)
+    return yield* runAsOnlyWriter({ role, config, market, presence, run: superviseEpoch({ role, mirror, market }, guarded) }).pipe(Effect.provide(bus))
   }).pipe(
     Effect.provide(Metrics.layer({ labels: { pair: config.pair.name, process: role } })),
     Effect.provide(
@@ -218,10 +234,12 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
         `cannot reach the venue (${c.venue.kind}) at ${c.venue.baseUrl}: ${e.message}` +
           (c.venue.kind === "simulator" ? " — is the simulator running? start it with `bin/hedge sim`, or run everything with `bin/hedge demo`" : "")
       )
-    // The venue must have this process's key registered before anything is signed (venue.kind
-    // lighter and memory are refused by venueLayers before that matters).
+    // The venue (simulator or Lighter) must have this process's key registered before anything is
+    // signed (venue.kind memory is refused by venueLayers before that matters).
     // The account must exist there first: a key check of a missing account only confuses.
-    const keyCheck = c.venue.kind === "simulator" ? ensureAccountExists(role, c).pipe(Effect.andThen(ensureOwnKey(role, c))) : Effect.void
+    const keyCheck = c.venue.kind === "simulator" || c.venue.kind === "lighter"
+      ? ensureAccountExists(role, c).pipe(Effect.andThen(ensureOwnKey(role, c)))
+      : Effect.void
     yield* keyCheck.pipe(
       Effect.andThen(program(role, c).pipe(Effect.scoped, Effect.provide(venue))),
       Effect.mapError((e) => (e._tag === "VenueError" && (e.kind === "unavailable" || e.kind === "unknown-outcome") ? unreachable(e) : e)),

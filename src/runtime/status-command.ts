@@ -93,6 +93,27 @@ export const venuePositions = (config: HedgeflowConfig) =>
     Effect.catchDefect((d) => Effect.fail(String(d)))
   )
 
+interface StreamRefusedView {
+  readonly channel: string
+  readonly code: number | null
+  readonly message: string
+  readonly forMs: number
+  readonly refusals: number
+}
+
+const refusedView = (v: unknown): StreamRefusedView | null => {
+  if (typeof v !== "object" || v === null) return null
+  const r = v as Record<string, unknown>
+  if (typeof r["channel"] !== "string" || typeof r["message"] !== "string") return null
+  return {
+    channel: r["channel"].slice(0, 80),
+    code: typeof r["code"] === "number" ? r["code"] : null,
+    message: r["message"].slice(0, 200),
+    forMs: typeof r["forMs"] === "number" ? r["forMs"] : 0,
+    refusals: typeof r["refusals"] === "number" ? r["refusals"] : 0
+  }
+}
+
 interface ProcessView {
   /** "running": lease held and renewed lately; "stale": lease held, not renewed for > 3 s; "down"; "never-seen". */
   readonly state: "running" | "stale" | "down" | "never-seen"
@@ -102,6 +123,8 @@ interface ProcessView {
   readonly pid: number | null
   readonly sinceMs: number | null
   readonly streamConnected: boolean | null
+  /** A channel of the account stream the venue refuses now (stream-refusal.ts), or null. */
+  readonly streamRefused: StreamRefusedView | null
   readonly position: number | null
   readonly status: Readonly<Record<string, unknown>>
 }
@@ -128,6 +151,7 @@ const processView = (prefix: string, role: LeaseRole, nowMs: number) =>
       pid: holder?.pid ?? null,
       sinceMs: holder?.startedAtMs ?? null,
       streamConnected: typeof status["streamConnected"] === "boolean" ? status["streamConnected"] : null,
+      streamRefused: refusedView(status["streamRefused"]),
       position: typeof status["position"] === "number" ? status["position"] : null,
       status
     } satisfies ProcessView
@@ -283,7 +307,12 @@ export const status = (argv: ReadonlyArray<string>) =>
           const hbText = h === undefined ? "no heartbeat" : `heartbeat ${secs(h.ageMs)} ago${h.stale ? " STALE" : ""} ${JSON.stringify(h.status)}`
           switch (p.state) {
             case "running":
-              return `${name}running${who}; stream ${p.streamConnected === null ? "unknown" : p.streamConnected ? "connected" : "DISCONNECTED"}; ${hbText}`
+              return `${name}running${who}; stream ${
+                p.streamRefused !== null
+                  ? `REFUSED by the venue for ${secs(p.streamRefused.forMs)} (${p.streamRefused.refusals}×): ${p.streamRefused.channel}` +
+                    `${p.streamRefused.code === null ? "" : ` code ${p.streamRefused.code}`} — ${p.streamRefused.message}`
+                  : p.streamConnected === null ? "unknown" : p.streamConnected ? "connected" : "DISCONNECTED"
+              }; ${hbText}`
             case "stale":
               return `${name}STALE — lease held but not renewed for ${secs(p.lastSeenMsAgo ?? 0)}${who}: stalled, or killed (its lease expires within 5 s); ${hbText}`
             case "down":

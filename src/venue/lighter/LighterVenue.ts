@@ -12,6 +12,7 @@ import {
   decodeWire, type Markets, toFreeCollateralMicro, toLevels, toMarketSpec, toOrderUpdate, toPositionUpdate, toTradeEvent,
   WireAccountBalanceReply, WireAccountReply, WireBookFrame, WireNextNonce, WireOrderBookDetails, WireOrdersReply, WireTradesReply, wireText
 } from "./codecs.ts"
+import { DEFAULT_AUTH_TTL_SEC, makeAuthTokens } from "./auth-tokens.ts"
 import { getJson, type HttpOptions, sendTxRest } from "./http.ts"
 import { makeNonceManager } from "./nonces.ts"
 import { type SignedTx, Signer, type SignerShape } from "./signer.ts"
@@ -24,6 +25,8 @@ export interface LighterVenueOptions {
   readonly apiKeyIndex: number
   readonly requestTimeoutMs?: number
   readonly sendVia?: "ws" | "rest"
+  /** Lifetime of the auth tokens of private reads (default 1 h; the venue allows 8 h). */
+  readonly authTtlSec?: number
 }
 
 interface BookState {
@@ -38,9 +41,13 @@ interface BookState {
 }
 
 const POST_ONLY_EXPIRY_MS = 28 * 24 * 3600_000
-/** Auth tokens live 10 minutes (the venue allows up to 8 h) and are renewed 2 minutes before. */
-const AUTH_TTL_SEC = 600
-const AUTH_RENEW_BEFORE_SEC = 120
+
+/**
+ * A private read refused for its token. The venue's code for this is not confirmed (PROTOCOL.md
+ * §3.6 says only that private reads need a token); the embedded exchange answers 20013 "invalid
+ * auth: ...". Either is taken as "mint a new token and ask once more".
+ */
+export const isAuthRefusal = (e: VenueError): boolean => e.code === 20013 || /invalid auth|unauthori[sz]ed|auth token/i.test(e.message)
 
 /** The markets of the venue by id, fetched once. */
 export const fetchMarkets = (http: HttpOptions) =>
@@ -170,14 +177,18 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
         }).pipe(Effect.mapError((e) => explained(e, signer)))
       )
 
-    // One auth token at a time, renewed well before it expires (signing one costs a Schnorr signature).
-    let token: { readonly text: string; readonly deadlineSec: number } | undefined
-    const authToken = Effect.suspend(() => {
-      const nowSec = Math.floor(Date.now() / 1000)
-      if (token !== undefined && token.deadlineSec - nowSec > AUTH_RENEW_BEFORE_SEC) return Effect.succeed(token.text)
-      const deadlineSec = nowSec + AUTH_TTL_SEC
-      return signer.authToken(deadlineSec).pipe(Effect.tap((text) => Effect.sync(() => void (token = { text, deadlineSec }))))
-    })
+    const tokens = makeAuthTokens(signer, o.authTtlSec ?? DEFAULT_AUTH_TTL_SEC)
+    /** A private read with a token; refused for its token, it is asked once more with a new one. */
+    const privateRead = <A>(read: (auth: string) => Effect.Effect<A, VenueError>): Effect.Effect<A, VenueError> =>
+      tokens.current.pipe(
+        Effect.flatMap(read),
+        Effect.catchIf(isAuthRefusal, (e) =>
+          Effect.logWarning(`${e.op}: the venue refused the auth token (${e.code ?? "no code"}: ${e.message}); asking again with a new one`).pipe(
+            Effect.andThen(Effect.sync(() => tokens.invalidate())),
+            Effect.andThen(tokens.current),
+            Effect.flatMap(read)
+          ))
+      )
 
     const orderBook = (marketId: number, depth: number): Effect.Effect<OrderBookTop, VenueError> =>
       Effect.gen(function*() {
@@ -204,8 +215,7 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
     const ordersOf = (path: "accountActiveOrders" | "accountInactiveOrders", marketId: number, extra: Record<string, number> = {}) =>
       Effect.gen(function*() {
         const ms = yield* getMarkets
-        const auth = yield* authToken
-        const r = yield* getJson(http, path, path, { account_index: o.accountIndex, market_id: marketId, auth, ...extra }, WireOrdersReply)
+        const r = yield* privateRead((auth) => getJson(http, path, path, { account_index: o.accountIndex, market_id: marketId, auth, ...extra }, WireOrdersReply))
         return yield* Effect.try({
           try: () => r.orders.map((w) => toOrderUpdate(w, ms)),
           catch: (e) => new VenueError({ op: path, kind: "rejected", message: `bad order in reply: ${String(e)}` })
@@ -280,10 +290,11 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
       recentTrades: (marketId, limit) =>
         Effect.gen(function*() {
           const ms = yield* getMarkets
-          const auth = yield* authToken
-          const r = yield* getJson(http, "recentTrades", "trades", {
-            account_index: o.accountIndex, market_id: marketId, sort_by: "timestamp", sort_dir: "desc", limit, auth
-          }, WireTradesReply)
+          const r = yield* privateRead((auth) =>
+            getJson(http, "recentTrades", "trades", {
+              account_index: o.accountIndex, market_id: marketId, sort_by: "timestamp", sort_dir: "desc", limit, auth
+            }, WireTradesReply)
+          )
           return yield* Effect.try({
             try: () => r.trades.map((t) => toTradeEvent(t, o.accountIndex, ms)),
             catch: (e) => new VenueError({ op: "recentTrades", kind: "rejected", message: String(e) })

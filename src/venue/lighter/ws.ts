@@ -1,7 +1,16 @@
 // One managed WebSocket to Lighter's /stream: waits for `connected`, (re)subscribes its channels
-// after every (re)connect, answers and sends pings, reconnects with capped exponential backoff
-// and jitter, and sends transactions (`jsonapi/sendtx`) with a request id and a timeout.
+// after every (re)connect (private ones with a fresh auth token), answers and sends pings,
+// reconnects with capped exponential backoff and jitter, and sends transactions
+// (`jsonapi/sendtx`) with a request id and a timeout.
+//
+// Each subscription is tracked until its snapshot (`subscribed/<kind>`) arrives. The venue refuses
+// a subscription with an error frame that has no `type` and no channel field, only a message
+// (`{"error":{"code":30005,"message":"Invalid Channel: ..."}}`, PROTOCOL.md §4.1): a refusal is
+// attributed to the channel its message names, else to the subscriptions still waiting for their
+// snapshot, and a subscription without a snapshot after `subscribeTimeoutMs` counts as refused
+// too. Refused channels are reported (onRefused) and retried with backoff; nothing is swallowed.
 import { WebSocket } from "ws"
+import { type ChannelRefusal, channelOfMessage, frameChannelToSubscribe, isBenignSubscribeError } from "./channels.ts"
 
 export interface SocketOptions {
   readonly url: string
@@ -14,6 +23,35 @@ export interface SocketOptions {
   readonly reconnectBaseMs?: number
   readonly reconnectMaxMs?: number
   readonly pingIntervalMs?: number
+  /** A subscription refused by the venue (error frame, or no snapshot in time); retried with backoff. */
+  readonly onRefused?: (refusal: ChannelRefusal) => void
+  /** A subscription's snapshot arrived (first time, after a refusal, or after a token rotation). */
+  readonly onSubscribed?: (channel: string) => void
+  /** How long a subscription may wait for its snapshot before it counts as refused (default 10 s). */
+  readonly subscribeTimeoutMs?: number
+  /** Retry backoff of a refused subscription (defaults 1 s doubling to 30 s). */
+  readonly refusedRetryBaseMs?: number
+  readonly refusedRetryMaxMs?: number
+  /**
+   * Private subscriptions are renewed with a fresh token this often (unsubscribe, subscribe; the
+   * new snapshot reconciles anything that moved in between). Must be shorter than the tokens' life.
+   */
+  readonly authRenewEveryMs?: number
+}
+
+/** How to subscribe one channel; `auth` mints a fresh token for each (re)subscribe. */
+export interface SubscribeOptions {
+  readonly auth?: () => string
+}
+
+interface Subscription {
+  readonly channel: string
+  readonly auth: (() => string) | undefined
+  state: "idle" | "pending" | "live" | "refused"
+  sentAt: number
+  authAt: number
+  refusals: number
+  retryTimer: NodeJS.Timeout | undefined
 }
 
 export class TxReplyError extends Error {
@@ -35,7 +73,8 @@ interface PendingTx {
 export class LighterSocket {
   private readonly o: SocketOptions
   private ws: WebSocket | undefined
-  private readonly channels = new Set<string>()
+  private readonly subs = new Map<string, Subscription>()
+  private watchTimer: NodeJS.Timeout | undefined
   private readonly pending = new Map<string, PendingTx>()
   private attempts = 0
   private everUp = false
@@ -62,21 +101,107 @@ export class LighterSocket {
     this.stopped = true
     clearTimeout(this.reconnectTimer)
     clearInterval(this.pingTimer)
+    clearInterval(this.watchTimer)
+    for (const sub of this.subs.values()) clearTimeout(sub.retryTimer)
     this.failPending("socket closed")
     this.ws?.terminate()
     this.ws = undefined
   }
 
-  subscribe(channel: string): void {
-    this.channels.add(channel)
-    if (this.ready) this.send({ type: "subscribe", channel })
+  subscribe(channel: string, options: SubscribeOptions = {}): void {
+    if (this.subs.has(channel)) return
+    const sub: Subscription = {
+      channel, auth: options.auth, state: "idle", sentAt: 0, authAt: 0, refusals: 0, retryTimer: undefined
+    }
+    this.subs.set(channel, sub)
+    if (this.ready) this.sendSubscribe(sub)
   }
 
   /** Fresh snapshot of a channel (after a gap in an order book). */
   resubscribe(channel: string): void {
-    if (!this.ready) return
+    const sub = this.subs.get(channel)
+    if (!this.ready || sub === undefined) return
     this.send({ type: "unsubscribe", channel })
-    this.send({ type: "subscribe", channel })
+    this.sendSubscribe(sub)
+  }
+
+  /** The channels now refused by the venue (for status). */
+  get refusedChannels(): ReadonlyArray<string> {
+    return [...this.subs.values()].filter((s) => s.state === "refused").map((s) => s.channel)
+  }
+
+  private sendSubscribe(sub: Subscription): void {
+    clearTimeout(sub.retryTimer)
+    sub.retryTimer = undefined
+    let auth: string | undefined
+    if (sub.auth !== undefined) {
+      try {
+        auth = sub.auth()
+      } catch (e) {
+        return this.refuse(sub, undefined, `cannot mint an auth token: ${e instanceof Error ? e.message : String(e)}`)
+      }
+      sub.authAt = performance.now()
+    }
+    sub.state = "pending"
+    sub.sentAt = performance.now()
+    this.send(auth === undefined ? { type: "subscribe", channel: sub.channel } : { type: "subscribe", channel: sub.channel, auth })
+  }
+
+  private refuse(sub: Subscription, code: number | undefined, message: string): void {
+    sub.state = "refused"
+    const base = this.o.refusedRetryBaseMs ?? 1000
+    const max = this.o.refusedRetryMaxMs ?? 30_000
+    const delay = Math.min(max, base * 2 ** Math.min(sub.refusals++, 16)) * (0.8 + Math.random() * 0.4)
+    this.o.log?.(`${this.o.name}: the venue refused ${sub.channel}${code === undefined ? "" : ` (code ${code})`}: ${message}; retrying in ${Math.round(delay)} ms`)
+    this.o.onRefused?.({ channel: sub.channel, ...(code === undefined ? {} : { code }), message, retryInMs: Math.round(delay) })
+    clearTimeout(sub.retryTimer)
+    sub.retryTimer = setTimeout(() => {
+      sub.retryTimer = undefined
+      if (this.ready && sub.state === "refused") this.sendSubscribe(sub)
+    }, delay)
+  }
+
+  private onSnapshot(channel: string): void {
+    const sub = this.subs.get(channel)
+    if (sub === undefined) return
+    const was = sub.state
+    sub.state = "live"
+    sub.refusals = 0
+    if (was !== "live") this.o.onSubscribed?.(channel)
+  }
+
+  /** A venue error frame that answers no tx: attributed to a subscription, or logged. */
+  private onErrorFrame(frame: Record<string, unknown>): void {
+    const err = typeof frame["error"] === "object" && frame["error"] !== null ? frame["error"] as Record<string, unknown> : {}
+    const code = typeof err["code"] === "number" ? err["code"] : undefined
+    const message = typeof err["message"] === "string" ? err["message"] : typeof frame["error"] === "string" ? frame["error"] : JSON.stringify(frame).slice(0, 200)
+    if (isBenignSubscribeError(code, message)) {
+      this.o.log?.(`${this.o.name}: venue notice (not a refusal): ${code ?? ""} ${message}`)
+      return
+    }
+    const named = channelOfMessage(message, [...this.subs.keys()])
+    const targets = named !== undefined
+      ? [this.subs.get(named)!]
+      : [...this.subs.values()].filter((s) => s.state === "pending")
+    if (targets.length === 0) {
+      this.o.log?.(`${this.o.name}: venue error frame for no subscription of ours: ${code ?? "no code"} ${message}`)
+      return
+    }
+    for (const sub of targets) this.refuse(sub, code, message)
+  }
+
+  /** Once a second: subscriptions without a snapshot in time are refused; tokens are renewed. */
+  private watch(): void {
+    if (!this.ready) return
+    const now = performance.now()
+    const timeout = this.o.subscribeTimeoutMs ?? 10_000
+    for (const sub of this.subs.values()) {
+      if (sub.state === "pending" && now - sub.sentAt >= timeout) {
+        this.refuse(sub, undefined, `no snapshot within ${Math.round(timeout / 1000)} s of subscribing`)
+      } else if (sub.state === "live" && sub.auth !== undefined && this.o.authRenewEveryMs !== undefined && now - sub.authAt >= this.o.authRenewEveryMs) {
+        this.resubscribe(sub.channel)
+      }
+    }
   }
 
   /** Drops the connection as if the network failed (tests, and a stale stream). */
@@ -139,6 +264,12 @@ export class LighterSocket {
       if (closed) return
       closed = true
       clearInterval(this.pingTimer)
+      clearInterval(this.watchTimer)
+      for (const sub of this.subs.values()) {
+        clearTimeout(sub.retryTimer)
+        sub.retryTimer = undefined
+        sub.state = "idle"
+      }
       const wasReady = this.ready
       this.ready = false
       this.failPending(reason)
@@ -163,11 +294,16 @@ export class LighterSocket {
       if (type === "connected") {
         this.ready = true
         this.attempts = 0
-        for (const c of this.channels) this.send({ type: "subscribe", channel: c })
+        for (const sub of this.subs.values()) {
+          sub.refusals = 0
+          this.sendSubscribe(sub)
+        }
         this.o.onState(true, { reconnect: this.everUp, reason: "connected" })
         this.everUp = true
         clearInterval(this.pingTimer)
         this.pingTimer = setInterval(() => this.send({ type: "ping" }), this.o.pingIntervalMs ?? 30_000)
+        clearInterval(this.watchTimer)
+        this.watchTimer = setInterval(() => this.watch(), 1000)
         return
       }
       if (type === "ping") return this.send({ type: "pong" })
@@ -190,9 +326,10 @@ export class LighterSocket {
         }
         return
       }
-      if (frame["error"] !== undefined) {
-        this.o.log?.(`${this.o.name}: venue error frame: ${JSON.stringify(frame).slice(0, 200)}`)
-        return
+      if (frame["error"] !== undefined) return this.onErrorFrame(frame)
+      if (typeof type === "string" && type.startsWith("subscribed/") && typeof frame["channel"] === "string") {
+        const channel = frameChannelToSubscribe(frame["channel"])
+        if (channel !== undefined) this.onSnapshot(channel)
       }
       // A consumer bug on one frame must not take the socket (or the process) down with it.
       try {
