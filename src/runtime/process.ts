@@ -2,10 +2,13 @@
 // bus → program. Every failure before the program runs ends in one clear line and exit code 1;
 // SIGINT/SIGTERM end the program cleanly with exit code 130 (NodeRuntime.runMain).
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Effect, Option } from "effect"
+import { Cause, Effect, Layer, Option } from "effect"
 import { tagFromPrefix } from "../domain/client-index.ts"
 import type { AccountEvent } from "../domain/events.ts"
-import { DecimalFormatError, formatBase, type MarketSpec, parseScaled } from "../domain/market.ts"
+import { bookReferencePrice, hedgeOrderFor } from "../domain/hedge-plan.ts"
+import { DecimalFormatError, formatBase, formatPrice, type MarketSpec, parseScaled } from "../domain/market.ts"
+import { MemoryFillBus } from "../bus/memory/MemoryFillBus.ts"
+import { MemoryPairState } from "../bus/memory/MemoryPairState.ts"
 import { FREE_COLLATERAL_POLL_MS, runHedger } from "../hedger/hedger.ts"
 import { runMaker } from "../maker/maker.ts"
 import { parseMainAArgs, parseMainBArgs } from "../ops/cli-args.ts"
@@ -69,7 +72,12 @@ const resolveMarket = (config: HedgeflowConfig) =>
     )
   })
 
-const program = (role: Role, config: HedgeflowConfig) =>
+/** How the program runs: for real, or as a dry run (reads the venue, sends nothing, no Redis). */
+export interface RunMode {
+  readonly dryRun: boolean
+}
+
+const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: false }) =>
   Effect.gen(function*() {
     const market = yield* resolveMarket(config)
     const quantity = yield* Effect.try({ try: () => quantityUnits(market, config.market.quantity), catch: (e) => e as StartupError })
@@ -92,20 +100,24 @@ const program = (role: Role, config: HedgeflowConfig) =>
     const freeCollateralEveryMs = config.risk.minFreeCollateralMicro > 0 ? FREE_COLLATERAL_POLL_MS : 0
     const prefix = config.redis.keyPrefix
     // The pair's epoch as this process knows it, beside its logs (epoch-guard.ts): a lost fill
-    // sequence counter continues above what it recorded.
-    const mirror = EpochMirror.open(config.logging.dir, prefix, role)
-    const bus = busLayers({
-      redisUrl: config.redis.url,
-      prefix,
-      market,
-      username: config.redis.username,
-      password: config.redis.password,
-      seqFloor: () => mirror.fillSeqSeen(),
-      epochId: () => mirror.epochId()
-    })
+    // sequence counter continues above what it recorded. A dry run keeps no epoch.
+    const mirror = mode.dryRun ? undefined : EpochMirror.open(config.logging.dir, prefix, role)
+    // A dry run never touches Redis: it cannot take a running pair's lease, fills or state.
+    const redisBus = (m: EpochMirror) =>
+      busLayers({
+        redisUrl: config.redis.url,
+        prefix,
+        market,
+        username: config.redis.username,
+        password: config.redis.password,
+        seqFloor: () => m.fillSeqSeen(),
+        epochId: () => m.epochId()
+      })
     yield* Effect.logInfo(
-      `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.venue.kind} ${config.venue.baseUrl}, Redis prefix ${prefix}`
+      `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.venue.kind} ${config.venue.baseUrl}, ` +
+        (mode.dryRun ? "DRY RUN: transactions are logged, never sent; no Redis" : `Redis prefix ${prefix}`)
     )
+    if (mode.dryRun && role === "b") yield* logDryRunHedges(market, quantity, config.hedge.slippageBps)
     const metrics = yield* Metrics
     // Live stream state, position (and on B the exposure) for `bin/hedge status`, written with the lease.
     const venue = yield* Venue
@@ -137,14 +149,15 @@ const program = (role: Role, config: HedgeflowConfig) =>
         pollIntervalMs: config.maker.pollIntervalMs,
         cancelOnExit: config.maker.cancelOnExit,
         cancelOrphansOnStart: config.maker.cancelOrphansOnStart,
-        requireHedgerHeartbeatMs: config.maker.hedgerHeartbeatTimeoutMs,
+        // A dry run has no B to wait for.
+        requireHedgerHeartbeatMs: mode.dryRun ? 0 : config.maker.hedgerHeartbeatTimeoutMs,
         heartbeatMs: 1000,
         orderRetries: config.orders.retries,
         haltAfterSignatureRefusals: config.risk.maxConsecutiveFailures,
         freeCollateralEveryMs,
         clockSkew: { maxSkewMs: config.risk.maxClockSkewMs },
         onFill: () => metrics.fillPublished(),
-        epoch: makerEpochHooks(mirror),
+        ...(mirror === undefined ? {} : { epoch: makerEpochHooks(mirror) }),
         onAccountEvent: observeAccount
       })
       : runHedger({
@@ -192,7 +205,8 @@ const program = (role: Role, config: HedgeflowConfig) =>
       yield* Effect.forkScoped(refusals.supervise)
       return yield* run
     }).pipe(Effect.scoped)
-    return yield* runAsOnlyWriter({ role, config, market, presence, run: superviseEpoch({ role, mirror, market }, guarded) }).pipe(Effect.provide(bus))
+    if (mirror === undefined) return yield* guarded.pipe(Effect.provide(Layer.mergeAll(MemoryFillBus.layer(), MemoryPairState.layer())))
+    return yield* runAsOnlyWriter({ role, config, market, presence, run: superviseEpoch({ role, mirror, market }, guarded) }).pipe(Effect.provide(redisBus(mirror)))
   }).pipe(
     Effect.provide(Metrics.layer({ labels: { pair: config.pair.name, process: role } })),
     Effect.provide(
@@ -206,6 +220,25 @@ const program = (role: Role, config: HedgeflowConfig) =>
       })
     )
   )
+
+/**
+ * B's dry run has no fills to hedge (A sends nothing): it shows the hedges it would send for a
+ * fill of the quote size in each direction, priced from the venue's book now.
+ */
+const logDryRunHedges = (market: MarketSpec, quantity: number, slippageBps: number) =>
+  Effect.gen(function*() {
+    const venue = yield* Venue
+    const book = yield* venue.orderBook(market.marketId, 1).pipe(Effect.option)
+    const ref = Option.isSome(book) ? bookReferencePrice(book.value) : undefined
+    if (ref === undefined) return yield* Effect.logWarning(`DRY RUN: no order book for ${market.symbol} yet: no sample hedge to show`)
+    for (const [aSide, target] of [["buys", -quantity], ["sells", quantity]] as const) {
+      const o = hedgeOrderFor(target, ref, slippageBps)
+      yield* Effect.logInfo(
+        `DRY RUN: when A ${aSide} ${formatBase(market, quantity)} ${market.symbol}, B would send: market (IOC) ${o.side} ${formatBase(market, o.base)} ${market.symbol} ` +
+          `with price cap ${formatPrice(market, o.priceCap)} (reference ${formatPrice(market, ref)}, slippage ${slippageBps} bps)`
+      )
+    }
+  })
 
 /** Runs process A or B as the process entry point. */
 export const main = (role: Role, argv: ReadonlyArray<string>) => {
