@@ -21,9 +21,9 @@ export const makeDryRunVenue = (inner: VenueShape, o: {
 }): VenueShape => {
   let n = 0
   const virtual = new Map<number, OrderUpdate>()
-  const units = (marketId: number, base: number, price: number) => {
+  const units = (marketId: number, base: number, price: number, at = "@") => {
     const m = o.market(marketId)
-    return m === undefined ? `${base} base units @ ${price} ticks (market ${marketId})` : `${formatBase(m, base)} ${m.symbol} @ ${formatPrice(m, price)}`
+    return m === undefined ? `${base} base units ${at} ${price} ticks (market ${marketId})` : `${formatBase(m, base)} ${m.symbol} ${at} ${formatPrice(m, price)}`
   }
   const would = (op: DryRunTx["op"], text: string) =>
     Effect.gen(function*() {
@@ -57,7 +57,7 @@ export const makeDryRunVenue = (inner: VenueShape, o: {
         return would("placeLimit", `limit ${req.side} ${units(req.marketId, req.base, req.price)}${req.postOnly ? " post-only" : ""}${req.reduceOnly ? " reduce-only" : ""} (client index ${req.clientOrderIndex})`)
       }),
     placeMarket: (req) =>
-      would("placeMarket", `market (IOC) ${req.side} ${units(req.marketId, req.base, req.priceCap)} price cap${req.reduceOnly ? " reduce-only" : ""} (client index ${req.clientOrderIndex})`),
+      would("placeMarket", `market (IOC) ${req.side} ${units(req.marketId, req.base, req.priceCap, "with price cap")}${req.reduceOnly ? " reduce-only" : ""} (client index ${req.clientOrderIndex})`),
     cancel: (req) =>
       Effect.suspend(() => {
         const coi = /^\d{1,15}$/.test(req.index) ? Number(req.index) : undefined
