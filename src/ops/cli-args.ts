@@ -6,7 +6,7 @@
 // schemas as the file, so `--depth 0` fails the same way `market.depth: 0` does.
 import { Effect, Result, Schema } from "effect"
 import { levenshtein, problemsOf, showValue } from "./config-issues.ts"
-import { Depth, FilePath, Identifier, MarketSymbol, Quantity, RedisUrl, VenueKind } from "./config-schema.ts"
+import { Bool, Depth, FilePath, Identifier, LighterNetwork, MarketSymbol, Quantity, RedisUrl, VenueKind } from "./config-schema.ts"
 
 /** What flags can override. Each maps onto one config key (see docs/CONFIG.md). */
 export interface CliOverrides {
@@ -18,6 +18,10 @@ export interface CliOverrides {
   readonly depth?: number
   /** --venue → venue.kind */
   readonly venue?: VenueKind
+  /** --network → venue.network */
+  readonly network?: LighterNetwork
+  /** --cancel-foreign-orders → maker.cancel_foreign_orders (A only; a switch: no value) */
+  readonly cancelForeignOrders?: boolean
   /** --redis-url → redis.url */
   readonly redisUrl?: string
   /** --log-dir → logging.dir */
@@ -45,6 +49,8 @@ interface FlagSpec {
   readonly hint: string
   readonly programs: ReadonlyArray<Program>
   readonly number?: boolean
+  /** A switch: present means true, takes no value (`--flag=false` turns it off). */
+  readonly switch?: boolean
   readonly help: string
 }
 
@@ -67,6 +73,21 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
     help: "quote at the N-th price level of its own side of the book, 1 = best (market.depth)"
   },
   { flag: "--venue", key: "venue", hint: "KIND", programs: ["a", "b"], help: "simulator | lighter | memory (venue.kind)" },
+  {
+    flag: "--network",
+    key: "network",
+    hint: "NETWORK",
+    programs: ["a", "b"],
+    help: "mainnet | testnet: Lighter's URLs and chain id (venue.network)"
+  },
+  {
+    flag: "--cancel-foreign-orders",
+    key: "cancelForeignOrders",
+    hint: "",
+    programs: ["a"],
+    switch: true,
+    help: "cancel orders this pair did not place on A's account in this market instead of refusing to start (maker.cancel_foreign_orders)"
+  },
   { flag: "--redis-url", key: "redisUrl", hint: "URL", programs: ["a", "b"], help: "redis://host:port/db (redis.url)" },
   { flag: "--log-dir", key: "logDir", hint: "DIR", programs: ["a", "b"], help: "log directory (logging.dir)" },
   { flag: "--instance", key: "instance", hint: "ID", programs: ["b"], help: "consumer id of this hedger (hedge.instance)" }
@@ -78,6 +99,8 @@ const OverridesSchema = Schema.Struct({
   quantity: Schema.optionalKey(Quantity),
   depth: Schema.optionalKey(Depth),
   venue: Schema.optionalKey(VenueKind),
+  network: Schema.optionalKey(LighterNetwork),
+  cancelForeignOrders: Schema.optionalKey(Bool),
   redisUrl: Schema.optionalKey(RedisUrl),
   logDir: Schema.optionalKey(FilePath),
   instance: Schema.optionalKey(Identifier)
@@ -96,7 +119,10 @@ export const helpText = (program: Program): string => {
   const example = program === "a"
     ? `${name} --market BTC --quantity 0.0002 --depth 60 --config config.yaml`
     : `${name} --market BTC --config config.yaml`
-  const rows = flagsOf(program).map((f) => `  ${`${f.flag} ${f.hint}`.padEnd(22)} ${f.help}`)
+  const rows = flagsOf(program).map((f) => {
+    const head = f.hint === "" ? f.flag : `${f.flag} ${f.hint}`
+    return head.length > 22 ? `  ${head}\n  ${"".padEnd(22)} ${f.help}` : `  ${head.padEnd(22)} ${f.help}`
+  })
   return [
     `usage: ${name} [flags]`,
     "",
@@ -139,6 +165,15 @@ const parse = (program: Program, argv: ReadonlyArray<string>): Effect.Effect<Cli
           .filter((x) => x.d <= 3)
           .sort((x, y) => x.d - y.d)[0]
         return fail(flag, `${name}: unknown flag ${flag}${near !== undefined ? ` (did you mean ${near.f}?)` : ""}; see --help`)
+      }
+      if (spec.switch === true) {
+        const v = eq >= 0 ? arg.slice(eq + 1).trim().toLowerCase() : "true"
+        if (v !== "true" && v !== "false") {
+          return fail(flag, `${name}: ${flag} takes no value (or ${flag}=true / ${flag}=false), got ${showValue(arg.slice(eq + 1))}`)
+        }
+        raw[spec.key] = v === "true"
+        flagOfKey.set(spec.key, flag)
+        continue
       }
       let value: string
       if (eq >= 0) {

@@ -144,6 +144,10 @@ export const VenueKind = Schema.Literals(["simulator", "lighter", "memory"]).ann
   expected: "one of simulator, lighter, memory"
 })
 export type VenueKind = typeof VenueKind.Type
+export const LighterNetwork = Schema.Literals(["mainnet", "testnet"]).annotate({
+  expected: "mainnet or testnet"
+})
+export type LighterNetwork = typeof LighterNetwork.Type
 export const LogLevel = Schema.Literals(["trace", "debug", "info", "warn", "warning", "error", "fatal"]).annotate({
   expected: "one of trace, debug, info, warn, error, fatal"
 })
@@ -205,7 +209,7 @@ export const ConfigFile = Schema.Struct({
     force_close_timeout: opt(OffOrSecondsBetween(1, 604_800))
   })),
   // --- hedgeflow's own sections ---
-  venue: opt(Schema.Struct({ kind: opt(VenueKind), live: opt(Bool) })),
+  venue: opt(Schema.Struct({ kind: opt(VenueKind), live: opt(Bool), network: opt(LighterNetwork) })),
   pair: opt(Schema.Struct({ name: opt(Identifier) })),
   market: opt(Schema.Struct({ symbol: opt(MarketSymbol), quantity: opt(Quantity), depth: opt(Depth) })),
   maker: opt(Schema.Struct({
@@ -213,6 +217,7 @@ export const ConfigFile = Schema.Struct({
     cancel_on_exit: opt(Bool),
     post_only: opt(Bool),
     cancel_orphans_on_start: opt(Bool),
+    cancel_foreign_orders: opt(Bool),
     // B writes its heartbeat every second: a shorter timeout would stop A's quotes between two beats.
     hedger_heartbeat_timeout_ms: opt(OffOrIntBetween(2_000, 600_000, "milliseconds", "don't check"))
   })),

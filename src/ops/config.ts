@@ -20,7 +20,7 @@ import { isMap, isScalar, LineCounter, parseDocument } from "yaml"
 import { DecimalFormatError, parseScaled, QUOTE_DECIMALS } from "../domain/market.ts"
 import type { CliOverrides } from "./cli-args.ts"
 import { pathKey, problemsOf, showValue } from "./config-issues.ts"
-import { type AccountSection, ConfigFile, type VenueKind } from "./config-schema.ts"
+import { type AccountSection, ConfigFile, type LighterNetwork, type VenueKind } from "./config-schema.ts"
 import {
   ACCOUNT_A_PRIVATE_KEY_ENV,
   ACCOUNT_B_PRIVATE_KEY_ENV,
@@ -57,13 +57,18 @@ export interface HedgeflowConfig {
   }
   readonly venue: {
     readonly kind: VenueKind
-    /** venue.live: true is required (with kind lighter) for any non-loopback URL. */
+    /** venue.live: true is required with kind lighter (whatever the URL) and for any non-loopback URL. */
     readonly live: boolean
-    /** lighter.base_url */
+    /**
+     * Lighter's network: venue.network, or the one lighter.base_url / ws_url's host names
+     * (mainnet.zklighter.elliot.ai, testnet.zklighter.elliot.ai); undefined for other URLs.
+     */
+    readonly network: LighterNetwork | undefined
+    /** lighter.base_url (kind lighter without one: the network's) */
     readonly baseUrl: string
     /** lighter.ws_url (default: base_url with ws:// or wss:// and path /stream) */
     readonly wsUrl: string
-    /** lighter.chain_id (unset: the venue adapter decides) */
+    /** lighter.chain_id, else the network's (304 mainnet, 300 testnet); unset: the venue adapter decides */
     readonly chainId: number | undefined
   }
   readonly accounts: { readonly a: AccountConfig; readonly b: AccountConfig }
@@ -86,6 +91,8 @@ export interface HedgeflowConfig {
     readonly cancelOnExit: boolean
     readonly postOnly: boolean
     readonly cancelOrphansOnStart: boolean
+    /** maker.cancel_foreign_orders / --cancel-foreign-orders: cancel orders A did not place (else refuse to start). */
+    readonly cancelForeignOrders: boolean
     /** Stop quoting when B's heartbeat is older than this; 0 = don't check. */
     readonly hedgerHeartbeatTimeoutMs: number
   }
@@ -218,6 +225,7 @@ type EnvKind = "string" | "int" | "bool" | "upper"
 export const ENV_OVERRIDES: ReadonlyArray<{ readonly name: string; readonly path: ReadonlyArray<string>; readonly kind: EnvKind }> = [
   { name: "HEDGEFLOW_VENUE", path: ["venue", "kind"], kind: "string" },
   { name: "HEDGEFLOW_VENUE_LIVE", path: ["venue", "live"], kind: "bool" },
+  { name: "HEDGEFLOW_VENUE_NETWORK", path: ["venue", "network"], kind: "string" },
   { name: "HEDGEFLOW_PAIR", path: ["pair", "name"], kind: "string" },
   { name: "HEDGEFLOW_LIGHTER_BASE_URL", path: ["lighter", "base_url"], kind: "string" },
   { name: "HEDGEFLOW_LIGHTER_WS_URL", path: ["lighter", "ws_url"], kind: "string" },
@@ -265,6 +273,8 @@ const CLI_OVERRIDES: ReadonlyArray<{ readonly key: keyof CliOverrides; readonly 
   { key: "quantity", flag: "--quantity", path: ["market", "quantity"] },
   { key: "depth", flag: "--depth", path: ["market", "depth"] },
   { key: "venue", flag: "--venue", path: ["venue", "kind"] },
+  { key: "network", flag: "--network", path: ["venue", "network"] },
+  { key: "cancelForeignOrders", flag: "--cancel-foreign-orders", path: ["maker", "cancel_foreign_orders"] },
   { key: "redisUrl", flag: "--redis-url", path: ["redis", "url"] },
   { key: "logDir", flag: "--log-dir", path: ["logging", "dir"] },
   { key: "instance", flag: "--instance", path: ["hedge", "instance"] }
@@ -407,6 +417,18 @@ const defaultWsUrl = (baseUrl: string): string => {
 }
 
 const toMs = (seconds: number): number => Math.round(seconds * 1000)
+
+/** Lighter's public networks: REST host and the chain id transactions are signed for. */
+export const LIGHTER_NETWORKS: Readonly<Record<LighterNetwork, { readonly host: string; readonly chainId: number }>> = {
+  mainnet: { host: "mainnet.zklighter.elliot.ai", chainId: 304 },
+  testnet: { host: "testnet.zklighter.elliot.ai", chainId: 300 }
+}
+
+/** The network whose host `url` names, if any (https://mainnet.zklighter.elliot.ai → mainnet). */
+export const networkOfUrl = (url: string): LighterNetwork | undefined => {
+  const host = hostOf(url).toLowerCase().replace(/\.$/, "")
+  return (Object.keys(LIGHTER_NETWORKS) as ReadonlyArray<LighterNetwork>).find((n) => LIGHTER_NETWORKS[n].host === host)
+}
 
 /** risk.max_hedge_slippage_bps when the file has none: half of hedge.slippage_bps. */
 const hedgeSlippageLimitDefault = (slippageBps: number): number => Math.floor(slippageBps / 2)
@@ -569,10 +591,73 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
   // 6. meaning: defaults, secrets, cross-key rules
   const venueKind = f.venue?.kind ?? DEFAULTS.venueKind
   const live = f.venue?.live ?? false
-  const baseUrl = f.lighter?.base_url ?? DEFAULTS.baseUrl
-  const wsUrl = f.lighter?.ws_url ?? defaultWsUrl(baseUrl)
 
-  if (venueKind !== "memory") {
+  // Lighter's network: venue.network, or what an explicit URL's host says. Keys that name
+  // different networks (or a chain id that is not the network's) are refused, naming both.
+  const networkClaims: Array<{ readonly key: ReadonlyArray<string>; readonly network: LighterNetwork; readonly shown: string }> = []
+  if (f.venue?.network !== undefined) {
+    networkClaims.push({ key: ["venue", "network"], network: f.venue.network, shown: f.venue.network })
+  }
+  for (const [key, url] of [[["lighter", "base_url"], f.lighter?.base_url], [["lighter", "ws_url"], f.lighter?.ws_url]] as const) {
+    const n = url === undefined ? undefined : networkOfUrl(url)
+    if (url !== undefined && n !== undefined) networkClaims.push({ key, network: n, shown: `${url} (${n})` })
+  }
+  // The other key of a contradiction, with where it came from when not the file.
+  const other = (c: { readonly key: ReadonlyArray<string>; readonly shown: string }): string => {
+    const o = originOf(c.key)
+    const where = o._tag === "Env" ? ` (from environment variable ${o.name})` : o._tag === "Cli" ? ` (from ${o.flag})` : ""
+    return `${pathKey(c.key)}: ${c.shown}${where}`
+  }
+  const firstClaim = networkClaims[0]
+  let networkConflict = false
+  for (const c of networkClaims.slice(1)) {
+    if (firstClaim !== undefined && c.network !== firstClaim.network) {
+      networkConflict = true
+      problems.at(
+        originOf(c.key),
+        c.key,
+        `${c.shown} contradicts ${other(firstClaim)}; ${pathKey(c.key)} and ${pathKey(firstClaim.key)} must name the same ` +
+          `Lighter network (remove one of them)`
+      )
+    }
+  }
+  const network = networkConflict ? undefined : firstClaim?.network
+  if (network !== undefined && f.lighter?.chain_id !== undefined && f.lighter.chain_id !== LIGHTER_NETWORKS[network].chainId) {
+    const key = ["lighter", "chain_id"]
+    problems.at(
+      originOf(key),
+      key,
+      `${f.lighter.chain_id} contradicts ${other(firstClaim!)}, whose chain id is ${LIGHTER_NETWORKS[network].chainId}; ` +
+        `every transaction would be refused (21120 invalid signature). Remove lighter.chain_id or fix ${pathKey(firstClaim!.key)}`
+    )
+  }
+  if (f.venue?.network !== undefined && venueKind !== "lighter") {
+    const key = ["venue", "network"]
+    problems.at(
+      originOf(key),
+      key,
+      `applies to venue.kind: lighter only (now venue.kind: ${venueKind}); remove venue.network, or set venue.kind: lighter and venue.live: true`
+    )
+  }
+  const fromNetwork = venueKind === "lighter" && network !== undefined ? LIGHTER_NETWORKS[network] : undefined
+  const baseUrl = f.lighter?.base_url ?? (fromNetwork !== undefined ? `https://${fromNetwork.host}` : DEFAULTS.baseUrl)
+  const wsUrl = f.lighter?.ws_url ?? defaultWsUrl(baseUrl)
+  const chainId = f.lighter?.chain_id ?? (network !== undefined ? LIGHTER_NETWORKS[network].chainId : undefined)
+
+  // Lighter itself is real money, whatever the URL (a loopback one is how tests reach it).
+  const lighterWithoutLive = venueKind === "lighter" && !live
+  if (lighterWithoutLive) {
+    const key = f.venue?.live !== undefined ? ["venue", "live"] : ["venue", "kind"]
+    problems.at(
+      originOf(key),
+      key,
+      `venue.kind: lighter trades real money on Lighter, so it needs venue.live: true as well (now venue.kind: lighter, venue.live: false). ` +
+        `To use the simulator set venue.kind: simulator. ` +
+        `实盘保护：venue.kind: lighter 需要同时设置 venue.live: true。`
+    )
+  }
+
+  if (venueKind !== "memory" && !lighterWithoutLive) {
     for (const [key, url] of [[["lighter", "base_url"], baseUrl], [["lighter", "ws_url"], wsUrl]] as const) {
       if (!isLoopbackHost(hostOf(url)) && !(venueKind === "lighter" && live)) {
         problems.at(
@@ -748,7 +833,7 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
   const config: HedgeflowConfig = {
     source: input.absPath,
     pair: { name: pairName },
-    venue: { kind: venueKind, live, baseUrl, wsUrl, chainId: f.lighter?.chain_id },
+    venue: { kind: venueKind, live, network, baseUrl, wsUrl, chainId },
     accounts: { a, b },
     market: { symbol, quantity: f.market?.quantity ?? DEFAULTS.quantity, depth: f.market?.depth ?? DEFAULTS.depth },
     maker: {
@@ -759,6 +844,7 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       cancelOnExit: f.maker?.cancel_on_exit ?? true,
       postOnly: f.maker?.post_only ?? true,
       cancelOrphansOnStart: f.maker?.cancel_orphans_on_start ?? true,
+      cancelForeignOrders: f.maker?.cancel_foreign_orders ?? false,
       hedgerHeartbeatTimeoutMs: f.maker?.hedger_heartbeat_timeout_ms ?? DEFAULTS.hedgerHeartbeatTimeoutMs
     },
     hedge: {

@@ -17,11 +17,12 @@ const WireAccountsReply = Schema.Struct({
 
 export class AccountCheckError extends Schema.TaggedError<AccountCheckError>()("AccountCheckError", { message: Schema.String }) {}
 
-const missing = (role: Role, config: HedgeflowConfig) => {
+/** `answer`: the venue's own words, quoted in the message (`code 21100 "account not found"`). */
+const missing = (role: Role, config: HedgeflowConfig, answer: string) => {
   const acc = config.accounts[role]
   return new AccountCheckError({
     message: `account ${role.toUpperCase()} (${acc.name}, index ${acc.accountIndex}) does not exist on the venue at ${config.venue.baseUrl}: ` +
-      `check accounts.account_${role}.account_index (HEDGEFLOW_ACCOUNT_${role.toUpperCase()}_INDEX); refusing to start`
+      `check accounts.account_${role}.account_index (HEDGEFLOW_ACCOUNT_${role.toUpperCase()}_INDEX); the venue answered: ${answer}; refusing to start`
   })
 }
 
@@ -33,8 +34,15 @@ export const ensureAccountExists = (role: Role, config: HedgeflowConfig): Effect
   Effect.gen(function*() {
     const index = config.accounts[role].accountIndex
     const reply = yield* getJson({ baseUrl: config.venue.baseUrl, timeoutMs: 5000 }, "account", "account", { by: "index", value: index }, WireAccountsReply).pipe(
-      Effect.map((r) => ({ found: (r.accounts ?? []).some((a) => a.index === undefined || a.index === index) })),
-      Effect.catchIf((e) => e.code === ACCOUNT_NOT_FOUND, () => Effect.succeed({ found: false }))
+      Effect.map((r) =>
+        (r.accounts ?? []).some((a) => a.index === undefined || a.index === index)
+          ? { found: true as const }
+          : { found: false as const, answer: `no account with index ${index} in the reply` }
+      ),
+      Effect.catchIf(
+        (e) => e.code === ACCOUNT_NOT_FOUND,
+        (e) => Effect.succeed({ found: false as const, answer: `code ${e.code} "${e.message.slice(0, 200)}"` })
+      )
     )
-    if (!reply.found) return yield* missing(role, config)
+    if (!reply.found) return yield* missing(role, config, reply.answer)
   })

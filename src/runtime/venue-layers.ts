@@ -34,7 +34,10 @@ export const missingKeyMessage = (role: Role, config: HedgeflowConfig): string =
   return `account ${role.toUpperCase()} (${acc.name}, index ${acc.accountIndex}, API key ${acc.apiKeyIndex}) has no private key: ${missingKeyAdvice(role, config)}`
 }
 
-/** The chain id the signer uses: lighter.chain_id, else 300 for a testnet URL and 304 otherwise. */
+/**
+ * The chain id the signer uses: lighter.chain_id, else venue.network's (304 mainnet, 300 testnet;
+ * config.ts resolves both into config.venue.chainId), else 300 for a testnet URL and 304 otherwise.
+ */
 export const chainIdOf = (config: HedgeflowConfig): number => chainIdFor(config.venue.baseUrl, config.venue.chainId)
 
 /** Account `role`'s signer, from its private key and the chain id. */
@@ -51,21 +54,17 @@ export const signerLayer = (role: Role, config: HedgeflowConfig, options: { read
   })
 }
 
-/** Why venue.kind: lighter is still refused (the message a user sees). */
-export const LIVE_NOT_ENABLED =
-  "venue.kind lighter is not enabled yet: transactions are signed by our own signer, which is proven against the official " +
-  "test vectors and the embedded exchange's verifier only; live trading still needs auth tokens checked against Lighter " +
-  "(private channels and endpoints) and a dry run against the venue. `bin/hedge keys check` already works against Lighter. " +
-  "Use venue.kind: simulator"
-
 export const venueLayers = (role: Role, config: HedgeflowConfig): Layer.Layer<Venue | AccountStream, VenueConfigError | VenueError | BusError | SignerKeyError> => {
   if (config.venue.kind === "memory") {
     return failLayer(
       'venue.kind "memory" exists only inside one process: run `bin/hedge demo --venue memory`, or set venue.kind: simulator'
     )
   }
-  if (config.venue.kind === "lighter") {
-    return failLayer(LIVE_NOT_ENABLED)
+  // simulator and lighter speak the same protocol: the same client, signer and budget. Lighter
+  // itself needs venue.live: true, which config.ts already enforced; checked again here because
+  // a config can be built by hand (tests, tools).
+  if (config.venue.kind === "lighter" && !config.venue.live) {
+    return failLayer("venue.kind: lighter needs venue.live: true (real money) / 实盘保护：venue.kind: lighter 需要同时设置 venue.live: true")
   }
   const account = role === "a" ? config.accounts.a : config.accounts.b
   const signer = signerLayer(role, config)

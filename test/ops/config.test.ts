@@ -525,8 +525,9 @@ describe("docs/CONFIG.md", () => {
     for (const name of [SECRET_ENV.accountAPrivateKey, SECRET_ENV.accountBPrivateKey, ...SECRET_ENV.redisPassword]) {
       assert.include(doc, `\`${name}\``)
     }
-    for (const flag of ["--config", "--market", "--quantity", "--depth", "--venue", "--redis-url", "--log-dir", "--instance"]) {
+    for (const flag of ["--config", "--market", "--quantity", "--depth", "--venue", "--network", "--redis-url", "--log-dir", "--instance"]) {
       assert.include(doc, `\`${flag} `)
     }
+    assert.include(doc, "`--cancel-foreign-orders`")
   })
 })
