@@ -29,6 +29,15 @@ const ACCOUNT_KINDS = new Set([
   "user_stats"
 ])
 
+/** Private channels that need an auth token (PROTOCOL.md §4.2; the venue's "*" channels plus positions and trades). */
+const AUTH_REQUIRED = new Set<ChannelKind>(["account_all_orders", "account_orders", "account_all_trades", "account_all_positions"])
+/** Account channels that work without a token, but whose token is checked when one is given. */
+const AUTH_OPTIONAL = new Set<ChannelKind>(["account_all", "user_stats"])
+
+/** "required": subscribe needs a valid token; "optional": a given token is checked; "none": public, tokens ignored. */
+export const channelAuth = (ch: Channel): "required" | "optional" | "none" =>
+  AUTH_REQUIRED.has(ch.kind) ? "required" : AUTH_OPTIONAL.has(ch.kind) ? "optional" : "none"
+
 const id = (s: string | undefined): number | undefined =>
   s !== undefined && /^\d{1,15}$/.test(s) ? Number(s) : undefined
 

@@ -1,8 +1,11 @@
 // The tx pipeline shared by REST and WebSocket: decode → faults → batch shape and account →
 // rate limit → verification (API key registered, ExpiredAt, signature; verify.ts) → accept (nonce,
-// order rules) → schedule execution after the speed bump. Owns the engine's timers.
+// order rules) → schedule execution after the speed bump. Owns the engine's timers and the auth
+// token checker (auth.ts) that the WebSocket hub and the REST API share.
 import { parsePublicKey } from "../venue/lighter/signing/index.ts"
 import { MAX_API_KEY_INDEX } from "./accounts.ts"
+import { AuthChecker } from "./auth.ts"
+import type { AuthStats } from "./auth.ts"
 import type { Engine, Accepted } from "./engine.ts"
 import { ErrorCode, SimError } from "./errors.ts"
 import type { Faults } from "./faults.ts"
@@ -31,6 +34,8 @@ export interface ExchangeOptions {
   readonly rateLimit: { readonly txPerMinute: number; readonly premiumTxPerMinute?: number } | false
   /** Chain id the signatures are checked with (default 304, mainnet). */
   readonly chainId?: number
+  /** Require and check auth tokens on private channels and private REST reads (default true). */
+  readonly requireAuth?: boolean
   readonly log: (line: string) => void
 }
 
@@ -49,6 +54,7 @@ export class SimExchange {
   readonly options: ExchangeOptions
   readonly rateLimiter = new RateLimiter()
   readonly verifier: TxVerifier
+  readonly auth: AuthChecker
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private readonly tickTimer: ReturnType<typeof setInterval>
   private closed = false
@@ -59,6 +65,7 @@ export class SimExchange {
     this.timeline = timeline
     this.options = options
     this.verifier = new TxVerifier(options.chainId)
+    this.auth = new AuthChecker(engine, faults, options.requireAuth ?? true)
     this.tickTimer = setInterval(() => this.engine.tick(), 250)
     this.tickTimer.unref()
   }
@@ -97,6 +104,11 @@ export class SimExchange {
   /** Signatures verified and txs refused by the verification step (by error code). */
   signatureStats(): SignatureStats {
     return this.verifier.stats()
+  }
+
+  /** Auth checks passed and refused (private subscribes and private REST reads; also GET /sim/stats). */
+  authStats(): AuthStats {
+    return this.auth.stats()
   }
 
   /** One tx (REST sendTx or WS jsonapi/sendtx). Rejects with SimError. */

@@ -1,5 +1,8 @@
 // Fault injection state, per account. Consumed by the tx pipeline (exchange.ts) and the
-// WebSocket hub (ws.ts). Every fault is also reachable over HTTP: POST /sim/fault.
+// WebSocket hub (ws.ts), and the auth check (auth.ts). Every fault is also reachable over HTTP:
+// POST /sim/fault.
+import { systemClock } from "./clock.ts"
+import type { Clock } from "./clock.ts"
 import { ErrorCode, SimError } from "./errors.ts"
 
 export type DelayMode = "both" | "reply" | "execution"
@@ -14,6 +17,7 @@ export type FaultSpec =
   | { readonly type: "duplicate_frames"; readonly account: number; readonly count: number }
   | { readonly type: "reorder_frames"; readonly account: number; readonly count: number }
   | { readonly type: "drop_book_updates"; readonly market: number; readonly count: number }
+  | { readonly type: "refuse_auth"; readonly account: number; readonly ms: number }
   | { readonly type: "clear" }
 
 interface Counted<T> {
@@ -24,6 +28,8 @@ interface Counted<T> {
 export interface FaultHooks {
   dropSockets(account: number | undefined): number
   pauseStream(account: number, ms: number): void
+  /** Ends every token-bearing WS subscription of `account` with the auth error frame; returns how many. */
+  endAuthSubscriptions(account: number): number
 }
 
 export class Faults {
@@ -34,7 +40,15 @@ export class Faults {
   private readonly duplicates = new Map<number, number>()
   private readonly reorders = new Map<number, number>()
   private readonly bookGaps = new Map<number, number>()
+  /** refuse_auth: account → until (exchange clock, epoch ms). */
+  private readonly authRefusals = new Map<number, number>()
+  private readonly clock: Clock
   hooks: FaultHooks | undefined
+
+  /** `clock`: the exchange's clock, which times refuse_auth (default the system clock). */
+  constructor(clock: Clock = systemClock) {
+    this.clock = clock
+  }
 
   /** Closes every WebSocket, or those that touched `account` (subscribed to it or sent its txs). */
   dropSockets(account?: number): number {
@@ -77,6 +91,24 @@ export class Faults {
   dropBookUpdates(market: number, count: number): void {
     addCount(this.bookGaps, market, count)
   }
+  /** For `ms` (exchange clock) every auth check of `account` (WS subscribe, private REST read) is
+   *  refused with "refused by fault"; the account's token-bearing subscriptions end now with the
+   *  auth error frame. Returns `{ended}`: how many subscriptions were ended. */
+  refuseAuth(account: number, ms: number): { ended: number } {
+    if (!Number.isInteger(account)) throw new Error("account must be an integer")
+    if (!(typeof ms === "number" && Number.isFinite(ms) && ms > 0)) throw new Error("ms must be a positive number")
+    const until = this.clock.now() + ms
+    this.authRefusals.set(account, Math.max(until, this.authRefusals.get(account) ?? 0))
+    return { ended: this.hooks?.endAuthSubscriptions(account) ?? 0 }
+  }
+  /** True while a refuse_auth fault holds for `account` at `nowMs`. */
+  authRefused(account: number, nowMs: number): boolean {
+    const until = this.authRefusals.get(account)
+    if (until === undefined) return false
+    if (nowMs < until) return true
+    this.authRefusals.delete(account)
+    return false
+  }
   /** How many armed counted faults (txs, market orders, frames) have not happened yet. */
   outstanding(): number {
     let n = 0
@@ -85,6 +117,7 @@ export class Faults {
     return n
   }
   clear(): void {
+    this.authRefusals.clear()
     this.duplicates.clear()
     this.reorders.clear()
     this.bookGaps.clear()
@@ -114,6 +147,8 @@ export class Faults {
         return this.reorderFrames(spec.account, spec.count)
       case "drop_book_updates":
         return this.dropBookUpdates(spec.market, spec.count)
+      case "refuse_auth":
+        return this.refuseAuth(spec.account, spec.ms)
       case "clear":
         return this.clear()
       default:

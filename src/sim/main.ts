@@ -11,12 +11,13 @@ import type { SimOptions } from "./server.ts"
 import { DEFAULT_CHAIN_ID } from "./verify.ts"
 
 const USAGE = `usage: hedge sim [--port N] [--host H] [--seed N] [--speed-bumps] [--rate-limit N] [--no-market] [--fill-rate N]
-                 [--volatility-bps N] [--chain-id N] [--keys-dir DIR] [--accounts 1,2] [--api-key-index N]
+                 [--volatility-bps N] [--chain-id N] [--keys-dir DIR] [--accounts 1,2] [--api-key-index N] [--no-auth]
   --chain-id N        chain id tx signatures are verified with (default ${DEFAULT_CHAIN_ID}, mainnet; testnet 300)
   --keys-dir DIR      API private keys of the accounts, one file per account (default logs/sim-keys):
                       account-<index>.key is used if present, else generated (mode 0600)
   --accounts LIST     user accounts, comma-separated (default 1,2: account_a and account_b of config.yaml)
-  --api-key-index N   API key slot registered for each account (default 4, as config.yaml)`
+  --api-key-index N   API key slot registered for each account (default 4, as config.yaml)
+  --no-auth           do not require or check auth tokens on private channels and private REST reads`
 
 export const DEFAULT_KEYS_DIR = join("logs", "sim-keys")
 export const DEFAULT_SIM_API_KEY_INDEX = 4
@@ -39,6 +40,7 @@ export const parseSimArgs = (argv: readonly string[]): SimCliOptions => {
   let keysDir = DEFAULT_KEYS_DIR
   let accounts = [1, 2]
   let apiKeyIndex = DEFAULT_SIM_API_KEY_INDEX
+  let requireAuth = true
   const num = (i: number, flag: string): number => {
     const v = argv[i]
     if (v === undefined || !/^\d+(\.\d+)?$/.test(v)) throw new Error(`${flag} needs a number\n${USAGE}`)
@@ -96,6 +98,9 @@ export const parseSimArgs = (argv: readonly string[]): SimCliOptions => {
         apiKeyIndex = int(++i, a)
         if (apiKeyIndex > 254) throw new Error(`--api-key-index must be 0…254\n${USAGE}`)
         break
+      case "--no-auth":
+        requireAuth = false
+        break
       case "-h":
       case "--help":
         throw new Error(USAGE)
@@ -110,6 +115,7 @@ export const parseSimArgs = (argv: readonly string[]): SimCliOptions => {
     speedBumps,
     rateLimit,
     chainId,
+    requireAuth,
     keysDir,
     apiKeyIndex,
     accounts: accounts.map((index) => ({ index })),

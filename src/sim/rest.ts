@@ -1,8 +1,11 @@
 // REST: Lighter's /api/v1 endpoints, GET / and /info, and the simulator's /sim observation and
 // fault endpoints. Every JSON body carries `code`; errors are HTTP 400 (429 for 23000).
+// Private reads (accountActiveOrders, accountInactiveOrders, trades by account) need an auth token
+// (auth.ts): query `auth` / `authorization` or the Authorization header.
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { formatScaled } from "../domain/market.ts"
 import { MAX_API_KEY_INDEX } from "./accounts.ts"
+import { authError, restToken } from "./auth.ts"
 import type { Account } from "./accounts.ts"
 import { parseFields, readBody } from "./body.ts"
 import type { Engine } from "./engine.ts"
@@ -38,13 +41,6 @@ const intParam = (q: Query, name: string, fallback?: number): number => {
   }
   if (!/^-?\d{1,16}$/.test(v)) throw invalid(name)
   return Number(v)
-}
-
-/** Parses an auth token's "deadline:account:key:" prefix; the signature is NOT checked (not yet implemented). */
-export const parseAuthToken = (token: string | null | undefined): { deadline: number; account: number; key: number } | undefined => {
-  if (token === null || token === undefined) return undefined
-  const m = /^(\d+):(-?\d+):(\d+):/.exec(token.trim())
-  return m === null ? undefined : { deadline: Number(m[1]), account: Number(m[2]), key: Number(m[3]) }
 }
 
 export class RestApi {
@@ -102,9 +98,9 @@ export class RestApi {
       case "/api/v1/accountsByL1Address":
         return this.accountsByL1(q)
       case "/api/v1/accountActiveOrders":
-        return this.activeOrders(q)
+        return this.activeOrders(q, req)
       case "/api/v1/accountInactiveOrders":
-        return this.inactiveOrders(q)
+        return this.inactiveOrders(q, req)
       case "/api/v1/orderBooks":
         return { code: 200, order_books: this.marketsFor(q).map((m) => orderBookJson(m)) }
       case "/api/v1/orderBookDetails":
@@ -118,7 +114,7 @@ export class RestApi {
       case "/api/v1/recentTrades":
         return this.recentTrades(q)
       case "/api/v1/trades":
-        return this.trades(q)
+        return this.trades(q, req)
       case "/sim/trades":
         return this.simTrades(q)
       case "/sim/positions":
@@ -237,12 +233,22 @@ export class RestApi {
     }
   }
 
+  /** A private read of `account`: throws 400 {code: 20013, message: "invalid auth: <reason>"} unless the token is good. */
+  private requireAuth(q: Query, req: IncomingMessage, account: number): void {
+    const auth = this.exchange.auth
+    if (!auth.required) return
+    const r = auth.check(restToken(q, req.headers["authorization"]), account)
+    if (!r.ok) throw authError(r.reason)
+  }
+
   private orderJson(o: SimOrder): Json {
     return orderJson(this.engine.market(o.marketId).spec, o)
   }
 
-  private activeOrders(q: Query): Json {
-    const acc = this.engine.account(intParam(q, "account_index"))
+  private activeOrders(q: Query, req: IncomingMessage): Json {
+    const index = intParam(q, "account_index")
+    this.requireAuth(q, req, index)
+    const acc = this.engine.account(index)
     const market = intParam(q, "market_id")
     if (market !== 255) this.engine.market(market)
     const orders = [...acc.active.values()]
@@ -251,8 +257,10 @@ export class RestApi {
     return { code: 200, orders: orders.map((o) => this.orderJson(o)) }
   }
 
-  private inactiveOrders(q: Query): Json {
-    const acc = this.engine.account(intParam(q, "account_index"))
+  private inactiveOrders(q: Query, req: IncomingMessage): Json {
+    const index = intParam(q, "account_index")
+    this.requireAuth(q, req, index)
+    const acc = this.engine.account(index)
     const limit = intParam(q, "limit")
     if (limit < 1 || limit > 100) throw invalid("limit")
     const market = intParam(q, "market_id", 255)
@@ -305,12 +313,14 @@ export class RestApi {
     return { code: 200, trades: trades.map((t) => this.tradeJson(t)) }
   }
 
-  private trades(q: Query): Json {
+  private trades(q: Query, req: IncomingMessage): Json {
+    const account = intParam(q, "account_index", -1)
+    // By account: a private read (the venue lists auth for /trades); without an account it is public.
+    if (account !== -1) this.requireAuth(q, req, account)
     const sortBy = q.get("sort_by")
     if (sortBy !== "block_height" && sortBy !== "timestamp" && sortBy !== "trade_id") throw invalid("sort_by")
     const limit = intParam(q, "limit")
     if (limit < 1 || limit > 100) throw invalid("limit")
-    const account = intParam(q, "account_index", -1)
     const market = intParam(q, "market_id", 255)
     const orderIndex = intParam(q, "order_index", 0)
     const from = intParam(q, "from", 0)
@@ -428,13 +438,19 @@ export class RestApi {
     return { code: 200, account_index: account, api_key_index: key, public_key: this.engine.account(account).publicKeyHex(key) }
   }
 
-  /** GET /sim/stats: {code, chain_id, signatures: {verified, rejected, by_code: {"21120": n, …}}}. */
+  /**
+   * GET /sim/stats: {code, chain_id, signatures: {verified, rejected, by_code: {"21120": n, …}},
+   * auth_required, auth: {accepted, rejected}}.
+   */
   private simStats(): Json {
     const s = this.exchange.signatureStats()
+    const a = this.exchange.authStats()
     return {
       code: 200,
       chain_id: this.exchange.chainId,
-      signatures: { verified: s.verified, rejected: s.rejected, by_code: { ...s.byCode } }
+      signatures: { verified: s.verified, rejected: s.rejected, by_code: { ...s.byCode } },
+      auth_required: this.exchange.auth.required,
+      auth: { accepted: a.accepted, rejected: a.rejected }
     }
   }
 

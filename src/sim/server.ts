@@ -1,11 +1,14 @@
 // startSimulator: the embedded Lighter-compatible exchange on loopback (REST /api/v1, WS /stream,
 // observation and faults under /sim). Every tx is verified like the venue does (registered API key,
-// ExpiredAt, Schnorr signature with the chain id); auth tokens are NOT checked yet.
+// ExpiredAt, Schnorr signature with the chain id), and private channels and private REST reads need
+// a valid auth token (signature under the registered key, this account, not expired, ≤ 8 h ahead;
+// auth.ts) unless `requireAuth: false`.
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { LIGHTER_BTC, LIGHTER_ETH } from "../domain/market.ts"
 import type { MarketSpec } from "../domain/market.ts"
 import type { AccountOptions } from "./accounts.ts"
+import type { AuthStats } from "./auth.ts"
 import type { Clock } from "./clock.ts"
 import { Engine } from "./engine.ts"
 import { SimExchange } from "./exchange.ts"
@@ -20,9 +23,11 @@ import type { SignatureStats } from "./verify.ts"
 import { WsHub } from "./ws.ts"
 
 /** The start-up line saying what is and is not checked. */
-export const verificationNotice = (chainId: number): string =>
+export const verificationNotice = (chainId: number, requireAuth = true): string =>
   `lighter simulator: every tx is verified (registered API key, ExpiredAt, signature with chain id ${chainId}); ` +
-  "auth tokens are NOT checked (any token is accepted)"
+  (requireAuth
+    ? "auth tokens are checked (private channels and private REST reads: signature under the registered key, account, expiry, at most 8 h)"
+    : "auth tokens are NOT checked (requireAuth off: any token or none is accepted)")
 
 export const DEFAULT_LIQUIDITY_ACCOUNT = 100
 export const DEFAULT_TAKER_ACCOUNT = 101
@@ -59,10 +64,23 @@ export interface SimOptions {
   readonly accidentalPriceBps?: number
   /** Chain id tx signatures are verified with (default 304, mainnet; testnet is 300). */
   readonly chainId?: number
-  readonly ws?: { readonly pingIntervalMs?: number; readonly idleTimeoutMs?: number; readonly bookFlushMs?: number }
+  readonly ws?: {
+    readonly pingIntervalMs?: number
+    readonly idleTimeoutMs?: number
+    readonly bookFlushMs?: number
+    /** How often subscriptions' token deadlines are checked (default 250 ms). */
+    readonly authCheckMs?: number
+  }
   readonly log?: (line: string) => void
   /** The exchange's clock (its timestamps, tx expiry checks); default the system clock. Tests offset it. */
   readonly clock?: Clock
+  /**
+   * Require and check auth tokens (default true): account_all_orders, account_orders,
+   * account_all_trades and account_all_positions need one on subscribe; account_all and user_stats
+   * check one if given; accountActiveOrders, accountInactiveOrders and trades by account_index need
+   * one. false: tokens are ignored (as before).
+   */
+  readonly requireAuth?: boolean
 }
 
 export interface SimExchangeHandle {
@@ -83,6 +101,10 @@ export interface SimExchangeHandle {
   registerApiKey(account: number, keyIndex: number, publicKeyHex: string): void
   /** Signatures verified and txs refused by verification, by code (also GET /sim/stats). */
   signatureStats(): SignatureStats
+  /** Auth-token checks passed and refused (private subscribes, private REST reads; also GET /sim/stats). */
+  authStats(): AuthStats
+  /** Whether auth tokens are required and checked (SimOptions.requireAuth). */
+  readonly requireAuth: boolean
 }
 
 export interface SimHandle {
@@ -123,18 +145,20 @@ export const startSimulator = async (options: SimOptions = {}): Promise<SimHandl
     ...(options.accidentalPriceBps !== undefined ? { accidentalPriceBps: options.accidentalPriceBps } : {}),
     ...(initialPrices !== undefined ? { initialPrices } : {})
   })
-  const faults = new Faults()
+  const faults = new Faults(engine.clock)
   const timeline = new Timeline()
   const exchange = new SimExchange(engine, faults, timeline, {
     speedBumps: options.speedBumps ?? false,
     rateLimit: options.rateLimit ?? false,
     chainId: options.chainId ?? DEFAULT_CHAIN_ID,
+    requireAuth: options.requireAuth ?? true,
     log
   })
   const hub = new WsHub(exchange, {
     pingIntervalMs: options.ws?.pingIntervalMs ?? 30_000,
     idleTimeoutMs: options.ws?.idleTimeoutMs ?? 120_000,
-    bookFlushMs: options.ws?.bookFlushMs ?? 50
+    bookFlushMs: options.ws?.bookFlushMs ?? 50,
+    authCheckMs: options.ws?.authCheckMs ?? 250
   })
   const rest = new RestApi(exchange)
   let market: SyntheticMarket | undefined
@@ -157,7 +181,7 @@ export const startSimulator = async (options: SimOptions = {}): Promise<SimHandl
   })
   const port = (server.address() as AddressInfo).port
   const url = `http://${host}:${port}`
-  log(verificationNotice(exchange.chainId))
+  log(verificationNotice(exchange.chainId, exchange.auth.required))
   log(`lighter simulator listening on ${url} (ws ${url.replace("http", "ws")}/stream), seed ${seed}`)
   let closing: Promise<void> | undefined
   return {
@@ -174,7 +198,9 @@ export const startSimulator = async (options: SimOptions = {}): Promise<SimHandl
       accounts: userAccounts.map((a) => a.index),
       chainId: exchange.chainId,
       registerApiKey: (account, keyIndex, publicKeyHex) => exchange.registerApiKey(account, keyIndex, publicKeyHex),
-      signatureStats: () => exchange.signatureStats()
+      signatureStats: () => exchange.signatureStats(),
+      authStats: () => exchange.authStats(),
+      requireAuth: exchange.auth.required
     },
     close: () =>
       (closing ??= (async () => {

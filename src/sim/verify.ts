@@ -1,7 +1,7 @@
 // What the venue checks of a transaction before its nonce: the API key is registered for
 // (account, api_key_index), ExpiredAt is within bounds, and Sig verifies under that key with the
-// simulator's chain id. Counts what it verified and refused. (Auth tokens are NOT checked here or
-// anywhere in the simulator yet: any token is accepted.)
+// simulator's chain id. Counts what it verified and refused. (Auth tokens for private channels and
+// reads are checked in auth.ts, against the same registered keys.)
 import { verifyTxInfo } from "../venue/lighter/signing/index.ts"
 import type { Account } from "./accounts.ts"
 import { ErrorCode, SimError } from "./errors.ts"

@@ -1,10 +1,14 @@
 // WebSocket endpoint /stream: subscriptions, snapshots, pushed account updates, order-book deltas
 // batched every ~50 ms, jsonapi/sendtx(batch), ping/pong and idle close (1008 "no pong").
+// Private channels need an auth token on the subscribe frame (auth.ts); a subscription ends with
+// the auth error frame when its token's deadline passes or a refuse_auth fault is armed.
 import type { IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
 import { WebSocketServer, WebSocket } from "ws"
 import type { Account } from "./accounts.ts"
-import { parseChannel } from "./channels.ts"
+import { AUTH_ERROR_CODE, authMessage } from "./auth.ts"
+import type { AuthReason } from "./auth.ts"
+import { channelAuth, parseChannel } from "./channels.ts"
 import type { Channel } from "./channels.ts"
 import type { ChangeSet, Engine } from "./engine.ts"
 import { SimError } from "./errors.ts"
@@ -26,12 +30,21 @@ export interface WsOptions {
   readonly pingIntervalMs: number
   readonly idleTimeoutMs: number
   readonly bookFlushMs: number
+  /** How often token deadlines are checked (default 250 ms); an update is also preceded by a check. */
+  readonly authCheckMs?: number
+}
+
+interface Sub {
+  readonly channel: Channel
+  nonce: number
+  /** The deadline (unix s) of the token this subscription was made with; undefined = no token. */
+  readonly authDeadlineSec?: number
 }
 
 interface Conn {
   readonly id: number
   readonly ws: WebSocket
-  readonly subs: Map<string, { channel: Channel; nonce: number }>
+  readonly subs: Map<string, Sub>
   /** Accounts this connection subscribed to or sent txs for (for drop_sockets by account). */
   readonly accounts: Set<number>
   lastClientMs: number
@@ -71,12 +84,15 @@ export class WsHub {
     this.engine.onChange((cs) => this.publish(cs))
     const flush = setInterval(() => this.flushBooks(), options.bookFlushMs)
     const ping = setInterval(() => this.pingAll(), Math.min(options.pingIntervalMs, options.idleTimeoutMs / 2))
+    const expiry = setInterval(() => this.expireTokens(), options.authCheckMs ?? 250)
     flush.unref()
     ping.unref()
-    this.timers.push(flush, ping)
+    expiry.unref()
+    this.timers.push(flush, ping, expiry)
     exchange.faults.hooks = {
       dropSockets: (account) => this.drop(account),
-      pauseStream: (account, ms) => this.pause(account, ms)
+      pauseStream: (account, ms) => this.pause(account, ms),
+      endAuthSubscriptions: (account) => this.endAuthSubscriptions(account)
     }
   }
 
@@ -176,7 +192,7 @@ export class WsHub {
       case "pong":
         return
       case "subscribe":
-        return this.subscribe(conn, msg["channel"])
+        return this.subscribe(conn, msg["channel"], msg["auth"])
       case "unsubscribe":
         return this.unsubscribe(conn, msg["channel"])
       case "jsonapi/sendtx":
@@ -188,13 +204,22 @@ export class WsHub {
     }
   }
 
-  private subscribe(conn: Conn, raw: unknown): void {
+  private subscribe(conn: Conn, raw: unknown, token: unknown): void {
     const ch = parseChannel(raw)
     if (ch === undefined || !this.channelExists(ch)) {
       return this.sendError(conn, 30005, `Invalid Channel: ${typeof raw === "string" ? raw : ""}`)
     }
     if (conn.subs.has(ch.key)) return this.sendError(conn, 30003, `Already Subscribed to : ${ch.key}`)
-    const sub = { channel: ch, nonce: 1 }
+    let authDeadlineSec: number | undefined
+    const auth = this.exchange.auth
+    const need = channelAuth(ch)
+    const given = token !== undefined && token !== null && token !== ""
+    if (auth.required && ch.account !== undefined && (need === "required" || (need === "optional" && given))) {
+      const r = auth.check(token, ch.account)
+      if (!r.ok) return this.sendAuthError(conn, ch, r.reason)
+      authDeadlineSec = r.deadlineSec
+    }
+    const sub: Sub = { channel: ch, nonce: 1, ...(authDeadlineSec !== undefined ? { authDeadlineSec } : {}) }
     conn.subs.set(ch.key, sub)
     if (ch.account !== undefined) conn.accounts.add(ch.account)
     this.sendSnapshot(conn, sub)
@@ -207,6 +232,47 @@ export class WsHub {
     }
     conn.subs.delete(ch.key)
     this.send(conn, undefined, { type: "unsubscribed", channel: ch.frameName })
+  }
+
+  /** The auth refusal frame: no `type`, like the venue's other error frames; names the channel's subscribe form. */
+  private sendAuthError(conn: Conn, ch: Channel, reason: AuthReason): void {
+    this.sendError(conn, AUTH_ERROR_CODE, authMessage(reason, ch.key))
+  }
+
+  /** Ends `sub` (no further frames on it) with the auth error frame. */
+  private endSub(conn: Conn, sub: Sub, reason: AuthReason): void {
+    if (conn.subs.get(sub.channel.key) !== sub) return
+    conn.subs.delete(sub.channel.key)
+    this.sendAuthError(conn, sub.channel, reason)
+  }
+
+  /** True when `sub` is still subscribed and its token (if any) has not expired; ends it if it has. */
+  private live(conn: Conn, sub: Sub): boolean {
+    if (conn.subs.get(sub.channel.key) !== sub) return false
+    if (sub.authDeadlineSec !== undefined && sub.authDeadlineSec <= this.exchange.auth.nowSec()) {
+      this.endSub(conn, sub, "expired")
+      return false
+    }
+    return true
+  }
+
+  /** The timer's pass: ends every subscription whose token's deadline has passed. */
+  private expireTokens(): void {
+    for (const c of this.conns) for (const s of [...c.subs.values()]) if (s.authDeadlineSec !== undefined) this.live(c, s)
+  }
+
+  /** refuse_auth fault: ends every token-bearing subscription of `account`. */
+  private endAuthSubscriptions(account: number): number {
+    let n = 0
+    for (const c of this.conns) {
+      for (const s of [...c.subs.values()]) {
+        if (s.authDeadlineSec !== undefined && s.channel.account === account) {
+          this.endSub(c, s, "refused by fault")
+          n++
+        }
+      }
+    }
+    return n
   }
 
   private channelExists(ch: Channel): boolean {
@@ -269,10 +335,9 @@ export class WsHub {
 
   // ───────────────────────────── snapshots ─────────────────────────────
 
-  private sendSnapshot(conn: Conn, sub: { channel: Channel; nonce: number }): void {
-    const ch = sub.channel
-    const frame = this.frameFor(ch, "subscribed", undefined, sub)
-    if (frame !== undefined) this.deliver(conn, ch, frame.frame, frame.meta)
+  private sendSnapshot(conn: Conn, sub: Sub): void {
+    const frame = this.frameFor(sub.channel, "subscribed", undefined, sub)
+    if (frame !== undefined) this.deliver(conn, sub, frame.frame, frame.meta)
   }
 
   /** Builds a snapshot (cs undefined) or update frame for one subscription. */
@@ -453,16 +518,21 @@ export class WsHub {
       if (subs.length === 0) continue
       subs.sort((x, y) => order.indexOf(x.channel.kind) - order.indexOf(y.channel.kind))
       for (const s of subs) {
+        if (!this.live(conn, s)) continue
         const f = this.frameFor(s.channel, "update", cs, s)
-        if (f !== undefined) this.deliver(conn, s.channel, f.frame, f.meta)
+        if (f !== undefined) this.deliver(conn, s, f.frame, f.meta)
       }
     }
   }
 
   /** Sends now, or queues while the channel's account stream is paused (fault). Duplicate and
-   *  reorder faults apply here too, to account channels only. */
-  private deliver(conn: Conn, ch: Channel, frame: Json, meta?: { trade_ids?: number[]; order_ids?: number[] }): void {
-    const send = (): void => this.send(conn, ch.frameName, frame, meta)
+   *  reorder faults apply here too, to account channels only. A frame sent late (paused, held,
+   *  duplicated) is dropped if its subscription has ended meanwhile (unsubscribed, token expired). */
+  private deliver(conn: Conn, sub: Sub, frame: Json, meta?: { trade_ids?: number[]; order_ids?: number[] }): void {
+    const ch = sub.channel
+    const send = (): void => {
+      if (this.live(conn, sub)) this.send(conn, ch.frameName, frame, meta)
+    }
     const account = ch.account
     const p = account !== undefined ? this.paused.get(account) : undefined
     if (p !== undefined) return void p.queue.push(send)

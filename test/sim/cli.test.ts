@@ -84,7 +84,7 @@ describe("hedge sim key files", () => {
     expect(out1).toContain(`account 1: API key 4 generated into ${files[0]}`)
     expect(out1).toMatch(/HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY.*accounts\.account_a\.private_key_file/)
     expect(out1).toMatch(/HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY.*accounts\.account_b\.private_key_file/)
-    expect(out1).toContain("auth tokens are NOT checked")
+    expect(out1).toContain("auth tokens are checked")
     expect(await stop(first)).toBe(130)
     for (const p of privs) expect(first.output().toLowerCase()).not.toContain(p)
 
@@ -127,6 +127,8 @@ describe("hedge sim key files", () => {
       accounts: [{ index: 5 }, { index: 6 }],
       apiKeyIndex: 7
     })
+    expect(parseSimArgs([]).requireAuth).toBe(true)
+    expect(parseSimArgs(["--no-auth"]).requireAuth).toBe(false)
     expect(() => parseSimArgs(["--chain-id", "x"])).toThrow(/--chain-id needs a whole number/)
     expect(() => parseSimArgs(["--api-key-index", "255"])).toThrow(/0…254/)
     expect(() => parseSimArgs(["--accounts", "0,1"])).toThrow(/start at 1/)

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { cancelTx, closeAll, createTx, get, Nonces, place, postForm, sendTx, sleep, start, WsClient } from "./helpers.ts"
+import { authToken, cancelTx, closeAll, createTx, get, Nonces, place, postForm, sendTx, sleep, start, WsClient } from "./helpers.ts"
 import type { Frame } from "./helpers.ts"
 
 afterEach(closeAll)
@@ -61,9 +61,9 @@ describe("fault injection", () => {
   it("drops the sockets of one account or all, and pauses an account's stream", async () => {
     const sim = await start()
     const a1 = await WsClient.connect(sim)
-    await a1.subscribe("account_all_orders/1")
+    await a1.subscribe("account_all_orders/1", authToken(1))
     const a2 = await WsClient.connect(sim)
-    await a2.subscribe("account_all_orders/2")
+    await a2.subscribe("account_all_orders/2", authToken(2))
     const r = await postJson(sim.url + "/sim/fault", { type: "drop_sockets", account: 1 })
     expect(r.body["result"]).toEqual({ dropped: 1 })
     await sleep(50)
@@ -81,7 +81,7 @@ describe("fault injection", () => {
   it("sends an account frame twice, and delivers one out of order", async () => {
     const sim = await start()
     const c = await WsClient.connect(sim)
-    await c.subscribe("account_all_orders/1")
+    await c.subscribe("account_all_orders/1", authToken(1))
     await sleep(30)
     c.frames.length = 0
     const updates = () => c.frames.filter((f) => f["type"] === "update/account_all_orders")

@@ -1,7 +1,7 @@
 // The simulator's REST and WS payloads have the fixtures' field names, JSON types and decimals.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { SimHandle } from "../../src/sim/server.ts"
-import { closeAll, createTx, fixture, get, Nonces, place, sendTx, shapeDiff, sleep, start, TRADE_OPTIONAL, WsClient } from "./helpers.ts"
+import { authToken, closeAll, createTx, fixture, get, Nonces, place, sendTx, shapeDiff, sleep, start, TRADE_OPTIONAL, WsClient } from "./helpers.ts"
 import type { Frame } from "./helpers.ts"
 
 let sim: SimHandle
@@ -26,7 +26,9 @@ beforeAll(async () => {
     "account_all_positions/1",
     "user_stats/1"
   ]
-  for (const ch of channels) snapshots[ch] = await ws.subscribe(ch)
+  // one token of account 1 on every subscribe: required on the private channels, checked on account_all and user_stats, ignored on public ones
+  const token = authToken(1)
+  for (const ch of channels) snapshots[ch] = await ws.subscribe(ch, token)
   // account 2 market-sells 20 into account 1's bid → partial fill of the bid
   const r = await sendTx(sim, 14, createTx({ account: 2, nonce: nonces.take(2), coi: 3001, base: 20, price: 999_000, isAsk: true, type: 1 }))
   expect(r.status).toBe(200)
@@ -64,7 +66,7 @@ describe("REST payloads match the fixtures", () => {
   })
 
   it("accountActiveOrders shows the partially filled order as open", async () => {
-    const r = await get(sim, "/api/v1/accountActiveOrders?account_index=1&market_id=1&auth=1766390000:1:4:abcd")
+    const r = await get(sim, `/api/v1/accountActiveOrders?account_index=1&market_id=1&auth=${authToken(1)}`)
     same(r.body, "account_active_orders.json")
     const o = (r.body["orders"] as Frame[])[0]!
     expect(o).toMatchObject({

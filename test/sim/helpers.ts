@@ -1,13 +1,15 @@
 // Shared helpers for the simulator tests: signed tx builders, REST senders, a buffered WS client and
 // a structural JSON comparison against the fixtures in test/fixtures/lighter/. The simulator
 // verifies every tx: start() registers the test keys (test/support/sim-signing.ts) of its accounts
-// on API key slot 4, and createTx/cancelTx sign with them.
+// on API key slot 4, and createTx/cancelTx sign with them. Private channels and reads need auth
+// tokens: authToken(account) mints one with the same test key.
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { WebSocket } from "ws"
 import { startSimulator } from "../../src/sim/server.ts"
 import type { SimHandle, SimOptions } from "../../src/sim/server.ts"
-import { signedInfo, TEST_API_KEY_INDEX, withSimKeys } from "../support/sim-signing.ts"
+import { createAuthToken } from "../../src/venue/lighter/signing/index.ts"
+import { signedInfo, simKeyPair, TEST_API_KEY_INDEX, withSimKeys } from "../support/sim-signing.ts"
 
 export const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/lighter/${name}`, import.meta.url)), "utf8")) as Record<string, unknown>
@@ -21,6 +23,26 @@ export const start = async (options: SimOptions = {}, keyIndexes: readonly numbe
 }
 export const closeAll = async (): Promise<void> => {
   await Promise.all(sims.splice(0).map((s) => s.close()))
+}
+
+export interface AuthTokenArgs {
+  /** API key slot whose test key signs (default 4). */
+  readonly key?: number
+  /** Account written into the token (default: `account`, whose key signs). */
+  readonly claimAccount?: number
+  /** Deadline in unix seconds; default `nowMs`/1000 + `ttlSec`. */
+  readonly deadlineSec?: number
+  /** Default 600 (the official SDK's default lifetime, 10 min). */
+  readonly ttlSec?: number
+  /** Default Date.now(); pass the simulator's clock when a test moves it. */
+  readonly nowMs?: number
+}
+
+/** An auth token "deadline:account:key:sig" signed with the test key of (account, key). */
+export const authToken = (account: number, a: AuthTokenArgs = {}): string => {
+  const key = a.key ?? TEST_API_KEY_INDEX
+  const deadline = a.deadlineSec ?? Math.floor((a.nowMs ?? Date.now()) / 1000) + (a.ttlSec ?? 600)
+  return createAuthToken(simKeyPair(account, key).privateKey, a.claimAccount ?? account, key, deadline)
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -85,8 +107,8 @@ export interface HttpResult {
   body: Record<string, unknown>
 }
 
-export const get = async (sim: SimHandle, path: string): Promise<HttpResult> => {
-  const r = await fetch(sim.url + path)
+export const get = async (sim: SimHandle, path: string, headers?: Record<string, string>): Promise<HttpResult> => {
+  const r = await fetch(sim.url + path, headers !== undefined ? { headers } : {})
   return { status: r.status, body: (await r.json()) as Record<string, unknown> }
 }
 
@@ -178,8 +200,9 @@ export class WsClient {
   byType(type: string, channel?: string, timeoutMs?: number): Promise<Frame> {
     return this.next((f) => f["type"] === type && (channel === undefined || f["channel"] === channel), timeoutMs)
   }
-  async subscribe(channel: string): Promise<Frame> {
-    this.send({ type: "subscribe", channel })
+  /** Subscribes (with `auth` on the frame when given) and resolves with the snapshot. */
+  async subscribe(channel: string, auth?: string): Promise<Frame> {
+    this.send({ type: "subscribe", channel, ...(auth !== undefined ? { auth } : {}) })
     const kind = channel.split("/")[0]
     return this.byType(`subscribed/${kind}`)
   }

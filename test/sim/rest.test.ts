@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { cancelTx, closeAll, createTx, get, Nonces, place, postForm, sendTx, sleep, start } from "./helpers.ts"
+import { authToken, cancelTx, closeAll, createTx, get, Nonces, place, postForm, sendTx, sleep, start } from "./helpers.ts"
 import type { Frame } from "./helpers.ts"
 
 afterEach(closeAll)
@@ -12,7 +12,7 @@ describe("REST sendTx", () => {
     const b = await sendTx(sim, 14, createTx({ account: 1, nonce: n.take(1), coi: 2, base: 20, price: 999_001, isAsk: false }), "multipart")
     expect([a.status, b.status]).toEqual([200, 200])
     await sleep(5)
-    const orders = (await get(sim, "/api/v1/accountActiveOrders?account_index=1&market_id=1")).body["orders"] as Frame[]
+    const orders = (await get(sim, `/api/v1/accountActiveOrders?account_index=1&market_id=1&auth=${authToken(1)}`)).body["orders"] as Frame[]
     expect(orders.map((o) => o["client_order_index"])).toEqual([1, 2])
   })
 
@@ -39,7 +39,7 @@ describe("REST sendTx", () => {
     expect(r.status).toBe(200)
     expect(r.body["tx_hash"]).toHaveLength(2)
     await sleep(5)
-    expect(((await get(sim, "/api/v1/accountActiveOrders?account_index=1&market_id=1")).body["orders"] as Frame[]).length).toBe(2)
+    expect(((await get(sim, `/api/v1/accountActiveOrders?account_index=1&market_id=1&auth=${authToken(1)}`)).body["orders"] as Frame[]).length).toBe(2)
     // a batch with a gap in nonces is rejected whole
     const gap = [
       JSON.stringify(createTx({ account: 1, nonce: 3, coi: 12, base: 20, price: 999_000, isAsk: false })),
@@ -73,7 +73,7 @@ describe("REST sendTx", () => {
     const c = await sendTx(sim, 15, cancelTx(1, 2, 9))
     expect(c.status).toBe(200)
     await sleep(5)
-    const inactive = await get(sim, "/api/v1/accountInactiveOrders?account_index=1&limit=10")
+    const inactive = await get(sim, `/api/v1/accountInactiveOrders?account_index=1&limit=10&auth=${authToken(1)}`)
     expect((inactive.body["orders"] as Frame[])[0]).toMatchObject({ client_order_index: 9, status: "canceled" })
   })
 })
@@ -103,12 +103,12 @@ describe("REST reads", () => {
     expect((obo["bids"] as Frame[]).map((o) => o["price"])).toEqual(["99999.5", "99999.0"])
     // account 1 buys 3 levels with a market order → 3 trades
     await place(sim, { account: 1, nonce: n.take(1), coi: 1, base: 60, price: 1_000_003, isAsk: false, type: 1 })
-    const p1 = (await get(sim, "/api/v1/trades?account_index=1&sort_by=timestamp&limit=2")).body
+    const p1 = (await get(sim, `/api/v1/trades?account_index=1&sort_by=timestamp&limit=2&auth=${authToken(1)}`)).body
     expect((p1["trades"] as Frame[]).map((t) => t["price"])).toEqual(["100000.3", "100000.2"])
-    const p2 = (await get(sim, `/api/v1/trades?account_index=1&sort_by=timestamp&limit=2&cursor=${String(p1["next_cursor"])}`)).body
+    const p2 = (await get(sim, `/api/v1/trades?account_index=1&sort_by=timestamp&limit=2&cursor=${String(p1["next_cursor"])}&auth=${authToken(1)}`)).body
     expect((p2["trades"] as Frame[]).map((t) => t["price"])).toEqual(["100000.1"])
     expect(p2["next_cursor"]).toBeUndefined()
-    const inactive = (await get(sim, "/api/v1/accountInactiveOrders?account_index=2&limit=2&market_id=1")).body
+    const inactive = (await get(sim, `/api/v1/accountInactiveOrders?account_index=2&limit=2&market_id=1&auth=${authToken(2)}`)).body
     expect((inactive["orders"] as Frame[]).every((o) => o["status"] === "filled")).toBe(true)
     expect(inactive["next_cursor"]).toBe("2")
     const sims = (await get(sim, "/sim/trades")).body["trades"] as Frame[]

@@ -113,7 +113,9 @@ describe("tx verification", () => {
     expect(stats.body).toEqual({
       code: 200,
       chain_id: 304,
-      signatures: { verified: 1, rejected: 7, by_code: { "21109": 1, "21120": 4, "21711": 2 } }
+      signatures: { verified: 1, rejected: 7, by_code: { "21109": 1, "21120": 4, "21711": 2 } },
+      auth_required: true,
+      auth: { accepted: 0, rejected: 0 }
     })
   })
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { closeAll, createTx, Nonces, place, sleep, start, WsClient } from "./helpers.ts"
+import { authToken, closeAll, createTx, Nonces, place, sleep, start, WsClient } from "./helpers.ts"
 import type { Frame } from "./helpers.ts"
 
 afterEach(closeAll)
@@ -84,7 +84,7 @@ describe("WS account streams and sendtx", () => {
     const n = new Nonces()
     await place(sim, { account: 1, nonce: n.take(1), coi: 5, base: 40, price: 1_000_000, isAsk: true, tif: 2 })
     const ws = await WsClient.connect(sim)
-    for (const ch of ["account_all_orders/1", "account_all_trades/1", "account_all_positions/1", "account_orders/1/1"]) await ws.subscribe(ch)
+    for (const ch of ["account_all_orders/1", "account_all_trades/1", "account_all_positions/1", "account_orders/1/1"]) await ws.subscribe(ch, authToken(1))
     const taker = await WsClient.connect(sim)
     taker.send({ type: "jsonapi/sendtx", data: { tx_type: 14, tx_info: createTx({ account: 2, nonce: n.take(2), base: 20, price: 1_000_000, isAsk: false, type: 1 }) } })
     const ack = await taker.byType("jsonapi/sendtx")
