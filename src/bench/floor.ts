@@ -2,16 +2,22 @@
 // A, XADD, XREADGROUP, one WebSocket send from B — with no safety (no intent, no dedupe, no
 // budget). The engine's latency reads as a ratio to it. Plain Node, ioredis and ws on purpose.
 // B signs its hedges like the engine does (the exchange verifies every signature), so signing is
-// part of the floor too.
+// part of the floor too; A's private channels need an auth token, minted once with A's key (not
+// measured: it happens before the floor starts).
 import { Redis } from "ioredis"
 import { WebSocket } from "ws"
+import { HARNESS_API_KEY_INDEX } from "../runtime/harness-keys.ts"
 import type { SimHandle } from "../sim/server.ts"
 import type { HedgeRec } from "./latency.ts"
-import { parsePrivateKey, signTx } from "../venue/lighter/signing/index.ts"
+import { createAuthToken, parsePrivateKey, signTx } from "../venue/lighter/signing/index.ts"
 
 const A = 1
 const B = 2
 const BTC = 1
+/** The API key slot the harness keys are registered on. */
+const API_KEY_INDEX = HARNESS_API_KEY_INDEX
+/** The floor's token lives well beyond any bench run, and within the venue's 8 h. */
+const AUTH_TTL_SEC = 3600
 
 const connectWs = (url: string) =>
   new Promise<WebSocket>((resolve, reject) => {
@@ -22,13 +28,48 @@ const connectWs = (url: string) =>
     })
   })
 
+/**
+ * Subscribes `channel` ("kind/account") with `auth` and waits for the exchange's answer: resolves on
+ * the "subscribed/…" frame, rejects with the exchange's message on an error frame naming the channel
+ * (an auth refusal), or after 10 s without either.
+ */
+const subscribe = (ws: WebSocket, channel: string, auth: string) =>
+  new Promise<void>((resolve, reject) => {
+    const frameName = channel.replace("/", ":")
+    const done = (f: () => void) => {
+      clearTimeout(timer)
+      ws.off("message", onMessage)
+      f()
+    }
+    const onMessage = (d: unknown) => {
+      const f = JSON.parse(String(d)) as { type?: string; channel?: string; error?: { code?: number; message?: string } }
+      if (typeof f.type === "string" && f.type.startsWith("subscribed/") && f.channel === frameName) done(resolve)
+      else if (f.error !== undefined && (f.error.message ?? "").includes(channel)) {
+        done(() => reject(new Error(`bench floor: subscribe ${channel} refused: ${f.error?.code} ${f.error?.message}`)))
+      }
+    }
+    const timer = setTimeout(() => done(() => reject(new Error(`bench floor: no answer to subscribe ${channel} in 10 s`))), 10_000)
+    ws.on("message", onMessage)
+    ws.send(JSON.stringify({ type: "subscribe", channel, auth }))
+  })
+
 export interface FloorResult {
   readonly hedges: ReadonlyArray<HedgeRec>
 }
 
-/** Runs the floor pipeline for `durationMs` on a running simulator and Redis. */
-export const runFloor = async (sim: SimHandle, redisUrl: string, durationMs: number, bPrivateKeyHex: string): Promise<FloorResult> => {
-  const bKey = parsePrivateKey(bPrivateKeyHex)
+/**
+ * Runs the floor pipeline for `durationMs` on a running simulator and Redis: A subscribes its
+ * private channels with a token signed by `aPrivateKeyHex`, B signs its hedges with `bPrivateKeyHex`
+ * (both on API key 4). Throws when the exchange refuses a subscription.
+ */
+export const runFloor = async (
+  sim: SimHandle,
+  redisUrl: string,
+  durationMs: number,
+  keys: { readonly aPrivateKeyHex: string; readonly bPrivateKeyHex: string }
+): Promise<FloorResult> => {
+  const bKey = parsePrivateKey(keys.bPrivateKeyHex)
+  const authA = createAuthToken(parsePrivateKey(keys.aPrivateKeyHex), A, API_KEY_INDEX, Math.floor(Date.now() / 1000) + AUTH_TTL_SEC)
   const stream = `hedgeflow:bench-floor:${Date.now().toString(36)}`
   const cmd = new Redis(redisUrl)
   const blocking = new Redis(redisUrl)
@@ -51,13 +92,21 @@ export const runFloor = async (sim: SimHandle, redisUrl: string, durationMs: num
       void cmd.xadd(stream, "*", "order", o.order_id, "size", String(filled - before), "ask", o.is_ask ? "1" : "0", "price", o.price.replace(".", ""))
     }
   })
-  wsA.send(JSON.stringify({ type: "subscribe", channel: `account_all_orders/${A}` }))
-  // Subscribed like the engine's A, so the exchange stamps the same trade frames for both.
-  wsA.send(JSON.stringify({ type: "subscribe", channel: `account_all_trades/${A}` }))
+  try {
+    await subscribe(wsA, `account_all_orders/${A}`, authA)
+    // Subscribed like the engine's A, so the exchange stamps the same trade frames for both.
+    await subscribe(wsA, `account_all_trades/${A}`, authA)
+  } catch (e) {
+    wsA.terminate()
+    await cmd.del(stream)
+    cmd.disconnect()
+    blocking.disconnect()
+    throw e
+  }
 
   // B: XREADGROUP → one WebSocket send.
   const wsB = await connectWs(sim.wsUrl)
-  const nonceRes = await fetch(`${sim.url}/api/v1/nextNonce?account_index=${B}&api_key_index=4`)
+  const nonceRes = await fetch(`${sim.url}/api/v1/nextNonce?account_index=${B}&api_key_index=${API_KEY_INDEX}`)
   let nonce = ((await nonceRes.json()) as { nonce: number }).nonce
   let coi = 1_000_000
   const consume = async () => {
@@ -74,7 +123,7 @@ export const runFloor = async (sim: SimHandle, redisUrl: string, durationMs: num
           const id = ++coi
           hedges.push({ aOrder: m.get("order")!, clientOrderIndex: id })
           const tx = signTx(bKey, sim.exchange.chainId, {
-            type: "createOrder", accountIndex: B, apiKeyIndex: 4, nonce: nonce++, expiredAt: Date.now() + 599_000,
+            type: "createOrder", accountIndex: B, apiKeyIndex: API_KEY_INDEX, nonce: nonce++, expiredAt: Date.now() + 599_000,
             marketIndex: BTC, clientOrderIndex: id, baseAmount: Number(m.get("size")),
             price: aSold ? Math.floor(price * 1.01) : Math.ceil(price * 0.99), isAsk: !aSold, orderType: 1, timeInForce: 0,
             reduceOnly: false, triggerPrice: 0, orderExpiry: 0

@@ -119,7 +119,7 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => 
     process.stdout.write(`bench: floor for ${args.durationSec} s on the same exchange …\n`)
     sim.exchange.exchange.timeline.reset()
     const f0 = Date.now()
-    const floor = yield* Effect.promise(() => runFloor(sim, redis.url, args.durationSec * 1000, keys.b.privateKeyHex))
+    const floor = yield* Effect.promise(() => runFloor(sim, redis.url, args.durationSec * 1000, { aPrivateKeyHex: keys.a.privateKeyHex, bPrivateKeyHex: keys.b.privateKeyHex }))
     const floorSec = (Date.now() - f0) / 1000
     const floorLat = fillToHedge({ ...timelineOf(sim), hedges: floor.hedges })
 
@@ -132,7 +132,8 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => 
       engine: { latencyMs: e, hedgesPerSec: engineLat.length / engineSec, rss: { a: rss.report("A"), b: rss.report("B") } },
       floor: { latencyMs: fl, hedgesPerSec: floorLat.length / floorSec },
       ratio: { p50: ratio(e.p50, fl.p50), p99: ratio(e.p99, fl.p99) },
-      signatures: sim.exchange.signatureStats()
+      signatures: sim.exchange.signatureStats(),
+      auth: sim.exchange.authStats()
     }
     const lines = [
       "",
@@ -143,6 +144,7 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => 
       `ratio    p50 ${report.ratio.p50?.toFixed(2) ?? "n/a"}×   p99 ${report.ratio.p99?.toFixed(2) ?? "n/a"}×`,
       `RSS      A max ${report.engine.rss.a.maxMiB?.toFixed(1) ?? "n/a"} MiB   B max ${report.engine.rss.b.maxMiB?.toFixed(1) ?? "n/a"} MiB`,
       `signatures verified ${report.signatures.verified}, refused ${report.signatures.rejected} (by the exchange; engine and floor both sign)`,
+      `auth tokens accepted ${report.auth.accepted}, refused ${report.auth.rejected} (by the exchange; engine and floor both subscribe private channels)`,
       ""
     ]
     process.stdout.write(lines.join("\n"))

@@ -36,11 +36,15 @@ export const renderChaosReport = (r: ChaosReport, market: MarketSpec): string =>
     row("dead letters", f.deadLetters),
     row("unplanned process exits", r.unplannedExits.length === 0 ? 0 : r.unplannedExits.join("; ")),
     row("signatures verified / refused (exchange)", `${r.signatures.verified} / ${r.signatures.rejected}`),
+    row("auth tokens accepted / refused (exchange)", `${r.auth.accepted} / ${r.auth.rejected}`),
     ...(r.verdict.events.length > 0 ? ["operator faults / 运维类故障", ...r.verdict.events.map((e) => `  ${e}`)] : []),
     "invariants / 不变量",
     ...r.verdict.invariants.map((i) => `  ${i.ok ? "PASS" : "FAIL"}  ${i.id.padEnd(8)} ${i.name} — ${i.detail}`),
     ...(r.stalled !== undefined ? [`  FAIL  stall    ${r.stalled}`] : []),
     ...(r.signatures.rejected > 0 ? [`  FAIL  sigs     the exchange refused ${r.signatures.rejected} signature(s): signer and verifier disagree`] : []),
+    ...(r.auth.rejected > 0
+      ? [`  FAIL  auth     the exchange refused ${r.auth.rejected} auth token(s) on private channels or reads (see "invalid auth" in main_A.log, main_B.log, operator.log)`]
+      : []),
     "",
     r.ok ? `chaos seed ${r.seed}: PASS` : `chaos seed ${r.seed}: FAIL (logs in ${r.workDir})`,
     ""

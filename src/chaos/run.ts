@@ -20,7 +20,7 @@ import { isResidualFlush } from "../domain/messages.ts"
 import { formatBase, LIGHTER_BTC, parseScaled } from "../domain/market.ts"
 import { busLayers } from "../runtime/bus-layers.ts"
 import { type Child, startEngineProcess } from "../runtime/children.ts"
-import { demoConfig, signatureFigures } from "../runtime/demo-sim.ts"
+import { authFigures, demoConfig, signatureFigures } from "../runtime/demo-sim.ts"
 import { generateHarnessKeys, keyEnvFor, simAccountsWith } from "../runtime/harness-keys.ts"
 import { pendingFills } from "../runtime/pending-fills.ts"
 import { startSimulator } from "../sim/server.ts"
@@ -69,6 +69,12 @@ export interface ChaosReport {
   readonly quantity: string
   /** The exchange's count of txs whose signature verified and of txs it refused at verification (must be 0). */
   readonly signatures: { readonly verified: number; readonly rejected: number }
+  /**
+   * The exchange's count of auth checks (private WS subscribes, private REST reads) passed and
+   * refused (must be 0: no fault of the plan refuses tokens, and a reconnect after ws-drop, a
+   * restart after kill -9 or an operator command all mint fresh ones).
+   */
+  readonly auth: { readonly accepted: number; readonly rejected: number }
   readonly ok: boolean
   readonly workDir: string
 }
@@ -624,6 +630,8 @@ export const runChaos = (o: ChaosOptions) =>
           1
         ) + "\n"
       )
+      const signatures = signatureFigures(sim)
+      const auth = authFigures(sim)
       const report: ChaosReport = {
         seed: o.seed,
         fillsTarget: o.fills,
@@ -641,9 +649,11 @@ export const runChaos = (o: ChaosOptions) =>
         market: market.symbol,
         minBase: market.minBaseAmount,
         quantity: QUANTITY,
-        signatures: signatureFigures(sim),
-        // A refused signature means our signer and the exchange's verifier disagree: a failed run.
-        ok: verdict.ok && unplannedExits.length === 0 && stalled === undefined && signatureFigures(sim).rejected === 0,
+        signatures,
+        auth,
+        // A refused signature means our signer and the exchange's verifier disagree; a refused auth
+        // token, that A, B or an operator command was denied a private channel or read: failed runs.
+        ok: verdict.ok && unplannedExits.length === 0 && stalled === undefined && signatures.rejected === 0 && auth.rejected === 0,
         workDir
       }
       yield* Effect.sync(() => {

@@ -124,6 +124,26 @@ export const signatureFigures = (sim: SimHandle): { readonly verified: number; r
   return { verified: st.verified, rejected: st.rejected }
 }
 
+/** The exchange's own count of auth checks (private WS subscribes, private REST reads) it passed and refused. */
+export const authFigures = (sim: SimHandle): { readonly accepted: number; readonly rejected: number } => {
+  const st = sim.exchange.authStats()
+  return { accepted: st.accepted, rejected: st.rejected }
+}
+
+/**
+ * Why a finished demo counts as failed (empty: it did not): the pair not flat, an A↔B self-trade,
+ * a refused signature (our signer and the exchange's verifier disagree) or a refused auth token
+ * (a private channel or read the engine was denied: missing, expired or badly signed token).
+ */
+export const demoFailures = (s: SimDemoSummary, flat: string): ReadonlyArray<string> => [
+  ...(s.netPosition !== flat ? [`net position ${s.netPosition} is not flat`] : []),
+  ...(s.selfTrades > 0 ? [`${s.selfTrades} A↔B self-trade(s)`] : []),
+  ...((s.signatures?.rejected ?? 0) > 0 ? [`the exchange refused ${s.signatures?.rejected} signature(s): signer and verifier disagree`] : []),
+  ...((s.auth?.rejected ?? 0) > 0
+    ? [`the exchange refused ${s.auth?.rejected} auth token(s) on private channels or reads (see "invalid auth" in ${s.workDir}/main_A.log, main_B.log)`]
+    : [])
+]
+
 const wearPer1M = (s: Stats): string =>
   s.volumeUsdMicro === 0n ? "0.000000" : formatScaled((s.wearMicro * 1_000_000n * 1_000_000n) / s.volumeUsdMicro, QUOTE_DECIMALS)
 
@@ -194,6 +214,7 @@ export const runSimDemo = (options: SimDemoOptions) =>
             `volume       A ${formatBase(market, s.volumeA)}   B ${formatBase(market, s.volumeB)}   ${formatScaled(s.volumeUsdMicro, QUOTE_DECIMALS)} USDC`,
             `wear         ${wearPer1M(s)} USDC per 1M USDC volume (fees + realized PnL)`,
             `signatures   verified ${sim.exchange.signatureStats().verified}   rejected ${sim.exchange.signatureStats().rejected}`,
+            `auth tokens  accepted ${sim.exchange.authStats().accepted}   rejected ${sim.exchange.authStats().rejected}`,
             `processes    main-a ${a.running() ? "running" : `exited ${a.exitCode()}`}   main-b ${b.running() ? "running" : `exited ${b.exitCode()}`}`,
             "",
             "recent hedges:",
@@ -246,6 +267,7 @@ export const runSimDemo = (options: SimDemoOptions) =>
         exitCodes: { a: codeA, b: codeB },
         selfTrades: s.selfTrades,
         signatures: signatureFigures(sim),
+        auth: authFigures(sim),
         workDir
       }
       return summary
@@ -267,8 +289,11 @@ export const runSimDemo = (options: SimDemoOptions) =>
       yield* run.pipe(Effect.onInterrupt(() => finish.pipe(Effect.ignore)))
       yield* finish
       const s = yield* Ref.get(summaryRef)
-      // A refused signature means our signer and the exchange's verifier disagree: a failed run.
-      if (s !== undefined && (s.netPosition !== formatBase(market, 0) || s.selfTrades > 0 || (s.signatures?.rejected ?? 0) > 0)) process.exitCode = 1
+      const failures = s === undefined ? [] : demoFailures(s, formatBase(market, 0))
+      if (failures.length > 0) {
+        process.exitCode = 1
+        yield* Effect.sync(() => process.stderr.write(failures.map((f) => `demo FAILED: ${f}\n`).join("")))
+      }
     }).pipe(Effect.provide(Layer.fresh(bus)))
   })
 
@@ -285,6 +310,7 @@ export const renderSimSummary = (s: SimDemoSummary): string => {
     `wear              ${s.wearUsdcPer1M} USDC per 1M USDC volume`,
     `self-trades A↔B   ${s.selfTrades}`,
     ...(s.signatures === undefined ? [] : [`signatures        verified ${s.signatures.verified}   rejected ${s.signatures.rejected}   (by the exchange)`]),
+    ...(s.auth === undefined ? [] : [`auth tokens       accepted ${s.auth.accepted}   rejected ${s.auth.rejected}   (by the exchange)`]),
     `exit codes        main-a ${s.exitCodes.a}   main-b ${s.exitCodes.b}`,
     `logs              ${s.workDir}`,
     ""

@@ -27,6 +27,8 @@ export interface DemoSummary {
   readonly cycles: number
   /** Txs whose signature the simulator verified, and txs it refused at verification (simulator demo only). */
   readonly signatures?: { readonly verified: number; readonly rejected: number }
+  /** Auth tokens the simulator accepted and refused (private WS subscribes, private REST reads; simulator demo only). */
+  readonly auth?: { readonly accepted: number; readonly rejected: number }
 }
 
 export const latencyFigures = (samples: ReadonlyArray<number>) => ({
@@ -50,5 +52,6 @@ export const renderSummary = (s: DemoSummary): string =>
     `positions        A ${s.positionA}   B ${s.positionB}   net ${s.netPosition}   residual pool ${s.residualPool}`,
     `fill→hedge       p50 ${fmt(s.latencyMs.p50)}   p90 ${fmt(s.latencyMs.p90)}   p99 ${fmt(s.latencyMs.p99)}   max ${fmt(s.latencyMs.max)}   (${s.latencyMs.samples} samples)`,
     ...(s.signatures === undefined ? [] : [`signatures       verified ${s.signatures.verified}   rejected ${s.signatures.rejected}`]),
+    ...(s.auth === undefined ? [] : [`auth tokens      accepted ${s.auth.accepted}   rejected ${s.auth.rejected}`]),
     ""
   ].join("\n")

@@ -54,6 +54,10 @@ describe("bin/hedge chaos", () => {
     // Every tx was signed by our signer and verified by the exchange: none refused.
     expect(report.signatures.verified).toBeGreaterThan(0)
     expect(report.signatures.rejected).toBe(0)
+    // Every private channel and read carried a token the exchange accepted: through ws-drop
+    // reconnects, kill -9 restarts and the operator's commands, none refused.
+    expect(report.auth.accepted).toBeGreaterThan(0)
+    expect(report.auth.rejected).toBe(0)
     expect(out).toContain("chaos seed 3: PASS")
   }, 600_000)
 })
