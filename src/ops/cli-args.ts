@@ -31,7 +31,13 @@ export interface CliOverrides {
 }
 
 export type CliParse =
-  | { readonly _tag: "Run"; readonly config: string; readonly overrides: CliOverrides }
+  | {
+    readonly _tag: "Run"
+    readonly config: string
+    readonly overrides: CliOverrides
+    /** --dry-run: read the venue, log every transaction, send none, no Redis. */
+    readonly dryRun: boolean
+  }
   | { readonly _tag: "Help"; readonly text: string }
 
 export class CliArgsError extends Schema.TaggedError<CliArgsError>()("CliArgsError", {
@@ -45,7 +51,7 @@ type Program = "a" | "b"
 
 interface FlagSpec {
   readonly flag: string
-  readonly key: keyof CliOverrides | "config"
+  readonly key: keyof CliOverrides | "config" | "dryRun"
   readonly hint: string
   readonly programs: ReadonlyArray<Program>
   readonly number?: boolean
@@ -88,6 +94,14 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
     switch: true,
     help: "cancel orders this pair did not place on A's account in this market instead of refusing to start (maker.cancel_foreign_orders)"
   },
+  {
+    flag: "--dry-run",
+    key: "dryRun",
+    hint: "",
+    programs: ["a", "b"],
+    switch: true,
+    help: "connect, authenticate, subscribe and read with the real keys; log every transaction instead of sending it; no Redis"
+  },
   { flag: "--redis-url", key: "redisUrl", hint: "URL", programs: ["a", "b"], help: "redis://host:port/db (redis.url)" },
   { flag: "--log-dir", key: "logDir", hint: "DIR", programs: ["a", "b"], help: "log directory (logging.dir)" },
   { flag: "--instance", key: "instance", hint: "ID", programs: ["b"], help: "consumer id of this hedger (hedge.instance)" }
@@ -101,6 +115,7 @@ const OverridesSchema = Schema.Struct({
   venue: Schema.optionalKey(VenueKind),
   network: Schema.optionalKey(LighterNetwork),
   cancelForeignOrders: Schema.optionalKey(Bool),
+  dryRun: Schema.optionalKey(Bool),
   redisUrl: Schema.optionalKey(RedisUrl),
   logDir: Schema.optionalKey(FilePath),
   instance: Schema.optionalKey(Identifier)
@@ -206,8 +221,8 @@ const parse = (program: Program, argv: ReadonlyArray<string>): Effect.Effect<Cli
       const got = key === "redisUrl" ? "a value that is not one (not shown: it may hold a password)" : showValue(raw[key])
       return fail(flag, `${name}: ${flag}: expected ${expected}, got ${got}`)
     }
-    const { config, ...overrides } = decoded.success
-    return Effect.succeed({ _tag: "Run", config: config ?? DEFAULT_CONFIG_PATH, overrides } as const)
+    const { config, dryRun, ...overrides } = decoded.success
+    return Effect.succeed({ _tag: "Run", config: config ?? DEFAULT_CONFIG_PATH, overrides, dryRun: dryRun ?? false } as const)
   })
 
 /** Flags of bin/main-a (argv without node and script: process.argv.slice(2)). */

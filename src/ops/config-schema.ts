@@ -200,6 +200,8 @@ export const ConfigFile = Schema.Struct({
     base_url: opt(HttpUrl),
     ws_url: opt(WsUrl),
     maker_order_time_out: opt(SecondsBetween(1, 86_400)),
+    // The venue refuses tokens living longer than 8 h (PROTOCOL.md §3.6).
+    auth_lifetime: opt(SecondsBetween(60, 28_800)),
     chain_id: opt(IntBetween(0, 4_294_967_295, "a chain id: an integer"))
   })),
   strategy: opt(Schema.Struct({
@@ -238,7 +240,8 @@ export const ConfigFile = Schema.Struct({
     max_hedge_slippage_bps: opt(SlippageLimitBps),
     min_free_collateral: opt(UsdcAmount),
     // Below half a second, a frame's transit time alone could look like skew.
-    max_clock_skew_ms: opt(OffOrIntBetween(500, 300_000, "milliseconds"))
+    max_clock_skew_ms: opt(OffOrIntBetween(500, 300_000, "milliseconds")),
+    stream_refused_halt_after: opt(SecondsBetween(1, 3_600))
   })),
   alerts: opt(Schema.Struct({ telegram_chat_id: opt(Schema.String), telegram_api_url: opt(Schema.String) })),
   budget: opt(Schema.Struct({

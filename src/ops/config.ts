@@ -70,6 +70,8 @@ export interface HedgeflowConfig {
     readonly wsUrl: string
     /** lighter.chain_id, else the network's (304 mainnet, 300 testnet); unset: the venue adapter decides */
     readonly chainId: number | undefined
+    /** lighter.auth_lifetime (s): lifetime of the auth tokens of private channels and reads (≤ 8 h). */
+    readonly authTokenTtlSec: number
   }
   readonly accounts: { readonly a: AccountConfig; readonly b: AccountConfig }
   readonly market: {
@@ -124,6 +126,8 @@ export interface HedgeflowConfig {
     readonly minFreeCollateralMicro: number
     /** This machine's clock more than this far from the venue's (its timestamps) alerts; 0 = off. */
     readonly maxClockSkewMs: number
+    /** risk.stream_refused_halt_after (s → ms): a channel of the account stream refused this long halts the pair. */
+    readonly streamRefusedHaltAfterMs: number
   }
   /** Where alerts go besides the log. Secrets only from the environment. */
   readonly alerts: {
@@ -207,6 +211,8 @@ export const DEFAULTS = {
   claimIdleMs: 30_000,
   maxFillMultiple: 10,
   maxClockSkewMs: 2_000,
+  authTokenTtlS: 3_600,
+  streamRefusedHaltAfterS: 30,
   reconnectMaxDelayMs: 30_000,
   txPerMinute: 60,
   hedgeReserve: 10,
@@ -833,7 +839,7 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
   const config: HedgeflowConfig = {
     source: input.absPath,
     pair: { name: pairName },
-    venue: { kind: venueKind, live, network, baseUrl, wsUrl, chainId },
+    venue: { kind: venueKind, live, network, baseUrl, wsUrl, chainId, authTokenTtlSec: f.lighter?.auth_lifetime ?? DEFAULTS.authTokenTtlS },
     accounts: { a, b },
     market: { symbol, quantity: f.market?.quantity ?? DEFAULTS.quantity, depth: f.market?.depth ?? DEFAULTS.depth },
     maker: {
@@ -863,7 +869,8 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       maxConsecutiveFailures: f.risk?.max_consecutive_failures ?? 3,
       maxHedgeSlippageBps,
       minFreeCollateralMicro,
-      maxClockSkewMs: f.risk?.max_clock_skew_ms ?? DEFAULTS.maxClockSkewMs
+      maxClockSkewMs: f.risk?.max_clock_skew_ms ?? DEFAULTS.maxClockSkewMs,
+      streamRefusedHaltAfterMs: toMs(f.risk?.stream_refused_halt_after ?? DEFAULTS.streamRefusedHaltAfterS)
     },
     alerts: {
       webhookUrl: secretEnv(input.env, ALERT_WEBHOOK_ENV),

@@ -25,12 +25,11 @@ import { makerEpochHooks, superviseEpoch } from "./epoch-guard.ts"
 import { EpochMirror } from "./epoch-mirror.ts"
 import { makePresence } from "./presence.ts"
 import { makeStreamRefusalGuard } from "./stream-refusal.ts"
+import { checkForeignOrders, startupReport } from "./startup-report.ts"
 import { venueLayers } from "./venue-layers.ts"
 
 export type Role = "a" | "b"
 
-/** A channel of the account stream refused this long halts the pair (A pulls its quote). */
-export const STREAM_REFUSED_HALT_AFTER_MS = 30_000
 
 /** An error that has already been explained to the user in `message`. */
 export class StartupError extends Error {
@@ -117,11 +116,13 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
       `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.venue.kind} ${config.venue.baseUrl}, ` +
         (mode.dryRun ? "DRY RUN: transactions are logged, never sent; no Redis" : `Redis prefix ${prefix}`)
     )
+    // Account, tier, balances, position and open orders in market units, once (never fatal).
+    yield* startupReport(role, config, market)
     if (mode.dryRun && role === "b") yield* logDryRunHedges(market, quantity, config.hedge.slippageBps)
     const metrics = yield* Metrics
     // Live stream state, position (and on B the exposure) for `bin/hedge status`, written with the lease.
     const venue = yield* Venue
-    const refusals = makeStreamRefusalGuard({ role, haltAfterMs: STREAM_REFUSED_HALT_AFTER_MS })
+    const refusals = makeStreamRefusalGuard({ role, haltAfterMs: config.risk.streamRefusedHaltAfterMs })
     const presence = makePresence({
       role,
       market,
@@ -202,6 +203,12 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
     // Redis. Before the loop: Redis database, pair identity, the role's lease, metrics (one-writer.ts).
     // A refused account stream halts the pair once it lasts (stream-refusal.ts); it runs beside the loop.
     const guarded = Effect.gen(function*() {
+      // A never quotes beside orders it did not place (with the pair's quote counter from the bus).
+      if (role === "a") {
+        yield* checkForeignOrders(config, market).pipe(
+          Effect.catchIf((e) => mode.dryRun && e._tag === "ForeignOrdersError", (e) => Effect.logWarning(`DRY RUN: a live A would refuse to start: ${e.message}`))
+        )
+      }
       yield* Effect.forkScoped(refusals.supervise)
       return yield* run
     }).pipe(Effect.scoped)
@@ -247,21 +254,23 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
     const parsed = yield* (role === "a" ? parseMainAArgs(argv) : parseMainBArgs(argv))
     if (parsed._tag === "Help") {
       yield* Effect.sync(() => process.stdout.write(parsed.text + "\n"))
-      return Option.none<HedgeflowConfig>()
+      return Option.none<{ readonly config: HedgeflowConfig; readonly mode: RunMode }>()
     }
-    return Option.some(yield* loadConfig({ path: parsed.config, env: process.env, overrides: parsed.overrides }))
+    const loaded = yield* loadConfig({ path: parsed.config, env: process.env, overrides: parsed.overrides })
+    return Option.some({ config: loaded, mode: { dryRun: parsed.dryRun } satisfies RunMode })
   })
   const whole = Effect.gen(function*() {
-    const config = yield* startup
-    if (Option.isNone(config)) return
-    const c = config.value
+    const started = yield* startup
+    if (Option.isNone(started)) return
+    const c = started.value.config
+    const mode = started.value.mode
     for (const w of c.warnings) yield* Effect.logWarning(w)
     const logger = makeLoggerLayer({
       file: logFileFor(c.logging.dir, role === "a" ? "main_A" : "main_B"),
       level: c.logging.level,
       console: c.logging.console
     })
-    const venue = venueLayers(role, c)
+    const venue = venueLayers(role, c, { dryRun: mode.dryRun })
     const unreachable = (e: { readonly message: string }) =>
       new StartupError(
         `cannot reach the venue (${c.venue.kind}) at ${c.venue.baseUrl}: ${e.message}` +
@@ -274,7 +283,7 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
       ? ensureAccountExists(role, c).pipe(Effect.andThen(ensureOwnKey(role, c)))
       : Effect.void
     yield* keyCheck.pipe(
-      Effect.andThen(program(role, c).pipe(Effect.scoped, Effect.provide(venue))),
+      Effect.andThen(program(role, c, mode).pipe(Effect.scoped, Effect.provide(venue))),
       Effect.mapError((e) => (e._tag === "VenueError" && (e.kind === "unavailable" || e.kind === "unknown-outcome") ? unreachable(e) : e)),
       Effect.provide(logger)
     )

@@ -7,6 +7,7 @@ import type { BusError } from "../bus/errors.ts"
 import { RedisConnection } from "../bus/redis/connection.ts"
 import { RedisTxBudget } from "../venue/TxBudget.ts"
 import type { HedgeflowConfig } from "../ops/config.ts"
+import { dryRunVenueLayer } from "../venue/dry-run.ts"
 import { LighterAccountStream } from "../venue/lighter/LighterAccountStream.ts"
 import { LighterVenue } from "../venue/lighter/LighterVenue.ts"
 import { chainIdFor, LighterSigner, type SignerKeyError } from "../venue/lighter/signer.ts"
@@ -54,7 +55,11 @@ export const signerLayer = (role: Role, config: HedgeflowConfig, options: { read
   })
 }
 
-export const venueLayers = (role: Role, config: HedgeflowConfig): Layer.Layer<Venue | AccountStream, VenueConfigError | VenueError | BusError | SignerKeyError> => {
+export const venueLayers = (
+  role: Role,
+  config: HedgeflowConfig,
+  options: { readonly dryRun?: boolean } = {}
+): Layer.Layer<Venue | AccountStream, VenueConfigError | VenueError | BusError | SignerKeyError> => {
   if (config.venue.kind === "memory") {
     return failLayer(
       'venue.kind "memory" exists only inside one process: run `bin/hedge demo --venue memory`, or set venue.kind: simulator'
@@ -72,14 +77,16 @@ export const venueLayers = (role: Role, config: HedgeflowConfig): Layer.Layer<Ve
     baseUrl: config.venue.baseUrl,
     wsUrl: config.venue.wsUrl,
     accountIndex: account.accountIndex,
-    apiKeyIndex: account.apiKeyIndex
+    apiKeyIndex: account.apiKeyIndex,
+    authTtlSec: config.venue.authTokenTtlSec
   })
   const stream = LighterAccountStream.layer({
     baseUrl: config.venue.baseUrl,
     wsUrl: config.venue.wsUrl,
     accountIndex: account.accountIndex,
     reconnectBaseMs: config.connection.reconnectBaseDelayMs,
-    reconnectMaxMs: config.connection.reconnectMaxDelayMs
+    reconnectMaxMs: config.connection.reconnectMaxDelayMs,
+    authTtlSec: config.venue.authTokenTtlSec
   })
   const budget = RedisTxBudget.layer({ key: config.budget.key, txPerMinute: config.budget.txPerMinute, hedgeReserve: config.budget.hedgeReserve }).pipe(
     Layer.provide(RedisConnection.layer({
@@ -88,5 +95,7 @@ export const venueLayers = (role: Role, config: HedgeflowConfig): Layer.Layer<Ve
       ...(config.redis.password !== undefined ? { password: config.redis.password } : {})
     }))
   )
+  // A dry run sends nothing, so it spends no budget (and never touches Redis).
+  if (options.dryRun === true) return Layer.mergeAll(dryRunVenueLayer({}).pipe(Layer.provide(venue)), stream).pipe(Layer.provide(signer))
   return Layer.mergeAll(venue, stream).pipe(Layer.provide(signer), Layer.provide(budget))
 }

@@ -11,14 +11,14 @@ describe("CLI flags", () => {
   it.effect("the previous system's invocations work unchanged", () =>
     Effect.gen(function*() {
       const a = run(yield* parseMainAArgs(["--market", "BTC", "--quantity", "0.0002", "--depth", "60", "--config", "config.yaml"]))
-      assert.deepStrictEqual(a, { _tag: "Run", config: "config.yaml", overrides: { market: "BTC", quantity: "0.0002", depth: 60 } })
+      assert.deepStrictEqual(a, { _tag: "Run", config: "config.yaml", overrides: { market: "BTC", quantity: "0.0002", depth: 60 }, dryRun: false })
       const b = run(yield* parseMainBArgs(["--market", "BTC", "--config", "config.yaml"]))
-      assert.deepStrictEqual(b, { _tag: "Run", config: "config.yaml", overrides: { market: "BTC" } })
+      assert.deepStrictEqual(b, { _tag: "Run", config: "config.yaml", overrides: { market: "BTC" }, dryRun: false })
     }))
 
   it.effect("defaults to config.yaml and no overrides", () =>
     Effect.gen(function*() {
-      assert.deepStrictEqual(yield* parseMainAArgs([]), { _tag: "Run", config: "config.yaml", overrides: {} })
+      assert.deepStrictEqual(yield* parseMainAArgs([]), { _tag: "Run", config: "config.yaml", overrides: {}, dryRun: false })
     }))
 
   it.effect("--flag=value and the new flags", () =>
@@ -28,6 +28,17 @@ describe("CLI flags", () => {
       assert.strictEqual(a.config, "/etc/h.yaml")
       const b = run(yield* parseMainBArgs(["--instance", "b-2", "--venue", "simulator"]))
       assert.deepStrictEqual(b.overrides, { instance: "b-2", venue: "simulator" })
+    }))
+
+  it.effect("--dry-run is a switch of both programs, not a config override", () =>
+    Effect.gen(function*() {
+      const a = run(yield* parseMainAArgs(["--dry-run", "--market", "BTC"]))
+      assert.strictEqual(a.dryRun, true)
+      assert.deepStrictEqual(a.overrides, { market: "BTC" })
+      assert.strictEqual(run(yield* parseMainBArgs(["--dry-run=false"])).dryRun, false)
+      assert.strictEqual(run(yield* parseMainBArgs(["--dry-run"])).dryRun, true)
+      const bad = yield* Effect.flip(parseMainBArgs(["--dry-run=yes"]))
+      assert.include(bad.message, "--dry-run takes no value")
     }))
 
   it.effect("--help (and -h) gives the help text, English and 中文", () =>

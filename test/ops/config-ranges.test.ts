@@ -26,6 +26,7 @@ const accepted = (text: string, env: Record<string, string> = {}) => {
 /** key path → [too small, lowest allowed, highest allowed, too big, the range as the message says it]. */
 const RANGES: ReadonlyArray<readonly [string, number, number, number, number, RegExp]> = [
   ["lighter.maker_order_time_out", 0.5, 1, 86_400, 86_401, /a number of seconds from 1 to 86400/],
+  ["lighter.auth_lifetime", 59, 60, 28_800, 28_801, /a number of seconds from 60 to 28800/],
   ["lighter.chain_id", -1, 0, 4_294_967_295, 4_294_967_296, /an integer from 0 to 4294967295/],
   ["strategy.retry_times", 0, 1, 50, 51, /an integer from 1 to 50/],
   ["strategy.poll_interval", 0.0001, 0.05, 60, 61, /a number of seconds from 0\.05 to 60/],
@@ -34,6 +35,7 @@ const RANGES: ReadonlyArray<readonly [string, number, number, number, number, Re
   ["market.depth", 0, 1, 10_000, 10_001, /a book level number from 1 to 10000/],
   ["maker.requote_drift_ticks", -1, 0, 1_000_000, 1_000_001, /a number of ticks from 0 to 1000000/],
   ["maker.hedger_heartbeat_timeout_ms", 1_999, 2_000, 600_000, 600_001, /0 \(don't check\) or an integer from 2000 to 600000 milliseconds/],
+  ["risk.stream_refused_halt_after", 0.5, 1, 3_600, 3_601, /a number of seconds from 1 to 3600/],
   ["hedge.slippage_bps", 0, 1, 500, 501, /basis points \(1-500/],
   ["hedge.max_attempts", 0, 1, 20, 21, /an integer 1-20/],
   ["hedge.max_fill_multiple", 0, 1, 1_000, 1_001, /a multiple of market.quantity: an integer from 1 to 1000/],

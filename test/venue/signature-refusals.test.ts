@@ -298,13 +298,16 @@ describe("the engine when the exchange refuses B's hedges or A's quotes", () => 
       })), 120_000)
   }
 
-  it("A's quotes refused (no key at its API key index): logged with the code, the pair halts, no fill", () =>
+  // (A key the venue does not know at all is refused earlier, on the account stream's auth tokens:
+  // A then never quotes; test/venue/stream-auth.test.ts. Auth tokens carry no chain id, so a wrong
+  // chain id reaches the transactions.)
+  it("A's quotes refused (signed for the wrong chain id): logged with the code, the pair halts, no fill", () =>
     run(Effect.gen(function*() {
-      const e = yield* startEngine({ apiKeyIndex: 9 })
+      const e = yield* startEngine({ chainId: CHAIN_ID.testnet })
       yield* waitUntil("the pair HALTED", () => haltedReason(e) !== undefined, 30_000)
-      expect(haltedReason(e)).toMatch(/A's transactions refused 3 times in a row \(21109\)/)
-      expect(haltedReason(e)).toContain("no API key is registered for account 1, API key 9")
-      const refused = e.logs.filter((l) => l.includes("refused by the venue (21109)"))
+      expect(haltedReason(e)).toMatch(/A's transactions refused 3 times in a row \(21120\)/)
+      expect(haltedReason(e)).toContain("chain id 300")
+      const refused = e.logs.filter((l) => l.includes("refused by the venue (21120)"))
       expect(refused.length).toBeGreaterThanOrEqual(3)
       expect(JSON.parse(refused[0]!).level).toBe("ERROR")
       expect(e.s.exchange.engine.trades.filter((t) => t.askAccountId === A || t.bidAccountId === A)).toEqual([])

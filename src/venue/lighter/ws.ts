@@ -308,6 +308,8 @@ export class LighterSocket {
       }
       if (type === "ping") return this.send({ type: "pong" })
       if (type === "pong") return
+      // The answer to an unsubscribe (a token renewal, a book resync): nothing to route.
+      if (typeof type === "string" && type.startsWith("unsubscribed")) return
       const id = typeof frame["id"] === "string" ? frame["id"] : undefined
       if (id !== undefined && this.pending.has(id)) {
         const p = this.pending.get(id)!
