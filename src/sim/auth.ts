@@ -41,7 +41,7 @@ export type AuthCheck =
 export interface AuthStats {
   /** Auth checks passed (private subscribes and private REST reads). */
   readonly accepted: number
-  /** Auth checks refused (any reason, including a missing token). */
+  /** Auth checks refused (any reason, including a missing token), and subscriptions ended because their token expired. */
   readonly rejected: number
 }
 
@@ -78,6 +78,14 @@ export class AuthChecker {
     if (r.ok) this.accepted++
     else this.rejected++
     return r
+  }
+
+  /**
+   * A subscription ended because its token expired while it ran: counted as a refusal, so a
+   * client that never renews its tokens shows in the counts (its next subscribe may well pass).
+   */
+  noteExpired(): void {
+    this.rejected++
   }
 
   /** Seconds since the epoch on the exchange's clock (fractional). */

@@ -250,6 +250,7 @@ export class WsHub {
   private live(conn: Conn, sub: Sub): boolean {
     if (conn.subs.get(sub.channel.key) !== sub) return false
     if (sub.authDeadlineSec !== undefined && sub.authDeadlineSec <= this.exchange.auth.nowSec()) {
+      this.exchange.auth.noteExpired()
       this.endSub(conn, sub, "expired")
       return false
     }

@@ -139,8 +139,11 @@ describe("token expiry while subscribed", () => {
     clock.advance(9_000) // 1.5 s left
     await sleep(400)
     expect(ws.frames.filter(isError)).toEqual([])
+    const rejectedBefore = sim.exchange.authStats().rejected
     clock.advance(1_000) // deadline reached (now = deadline + 0.5 s)
     expect(await ws.next(isError, 1500)).toEqual(authFrame("expired", "account_all_orders/1"))
+    // An expiry ends a subscription the client failed to renew: it counts as a refusal.
+    expect(sim.exchange.authStats().rejected).toBe(rejectedBefore + 1)
     ws.frames.length = 0
 
     // account 2 sells 20 into account 1's bid: account_all (no token) gets the trade, account_all_orders nothing
