@@ -102,11 +102,14 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
       )
 
     const books = new Map<number, BookState>()
+    const context = yield* Effect.context<never>()
     const socket = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const s = new LighterSocket({
           url: o.wsUrl,
           name: `venue(${o.accountIndex})`,
+          // Refused order-book subscriptions, drops and venue error frames are said, never swallowed.
+          log: (line) => void Effect.runForkWith(context)(Effect.logWarning(line)),
           onState: (up) => {
             if (!up) for (const b of books.values()) b.ready = false
           },
