@@ -76,7 +76,8 @@ const fillA = (a: Opened, b: Opened, coi: number) =>
     const book = yield* a.venue.orderBook(BTC, 1)
     const price = book.bids[0]!.price + 1
     yield* a.venue.placeLimit({ marketId: BTC, side: "buy", base: 20, price, clientOrderIndex: coi, postOnly: true, reduceOnly: false })
-    yield* waitFor(`quote ${coi} resting`, () => sim.exchange.engine.account(A).active.size > 0 || sim.exchange.engine.trades.length > 0, 3000)
+    // Resting before B sells (B's IOC would otherwise hit the book's other bids).
+    yield* waitFor(`quote ${coi} resting`, () => sim.exchange.engine.account(A).activeByClientIndex(coi) !== undefined, 5000)
     yield* b.venue.placeMarket({ marketId: BTC, side: "sell", base: 20, priceCap: price - 500, clientOrderIndex: coi, reduceOnly: false })
   })
 
