@@ -12,7 +12,7 @@
 //   - open hedge intents, residual pool, results, dead letters.
 // Ages come from Redis's clock (TIME, stream ids, the lease's seen records), not this machine's.
 import { Effect, Option, Schema } from "effect"
-import { LIGHTER_BTC, LIGHTER_ETH, formatBase, type MarketSpec } from "../domain/market.ts"
+import { LIGHTER_BTC, LIGHTER_ETH, formatBase, formatPrice, type MarketSpec } from "../domain/market.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { RedisConnection } from "../bus/redis/connection.ts"
@@ -239,8 +239,13 @@ export const status = (argv: ReadonlyArray<string>) =>
         }
 
         // A's published quote: B holds hedges back for it; stale when A is not running.
+        // "side price clientIndex [base]" in integers (PairState.publishQuote): shown in market units.
+        const parsedQuote = quoteRaw === null ? null : /^(buy|sell) (\d+) (\d+)(?: (\d+))?$/.exec(quoteRaw)
         const quote = quoteRaw === null ? null : {
           raw: quoteRaw,
+          text: parsedQuote === null || parsedQuote === undefined
+            ? `unreadable: ${JSON.stringify(quoteRaw.slice(0, 60))}`
+            : `${parsedQuote[1]}${parsedQuote[4] === undefined ? "" : ` ${formatBase(market, Number(parsedQuote[4]))} ${market.symbol}`} @ ${formatPrice(market, Number(parsedQuote[2]))} (client index ${parsedQuote[3]})`,
           stale: !aAlive,
           why: aAlive ? null : `A is not running${procA.lastSeenMsAgo === null ? "" : ` (last seen ${secs(procA.lastSeenMsAgo)} ago)`}: the quote it names may no longer rest`
         }
@@ -336,7 +341,7 @@ export const status = (argv: ReadonlyArray<string>) =>
             : `net ${base(exposure.net)} (A ${base(exposure.aPosition)}, B ${base(exposure.bPosition)})` +
               (Math.abs(exposure.net) < market.minBaseAmount ? " — hedged" : exposure.unhedgedForMs === null ? " for an unknown time" : ` for ${secs(exposure.unhedgedForMs)}`) +
               ` · ${exposure.source}`}`,
-          `A's quote        ${quote === null ? "none published" : `${quote.raw} (${keys.quote})${quote.stale ? ` — STALE: ${quote.why}` : ""}`}`,
+          `A's quote        ${quote === null ? "none published" : `${quote.text} (${keys.quote})${quote.stale ? ` — STALE: ${quote.why}` : ""}`}`,
           `open hedges      ${open.length}   residual pool ${base(pool)} (${pool} base units)   (bin/hedge inspect lists them)`,
           `hedge results    ${results.length}   failures ${failed}   dead letters ${dead.total}`,
           ...(staleKeys.length === 0 ? [] : [`stale keys       ${staleKeys.map((k) => `${k.key}${k.ageMs === null ? "" : ` (${secs(k.ageMs)})`}`).join(", ")}`]),
