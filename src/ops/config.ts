@@ -497,6 +497,45 @@ interface DecodeInput {
   readonly overrides: CliOverrides
 }
 
+/** "mainnet.zklighter.elliot.ai" or "127.0.0.1:8787": a host without a scheme (the previous system's ws_url). */
+const BARE_HOST = /^[A-Za-z0-9.-]{1,253}(?::\d{1,5})?(?:\/[^\s]*)?$/
+
+/**
+ * The previous system's spellings, rewritten in place on the file's plain data before the schema
+ * sees it; returns a note for each. Empty `accounts.*.api_key_private_key` (its template's
+ * placeholder) is dropped: keys come from the environment or a key file. A bare host in
+ * `lighter.ws_url` becomes wss://host/stream (ws:// on this machine), as its SDK did.
+ */
+export const adoptPreviousSpellings = (merged: Record<string, unknown>): ReadonlyArray<string> => {
+  const notes: Array<string> = []
+  const accounts = merged["accounts"]
+  for (const [section, role] of [["account_a", "A"], ["account_b", "B"]] as const) {
+    const acc = isPlainObject(accounts) ? accounts[section] : undefined
+    if (!isPlainObject(acc) || !Object.hasOwn(acc, "api_key_private_key")) continue
+    const v = acc["api_key_private_key"]
+    if (v === "" || v === null || v === undefined) {
+      delete acc["api_key_private_key"]
+      notes.push(
+        `accounts.${section}.api_key_private_key is empty and ignored: account ${role}'s key comes from ` +
+          `HEDGEFLOW_ACCOUNT_${role}_PRIVATE_KEY or the file named in accounts.${section}.private_key_file ` +
+          `(私钥只从环境变量或密钥文件读取，配置中的空值已忽略)`
+      )
+    }
+  }
+  const lighter = merged["lighter"]
+  const ws = isPlainObject(lighter) ? lighter["ws_url"] : undefined
+  if (isPlainObject(lighter) && typeof ws === "string" && !ws.includes("://") && BARE_HOST.test(ws.trim())) {
+    const text = ws.trim()
+    const slash = text.indexOf("/")
+    const host = slash < 0 ? text : text.slice(0, slash)
+    const path = slash < 0 ? "/stream" : text.slice(slash)
+    const url = `${isLoopbackHost(host.replace(/:\d+$/, "")) ? "ws" : "wss"}://${host}${path}`
+    lighter["ws_url"] = url
+    notes.push(`lighter.ws_url "${text}" is a bare host (the previous system's form): using ${url}`)
+  }
+  return notes
+}
+
 /** The whole pipeline, synchronous and total: returns a config or the list of problems. */
 const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArray<string>> => {
   const problems = new Problems(input.path)
@@ -547,6 +586,11 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
     if (isPlainObject(parent) && last !== undefined && Object.hasOwn(parent, last)) delete parent[last]
   }
 
+  // 3b. the previous system's own file loads as it is: its template's empty api_key_private_key
+  // placeholders are dropped (a filled one was refused above as a secret), and a bare host in
+  // lighter.ws_url (its SDK added the scheme and /stream) is completed.
+  warnings.push(...adoptPreviousSpellings(merged))
+
   // 4. environment, then flags, on top of the file
   const origins = new Map<string, Origin>()
   const fileHad = (path: ReadonlyArray<string>) => getPath(raw, path) !== undefined
@@ -593,6 +637,15 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
   }
   if (problems.lines.length > 0 || Result.isFailure(decoded)) return Result.fail(problems.lines)
   const f = decoded.success
+  if (f.strategy?.force_close_timeout !== undefined && f.strategy.force_close_timeout > 0) {
+    // Said plainly until the previous meaning is rebuilt (docs/CONFIG.md, "From the previous system").
+    warnings.push(
+      `strategy.force_close_timeout (${f.strategy.force_close_timeout} s) does not mean what it did in the previous system: there, A and B ` +
+        `positions mismatched for this long closed both at market; here A closes its own long at market once it has tried to close it for ` +
+        `this long, and an A/B mismatch halts the pair after risk.max_unhedged_age_ms instead (no automatic close of both) / ` +
+        `此键含义与旧系统不同：旧系统在 A、B 仓位不匹配超过该时长时市价平掉两边；这里表示 A 平多超过该时长后市价平仓，A/B 不匹配则在 risk.max_unhedged_age_ms 后暂停交易对`
+    )
+  }
 
   // 6. meaning: defaults, secrets, cross-key rules
   const venueKind = f.venue?.kind ?? DEFAULTS.venueKind

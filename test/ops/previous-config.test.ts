@@ -1,0 +1,90 @@
+// The previous system's own config.yaml (gread-liu/Lighter-hedge, hedge_strategy/config.yaml)
+// loads unchanged once its keys are in the environment: the template's empty api_key_private_key
+// placeholders are ignored with a note, its bare-host ws_url is completed as its SDK did, and a key
+// whose meaning changed says so at start.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { loadConfigText } from "../../src/ops/config.ts"
+
+/** The previous system's template, verbatim but for the account indexes a user fills in. */
+const previous = (o: { readonly baseUrl: string; readonly wsUrl: string; readonly forceClose?: number }) => `accounts:
+  account_a:
+    account_name: account_4
+    api_key_private_key: ""  # 替换为实际的私钥
+    account_index: 1               # 替换为实际的账户索引
+    api_key_index: 4
+
+  account_b:
+    account_name: account_5
+    api_key_private_key: ""  # 替换为实际的私钥
+    account_index: 2               # 替换为实际的账户索引
+    api_key_index: 4
+
+redis:
+  host: "localhost"
+  port: 6379
+  db: 0
+
+lighter:
+  base_url: "${o.baseUrl}"
+  ws_url: "${o.wsUrl}"  # WebSocket服务器地址（SDK会自动添加wss://和/stream）
+  # 限价挂单（主要是A入口这边），超过多少时间自动取消重新挂，单位：秒
+  maker_order_time_out: 30
+
+strategy:
+  retry_times: 50          # 对冲失败重试次数
+  poll_interval: 1         # 订单状态轮询间隔(秒)
+  ws_reconnect_delay: 5    # WebSocket重连延迟(秒)
+  force_close_timeout: ${o.forceClose ?? 30}  # 仓位不平衡时强制平仓超时时间(秒)
+`
+
+describe("the previous system's config.yaml", () => {
+  it.effect("loads against the simulator: empty key placeholders ignored with a note, the bare ws host completed, keys kept", () =>
+    Effect.gen(function*() {
+      const c = yield* loadConfigText({ text: previous({ baseUrl: "http://127.0.0.1:8787", wsUrl: "127.0.0.1:8787" }) })
+      assert.strictEqual(c.venue.wsUrl, "ws://127.0.0.1:8787/stream")
+      assert.strictEqual(c.accounts.a.accountIndex, 1)
+      assert.strictEqual(c.accounts.b.name, "account_5")
+      assert.strictEqual(c.maker.maxQuoteAgeMs, 30_000)
+      assert.strictEqual(c.maker.pollIntervalMs, 1_000)
+      assert.strictEqual(c.redis.url, "redis://localhost:6379/0")
+      const notes = c.warnings.join("\n")
+      assert.include(notes, "accounts.account_a.api_key_private_key is empty and ignored: account A's key comes from HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY")
+      assert.include(notes, "accounts.account_b.api_key_private_key is empty and ignored")
+      assert.include(notes, `lighter.ws_url "127.0.0.1:8787" is a bare host (the previous system's form): using ws://127.0.0.1:8787/stream`)
+    }))
+
+  it.effect("its mainnet URLs mean mainnet: the bare host becomes wss://…/stream and the chain id 304", () =>
+    Effect.gen(function*() {
+      const c = yield* loadConfigText({
+        text: previous({ baseUrl: "https://mainnet.zklighter.elliot.ai", wsUrl: "mainnet.zklighter.elliot.ai" }) + "venue: { kind: lighter, live: true }\n"
+      })
+      assert.strictEqual(c.venue.wsUrl, "wss://mainnet.zklighter.elliot.ai/stream")
+      assert.strictEqual(c.venue.network, "mainnet")
+      assert.strictEqual(c.venue.chainId, 304)
+    }))
+
+  it.effect("a filled api_key_private_key is still refused, naming the variable to use", () =>
+    Effect.gen(function*() {
+      const text = previous({ baseUrl: "http://127.0.0.1:8787", wsUrl: "127.0.0.1:8787" })
+        .replace(`api_key_private_key: ""  # 替换为实际的私钥\n    account_index: 1`, `api_key_private_key: "0x${"ab".repeat(40)}"\n    account_index: 1`)
+      const e = yield* Effect.flip(loadConfigText({ text }))
+      assert.include(e.message, "accounts.account_a.api_key_private_key")
+      assert.include(e.message, "HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY")
+      assert.notInclude(e.message, "ab".repeat(40))
+    }))
+
+  it.effect("strategy.force_close_timeout says plainly that its meaning changed; 0 says nothing", () =>
+    Effect.gen(function*() {
+      const c = yield* loadConfigText({ text: previous({ baseUrl: "http://127.0.0.1:8787", wsUrl: "127.0.0.1:8787" }) })
+      assert.isTrue(c.warnings.some((w) => w.startsWith("strategy.force_close_timeout (30 s) does not mean what it did in the previous system")))
+      const off = yield* loadConfigText({ text: previous({ baseUrl: "http://127.0.0.1:8787", wsUrl: "127.0.0.1:8787", forceClose: 0 }) })
+      assert.isFalse(off.warnings.some((w) => w.startsWith("strategy.force_close_timeout")))
+    }))
+
+  it.effect("a ws_url that is neither a URL nor a host is still refused", () =>
+    Effect.gen(function*() {
+      const e = yield* Effect.flip(loadConfigText({ text: previous({ baseUrl: "http://127.0.0.1:8787", wsUrl: "not a host!" }) }))
+      assert.include(e.message, "lighter.ws_url: expected a ws:// or wss:// URL")
+    }))
+})
