@@ -13,14 +13,20 @@ import { quoteClientIndex } from "../domain/client-index.ts"
 import { isClosingClientIndex } from "../domain/closing.ts"
 import { FillTracker } from "../domain/fills.ts"
 import { beatFresh, beatToken, initialBeatWatch, observeBeat } from "../domain/freshness.ts"
-import { applyFill, decideMakerAction, type MakerConfig, type MakerState, syncPosition } from "../domain/maker-cycle.ts"
+import { applyFill, decideMakerAction, type MakerConfig, type MakerState, type PriceNeed, priceNeed, syncPosition } from "../domain/maker-cycle.ts"
+import {
+  type BookOrders, crossesBook, type DepthPrice, type DepthUnit, describeShort, ordersLimitFor, ordersRefreshDue, ordinal,
+  priceAtLevelDepth, priceAtOrderDepth, shortKey
+} from "../domain/book-depth.ts"
+import { type QuoteTxLog, quoteTxRoom, recordQuoteTx, slotsFor } from "../domain/quote-pacing.ts"
+import type { OrderBookTop } from "../domain/events.ts"
 import { conflictingHedge } from "../domain/hedge-plan.ts"
 import type { MarketSpec } from "../domain/market.ts"
 import type { FillEvent } from "../domain/messages.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { AccountStream } from "../venue/AccountStream.ts"
-import { isSignatureRefusal, type VenueError } from "../venue/errors.ts"
+import { isSignatureRefusal, VenueError } from "../venue/errors.ts"
 import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { supervisorBackoff } from "../runtime/schedules.ts"
 import { raiseAlert } from "../ops/alerts.ts"
@@ -32,6 +38,22 @@ export interface MakerSettings {
   readonly market: MarketSpec
   readonly cycle: MakerConfig
   readonly pollIntervalMs: number
+  /**
+   * What market.depth counts (maker.depth_unit): "orders", the individual resting orders of the
+   * venue's order list (orderBookOrders), as the previous system did; or "levels", the price
+   * levels of the live book. Default "orders".
+   */
+  readonly depthUnit?: DepthUnit
+  /**
+   * With depthUnit "orders": the order list (a REST read) is read at most this often, and only
+   * when a decision needs a price (maker.book_orders_refresh_ms). Default 5000.
+   */
+  readonly bookOrdersRefreshMs?: number
+  /**
+   * A's own cap on its quote transactions (places and cancels) in any minute; a re-quote needs
+   * room for its cancel and the replacement (src/domain/quote-pacing.ts). 0 or absent: no cap.
+   */
+  readonly quoteTxPerMinute?: number
   readonly cancelOnExit: boolean
   /** Cancel A's open orders in this market found at start (orphans of an earlier run). */
   readonly cancelOrphansOnStart: boolean
@@ -78,6 +100,9 @@ export interface MakerEpochHooks {
   readonly onPublished: (fill: FillEvent, fillSeq: number) => Effect.Effect<void>
 }
 
+/** maker.book_orders_refresh_ms's default: 12 order-list reads a minute at most, of the 60 REST requests a Standard account has. */
+export const DEFAULT_BOOK_ORDERS_REFRESH_MS = 5_000
+
 /** A quote still "sending" or "cancelling" this long after it was sent is resolved against the venue. */
 const STUCK_QUOTE_MS = 10_000
 
@@ -104,6 +129,13 @@ export const runMaker = (settings: MakerSettings) =>
     const bus = yield* FillBus
     const pairState = yield* PairState
     const marketId = settings.market.marketId
+    if ((settings.depthUnit ?? "orders") === "orders" && venue.orderBookOrders === undefined) {
+      return yield* new VenueError({
+        op: "orderBookOrders",
+        kind: "rejected",
+        message: "this venue cannot list individual orders, which market.depth counts with maker.depth_unit: orders; set maker.depth_unit: levels"
+      })
+    }
     // Wall time only for records (a fill's detectedAtMs); every age, timeout and freshness below
     // (quote ages, the closing phase, stuck quotes, B's heartbeat) is on the monotonic clock.
     const clock = yield* clocks
@@ -195,6 +227,62 @@ export const runMaker = (settings: MakerSettings) =>
     let waitingFor: string | undefined
     /** Why the last quote sequence number was refused (logged once). */
     let refusedClaim: string | undefined
+
+    // --- the quote's price (market.depth) and A's quote-tx pacing ---
+    const depthUnit: DepthUnit = settings.depthUnit ?? "orders"
+    const refreshMs = settings.bookOrdersRefreshMs ?? DEFAULT_BOOK_ORDERS_REFRESH_MS
+    const quoteCap = settings.quoteTxPerMinute ?? 0
+    /** A's quote txs (places and cancels) of the last minute, monotonic ms. */
+    let quoteTxs: QuoteTxLog = []
+    const sentQuoteTx = Effect.sync(() => void (quoteTxs = recordQuoteTx(quoteTxs, clock.monoMs())))
+    /** The last order list read (when it is fresh), when it was last asked for, and why the last read failed. */
+    let orderList: { readonly orders: BookOrders; readonly atMs: number } | undefined
+    let orderListAskedAt: number | undefined
+    let orderListError: string | undefined
+    /** The side too short for market.depth (logged once, and again only when it changes), and the cap's wait (likewise). */
+    let shortNoted: string | undefined
+    let capNoted = false
+    let crossNoted = false
+    const readOrderList = (now: number) =>
+      Effect.gen(function*() {
+        if (!ordersRefreshDue(orderListAskedAt, now, refreshMs)) return orderList?.orders
+        orderListAskedAt = now
+        const read = venue.orderBookOrders
+        if (read === undefined) return undefined
+        const r = yield* read(marketId, ordersLimitFor(settings.cycle.depth)).pipe(Effect.result)
+        if (r._tag === "Failure") {
+          orderList = undefined
+          if (orderListError !== r.failure.message) {
+            orderListError = r.failure.message
+            yield* Effect.logWarning(`cannot read the venue's order list (orderBookOrders): ${r.failure.message}; no quote is placed or re-priced until it can (next try in ${refreshMs} ms)`)
+          }
+          return undefined
+        }
+        if (orderListError !== undefined) {
+          orderListError = undefined
+          yield* Effect.logInfo("the venue's order list (orderBookOrders) can be read again")
+        }
+        orderList = { orders: r.success, atMs: now }
+        return r.success
+      })
+    /** The price `need` asks for: the live book's levels, or the order list's N-th order (A's own left out). */
+    const priceFor = (need: PriceNeed, book: OrderBookTop, now: number) =>
+      Effect.gen(function*() {
+        if (need.best || depthUnit === "levels") return priceAtLevelDepth(book, need.side, need.depth) as DepthPrice
+        const orders = yield* readOrderList(now)
+        if (orders === undefined) return undefined
+        const p = priceAtOrderDepth(orders, need.side, need.depth, venue.accountIndex)
+        // A list read before the live book moved through its price: not sent (post-only would be cancelled).
+        if (p._tag === "Price" && crossesBook(book, need.side, p.price)) {
+          if (!crossNoted) {
+            crossNoted = true
+            yield* Effect.logInfo(`the order list's ${need.side} price ${p.price} crosses the live book (the list is older); waiting for the next read`)
+          }
+          return undefined
+        }
+        crossNoted = false
+        return p
+      })
     const clearPublishedQuote = Effect.gen(function*() {
       if (publishedQuote === undefined) return
       const s = yield* Ref.get(state)
@@ -294,6 +382,7 @@ export const runMaker = (settings: MakerSettings) =>
         if (stopReason !== undefined && q !== undefined && q.state === "resting") {
           yield* Effect.logWarning(`pulling quote while the account stream is down: ${stopReason}`)
           yield* Ref.update(state, (s) => (s.quote === undefined ? s : { ...s, quote: { ...s.quote, state: "cancelling" as const } }))
+          yield* sentQuoteTx
           yield* venue.cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex) }).pipe(Effect.ignore)
         }
         return
@@ -323,12 +412,43 @@ export const runMaker = (settings: MakerSettings) =>
         if (q !== undefined && q.state === "resting") {
           yield* Effect.logWarning(`pulling quote: ${stopReason}`)
           yield* Ref.update(state, (s) => (s.quote === undefined ? s : { ...s, quote: { ...s.quote, state: "cancelling" as const } }))
+          yield* sentQuoteTx
           yield* venue.cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex) }).pipe(Effect.ignore)
         }
         return
       }
-      const book = yield* venue.orderBook(marketId, Math.max(settings.cycle.depth, 1))
-      const action = decideMakerAction(current, book, clock.monoMs(), settings.cycle)
+      const now = clock.monoMs()
+      const need = priceNeed(current, now, settings.cycle)
+      // A's quote-tx cap: a decision that could send is not even priced (no order-list read) when
+      // its transactions would not fit: a placement needs one slot, a re-quote two.
+      if (need !== undefined) {
+        const room = quoteTxRoom(quoteTxs, now, quoteCap, current.quote === undefined ? 1 : 2)
+        if (!room.ok) {
+          if (!capNoted) {
+            capNoted = true
+            yield* Effect.logInfo(
+              `quote waits: A sent ${room.used} quote transactions in the last minute (maker.quote_tx_per_minute ${room.cap}); ` +
+                `room again in ${Math.ceil(room.waitMs / 1000)} s`
+            )
+          }
+          return
+        }
+        capNoted = false
+      }
+      const book = need === undefined ? undefined : yield* venue.orderBook(marketId, Math.max(need.depth, 1))
+      const price = need === undefined || book === undefined ? undefined : yield* priceFor(need, book, now)
+      const action = decideMakerAction(current, price, now, settings.cycle)
+      if (action._tag === "Wait" && action.short !== undefined) {
+        const key = shortKey(action.short)
+        if (shortNoted !== key) {
+          shortNoted = key
+          yield* Effect.logWarning(describeShort(action.short))
+        }
+      } else if (price?._tag === "Price" && shortNoted !== undefined) {
+        shortNoted = undefined
+        yield* Effect.logInfo(`market.depth ${settings.cycle.depth}: the book has enough ${depthUnit === "orders" ? "orders" : "price levels"} again; quoting`)
+      }
+      if (slotsFor(action) > 0 && !quoteTxRoom(quoteTxs, now, quoteCap, slotsFor(action)).ok) return
       if (action._tag === "Place") {
         // Granted only while the pair is ACTIVE and Redis still holds A's epoch (a halt or a
         // loss of Redis state that raced with the checks above places nothing).
@@ -362,6 +482,7 @@ export const runMaker = (settings: MakerSettings) =>
           ...s,
           quote: { clientOrderIndex: coi, side: action.side, price: action.price, base: action.base, placedAtMs: clock.monoMs(), state: "sending" as const }
         }))
+        yield* sentQuoteTx
         const placed = yield* venue
           .placeLimit({ marketId, side: action.side, base: action.base, price: action.price, clientOrderIndex: coi, postOnly: true, reduceOnly: action.side === "sell" })
           .pipe(Effect.retry(placeRetry(settings.orderRetries)), Effect.result)
@@ -385,8 +506,11 @@ export const runMaker = (settings: MakerSettings) =>
         const q = action.quote
         cancellingSince.set(q.clientOrderIndex, clock.monoMs())
         yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === q.clientOrderIndex ? { ...s, quote: { ...q, state: "cancelling" as const } } : s))
+        yield* sentQuoteTx
+        // A re-quote (age, drift) is A's own business: it never spends the hedges' reserve.
+        const requote = action.reason === "stale" || action.reason === "drift"
         const cancelled = yield* venue
-          .cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex) })
+          .cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex), ...(requote ? { priority: "quote" as const } : {}) })
           .pipe(Effect.retry(placeRetry(settings.orderRetries)), Effect.result)
         if (cancelled._tag === "Failure") {
           yield* noteRefusal(`cancel of quote ${q.clientOrderIndex}`, cancelled.failure)
@@ -465,7 +589,14 @@ export const runMaker = (settings: MakerSettings) =>
       Effect.repeat(Schedule.spaced(settings.heartbeatMs)),
       Effect.forkScoped
     )
-    yield* Effect.logInfo(`maker started on ${settings.market.symbol} (market ${marketId}), depth ${settings.cycle.depth}`)
+    yield* Effect.logInfo(
+      `maker started on ${settings.market.symbol} (market ${marketId}): quotes at the ${ordinal(settings.cycle.depth)} ` +
+        (depthUnit === "orders"
+          ? `resting order of its side (market.depth ${settings.cycle.depth}, maker.depth_unit orders; the order list read at most every ${refreshMs} ms, when a decision needs it)`
+          : `price level of its side (market.depth ${settings.cycle.depth}, maker.depth_unit levels)`) +
+        `; re-quotes after ${settings.cycle.maxQuoteAgeMs} ms, or on a drift beyond ${settings.cycle.requoteDriftTicks} ticks once ${settings.cycle.minRequoteIntervalMs ?? 0} ms old; ` +
+        (quoteCap > 0 ? `at most ${quoteCap} quote transactions a minute` : "no cap of its own on quote transactions")
+    )
     return yield* quoteOnce.pipe(
       Effect.andThen(clearPublishedQuote),
       Effect.tapError((e) => Effect.logWarning(`quote step failed: ${e.message}`)),

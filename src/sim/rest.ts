@@ -109,6 +109,23 @@ export class RestApi {
           order_book_details: this.marketsFor(q).map((m) => orderBookDetailJson(this.engine, m)),
           spot_order_book_details: []
         }
+      case "/api/v1/assetDetails":
+        // USDC only (collateral of every perp market); shape as in ccxt's lighter class, which reads
+        // it in loadMarkets (fetchCurrencies), from a live reply.
+        return {
+          code: 200,
+          asset_details: [{
+            asset_id: 3,
+            symbol: "USDC",
+            l1_decimals: 6,
+            decimals: 6,
+            min_transfer_amount: "1.000000",
+            min_withdrawal_amount: "1.000000",
+            margin_mode: "enabled",
+            index_price: "1.000000",
+            l1_address: "0x0000000000000000000000000000000000005111"
+          }]
+        }
       case "/api/v1/orderBookOrders":
         return this.orderBookOrders(q)
       case "/api/v1/recentTrades":

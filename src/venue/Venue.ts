@@ -1,6 +1,7 @@
 // The trading API of one account on one venue. Implementations: the Lighter protocol
 // client (live venue or the embedded simulator) and an in-memory fake for tests.
 import { Clock, Context, Effect, Option, Schedule } from "effect"
+import type { BookOrders } from "../domain/book-depth.ts"
 import type { OrderBookTop, OrderUpdate, PositionUpdate, TradeEvent } from "../domain/events.ts"
 import type { BaseUnits, MarketSpec, PriceTicks } from "../domain/market.ts"
 import type { Side } from "../domain/side.ts"
@@ -33,6 +34,12 @@ export interface CancelRequest {
   readonly marketId: number
   /** A client order index (≤ 2^48−1) or an exchange order index (≥ 2^48), as Lighter's `Index`. */
   readonly index: string
+  /**
+   * Its place in the shared tx budget (src/venue/TxBudget.ts). Default "hedge": cancels that
+   * protect (a pulled quote, B's and the operator's) may use the hedge reserve. A's re-quotes
+   * cancel with "quote", so they never spend what B's hedges are kept.
+   */
+  readonly priority?: "hedge" | "quote"
 }
 
 /** A transaction the venue accepted into its queue. Fills and rejects arrive on the account stream. */
@@ -47,6 +54,13 @@ export interface VenueShape {
   /** Resolve a market by symbol ("BTC") with its decimals and minimums as the venue reports them. */
   readonly market: (symbol: string) => Effect.Effect<MarketSpec, VenueError>
   readonly orderBook: (marketId: number, depth: number) => Effect.Effect<OrderBookTop, VenueError>
+  /**
+   * The venue's list of individual resting orders, at most `limit` (1-250) a side, best first
+   * (REST orderBookOrders). A REST read counted against the account's request limit (Standard:
+   * 60 a minute, shared with every other read): never per poll. Absent: the venue cannot list
+   * orders (maker.depth_unit: orders is then refused at start).
+   */
+  readonly orderBookOrders?: (marketId: number, limit: number) => Effect.Effect<BookOrders, VenueError>
   readonly placeLimit: (req: LimitOrderRequest) => Effect.Effect<TxAck, VenueError>
   readonly placeMarket: (req: MarketOrderRequest) => Effect.Effect<TxAck, VenueError>
   readonly cancel: (req: CancelRequest) => Effect.Effect<TxAck, VenueError>

@@ -1,5 +1,6 @@
-// --dry-run: the configured venue for everything that reads (markets, book, positions, balances,
-// orders, the account stream), and a log line instead of every transaction. Nothing is signed
+// --dry-run: the configured venue for everything that reads (markets, book, the order list of
+// orderBookOrders, positions, balances, orders, the account stream), and a log line instead of
+// every transaction. Nothing is signed
 // for sending and nothing leaves the process. The orders it "placed" are remembered, so the
 // maker's loop sees them rest and be cancelled as it would live (its next decision follows).
 import { Effect, Layer, Option } from "effect"

@@ -6,11 +6,12 @@ import { Effect, Layer, Option, Result } from "effect"
 import type { OrderBookTop, OrderUpdate } from "../../domain/events.ts"
 import type { MarketSpec } from "../../domain/market.ts"
 import { isSignatureRefusal, VenueError } from "../errors.ts"
-import { TxBudget } from "../TxBudget.ts"
+import { TxBudget, type TxPriority, txPriorityOf } from "../TxBudget.ts"
 import { Venue, type VenueShape } from "../Venue.ts"
 import {
-  decodeWire, type Markets, toFreeCollateralMicro, toLevels, toMarketSpec, toOrderUpdate, toPositionUpdate, toTradeEvent,
-  WireAccountBalanceReply, WireAccountReply, WireBookFrame, WireNextNonce, WireOrderBookDetails, WireOrdersReply, WireTradesReply, wireText
+  decodeWire, type Markets, toBookOrders, toFreeCollateralMicro, toLevels, toMarketSpec, toOrderUpdate, toPositionUpdate, toTradeEvent,
+  WireAccountBalanceReply, WireAccountReply, WireBookFrame, WireBookOrdersReply, WireNextNonce, WireOrderBookDetails, WireOrdersReply,
+  WireTradesReply, wireText
 } from "./codecs.ts"
 import { DEFAULT_AUTH_TTL_SEC, makeAuthTokens } from "./auth-tokens.ts"
 import { getJson, type HttpOptions, sendTxRest } from "./http.ts"
@@ -165,11 +166,12 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
     )
     const nonces = yield* makeNonceManager(fetchNonce)
 
-    // Hedges and cancels come before quotes in the shared budget (I7).
-    const send = (op: string, build: (nonce: number) => Effect.Effect<SignedTx, VenueError>) =>
+    // Hedges and protective cancels come before quotes in the shared budget (I7); A's re-quote
+    // cancels say "quote" (CancelRequest.priority).
+    const send = (op: string, build: (nonce: number) => Effect.Effect<SignedTx, VenueError>, priority?: TxPriority) =>
       nonces.withNonce((nonce) =>
         Effect.gen(function*() {
-          if (Option.isSome(budget)) yield* budget.value.acquire(op === "placeLimit" ? "quote" : "hedge")
+          if (Option.isSome(budget)) yield* budget.value.acquire(priority ?? txPriorityOf(op))
           const tx = yield* build(nonce)
           const useWs = (o.sendVia ?? "ws") === "ws" && socket.isReady
           const hash = useWs
@@ -237,6 +239,16 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
           })
         ),
       orderBook,
+      // Public REST, one request: the caller paces it (the account's 60 requests a minute).
+      orderBookOrders: (marketId, limit) =>
+        Effect.gen(function*() {
+          const m = yield* marketById(marketId)
+          const r = yield* getJson(http, "orderBookOrders", "orderBookOrders", { market_id: marketId, limit }, WireBookOrdersReply)
+          return yield* Effect.try({
+            try: () => toBookOrders(r, m, limit),
+            catch: (e) => new VenueError({ op: "orderBookOrders", kind: "rejected", message: `bad order in reply: ${String(e)}` })
+          })
+        }),
       placeLimit: (req) =>
         send("placeLimit", (nonce) =>
           signer.createOrder({
@@ -268,7 +280,7 @@ export const makeLighterVenue = (o: LighterVenueOptions) =>
           /^\d{1,20}$/.test(req.index)
             // Order indexes reach 2^60: a bigint all the way into the signed tx, never a rounded number.
             ? signer.cancelOrder(req.marketId, BigInt(req.index), nonce)
-            : Effect.fail(new VenueError({ op: "cancel", kind: "rejected", message: `not an order index: "${req.index.slice(0, 40)}"` }))),
+            : Effect.fail(new VenueError({ op: "cancel", kind: "rejected", message: `not an order index: "${req.index.slice(0, 40)}"` })), req.priority),
       cancelAll: () => send("cancelAll", (nonce) => signer.cancelAll(nonce)),
       openOrders: (marketId) => ordersOf("accountActiveOrders", marketId),
       orderByClientIndex: (marketId, coi) =>

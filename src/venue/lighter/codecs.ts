@@ -2,6 +2,7 @@
 // fields and of fields omitted when zero; ids taken from their string twins when present
 // (order indexes reach 2^60, beyond JSON numbers); decimals parsed exactly with the market's digits.
 import { Result, Schema } from "effect"
+import type { BookOrder, BookOrders } from "../../domain/book-depth.ts"
 import type { BookLevel, OrderStatus, OrderUpdate, PositionUpdate, TradeEvent } from "../../domain/events.ts"
 import { type MarketSpec, parseScaled, QUOTE_DECIMALS } from "../../domain/market.ts"
 
@@ -93,6 +94,19 @@ export const WireAccountReply = Schema.Struct({
 export const WireAccountBalanceReply = Schema.Struct({
   code: Schema.Number,
   accounts: Schema.Array(Schema.Struct({ index: Schema.optional(Schema.Number), available_balance: Schema.optional(Schema.NullOr(Dec)) }))
+})
+/** orderBookOrders' SimpleOrder (PROTOCOL.md §1.4): one resting order, not an aggregated level. */
+export const WireSimpleOrder = Schema.Struct({
+  order_index: IdNum,
+  order_id: Schema.optional(Schema.String),
+  owner_account_index: Schema.Number,
+  remaining_base_amount: Dec,
+  price: Dec
+})
+export const WireBookOrdersReply = Schema.Struct({
+  code: Schema.Number,
+  asks: Schema.Array(WireSimpleOrder),
+  bids: Schema.Array(WireSimpleOrder)
 })
 export const WireNextNonce = Schema.Struct({ code: Schema.Number, nonce: Schema.Number })
 export const WireSendTxReply = Schema.Struct({ code: Schema.Number, tx_hash: Schema.optional(Schema.String), message: Schema.optional(Schema.String) })
@@ -205,6 +219,18 @@ export const toFreeCollateralMicro = (availableBalance: string | null | undefine
   availableBalance === undefined || availableBalance === null || availableBalance.trim() === ""
     ? undefined
     : parseScaled(availableBalance, QUOTE_DECIMALS, { allowNegative: true })
+
+/** The order list in ticks and base units, best first on each side; throws on a bad decimal. */
+export const toBookOrders = (r: typeof WireBookOrdersReply.Type, m: MarketSpec, limit: number): BookOrders => {
+  const side = (orders: ReadonlyArray<typeof WireSimpleOrder.Type>): ReadonlyArray<BookOrder> =>
+    orders.map((o) => ({
+      orderIndex: idText(o.order_index, o.order_id),
+      ownerAccountIndex: o.owner_account_index,
+      price: parseScaled(o.price, m.priceDecimals),
+      remainingBase: parseScaled(o.remaining_base_amount, m.sizeDecimals)
+    }))
+  return { marketId: m.marketId, bids: side(r.bids), asks: side(r.asks), limit }
+}
 
 export const toLevels = (levels: ReadonlyArray<typeof WireLevel.Type>, m: MarketSpec): ReadonlyArray<BookLevel> =>
   levels.map((l) => ({ price: parseScaled(l.price, m.priceDecimals), size: parseScaled(l.size, m.sizeDecimals) }))

@@ -2,6 +2,7 @@
 // protocol (that is src/sim): it gives the engine the same venue-neutral events, plus
 // controls to script the hard cases — partial fills on command, duplicate and out-of-order
 // updates, dropped streams, rejected / delayed / partially filled / lost market orders.
+import type { BookOrder, BookOrders } from "../../domain/book-depth.ts"
 import type { AccountEvent, OrderBookTop, OrderStatus, OrderUpdate, PositionUpdate, TradeEvent } from "../../domain/events.ts"
 import { isOrderActive } from "../../domain/events.ts"
 import { LIGHTER_BTC, LIGHTER_ETH, type MarketSpec, notionalMicro } from "../../domain/market.ts"
@@ -112,6 +113,10 @@ export class MemoryExchange {
   private readonly behaviours = new Map<number, Array<MarketOrderBehaviour>>()
   /** Free collateral per account in micro-USDC, as tests set it (undefined: the venue does not say). */
   private readonly freeCollateral = new Map<number, number | undefined>()
+  /** Per market: levels a side and resting orders per level of the synthetic book (setBookShape). */
+  private readonly shapes = new Map<number, { readonly levels: number; readonly ordersPerLevel: number | ReadonlyArray<number> }>()
+  /** Every order-list read (orderBookOrders), in order: tests count the REST reads. */
+  readonly bookOrdersReads: Array<{ readonly marketId: number; readonly limit: number; readonly atMs: number }> = []
   readonly trades: Array<MemoryTrade> = []
   /** Every market order received, in order (tests check hedges against it). */
   readonly marketOrdersReceived: Array<{ accountIndex: number; clientOrderIndex: number; side: Side; base: number; priceCap: number; atMs: number }> = []
@@ -143,11 +148,60 @@ export class MemoryExchange {
     this.mid.set(marketId, Math.max(this.levels * this.gap + 10, this.midOf(marketId) + step))
   }
 
+  /**
+   * Shapes a market's synthetic book: `levels` a side (default the exchange's), and how many
+   * resting orders make up each level (default 1: orders and levels count alike), the same for
+   * every level or one count per level, best first (0 leaves a level out of the order list).
+   */
+  setBookShape(marketId: number, shape: { readonly levels?: number; readonly ordersPerLevel?: number | ReadonlyArray<number> }): void {
+    const old = this.shapes.get(marketId)
+    this.shapes.set(marketId, { levels: shape.levels ?? old?.levels ?? this.levels, ordersPerLevel: shape.ordersPerLevel ?? old?.ordersPerLevel ?? 1 })
+  }
+
+  private levelsOf(marketId: number): number {
+    return this.shapes.get(marketId)?.levels ?? this.levels
+  }
+
+  private ordersAtLevel(marketId: number, k: number): number {
+    const per = this.shapes.get(marketId)?.ordersPerLevel ?? 1
+    return typeof per === "number" ? per : per[k] ?? 1
+  }
+
+  /**
+   * The venue's list of individual resting orders (orderBookOrders), best first, at most `limit`
+   * a side: the synthetic book's orders (each level split into its orders, ahead in time of real
+   * ones at that price) and the accounts' resting limit orders at their prices.
+   */
+  bookOrders(marketId: number, limit: number): BookOrders {
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 250) throw new MemoryVenueReject("rejected", "invalid param: limit", 20001)
+    this.bookOrdersReads.push({ marketId, limit, atMs: this.now() })
+    const mid = this.midOf(marketId)
+    const m = this.market(marketId)!
+    const size = m.minBaseAmount * 1000
+    const side = (isBid: boolean): Array<BookOrder> => {
+      const out: Array<BookOrder & { readonly seq: number }> = []
+      for (let k = 0; k < this.levelsOf(marketId); k++) {
+        const price = isBid ? mid - (k + 1) * this.gap : mid + (k + 1) * this.gap
+        const n = this.ordersAtLevel(marketId, k)
+        for (let j = 0; j < n; j++) {
+          out.push({ orderIndex: `synthetic-${isBid ? "b" : "a"}${k}-${j}`, ownerAccountIndex: LIQUIDITY_ACCOUNT, price, remainingBase: Math.max(1, Math.floor(size / n)), seq: 0 })
+        }
+      }
+      for (const o of this.orders.values()) {
+        if (o.marketId !== marketId || o.kind !== "limit" || !isOrderActive(o.status) || (o.side === "buy") !== isBid) continue
+        out.push({ orderIndex: o.orderIndex, ownerAccountIndex: o.accountIndex, price: o.price, remainingBase: o.initialBase - o.filledBase, seq: 1 })
+      }
+      out.sort((x, y) => (isBid ? y.price - x.price : x.price - y.price) || x.seq - y.seq)
+      return out.slice(0, limit).map(({ seq: _, ...o }) => o)
+    }
+    return { marketId, bids: side(true), asks: side(false), limit }
+  }
+
   book(marketId: number, depth: number): OrderBookTop {
     const mid = this.midOf(marketId)
     const m = this.market(marketId)!
     const size = m.minBaseAmount * 1000
-    const n = Math.min(depth, this.levels)
+    const n = Math.min(depth, this.levelsOf(marketId))
     const bids = Array.from({ length: n }, (_, k) => ({ price: mid - (k + 1) * this.gap, size }))
     const asks = Array.from({ length: n }, (_, k) => ({ price: mid + (k + 1) * this.gap, size }))
     const now = this.now()

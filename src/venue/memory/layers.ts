@@ -28,6 +28,7 @@ export const makeMemoryVenue = (ex: MemoryExchange, accountIndex: number): Venue
         : Effect.succeed(m)
     }),
   orderBook: (marketId, depth) => call("orderBook", () => ex.book(marketId, depth)),
+  orderBookOrders: (marketId, limit) => call("orderBookOrders", () => ex.bookOrders(marketId, limit)),
   placeLimit: (req) => call("placeLimit", () => ex.placeLimit({ ...req, accountIndex })).pipe(Effect.map(ack)),
   placeMarket: (req) =>
     call("placeMarket", () => ex.placeMarket({ ...req, accountIndex })).pipe(
