@@ -25,7 +25,7 @@ describe("ccxt's lighter class against the simulator", () => {
     expect(Object.keys(markets).sort()).toEqual(["BTC/USDC:USDC", "ETH/USDC:USDC"])
     const btc = markets["BTC/USDC:USDC"]!
     expect(btc).toMatchObject({ id: "1", type: "swap", settle: "USDC", precision: { amount: 0.00001, price: 0.1 } })
-    expect(btc.limits.amount.min).toBe(0.0002)
+    expect(btc.limits.amount?.min).toBe(0.0002)
     expect(ex.currencies["USDC"]).toMatchObject({ id: "3", precision: 0.000001 })
   })
 
