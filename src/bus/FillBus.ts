@@ -1,6 +1,7 @@
 // The durable fill -> hedge pipeline between process A and process B.
 // Redis Streams implementation: `<prefix>:fills` (consumer group `hedgers`), `<prefix>:hedges`,
-// `<prefix>:dead-letter`, with the legacy Pub/Sub channels mirrored. In-memory implementation for tests.
+// `<prefix>:dead-letter`, with the previous system's Pub/Sub messages published beside them
+// (src/bus/legacy-messages.ts; Redis only). In-memory implementation for tests.
 import { Context, type Effect, type Option } from "effect"
 import type { FillEvent, FillMessage, HedgeResult } from "../domain/messages.ts"
 import type { Side } from "../domain/side.ts"
@@ -59,7 +60,8 @@ export interface FillBusShape {
    * Appends A's fill, atomically with A's per-order published level and the pair's
    * fill sequence number. Idempotent per (orderIndex, filledAfter): a fill whose range is
    * already covered by the order's published level appends nothing (duplicate = true).
-   * Also mirrors the legacy message on `hedge:account_a_filled`.
+   * On Redis, publishes the previous system's messages of the fill with the append (and only
+   * then): `hedge:account_a_filled`, `hedge:{a}_to_{b}` (RedisFillBusOptions.legacy).
    */
   readonly publishFill: (fill: FillEvent) => Effect.Effect<PublishedFill, BusError>
   /**
@@ -78,7 +80,8 @@ export interface FillBusShape {
   /**
    * Records B's result and acknowledges the fill, atomically: appends to `<prefix>:hedges`,
    * records the fill's identity as hedged (`<prefix>:hedged`, see hedgedFill), XACKs the entry,
-   * mirrors the legacy message on `hedge:account_b_filled`. A no-op when the entry is no longer pending.
+   * on Redis publishes the previous system's message of the result on `hedge:account_b_filled`
+   * (not for a deferred one). A no-op when the entry is no longer pending.
    */
   readonly completeFill: (entryId: string, result: HedgeResult) => Effect.Effect<void, BusError>
   /**

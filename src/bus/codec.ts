@@ -2,9 +2,7 @@
 // and decode exactly the same shapes. Stream entries are flat string maps: numbers travel as
 // strings and are decoded with a Schema transformation (toCodecStringTree), never with casts.
 import { Schema } from "effect"
-import { formatBase, formatPrice, type MarketSpec } from "../domain/market.ts"
 import { FillEvent, FillMessage, HedgeAttempt, HedgeResult, SideSchema } from "../domain/messages.ts"
-import { hedgeSideFor } from "../domain/side.ts"
 import type { BusEntry, HedgedFillRecord } from "./FillBus.ts"
 import type { HedgeIntent } from "./PairState.ts"
 
@@ -108,60 +106,6 @@ export const withAttempt = (intent: HedgeIntent, attempt: HedgeAttempt): HedgeIn
     ? [...intent.attempts, attempt].sort((a, b) => a.attempt - b.attempt)
     : intent.attempts.map((a, j) => (j === i ? attempt : a))
   return { ...intent, attempts }
-}
-
-// ---- legacy Pub/Sub mirror ----
-
-/**
- * JSON text of the first system's message. `order_index` is written as a bare JSON integer
- * with all its digits (order indexes exceed 2^53; Python's json reads them exactly).
- */
-const legacyJson = (m: {
-  readonly orderIndex: string
-  readonly clientOrderIndex: number
-  readonly marketIndex: number
-  readonly filledBase: string
-  readonly avgPrice: string
-  readonly side: string
-  readonly timestampSec: number
-}): string => {
-  const orderIndex = /^\d+$/.test(m.orderIndex) ? m.orderIndex.replace(/^0+(?=\d)/, "") : JSON.stringify(m.orderIndex)
-  return `{"order_index":${orderIndex},"client_order_index":${m.clientOrderIndex},"market_index":${m.marketIndex},` +
-    `"filled_base_amount":${JSON.stringify(m.filledBase)},"avg_execution_price":${JSON.stringify(m.avgPrice)},` +
-    `"side":${JSON.stringify(m.side)},"timestamp":${m.timestampSec}}`
-}
-
-/** Mirror of A's fill on `hedge:account_a_filled`: the fill's delta and its price. */
-export const legacyAMirror = (fill: FillEvent, market: MarketSpec): string =>
-  legacyJson({
-    orderIndex: fill.orderIndex,
-    clientOrderIndex: fill.clientOrderIndex,
-    marketIndex: fill.marketId,
-    filledBase: formatBase(market, fill.size),
-    avgPrice: formatPrice(market, fill.price),
-    side: fill.side,
-    timestampSec: fill.venueTimestampMs / 1000
-  })
-
-/**
- * Mirror of B's hedge on `hedge:account_b_filled`, or undefined when B traded nothing
- * (deferred / failed: the first system only announced B's fills).
- */
-export const legacyBMirror = (result: HedgeResult, market: MarketSpec): string | undefined => {
-  const filled = result.attempts.filter((a) => (a.filledBase ?? 0) > 0)
-  const base = filled.reduce((s, a) => s + (a.filledBase ?? 0), 0)
-  if (base === 0) return undefined
-  const notional = filled.reduce((s, a) => s + (a.filledBase ?? 0) * (a.avgPrice ?? a.priceCap), 0)
-  const last = filled[filled.length - 1]!
-  return legacyJson({
-    orderIndex: last.orderIndex ?? "0",
-    clientOrderIndex: last.clientOrderIndex,
-    marketIndex: result.marketId,
-    filledBase: formatBase(market, base),
-    avgPrice: formatPrice(market, Math.round(notional / base)),
-    side: hedgeSideFor(result.aSide),
-    timestampSec: result.doneAtMs / 1000
-  })
 }
 
 // ---- entry ids ----

@@ -94,6 +94,8 @@ export class HedgeAttempt extends Schema.Class<HedgeAttempt>("HedgeAttempt")({
   /** Filled amount once known; undefined while the outcome is unknown. */
   filledBase: Schema.optional(NonNegInt),
   avgPrice: Schema.optional(NonNegInt),
+  /** The order's filled notional in micro-USDC as the venue reported it (for the real average price). */
+  filledQuoteMicro: Schema.optional(NonNegInt),
   orderIndex: Schema.optional(Schema.String),
   error: Schema.optional(Schema.String)
 }) {}
@@ -118,20 +120,3 @@ export class HedgeResult extends Schema.Class<HedgeResult>("HedgeResult")({
   receivedAtMs: NonNegInt,
   doneAtMs: NonNegInt
 }) {}
-
-/** The message of the first system on `hedge:account_a_filled` / `hedge:account_b_filled`, kept for monitors. */
-export class LegacyFillMirror extends Schema.Class<LegacyFillMirror>("LegacyFillMirror")({
-  order_index: Schema.Number,
-  client_order_index: Schema.Number,
-  market_index: Schema.Number,
-  /** decimal string with the market's size decimals */
-  filled_base_amount: Schema.String,
-  /** decimal string with the market's price decimals */
-  avg_execution_price: Schema.String,
-  side: SideSchema,
-  /** Unix time in seconds (as the first system's Python `time.time()`). */
-  timestamp: Schema.Number
-}) {}
-
-export const LEGACY_A_CHANNEL = "hedge:account_a_filled"
-export const LEGACY_B_CHANNEL = "hedge:account_b_filled"

@@ -88,6 +88,9 @@ const withOutcome = (market: MarketSpec, a: HedgeAttempt, u: OrderUpdate | undef
     ...a,
     filledBase: u?.filledBase ?? 0,
     ...(u !== undefined && u.filledBase > 0 ? { avgPrice: avgPriceTicks(market, u) } : {}),
+    ...(u !== undefined && u.filledBase > 0 && u.filledQuoteMicro > 0n && u.filledQuoteMicro <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? { filledQuoteMicro: Number(u.filledQuoteMicro) }
+      : {}),
     ...(u !== undefined ? { orderIndex: u.orderIndex } : {}),
     ...(error !== undefined ? { error } : {})
   })

@@ -1,6 +1,9 @@
-// FillBus + PairState on Redis for one pair, over one connection.
+// FillBus + PairState on Redis for one pair, over one connection; with `legacy`, the previous
+// system's Redis messages beside them (RedisFillBus's mirrors, and LegacyMirror).
 import { Layer, type Redacted } from "effect"
 import type { MarketSpec } from "../domain/market.ts"
+import type { LegacyOptions } from "../bus/legacy-messages.ts"
+import { legacyMirrorLayer } from "../bus/redis/LegacyMirror.ts"
 import { RedisConnection } from "../bus/redis/connection.ts"
 import { RedisFillBus } from "../bus/redis/RedisFillBus.ts"
 import { RedisPairState } from "../bus/redis/RedisPairState.ts"
@@ -15,6 +18,8 @@ export interface BusLayerOptions {
   readonly seqFloor?: () => number
   /** The epoch the process trusts (RedisFillBusOptions.epochId). */
   readonly epochId?: () => string | undefined
+  /** The previous system's messages to publish (config `legacy`); absent: none, and no LegacyMirror. */
+  readonly legacy?: LegacyOptions | undefined
 }
 
 export const busLayers = (o: BusLayerOptions) => {
@@ -24,12 +29,14 @@ export const busLayers = (o: BusLayerOptions) => {
     ...(o.username !== undefined ? { username: o.username } : {}),
     ...(o.password !== undefined ? { password: o.password } : {})
   })
-  return Layer.mergeAll(RedisFillBus.layer({
+  const bus = Layer.mergeAll(RedisFillBus.layer({
     prefix: o.prefix,
     market: o.market,
     ...(o.seqFloor !== undefined ? { seqFloor: o.seqFloor } : {}),
-    ...(o.epochId !== undefined ? { epochId: o.epochId } : {})
-  }), RedisPairState.layer({ prefix: o.prefix })).pipe(
+    ...(o.epochId !== undefined ? { epochId: o.epochId } : {}),
+    ...(o.legacy !== undefined ? { legacy: o.legacy } : {})
+  }), RedisPairState.layer({ prefix: o.prefix }))
+  return (o.legacy === undefined ? bus : Layer.mergeAll(bus, legacyMirrorLayer({ legacy: o.legacy, market: o.market }))).pipe(
     Layer.provideMerge(connection)
   )
 }

@@ -1,6 +1,7 @@
 // The FillBus / PairState contract, written once and run against every implementation.
 // A fixture gives a layer over one store (building it again = a restarted process on the same
-// data) and a few hooks that reach past the service (raw appends, dead letter, legacy channels).
+// data) and a few hooks that reach past the service (raw appends, dead letter). The previous
+// system's Pub/Sub messages exist on Redis only: test/bus/legacy-redis.test.ts.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, type Layer, Option, type Scope } from "effect"
 import type { BusError } from "../../src/bus/errors.ts"
@@ -13,8 +14,6 @@ import {
   FillMessage as FillMessageClass,
   HedgeAttempt,
   HedgeResult,
-  LEGACY_A_CHANNEL,
-  LEGACY_B_CHANNEL,
   makeFillId
 } from "../../src/domain/messages.ts"
 
@@ -29,8 +28,6 @@ export interface BusFixture {
   /** Appends a raw field map to the fills stream (XADD), bypassing the bus. */
   readonly injectRaw: (fields: Readonly<Record<string, string>>) => Effect.Effect<string, unknown>
   readonly deadLetters: () => Effect.Effect<ReadonlyArray<DeadLetterView>, unknown>
-  /** Messages received on a legacy channel since the fixture was made. */
-  readonly legacyMessages: (channel: string) => Effect.Effect<ReadonlyArray<string>, unknown>
   /** Writes raw text as the stored intent of `fillId`. */
   readonly putRawIntent: (fillId: string, json: string) => Effect.Effect<void, unknown>
   /** Deletes everything the bus stored (Redis restarted without persistence). */
@@ -40,7 +37,7 @@ export interface BusFixture {
 export type MakeFixture = () => Effect.Effect<BusFixture, unknown, Scope.Scope>
 
 let orderCounter = 1_000_000
-/** A fresh order index (unique across tests: legacy channels are not prefixed). */
+/** A fresh order index (unique across tests: the legacy channels are not prefixed). */
 export const newOrderIndex = (): string => String(281_474_976_710_656n * 1000n + BigInt(orderCounter++))
 
 export const fillEvent = (over: Partial<ConstructorParameters<typeof FillEvent>[0]> & { orderIndex: string }) => {
@@ -302,57 +299,18 @@ export const contractSuite = (name: string, makeFixture: MakeFixture) =>
         })
       ))
 
-    it.live("completeFill twice records one result and one mirror", () =>
-      withBus((fx) =>
+    it.live("completeFill twice records one result", () =>
+      withBus(() =>
         Effect.gen(function*() {
           const bus = yield* FillBus
           yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
           const [e] = fillsOf(yield* read("b1"))
-          const before = (yield* fx.legacyMessages(LEGACY_B_CHANNEL)).length
           yield* bus.completeFill(e!.entryId, hedgeResultFor(e!.fill))
           yield* bus.completeFill(e!.entryId, hedgeResultFor(e!.fill))
           assert.strictEqual((yield* bus.hedgeResults()).length, 1)
           assert.strictEqual(yield* bus.pendingCount(), 0)
-          yield* Effect.sleep("50 millis")
-          assert.strictEqual((yield* fx.legacyMessages(LEGACY_B_CHANNEL)).length - before, 1)
           const since = yield* bus.hedgeResults("0-1")
           assert.strictEqual(since.length, 1)
-        })
-      ))
-
-    it.live("legacy mirrors carry the first system's fields", () =>
-      withBus((fx) =>
-        Effect.gen(function*() {
-          const bus = yield* FillBus
-          const o = newOrderIndex()
-          yield* bus.publishFill(fillEvent({ orderIndex: o, size: 20, side: "sell", price: 1_000_005, clientOrderIndex: 42 }))
-          const [e] = fillsOf(yield* read("b1"))
-          yield* bus.completeFill(e!.entryId, hedgeResultFor(e!.fill))
-          yield* Effect.sleep("50 millis")
-          const a = (yield* fx.legacyMessages(LEGACY_A_CHANNEL)).filter((m) => m.includes(`"order_index":${o}`))
-          assert.strictEqual(a.length, 1)
-          // order_index keeps all its digits (> 2^53) as a bare JSON integer.
-          assert.include(a[0]!, `"order_index":${o},`)
-          assert.deepStrictEqual({ ...JSON.parse(a[0]!), order_index: 0 }, {
-            order_index: 0,
-            client_order_index: 42,
-            market_index: 1,
-            filled_base_amount: "0.00020",
-            avg_execution_price: "100000.5",
-            side: "sell",
-            timestamp: 1_790_000_000.123
-          })
-          const b = (yield* fx.legacyMessages(LEGACY_B_CHANNEL)).filter((m) => m.includes(`"order_index":562949953421313`))
-          assert.isAtLeast(b.length, 1)
-          assert.deepStrictEqual(JSON.parse(b[b.length - 1]!), {
-            order_index: 562949953421313,
-            client_order_index: 123_456_789_012,
-            market_index: 1,
-            filled_base_amount: "0.00020",
-            avg_execution_price: "99999.0",
-            side: "buy",
-            timestamp: 1_790_000_000.5
-          })
         })
       ))
 

@@ -15,7 +15,6 @@ contractSuite("memory", () =>
       layer: Layer.mergeAll(bus.layer, state.layer),
       injectRaw: (fields) => Effect.sync(() => bus.inspect.injectRaw(fields)),
       deadLetters: () => Effect.sync(() => bus.inspect.deadLetters()),
-      legacyMessages: (channel) => Effect.sync(() => bus.inspect.mirrors(channel)),
       putRawIntent: (fillId, json) => Effect.sync(() => state.inspect.putRawIntent(fillId, json)),
       loseEverything: () => Effect.sync(() => bus.inspect.loseEverything())
     }

@@ -7,7 +7,6 @@ import { RedisConnection } from "../../src/bus/redis/connection.ts"
 import { fillBusKeys, RedisFillBus } from "../../src/bus/redis/RedisFillBus.ts"
 import { pairStateKeys, RedisPairState } from "../../src/bus/redis/RedisPairState.ts"
 import { LIGHTER_BTC } from "../../src/domain/market.ts"
-import { LEGACY_A_CHANNEL, LEGACY_B_CHANNEL } from "../../src/domain/messages.ts"
 import { freePort, startTestRedis, type TestRedis } from "../support/redis.ts"
 import { contractSuite, fillEvent, hedgeResultFor, newOrderIndex } from "./contract.ts"
 
@@ -44,10 +43,6 @@ contractSuite("redis", () =>
     const prefix = redis.prefix("bus")
     const keys = fillBusKeys(prefix)
     const raw = yield* rawClient(redis)
-    const sub = yield* rawClient(redis)
-    const messages: Array<{ channel: string; message: string }> = []
-    sub.on("message", (channel: string, message: string) => void messages.push({ channel, message }))
-    yield* Effect.promise(() => sub.subscribe(LEGACY_A_CHANNEL, LEGACY_B_CHANNEL))
     return {
       layer: busLayer(redis, prefix),
       injectRaw: (fields) => Effect.promise(() => raw.xadd(keys.fills, "*", ...Object.entries(fields).flat())).pipe(Effect.map((id) => id!)),
@@ -64,7 +59,6 @@ contractSuite("redis", () =>
             })
           )
         ),
-      legacyMessages: (channel) => Effect.sync(() => messages.filter((m) => m.channel === channel).map((m) => m.message)),
       putRawIntent: (fillId, json) => Effect.promise(() => raw.hset(pairStateKeys(prefix).intents, fillId, json)).pipe(Effect.asVoid),
       loseEverything: () =>
         Effect.promise(async () => {

@@ -1,12 +1,13 @@
 // In-memory FillBus with the semantics of the Redis Streams implementation: one consumer
 // group, a pending list per consumer with delivery counts and delivery times (Effect's Clock,
 // monotonic time: idle times never go backward when a wall clock is stepped, as Redis's own do
-// not depend on its clients' clocks; TestClock drives claimStale), duplicates by published order level, dead letter, legacy
-// mirrors. The store lives outside the layer: building the layer again (a "restarted" process)
-// sees the same data, like a new connection to the same Redis.
+// not depend on its clients' clocks; TestClock drives claimStale), duplicates by published order level, dead letter.
+// No Pub/Sub: the previous system's messages (src/bus/legacy-messages.ts) exist on Redis only.
+// The store lives outside the layer: building the layer again (a "restarted" process) sees the
+// same data, like a new connection to the same Redis.
 import { Clock, Effect, Layer, Option } from "effect"
-import { LIGHTER_BTC, type MarketSpec } from "../../domain/market.ts"
-import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, LEGACY_A_CHANNEL, LEGACY_B_CHANNEL, RESIDUAL_FILL_PREFIX } from "../../domain/messages.ts"
+import type { MarketSpec } from "../../domain/market.ts"
+import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, RESIDUAL_FILL_PREFIX } from "../../domain/messages.ts"
 import {
   compareEntryIds,
   decodeEntry,
@@ -14,8 +15,6 @@ import {
   encodeHedgeResult,
   fillEventToFields,
   hedgedRecordValue,
-  legacyAMirror,
-  legacyBMirror,
   parseHedgedRecord
 } from "../codec.ts"
 import { BusError } from "../errors.ts"
@@ -23,7 +22,7 @@ import { monoNow } from "./mono.ts"
 import { type BusEntry, FillBus, type FillBusShape, type PublishedFill, type ReadOptions } from "../FillBus.ts"
 
 export interface MemoryFillBusOptions {
-  /** For the decimals of the legacy mirror messages. Default LIGHTER_BTC. */
+  /** Accepted as RedisFillBus takes it; unused (no legacy messages in memory). */
   readonly market?: MarketSpec
   /** How many hedged fill identities are kept (as RedisFillBus's maxLen). Default 100 000. */
   readonly maxHedged?: number
@@ -51,8 +50,6 @@ export interface MemoryFillBusInspect {
   readonly deleteEntry: (entryId: string) => void
   readonly pending: () => ReadonlyArray<PendingInfo>
   readonly deadLetters: () => ReadonlyArray<DeadLetterRecord>
-  /** Messages published on the legacy channels, oldest first. */
-  readonly mirrors: (channel?: string) => ReadonlyArray<string>
   readonly streamLength: () => number
   /** Forgets everything, like a Redis restart without persistence (the group is re-created on use). */
   readonly loseEverything: () => void
@@ -84,7 +81,6 @@ interface Store {
   /** fillId → hedgedRecordValue, oldest first (Map order), at most maxHedged. */
   hedged: Map<string, string>
   dead: Array<DeadLetterRecord>
-  mirrors: Array<{ readonly channel: string; readonly message: string }>
   waiters: Set<() => void>
   down: boolean
 }
@@ -100,7 +96,6 @@ const emptyStore = (): Store => ({
   hedges: [],
   hedged: new Map(),
   dead: [],
-  mirrors: [],
   waiters: new Set(),
   down: false
 })
@@ -114,7 +109,6 @@ export class MemoryFillBus {
   /** A fresh store, with the layer over it and its test hooks. */
   static readonly make = (options: MemoryFillBusOptions = {}): MemoryFillBusHandle => {
     let store = emptyStore()
-    const market = options.market ?? LIGHTER_BTC
     const maxHedged = options.maxHedged ?? 100_000
     const newId = () => `${store.nextId++}-0`
     const wake = () => {
@@ -160,7 +154,6 @@ export class MemoryFillBus {
             const id = append({ ...fillEventToFields(event), fillSeq: String(seq) })
             store.levels.set(fill.orderIndex, fill.filledAfter)
             store.last.set(fill.orderIndex, { seq, id })
-            store.mirrors.push({ channel: LEGACY_A_CHANNEL, message: legacyAMirror(event, market) })
             return { duplicate: false, fillSeq: seq, entryId: id }
           }
         })
@@ -254,8 +247,6 @@ export class MemoryFillBus {
             store.hedged.set(result.fillId, hedgedRecordValue(entryId, result))
             while (store.hedged.size > maxHedged) store.hedged.delete(store.hedged.keys().next().value!)
             store.pel.delete(entryId)
-            const mirror = legacyBMirror(result, market)
-            if (mirror !== undefined) store.mirrors.push({ channel: LEGACY_B_CHANNEL, message: mirror })
           })
         )
       )
@@ -327,7 +318,6 @@ export class MemoryFillBus {
           .sort(([a], [b]) => compareEntryIds(a, b))
           .map(([entryId, p]) => ({ entryId, consumer: p.consumer, deliveries: p.deliveries, deliveredAtMs: p.deliveredAtMs })),
       deadLetters: () => [...store.dead],
-      mirrors: (channel) => store.mirrors.filter((m) => channel === undefined || m.channel === channel).map((m) => m.message),
       streamLength: () => store.entries.filter((e) => e.fields !== undefined).length,
       loseEverything: () => {
         const waiters = store.waiters

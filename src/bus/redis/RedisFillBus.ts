@@ -18,24 +18,25 @@
 //                         beside its logs (seqFloor), whichever is higher; below that number (an
 //                         older snapshot) it refuses to append: never repeats after data loss
 // Every write that must be atomic is one Lua script; every script is idempotent, so retrying
-// after a lost reply is safe. Legacy Pub/Sub mirrors are published inside the same scripts.
+// after a lost reply is safe. The previous system's Pub/Sub messages (src/bus/legacy-messages.ts,
+// options.legacy) are built in TypeScript and PUBLISHed by the same script that writes the
+// stream entry, only when it writes it: exactly once per fill appended and per result recorded.
 import { Effect, Layer, Option, Schema } from "effect"
 import type { Redis } from "ioredis"
 import type { MarketSpec } from "../../domain/market.ts"
-import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, LEGACY_A_CHANNEL, LEGACY_B_CHANNEL, RESIDUAL_FILL_PREFIX } from "../../domain/messages.ts"
+import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, RESIDUAL_FILL_PREFIX } from "../../domain/messages.ts"
 import {
   decodeEntry,
   decodeHedgeResult,
   fillEventToFields,
   hedgedRecordValue,
   hedgeResultFields,
-  legacyAMirror,
-  legacyBMirror,
   pairsToRecord,
   parseHedgedRecord,
   recordToPairs
 } from "../codec.ts"
 import { BusError } from "../errors.ts"
+import { fillMirrors, type LegacyMirrors, type LegacyOptions, type LegacyPublish, resultMirrors } from "../legacy-messages.ts"
 import { type BusEntry, FillBus, type FillBusShape, type HedgedFillRecord, type PublishedFill, type ReadOptions } from "../FillBus.ts"
 import { errorText, luaScript, RedisConnection, transientRetry } from "./connection.ts"
 import { CLOSING_CLIENT_INDEX_MIN } from "../../domain/closing.ts"
@@ -45,8 +46,13 @@ export interface RedisFillBusOptions {
   readonly prefix: string
   /** Consumer group of the hedgers. Default "hedgers". */
   readonly group?: string
-  /** For the decimals of the legacy mirror messages. */
+  /** For the decimals of the legacy messages. */
   readonly market: MarketSpec
+  /**
+   * The previous system's Pub/Sub messages to publish with each fill appended and each result
+   * recorded (config `legacy`); absent: none.
+   */
+  readonly legacy?: LegacyOptions | undefined
   /** Approximate length kept of `hedges` / `dead-letter`, and of acknowledged `fills` history. Default 100 000. */
   readonly maxLen?: number
   /** How long A's per-order published levels are kept after the order's last fill. Default 7 days; 0 = forever. */
@@ -120,20 +126,20 @@ end
 `
 
 // KEYS fills, levels, last, seq, seen, fence, epoch. ARGV orderIndex, filledBefore, filledAfter,
-// channel, mirror, retentionMs, clientOrderIndex, seqSeen, epochId ('' = not checked), field
-// pairs… Returns {0, seq, id} appended |
+// mirror count m, retentionMs, clientOrderIndex, seqSeen, epochId ('' = not checked), m (channel,
+// message) pairs PUBLISHed only when the fill is appended, field pairs… Returns {0, seq, id} appended |
 // {1, seq, id} duplicate | {2, level} overlaps the published level | {3, why} fenced: a fill of
 // an order that a flatten closed, of a closing order itself, or of an order placed before Redis
 // lost its state and not recorded since (see PairFences); nothing is appended.
 const PUBLISH_FILL = luaScript(
   "publishFill",
   NEXT_SEQ_LUA + `
-if ARGV[9] ~= '' then
+if ARGV[8] ~= '' then
   local id = redis.call('HGET', KEYS[7], 'id')
   if not id then return {3, 'Redis holds no epoch (it lost its state): the fill is not appended; the epoch guard reports it'} end
-  if id ~= ARGV[9] then return {3, 'Redis holds epoch ' .. id .. ', not ' .. ARGV[9] .. ' (it lost its state): the fill is not appended'} end
+  if id ~= ARGV[8] then return {3, 'Redis holds epoch ' .. id .. ', not ' .. ARGV[8] .. ' (it lost its state): the fill is not appended'} end
 end
-local coi = tonumber(ARGV[7]) or 0
+local coi = tonumber(ARGV[6]) or 0
 if coi >= ${CLOSING_CLIENT_INDEX_MIN} then return {3, 'a closing order (flatten)'} end
 if coi >= 1 then
   local ff = tonumber(redis.call('HGET', KEYS[6], 'flattenQuoteSeq') or '0') or 0
@@ -155,9 +161,10 @@ if level >= after then
   return {1, '0', ''}
 end
 if level > before then return {2, string.format('%d', level)} end
-local seq = nextSeq(KEYS[4], tonumber(ARGV[8]) or 0)
+local seq = nextSeq(KEYS[4], tonumber(ARGV[7]) or 0)
+local mirrors = tonumber(ARGV[4]) or 0
 local fields = {}
-for i = 10, #ARGV, 2 do
+for i = 9 + 2 * mirrors, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
 end
@@ -171,7 +178,7 @@ redis.call('HSET', KEYS[3], ARGV[1], string.format('%d', seq) .. ' ' .. id)
 local t = redis.call('TIME')
 local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[5], nowMs, ARGV[1])
-local keep = tonumber(ARGV[6])
+local keep = tonumber(ARGV[5])
 if keep > 0 then
   local old = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', nowMs - keep, 'LIMIT', 0, 20)
   for _, o in ipairs(old) do
@@ -180,7 +187,7 @@ if keep > 0 then
     redis.call('ZREM', KEYS[5], o)
   end
 end
-redis.call('PUBLISH', ARGV[4], ARGV[5])
+for i = 0, mirrors - 1 do redis.call('PUBLISH', ARGV[9 + 2 * i], ARGV[10 + 2 * i]) end
 return {0, string.format('%d', seq), id}
 `
 )
@@ -276,25 +283,26 @@ local function trimFills(key, maxLen)
 end
 `
 
-// KEYS fills, hedges, hedged, hedged-at. ARGV group, entryId, maxLen, channel, mirror ('' = none),
-// fillId, hedged record, field pairs…
-// Records the result and the fill's identity, acknowledges, mirrors; a no-op (0) when the entry
-// is no longer pending. Identities beyond the newest maxLen are dropped (a few per call).
+// KEYS fills, hedges, hedged, hedged-at. ARGV group, entryId, maxLen, mirrorCount m, fillId,
+// hedged record, m (channel, message) pairs, field pairs…
+// Records the result and the fill's identity, acknowledges, publishes the mirrors; a no-op (0)
+// when the entry is no longer pending. Identities beyond the newest maxLen are dropped (a few per call).
 const COMPLETE_FILL = luaScript(
   "completeFill",
   TRIM_FILLS_LUA + `
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
 if #p == 0 then return 0 end
+local mirrors = tonumber(ARGV[4]) or 0
 local fields = {}
-for i = 8, #ARGV, 2 do
+for i = 7 + 2 * mirrors, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
 local t = redis.call('TIME')
 local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
-redis.call('ZADD', KEYS[4], nowMs, ARGV[6])
+redis.call('HSET', KEYS[3], ARGV[5], ARGV[6])
+redis.call('ZADD', KEYS[4], nowMs, ARGV[5])
 local keep = tonumber(ARGV[3])
 local excess = redis.call('ZCARD', KEYS[4]) - keep
 if keep > 0 and excess > 0 then
@@ -305,7 +313,7 @@ if keep > 0 and excess > 0 then
   end
 end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+for i = 0, mirrors - 1 do redis.call('PUBLISH', ARGV[7 + 2 * i], ARGV[8 + 2 * i]) end
 trimFills(KEYS[1], tonumber(ARGV[3]))
 return 1
 `
@@ -334,6 +342,15 @@ return 1
 )
 
 const isNoGroup = (e: BusError): boolean => e.message.includes("NOGROUP")
+
+/** The (channel, message) pairs as the scripts take them, after their count. */
+const mirrorPairs = (mirrors: ReadonlyArray<LegacyPublish>): Array<string> => mirrors.flatMap((m) => [m.channel, m.message])
+
+/** The messages that could be built; a message that could not is logged, never a reason to fail the write. */
+const usable = (m: LegacyMirrors, what: string): Effect.Effect<ReadonlyArray<LegacyPublish>> =>
+  m.problems.length === 0
+    ? Effect.succeed(m.publish)
+    : Effect.logWarning(`legacy message of ${what} not published: ${m.problems.join("; ")}`).pipe(Effect.as(m.publish))
 
 const LevelsFields = Schema.toCodecStringTree(Schema.Record(Schema.String, Schema.Int))
 const decodeLevels = Schema.decodeUnknownResult(LevelsFields)
@@ -373,18 +390,19 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
     const fenceKey = pairControlKeys(options.prefix).fence
 
     const publishOnce = (fill: FillEvent) =>
+      usable(fillMirrors(fill, options.market, options.legacy), `fill ${fill.fillId}`).pipe(Effect.flatMap((mirrors) =>
       conn.evalScript(PUBLISH_FILL, [keys.fills, keys.levels, keys.last, keys.seq, keys.seen, fenceKey, pairControlKeys(options.prefix).epoch], [
         fill.orderIndex,
         fill.filledBefore,
         fill.filledAfter,
-        LEGACY_A_CHANNEL,
-        legacyAMirror(fill, options.market),
+        mirrors.length,
         levelRetentionMs,
         fill.clientOrderIndex,
         seqSeen(),
         options.epochId?.() ?? "",
+        ...mirrorPairs(mirrors),
         ...recordToPairs(fillEventToFields(fill))
-      ]) as Effect.Effect<[number, string, string?], BusError>
+      ]) as Effect.Effect<[number, string, string?], BusError>))
 
     const publishResidualFlush = (event: FillEvent): Effect.Effect<PublishedFill, BusError> =>
       (conn.evalScript(PUBLISH_RESIDUAL, [keys.fills, keys.seq], [seqSeen(), ...recordToPairs(fillEventToFields(event))]) as Effect.Effect<[string, string], BusError>).pipe(
@@ -486,18 +504,19 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
       )
 
     const completeFill = (entryId: string, result: HedgeResult) =>
+      usable(resultMirrors(result, options.market, options.legacy), `result of ${result.fillId}`).pipe(Effect.flatMap((mirrors) =>
       withGroup(
         conn.evalScript(COMPLETE_FILL, [keys.fills, keys.hedges, keys.hedged, keys.hedgedAt], [
           group,
           entryId,
           maxLen,
-          LEGACY_B_CHANNEL,
-          legacyBMirror(result, options.market) ?? "",
+          mirrors.length,
           result.fillId,
           hedgedRecordValue(entryId, result),
+          ...mirrorPairs(mirrors),
           ...recordToPairs(hedgeResultFields(entryId, result))
         ])
-      ).pipe(Effect.asVoid)
+      ).pipe(Effect.asVoid)))
 
     const hedgedFill = (fillId: string) =>
       conn.run("hedgedFill", (c) => c.hget(keys.hedged, fillId)).pipe(
