@@ -276,7 +276,11 @@ export const PreviousPositionJson = PythonJson(PreviousPosition, { floats: ["siz
 const secondsFloat = (ms: number): number => ms / 1000
 const secondsInt = (ms: number): number => Math.max(0, Math.floor(ms / 1000))
 
-/** A's fill on hedge:account_a_filled: the fill's size and its execution price, at the venue's time of the execution. */
+/**
+ * A's fill on hedge:account_a_filled: the fill's size and its execution price; the time A saw it
+ * (its clock, in ms: the previous code's time.time() when it published; the venue's own times may
+ * carry whole seconds only).
+ */
 export const documentedFill = (fill: FillEvent, market: MarketSpec): DocumentedFill => ({
   order_index: fill.orderIndex,
   client_order_index: fill.clientOrderIndex,
@@ -284,7 +288,7 @@ export const documentedFill = (fill: FillEvent, market: MarketSpec): DocumentedF
   filled_base_amount: plainDecimal(fill.size, market.sizeDecimals),
   avg_execution_price: plainDecimal(fill.price, market.priceDecimals),
   side: fill.side,
-  timestamp: secondsFloat(fill.venueTimestampMs > 0 ? fill.venueTimestampMs : fill.detectedAtMs)
+  timestamp: secondsFloat(fill.detectedAtMs)
 })
 
 /** The status word of B's result on the documented channel; undefined for a deferred result (nothing sent yet). */

@@ -255,6 +255,8 @@ export const ConfigFile = Schema.Struct({
     port_a: opt(OptionalPort),
     port_b: opt(OptionalPort),
     host: opt(Host)
-  }))
+  })),
+  // The previous system's Redis messages, published beside the streams (docs/CONFIG.md "legacy").
+  legacy: opt(Schema.Struct({ documented_channels: opt(Bool), previous_channels: opt(Bool) }))
 })
 export type ConfigFile = typeof ConfigFile.Type

@@ -175,6 +175,17 @@ export interface HedgeflowConfig {
     readonly portB: number | undefined
     readonly host: string
   }
+  /** The previous system's Redis messages beside the streams (src/bus/legacy-messages.ts). */
+  readonly legacy: {
+    /** legacy.documented_channels (default true): hedge:account_a_filled / hedge:account_b_filled. */
+    readonly documentedChannels: boolean
+    /** legacy.previous_channels (default true): hedge:{a}_to_{b}, hedge:positions:{a}_{b}:{SYMBOL}, close_all. */
+    readonly previousChannels: boolean
+    /** accounts.account_a.account_name, else "account_a" (the previous system's fallback, not "A"). */
+    readonly accountAName: string
+    /** accounts.account_b.account_name, else "account_b". */
+    readonly accountBName: string
+  }
   /** Things worth logging at start (e.g. a key file readable by others). */
   readonly warnings: ReadonlyArray<string>
 }
@@ -948,6 +959,12 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       console: f.logging?.console ?? DEFAULTS.console
     },
     metrics: { port: sharedPort, portA, portB, host: f.metrics?.host ?? DEFAULTS.metricsHost },
+    legacy: {
+      documentedChannels: f.legacy?.documented_channels ?? true,
+      previousChannels: f.legacy?.previous_channels ?? true,
+      accountAName: f.accounts?.account_a?.account_name ?? "account_a",
+      accountBName: f.accounts?.account_b?.account_name ?? "account_b"
+    },
     warnings
   }
   return Result.succeed(freeze(config))

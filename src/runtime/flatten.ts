@@ -13,11 +13,14 @@
 //   5. Check both positions again a moment later; clear the pool again should anything have come
 //      back to it; adopt a Redis epoch that waited for an operator (lost state: flat is a state
 //      nothing from before can disturb); record the result in the audit log and print it.
+// With legacy.previous_channels, the previous system's close_all goes out as the closing starts
+// (between 3 and 4) and both accounts' final positions go into its positions hash (LegacyMirror.ts).
 import { Effect, Layer, Option } from "effect"
 import { closingClientIndexA, closingClientIndexB } from "../domain/closing.ts"
 import { priceCap } from "../domain/hedge-plan.ts"
 import { formatBase, type MarketSpec } from "../domain/market.ts"
 import { PairState } from "../bus/PairState.ts"
+import { announceCloseAll, recordLegacyPositions } from "../bus/redis/LegacyMirror.ts"
 import type { AccountStream } from "../venue/AccountStream.ts"
 import { Venue } from "../venue/Venue.ts"
 import { pendingFills } from "./pending-fills.ts"
@@ -31,6 +34,8 @@ export interface FlattenOptions {
   readonly bClientIndexTag: number
   readonly venueA: Layer.Layer<Venue | AccountStream, unknown>
   readonly venueB: Layer.Layer<Venue | AccountStream, unknown>
+  /** A's and B's account indexes, for the previous system's positions hash (none: not written). */
+  readonly accountIndexes?: { readonly a: number; readonly b: number }
   readonly print: (line: string) => Effect.Effect<void>
 }
 
@@ -141,6 +146,8 @@ export const runFlatten = (o: FlattenOptions) =>
         `${fence.intentsClosed.length} open hedge intent(s) closed${fence.intentsClosed.length > 0 ? ` (${fence.intentsClosed.join(", ")})` : ""}.`
     )
 
+    yield* announceCloseAll(o.print)
+
     // 4. Close both accounts.
     const closeA = closeAccount("A", o, (n) => closingClientIndexA(startedAtMs, n)).pipe(Effect.provide(o.venueA))
     const closeB = closeAccount("B", o, (n) => closingClientIndexB(o.bClientIndexTag, startedAtMs, n)).pipe(Effect.provide(o.venueB))
@@ -169,6 +176,12 @@ export const runFlatten = (o: FlattenOptions) =>
     }
 
     const flat = posA === 0 && posB === 0
+    if (o.accountIndexes !== undefined) {
+      yield* recordLegacyPositions([
+        { role: "a", accountIndex: o.accountIndexes.a, signedBase: posA },
+        { role: "b", accountIndex: o.accountIndexes.b, signedBase: posB }
+      ], o.print)
+    }
     const summary = `flatten ${id}: ${flat ? "both accounts flat" : `NOT flat: A ${posA}, B ${posB} base units`}; residual pool ${poolCleared} base units cleared; ` +
       `${fence.intentsClosed.length} open hedge intent(s) closed; fills up to sequence ${fence.fillSeqFence} and A's quotes up to ${fence.quoteSeqFence} settled` +
       (pending > 0 ? ` (${pending} fill(s) were still pending)` : "") + `; pair HALTED until bin/hedge resume`

@@ -121,9 +121,10 @@ export const flatten = (argv: ReadonlyArray<string>) =>
       bClientIndexTag: config.hedge.clientIndexTag === "auto" ? tagFromPrefix(config.redis.keyPrefix) : config.hedge.clientIndexTag,
       venueA: venueLayers("a", config),
       venueB: venueLayers("b", config),
+      accountIndexes: { a: config.accounts.a.accountIndex, b: config.accounts.b.accountIndex },
       print
     }).pipe(
-      Effect.provide(busLayers({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password })),
+      Effect.provide(busLayers({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password, legacy: config.legacy })),
       Effect.annotateLogs({ pair: config.pair.name })
     )
     if (!report.flat) return yield* Effect.fail(new Error(`flatten ${report.id}: could not flatten both accounts (A ${report.positionA}, B ${report.positionB} base units); see above`))

@@ -18,6 +18,7 @@ import { Metrics } from "../ops/metrics.ts"
 import { Alerts } from "../ops/alerts.ts"
 import { Venue } from "../venue/Venue.ts"
 import { busLayers } from "./bus-layers.ts"
+import { makeLegacyPositions } from "../bus/redis/LegacyMirror.ts"
 import { ensureAccountExists } from "./account-check.ts"
 import { ensureOwnKey } from "./keys.ts"
 import { runAsOnlyWriter } from "./one-writer.ts"
@@ -110,7 +111,8 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
         username: config.redis.username,
         password: config.redis.password,
         seqFloor: () => m.fillSeqSeen(),
-        epochId: () => m.epochId()
+        epochId: () => m.epochId(),
+        legacy: config.legacy
       })
     yield* Effect.logInfo(
       `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.venue.kind} ${config.venue.baseUrl}, ` +
@@ -130,9 +132,18 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
       readPosition: venue.position(market.marketId).pipe(Effect.map((p) => p.signedBase)),
       streamRefused: refusals.status
     })
+    // This account's field of the previous system's positions hash (legacy.previous_channels).
+    const legacyPositions = makeLegacyPositions({
+      role,
+      accountIndex: config.accounts[role].accountIndex,
+      marketId: market.marketId,
+      readPosition: venue.position(market.marketId).pipe(Effect.map((p) => p.signedBase)),
+      readAvailableBalance: venue.freeCollateral()
+    })
     const alerts = yield* Alerts
     const observeAccount = (e: AccountEvent) =>
       presence.observe(e).pipe(
+        Effect.andThen(legacyPositions.observe(e)),
         Effect.andThen(refusals.observe(e).pipe(Effect.provideService(Alerts, alerts))),
         Effect.andThen(e._tag === "StreamConnected" && e.reconnect ? metrics.wsReconnect(role) : Effect.void)
       )
@@ -210,6 +221,7 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
         )
       }
       yield* Effect.forkScoped(refusals.supervise)
+      yield* Effect.forkScoped(legacyPositions.run)
       return yield* run
     }).pipe(Effect.scoped)
     if (mirror === undefined) return yield* guarded.pipe(Effect.provide(Layer.mergeAll(MemoryFillBus.layer(), MemoryPairState.layer())))

@@ -52,8 +52,8 @@ const fill = (over: Partial<ConstructorParameters<typeof FillEvent>[0]> = {}) =>
     filledAfter: size,
     size,
     price: 1_094_633,
-    venueTimestampMs: 1_761_216_841_321,
-    detectedAtMs: 1_761_216_841_400,
+    venueTimestampMs: 1_761_216_841_000,
+    detectedAtMs: 1_761_216_841_321,
     ...over
   })
 }
@@ -256,8 +256,8 @@ describe("the documented messages (SYSTEM_STATUS.md)", () => {
     )
   })
 
-  it("A's fill: the fill's own size and price; the venue's time, else when A saw it", () => {
-    const m = documentedFill(fill({ size: 35, price: 1_094_630, side: "sell", clientOrderIndex: 42, venueTimestampMs: 0, detectedAtMs: 1_761_216_842_000 }), BTC)
+  it("A's fill: the fill's own size and price; when A saw it", () => {
+    const m = documentedFill(fill({ size: 35, price: 1_094_630, side: "sell", clientOrderIndex: 42, venueTimestampMs: 1_761_216_841_000, detectedAtMs: 1_761_216_842_000 }), BTC)
     assert.deepStrictEqual(m, {
       order_index: "844424550092697",
       client_order_index: 42,
@@ -279,7 +279,7 @@ describe("the documented messages (SYSTEM_STATUS.md)", () => {
         fc.integer({ min: 0, max: 4_102_444_800_000 }),
         fc.constantFrom<MarketSpec>(BTC, LIGHTER_ETH),
         (size, price, order, ts, market) => {
-          const f = fill({ size, price, orderIndex: order.toString(), venueTimestampMs: ts })
+          const f = fill({ size, price, orderIndex: order.toString(), detectedAtMs: ts })
           const m = documentedFill(f, market)
           const text = encodeDocumentedFill(m)
           assert.deepStrictEqual(Schema.decodeUnknownSync(DocumentedFillJson)(text), m)

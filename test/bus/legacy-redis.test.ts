@@ -96,7 +96,7 @@ describe("legacy messages published with the stream entries", () => {
       yield* Effect.gen(function*() {
         const bus = yield* FillBus
         const o = newOrderIndex()
-        const ev = fillEvent({ orderIndex: o, size: 20, side: "sell", price: 1_094_633, clientOrderIndex: 42, venueTimestampMs: 1_761_216_841_321, detectedAtMs: 1_761_216_841_999 })
+        const ev = fillEvent({ orderIndex: o, size: 20, side: "sell", price: 1_094_633, clientOrderIndex: 42, venueTimestampMs: 1_761_216_841_000, detectedAtMs: 1_761_216_841_321 })
         yield* bus.publishFill(ev)
         yield* bus.publishFill(ev) // duplicate: nothing appended, nothing published
         // Overlapping the published level: only (20, 30] is appended, and published.
