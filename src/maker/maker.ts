@@ -18,7 +18,7 @@ import {
   type BookOrders, crossesBook, type DepthPrice, type DepthUnit, describeShort, ordersLimitFor, ordersRefreshDue, ordinal,
   priceAtLevelDepth, priceAtOrderDepth, shortKey
 } from "../domain/book-depth.ts"
-import { type QuoteTxLog, quoteTxRoom, recordQuoteTx, slotsFor } from "../domain/quote-pacing.ts"
+import { effectiveQuoteTxCap, type QuoteTxLog, quoteTxRoom, recordQuoteTx, slotsFor } from "../domain/quote-pacing.ts"
 import type { OrderBookTop } from "../domain/events.ts"
 import { conflictingHedge } from "../domain/hedge-plan.ts"
 import type { MarketSpec } from "../domain/market.ts"
@@ -54,6 +54,11 @@ export interface MakerSettings {
    * room for its cancel and the replacement (src/domain/quote-pacing.ts). 0 or absent: no cap.
    */
   readonly quoteTxPerMinute?: number
+  /**
+   * The tx budget A shares with B (budget.*): A's cap is kept within what it leaves quotes
+   * (tx_per_minute − hedge_reserve), src/domain/quote-pacing.ts effectiveQuoteTxCap.
+   */
+  readonly sharedTxBudget?: { readonly txPerMinute: number; readonly hedgeReserve: number }
   readonly cancelOnExit: boolean
   /** Cancel A's open orders in this market found at start (orphans of an earlier run). */
   readonly cancelOrphansOnStart: boolean
@@ -231,7 +236,7 @@ export const runMaker = (settings: MakerSettings) =>
     // --- the quote's price (market.depth) and A's quote-tx pacing ---
     const depthUnit: DepthUnit = settings.depthUnit ?? "orders"
     const refreshMs = settings.bookOrdersRefreshMs ?? DEFAULT_BOOK_ORDERS_REFRESH_MS
-    const quoteCap = settings.quoteTxPerMinute ?? 0
+    const quoteCap = effectiveQuoteTxCap(settings.quoteTxPerMinute ?? 0, settings.sharedTxBudget?.txPerMinute ?? 0, settings.sharedTxBudget?.hedgeReserve ?? 0)
     /** A's quote txs (places and cancels) of the last minute, monotonic ms. */
     let quoteTxs: QuoteTxLog = []
     const sentQuoteTx = Effect.sync(() => void (quoteTxs = recordQuoteTx(quoteTxs, clock.monoMs())))

@@ -76,7 +76,7 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
     hint: "N",
     programs: ["a"],
     number: true,
-    help: "quote at the N-th price level of its own side of the book, 1 = best (market.depth)"
+    help: "quote at the price of the N-th resting order of its own side of the book (bids to buy, asks to sell), counted in orders as the previous system did; 1 = best (market.depth; maker.depth_unit: levels counts price levels)"
   },
   { flag: "--venue", key: "venue", hint: "KIND", programs: ["a", "b"], help: "simulator | lighter | memory (venue.kind)" },
   {

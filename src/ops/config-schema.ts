@@ -148,6 +148,10 @@ export const LighterNetwork = Schema.Literals(["mainnet", "testnet"]).annotate({
   expected: "mainnet or testnet"
 })
 export type LighterNetwork = typeof LighterNetwork.Type
+/** What market.depth counts: the venue's individual resting orders (the previous system's) or price levels. */
+export const DepthUnitSchema = Schema.Literals(["orders", "levels"]).annotate({
+  expected: "orders or levels"
+})
 export const LogLevel = Schema.Literals(["trace", "debug", "info", "warn", "warning", "error", "fatal"]).annotate({
   expected: "one of trace, debug, info, warn, error, fatal"
 })
@@ -220,6 +224,12 @@ export const ConfigFile = Schema.Struct({
     post_only: opt(Bool),
     cancel_orphans_on_start: opt(Bool),
     cancel_foreign_orders: opt(Bool),
+    depth_unit: opt(DepthUnitSchema),
+    // The order list is a REST read: below 2 s it alone would take half of a Standard account's 60 a minute.
+    book_orders_refresh_ms: opt(IntBetween(2_000, 600_000, "a number of milliseconds")),
+    min_requote_interval_ms: opt(IntBetween(0, 3_600_000, "a number of milliseconds")),
+    // A re-quote is two transactions (cancel, place): a cap below 2 could never re-quote.
+    quote_tx_per_minute: opt(OffOrIntBetween(2, 1_000_000, "transactions a minute", "no cap")),
     // B writes its heartbeat every second: a shorter timeout would stop A's quotes between two beats.
     hedger_heartbeat_timeout_ms: opt(OffOrIntBetween(2_000, 600_000, "milliseconds", "don't check"))
   })),

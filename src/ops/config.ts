@@ -17,6 +17,7 @@ import { hostname } from "node:os"
 import { dirname, isAbsolute, resolve } from "node:path"
 import { Effect, Redacted, Result, Schema } from "effect"
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml"
+import { MAX_BOOK_ORDERS } from "../domain/book-depth.ts"
 import { DecimalFormatError, parseScaled, QUOTE_DECIMALS } from "../domain/market.ts"
 import type { CliOverrides } from "./cli-args.ts"
 import { pathKey, problemsOf, showValue } from "./config-issues.ts"
@@ -79,7 +80,10 @@ export interface HedgeflowConfig {
     readonly symbol: string
     /** Decimal string, e.g. "0.0002": convert with parseScaled once the market's decimals are known. */
     readonly quantity: string
-    /** Quote distance from the best price, in ticks. */
+    /**
+     * market.depth (--depth N): the quote is priced at the N-th resting order of its own side
+     * (maker.depth_unit orders, the default and the previous system's meaning) or the N-th price level.
+     */
     readonly depth: number
   }
   readonly maker: {
@@ -97,6 +101,14 @@ export interface HedgeflowConfig {
     readonly cancelForeignOrders: boolean
     /** Stop quoting when B's heartbeat is older than this; 0 = don't check. */
     readonly hedgerHeartbeatTimeoutMs: number
+    /** maker.depth_unit: what market.depth counts, individual resting orders (default) or price levels. */
+    readonly depthUnit: "orders" | "levels"
+    /** maker.book_orders_refresh_ms: the venue's order list (REST) is read at most this often, and only when a decision needs it. */
+    readonly bookOrdersRefreshMs: number
+    /** maker.min_requote_interval_ms: a quote rests at least this long before a drift replaces it. */
+    readonly minRequoteIntervalMs: number
+    /** maker.quote_tx_per_minute: A's own cap on its quote transactions a minute; 0 = none (the shared budget still applies). */
+    readonly quoteTxPerMinute: number
   }
   readonly hedge: {
     readonly slippageBps: number
@@ -216,6 +228,10 @@ export const DEFAULTS = {
   forceCloseTimeoutS: 300,
   requoteDriftTicks: 3,
   hedgerHeartbeatTimeoutMs: 15_000,
+  depthUnit: "orders" as "orders" | "levels",
+  bookOrdersRefreshMs: 5_000,
+  minRequoteIntervalMs: 10_000,
+  quoteTxPerMinute: 20,
   slippageBps: 50,
   maxAttempts: 3,
   resultTimeoutMs: 3_000,
@@ -880,6 +896,18 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
     }
   }
 
+  // market.depth counted in orders reads the venue's order list, which lists at most 250 a side.
+  const depthUnit = f.maker?.depth_unit ?? DEFAULTS.depthUnit
+  const depth = f.market?.depth ?? DEFAULTS.depth
+  if (depthUnit === "orders" && depth > MAX_BOOK_ORDERS) {
+    problems.at(
+      originOf(["market", "depth"]),
+      ["market", "depth"],
+      `${depth} orders deep: the venue lists at most ${MAX_BOOK_ORDERS} orders a side (orderBookOrders), so no quote could ever be placed; ` +
+        `use at most ${MAX_BOOK_ORDERS}, or maker.depth_unit: levels to count price levels`
+    )
+  }
+
   // Metrics ports: one per process. metrics.port alone serves whichever process reads the file;
   // A and B sharing a file need metrics.port_a and metrics.port_b.
   const portA = f.metrics?.port_a ?? undefined
@@ -915,7 +943,11 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       postOnly: f.maker?.post_only ?? true,
       cancelOrphansOnStart: f.maker?.cancel_orphans_on_start ?? true,
       cancelForeignOrders: f.maker?.cancel_foreign_orders ?? false,
-      hedgerHeartbeatTimeoutMs: f.maker?.hedger_heartbeat_timeout_ms ?? DEFAULTS.hedgerHeartbeatTimeoutMs
+      hedgerHeartbeatTimeoutMs: f.maker?.hedger_heartbeat_timeout_ms ?? DEFAULTS.hedgerHeartbeatTimeoutMs,
+      depthUnit,
+      bookOrdersRefreshMs: f.maker?.book_orders_refresh_ms ?? DEFAULTS.bookOrdersRefreshMs,
+      minRequoteIntervalMs: f.maker?.min_requote_interval_ms ?? DEFAULTS.minRequoteIntervalMs,
+      quoteTxPerMinute: f.maker?.quote_tx_per_minute ?? DEFAULTS.quoteTxPerMinute
     },
     hedge: {
       slippageBps,

@@ -156,9 +156,14 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
           depth: config.market.depth,
           maxQuoteAgeMs: config.maker.maxQuoteAgeMs,
           requoteDriftTicks: config.maker.requoteDriftTicks,
-          forceCloseAfterMs: config.maker.forceCloseAfterMs
+          forceCloseAfterMs: config.maker.forceCloseAfterMs,
+          minRequoteIntervalMs: config.maker.minRequoteIntervalMs
         },
         pollIntervalMs: config.maker.pollIntervalMs,
+        depthUnit: config.maker.depthUnit,
+        bookOrdersRefreshMs: config.maker.bookOrdersRefreshMs,
+        quoteTxPerMinute: config.maker.quoteTxPerMinute,
+        sharedTxBudget: config.budget,
         cancelOnExit: config.maker.cancelOnExit,
         cancelOrphansOnStart: config.maker.cancelOrphansOnStart,
         // A dry run has no B to wait for.

@@ -32,8 +32,12 @@ const RANGES: ReadonlyArray<readonly [string, number, number, number, number, Re
   ["strategy.poll_interval", 0.0001, 0.05, 60, 61, /a number of seconds from 0\.05 to 60/],
   ["strategy.ws_reconnect_delay", 0.01, 0.05, 30, 31, /a number of seconds from 0\.05 to 30/],
   ["strategy.force_close_timeout", 0.5, 1, 604_800, 604_801, /0 \(off\) or a number of seconds from 1 to 604800/],
-  ["market.depth", 0, 1, 10_000, 10_001, /a book level number from 1 to 10000/],
+  // 250 with the default maker.depth_unit: orders (the venue lists 250 orders a side); 10000 in levels, below.
+  ["market.depth", 0, 1, 250, 10_001, /a book level number from 1 to 10000/],
   ["maker.requote_drift_ticks", -1, 0, 1_000_000, 1_000_001, /a number of ticks from 0 to 1000000/],
+  ["maker.book_orders_refresh_ms", 1_999, 2_000, 600_000, 600_001, /a number of milliseconds from 2000 to 600000/],
+  ["maker.min_requote_interval_ms", -1, 0, 3_600_000, 3_600_001, /a number of milliseconds from 0 to 3600000/],
+  ["maker.quote_tx_per_minute", 1, 2, 1_000_000, 1_000_001, /0 \(no cap\) or an integer from 2 to 1000000 transactions a minute/],
   ["maker.hedger_heartbeat_timeout_ms", 1_999, 2_000, 600_000, 600_001, /0 \(don't check\) or an integer from 2000 to 600000 milliseconds/],
   ["risk.stream_refused_halt_after", 0.5, 1, 3_600, 3_601, /a number of seconds from 1 to 3600/],
   ["hedge.slippage_bps", 0, 1, 500, 501, /basis points \(1-500/],
@@ -137,6 +141,33 @@ describe("the shared tx budget leaves quotes room", () => {
     const ok = accepted(`budget: { tx_per_minute: ${10 + MIN_QUOTE_ROOM_PER_MINUTE}, hedge_reserve: 10 }\n`)
     assert.deepStrictEqual([ok.budget.txPerMinute, ok.budget.hedgeReserve], [15, 10])
     assert.strictEqual(accepted("").budget.txPerMinute, 60)
+  })
+})
+
+describe("market.depth and what it counts (maker.depth_unit)", () => {
+  it("in orders (the default) at most 250, the most the venue lists a side; in levels up to 10000", () => {
+    assert.strictEqual(
+      refused("market: { depth: 251 }\n"),
+      "config.yaml: market.depth: 251 orders deep: the venue lists at most 250 orders a side (orderBookOrders), so no quote could ever be placed; " +
+        "use at most 250, or maker.depth_unit: levels to count price levels"
+    )
+    assert.match(refused("market: { depth: 300 }\n", { HEDGEFLOW_DEPTH: "300" }), /^environment variable HEDGEFLOW_DEPTH \(market\.depth\): 300 orders deep/)
+    const levels = accepted("market: { depth: 10000 }\nmaker: { depth_unit: levels }\n")
+    assert.deepStrictEqual([levels.market.depth, levels.maker.depthUnit], [10_000, "levels"])
+    assert.match(refused("maker: { depth_unit: level }\n"), /^config\.yaml: maker\.depth_unit: expected orders or levels, got "level"$/)
+  })
+
+  it("the quote policy's defaults fit a Standard account (60 tx/min, 60 REST requests/min)", () => {
+    const c = accepted("")
+    assert.deepStrictEqual(
+      [c.maker.depthUnit, c.maker.bookOrdersRefreshMs, c.maker.minRequoteIntervalMs, c.maker.quoteTxPerMinute, c.maker.maxQuoteAgeMs, c.maker.requoteDriftTicks],
+      ["orders", 5_000, 10_000, 20, 30_000, 3]
+    )
+    // A's cap leaves B at least twice the reserve, and the order list at most 12 requests a minute.
+    assert.isAtMost(c.maker.quoteTxPerMinute, (c.budget.txPerMinute - c.budget.hedgeReserve) / 2)
+    assert.isAtMost(60_000 / c.maker.bookOrdersRefreshMs, 12)
+    const set = accepted("maker: { depth_unit: orders, book_orders_refresh_ms: 8000, min_requote_interval_ms: 0, quote_tx_per_minute: 0 }\n")
+    assert.deepStrictEqual([set.maker.bookOrdersRefreshMs, set.maker.minRequoteIntervalMs, set.maker.quoteTxPerMinute], [8_000, 0, 0])
   })
 })
 
