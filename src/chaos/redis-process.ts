@@ -8,6 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { canConnect, freePort, LocalRedisError } from "../runtime/local-redis.ts"
+import { stopOnExit } from "../runtime/children.ts"
 
 export interface RestartableRedis {
   readonly url: string
@@ -41,7 +42,11 @@ export const startRestartableRedis = Effect.gen(function*() {
     if (running()) return
     const p = yield* Effect.try({
       // Own process group: a terminal's Ctrl-C must not stop Redis under A and B.
-      try: () => spawn("redis-server", args, { stdio: "ignore", detached: true }),
+      try: () => {
+        const p = spawn("redis-server", args, { stdio: "ignore", detached: true })
+        stopOnExit(p) // stopped even when this process ends on an unplanned path
+        return p
+      },
       catch: (e) => new LocalRedisError({ message: `cannot start redis-server: ${e instanceof Error ? e.message : "unknown error"}` })
     })
     proc = p

@@ -420,7 +420,7 @@ export const runChaos = (o: ChaosOptions) =>
         let acknowledged = false
         let loggedAsDuplicate = false
         let haltedMeanwhile = false
-        const logB = join(workDir, "main_B.log")
+        const logB = join(workDir, "main_B.jsonl")
         for (let i = 0; i < DUPLICATE_MS / 200 && !(acknowledged && loggedAsDuplicate); i++) {
           yield* Effect.sleep("200 millis")
           if ((yield* state.tradingState().pipe(Effect.orElseSucceed(() => "ACTIVE" as const))) === "HALTED") haltedMeanwhile = true
@@ -582,8 +582,8 @@ export const runChaos = (o: ChaosOptions) =>
         yield* Effect.sleep("100 millis")
       }
       const codeB = yield* b.stop(20_000)
-      if (codeA !== 130) unplannedExits.push(`main-a ended with exit code ${codeA} (expected 130)`)
-      if (codeB !== 130) unplannedExits.push(`main-b ended with exit code ${codeB} (expected 130)`)
+      if (codeA !== 0) unplannedExits.push(`main-a ended with exit code ${codeA} (expected 0)`)
+      if (codeB !== 0) unplannedExits.push(`main-b ended with exit code ${codeB} (expected 0)`)
 
       // ── audit: the exchange's trade log, and what Redis holds now and held before each loss ──
       const now = yield* readBus

@@ -26,6 +26,7 @@ import { haltIfActive, hedgeFill, type HedgeSettings } from "./hedge-fill.ts"
 import { priceRefusal, refuseFill } from "./fill-check.ts"
 import { makeOrderWatcher, type OrderWatcher } from "./order-watcher.ts"
 import { supervisorBackoff } from "../runtime/schedules.ts"
+import { shutdownIncomplete } from "../runtime/shutdown-report.ts"
 
 export interface HedgerSettings extends HedgeSettings {
   /** The pair's name (config pair.name): fills of another pair are refused; residual flushes carry it. */
@@ -383,7 +384,15 @@ const riskMonitor = (
 
 /** Hedges every entry of a batch in order (fills of one pair are hedged one at a time). */
 const handleAll = (entries: ReadonlyArray<BusEntry>, watcher: OrderWatcher, settings: HedgerSettings, c: Counters) =>
-  Effect.forEach(entries, (e) => handleEntry(e, watcher, settings, c), { discard: true })
+  Effect.forEach(entries, (e) =>
+    handleEntry(e, watcher, settings, c).pipe(
+      // Stopped mid-hedge: the shutdown did not finish it (exit code 1, src/runtime/exit.ts).
+      Effect.onInterrupt(() =>
+        e._tag === "Fill"
+          ? shutdownIncomplete(`B's hedge of fill ${e.fill.fillId} (seq ${e.fill.fillSeq}) was interrupted before it settled; B resumes it from its intent on its next start`)
+          : Effect.void
+      )
+    ), { discard: true })
 
 /** Drains this consumer's pending entries, then stale entries of dead consumers. */
 const recover = (watcher: OrderWatcher, settings: HedgerSettings, c: Counters) =>

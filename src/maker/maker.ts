@@ -29,6 +29,7 @@ import { AccountStream } from "../venue/AccountStream.ts"
 import { isSignatureRefusal, VenueError } from "../venue/errors.ts"
 import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { supervisorBackoff } from "../runtime/schedules.ts"
+import { shutdownIncomplete } from "../runtime/shutdown-report.ts"
 import { raiseAlert } from "../ops/alerts.ts"
 import { watchClockSkew } from "../ops/clock-skew.ts"
 import { clocks } from "../ops/time.ts"
@@ -538,13 +539,15 @@ export const runMaker = (settings: MakerSettings) =>
         for (let i = 0; i < 15; i++) {
           const found = yield* venue.orderByClientIndex(marketId, clientOrderIndex).pipe(Effect.option)
           if (Option.isSome(found)) {
-            if (Option.isNone(found.value)) return
+            if (Option.isNone(found.value)) return true
             const u = found.value.value
             yield* Effect.forEach(tracker.onOrderUpdate(u, clock.wallMs()), publish, { discard: true })
-            if (isOrderTerminal(u.status)) return
+            if (isOrderTerminal(u.status)) return true
           }
           yield* Effect.sleep("200 millis")
         }
+        // still open (or never read): not final
+        return false
       })
 
     // On the way out: cancel the resting quote (when configured), then publish what it filled.
@@ -559,10 +562,17 @@ export const runMaker = (settings: MakerSettings) =>
             Effect.ignore
           )
         }
-        yield* flushQuote(s.quote.clientOrderIndex).pipe(
+        const coi = s.quote.clientOrderIndex
+        const final = yield* flushQuote(coi).pipe(
           Effect.timeout("5 seconds"),
-          Effect.catchCause(() => Effect.logWarning("could not read the quote's final state; A's next start catches up its fills"))
+          Effect.catchCause(() => Effect.logWarning("could not read the quote's final state; A's next start catches up its fills").pipe(Effect.as(undefined)))
         )
+        // What this shutdown could not finish makes the exit code 1 (src/runtime/exit.ts).
+        if (final === undefined) {
+          yield* shutdownIncomplete(`A's quote (client order ${coi}): its final state could not be read, or its fills stored, within 5 s; A's next start catches up its fills`)
+        } else if (!final && settings.cancelOnExit) {
+          yield* shutdownIncomplete(`A's quote (client order ${coi}) may still rest on the venue: its cancel was not confirmed (the venue still shows it open, or could not be asked)`)
+        }
       })
     )
 

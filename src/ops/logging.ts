@@ -1,21 +1,26 @@
-// Logging for the long-running processes: one JSON object per line to a file (for machines:
-// grep, jq, log shippers) and short readable lines on stderr (for the person watching).
+// Logging for the long-running processes: one JSON object per line to a file of their own (for
+// machines: grep, jq, log shippers) and short readable lines on stderr (for the person watching).
 //
-//   file    {"message":"hedge sent","level":"INFO","timestamp":"2026-…Z","cause":…,
-//            "annotations":{"fillId":"…"},"spans":{"hedge":12},"fiberId":"#42"}
-//   stderr  2026-11-24 10:26:29.123 INFO  hedge sent  fillId=… hedge=12ms
+//   logs/main_A.jsonl  {"message":"hedge sent","level":"INFO","timestamp":"2026-…Z","cause":…,
+//                       "annotations":{"fillId":"…"},"spans":{"hedge":12},"fiberId":"#42"}
+//   stderr             2026-11-24 10:26:29.123 INFO  hedge sent  fillId=… hedge=12ms
 //
-// The file is opened in append mode (its folder is created); lines are written through a
+// The readable log file, logs/main_A.log / main_B.log, is wherever stdout and stderr are sent:
+// `bin/hedge start` sends them there, as the previous system's start script did
+// (`nohup … > logs/main_A.log 2>&1 &`), and so may an operator's own script. The JSON lines never
+// go to that file: a file stdout or stderr already goes to is not written a second time.
+//
+// The JSON file is opened in append mode (its folder is created); lines are written through a
 // buffered stream and flushed when the layer's scope closes. Redacted values print as
 // <redacted> in both outputs.
-import { createWriteStream, mkdirSync, statSync, type WriteStream } from "node:fs"
+import { createWriteStream, fstatSync, mkdirSync, type Stats, statSync, type WriteStream } from "node:fs"
 import { dirname } from "node:path"
 import { Cause, Effect, Formatter, Layer, Logger, type LogLevel, Redacted, References, Schema, type Scope } from "effect"
 
 export type LoggerLevel = "trace" | "debug" | "info" | "warn" | "warning" | "error" | "fatal" | "all" | "none"
 
 export interface LoggerOptions {
-  /** JSON-lines file, e.g. "logs/main_A.log"; omit for no file. */
+  /** JSON-lines file, e.g. "logs/main_A.jsonl"; omit for no file. */
   readonly file?: string | undefined
   readonly level: LoggerLevel
   readonly console: "pretty" | "json" | "off"
@@ -160,8 +165,32 @@ const openAppend = (file: string) =>
       })
   )
 
+/** Whether `file` is the file stdout or stderr is written to (a shell's `> file 2>&1`). */
+export const isStdioTarget = (file: string): boolean => {
+  let target: Stats
+  try {
+    target = statSync(file)
+  } catch {
+    return false // not there yet: no redirect made it
+  }
+  for (const fd of [1, 2]) {
+    try {
+      const st = fstatSync(fd)
+      if (st.isFile() && st.dev === target.dev && st.ino === target.ino) return true
+    } catch {
+      // closed
+    }
+  }
+  return false
+}
+
 const fileLogger = (file: string, writeConsole: (line: string) => void) =>
   Effect.gen(function*() {
+    if (isStdioTarget(file)) {
+      // JSON lines and the console's lines in one file would garble both.
+      writeConsole(`logging: ${file} is where this process's output is redirected; JSON lines are not written there (redirect to another file, e.g. ${file.replace(/\.jsonl$/, "")}.log)`)
+      return Logger.make(() => {})
+    }
     const stream = yield* openAppend(file)
     let broken = false
     stream.on("error", (e) => {
@@ -179,7 +208,8 @@ const defaultConsole = (line: string) => {
 }
 
 /**
- * Replaces Effect's default logger with: JSON lines appended to `file` (if given) and
+ * Replaces Effect's default logger with: JSON lines appended to `file` (if given, and unless
+ * stdout or stderr is redirected to that very file) and
  * pretty or JSON lines on stderr (unless console is "off"); sets the minimum level.
  * The file is flushed and closed when the layer's scope closes.
  */
@@ -196,6 +226,13 @@ export const makeLoggerLayer = (options: LoggerOptions): Layer.Layer<never, LogF
   )
 }
 
-/** The log file of a process: `<dir>/main_A.log` or `<dir>/main_B.log`, as the previous system named them. */
-export const logFileFor = (dir: string, processName: "main_A" | "main_B" | string): string =>
+/** The JSON-lines log of a process: `<dir>/main_A.jsonl` or `<dir>/main_B.jsonl`. */
+export const jsonLogFileFor = (dir: string, processName: "main_A" | "main_B" | string): string =>
+  `${dir.replace(/\/+$/, "")}/${processName}.jsonl`
+
+/**
+ * The readable log of a process, `<dir>/main_A.log` or `<dir>/main_B.log`, as the previous system
+ * named them: what `bin/hedge start` redirects the process's stdout and stderr to.
+ */
+export const readableLogFileFor = (dir: string, processName: "main_A" | "main_B" | string): string =>
   `${dir.replace(/\/+$/, "")}/${processName}.log`

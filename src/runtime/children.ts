@@ -1,6 +1,7 @@
 // Child processes for the demo, the benchmark and the chaos harness: spawned with their output
 // going to a log file, stopped gracefully (SIGTERM, then SIGKILL after a grace period) when the
-// scope closes, or killed on purpose (kill -9) by chaos runs.
+// scope closes, or killed on purpose (kill -9) by chaos runs; and stopped (SIGTERM) when this
+// process exits on any other path (stopOnExit).
 import { type ChildProcess, spawn } from "node:child_process"
 import { closeSync, mkdirSync, openSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
@@ -35,18 +36,43 @@ export interface Child {
 
 const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
 
+// Every child still running when this process exits — on any path: a crash, process.exit, an
+// uncaught error — gets SIGTERM (they are in their own process groups, so nothing else would stop
+// them). The scopes stop them first, in order, on every ordinary path; this is the last resort.
+const live = new Set<ChildProcess>()
+let exitHookInstalled = false
+
+/** Stops `proc` with SIGTERM if it is still running when this process exits. */
+export const stopOnExit = (proc: ChildProcess): void => {
+  live.add(proc)
+  proc.once("exit", () => live.delete(proc))
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once("exit", () => {
+    for (const p of live) {
+      try {
+        if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM")
+      } catch {
+        // gone already
+      }
+    }
+  })
+}
+
 const spawnChild = (spec: ChildSpec): ChildProcess => {
   mkdirSync(dirname(spec.logFile), { recursive: true })
   const fd = openSync(spec.logFile, "a")
   try {
     // Own process group: Ctrl-C in a terminal reaches only us, and we stop children in order
     // (A first, then B once it has hedged what is pending).
-    return spawn(spec.command, [...spec.args], {
+    const proc = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
       stdio: ["ignore", fd, fd],
       detached: true
     })
+    stopOnExit(proc)
+    return proc
   } finally {
     closeSync(fd)
   }
@@ -104,7 +130,9 @@ export const startChild = (spec: ChildSpec) =>
 const root = resolve(import.meta.dirname, "../..")
 
 /**
- * bin/main-a or bin/main-b with `configFile`, JSON log lines to `<workDir>/<name>.out` (demo, chaos).
+ * bin/main-a or bin/main-b with `configFile` (demo, chaos), as `bin/hedge start` runs them: their
+ * output (the readable lines) appended to `<workDir>/main_A.log` / `main_B.log`; the JSON lines
+ * go to `main_A.jsonl` / `main_B.jsonl` when the config's logging.dir is `workDir`.
  * `env` adds variables, e.g. the process's private key (secrets go there, never into args).
  */
 export const startEngineProcess = (name: "main-a" | "main-b", configFile: string, workDir: string, env: Readonly<Record<string, string>> = {}) =>
@@ -112,6 +140,6 @@ export const startEngineProcess = (name: "main-a" | "main-b", configFile: string
     name,
     command: process.execPath,
     args: [join(root, "src/runtime", `${name}.ts`), "--config", configFile],
-    logFile: join(workDir, `${name}.out`),
-    env: { HEDGEFLOW_LOG_CONSOLE: "json", ...env }
+    logFile: join(workDir, `${name === "main-a" ? "main_A" : "main_B"}.log`),
+    env: { HEDGEFLOW_LOG_CONSOLE: "pretty", NO_COLOR: "1", ...env }
   })

@@ -159,7 +159,7 @@ export const runMemoryDemo = (options: MemoryDemoOptions) =>
       }
     })
     // The view above is the console; the full log goes to a file.
-    const logFile = `logs/demo-memory-${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}.log`
+    const logFile = `logs/demo-memory-${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}.jsonl`
     yield* say(`log: ${logFile}`)
     return yield* run.pipe(Effect.provide(bus), Effect.provide(makeLoggerLayer({ file: logFile, level: "info", console: "off" })))
   })

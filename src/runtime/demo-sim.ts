@@ -132,8 +132,9 @@ export const authFigures = (sim: SimHandle): { readonly accepted: number; readon
 
 /**
  * Why a finished demo counts as failed (empty: it did not): the pair not flat, an A↔B self-trade,
- * a refused signature (our signer and the exchange's verifier disagree) or a refused auth token
- * (a private channel or read the engine was denied: missing, expired or badly signed token).
+ * a refused signature (our signer and the exchange's verifier disagree), a refused auth token
+ * (a private channel or read the engine was denied: missing, expired or badly signed token), or
+ * A or B not exiting 0 (a shutdown that could not finish, or a crash).
  */
 export const demoFailures = (s: SimDemoSummary, flat: string): ReadonlyArray<string> => [
   ...(s.netPosition !== flat ? [`net position ${s.netPosition} is not flat`] : []),
@@ -141,7 +142,10 @@ export const demoFailures = (s: SimDemoSummary, flat: string): ReadonlyArray<str
   ...((s.signatures?.rejected ?? 0) > 0 ? [`the exchange refused ${s.signatures?.rejected} signature(s): signer and verifier disagree`] : []),
   ...((s.auth?.rejected ?? 0) > 0
     ? [`the exchange refused ${s.auth?.rejected} auth token(s) on private channels or reads (see "invalid auth" in ${s.workDir}/main_A.log, main_B.log)`]
-    : [])
+    : []),
+  // A clean stop exits 0; anything else is a shutdown that did not finish, or a crash.
+  ...(s.exitCodes.a !== 0 ? [`main-a exited with code ${s.exitCodes.a} (see ${s.workDir}/main_A.log)`] : []),
+  ...(s.exitCodes.b !== 0 ? [`main-b exited with code ${s.exitCodes.b} (see ${s.workDir}/main_B.log)`] : [])
 ]
 
 const wearPer1M = (s: Stats): string =>
@@ -276,24 +280,23 @@ export const runSimDemo = (options: SimDemoOptions) =>
     const bus = busLayers({ redisUrl, prefix, market })
     return yield* Effect.gen(function*() {
       const run = options.durationSec === undefined ? monitor.pipe(Effect.andThen(Effect.never)) : monitor.pipe(Effect.timeout(options.durationSec * 1000), Effect.ignore)
-      const summaryRef = yield* Ref.make<SimDemoSummary | undefined>(undefined)
+      // The same end whether it ran its --duration or was stopped (Ctrl-C, SIGTERM): A, then B,
+      // the summary, and exit code 1 when the run failed.
       const finish = stop.pipe(
-        Effect.tap((s) => Ref.set(summaryRef, s)),
         Effect.tap((s) =>
           Effect.sync(() => {
             process.stdout.write(renderSimSummary(s))
             if (options.summaryFile !== undefined) writeFileSync(options.summaryFile, JSON.stringify(s, null, 2) + "\n")
+            const failures = demoFailures(s, formatBase(market, 0))
+            if (failures.length > 0) {
+              process.exitCode = 1
+              process.stderr.write(failures.map((f) => `demo FAILED: ${f}\n`).join(""))
+            }
           })
         )
       )
       yield* run.pipe(Effect.onInterrupt(() => finish.pipe(Effect.ignore)))
       yield* finish
-      const s = yield* Ref.get(summaryRef)
-      const failures = s === undefined ? [] : demoFailures(s, formatBase(market, 0))
-      if (failures.length > 0) {
-        process.exitCode = 1
-        yield* Effect.sync(() => process.stderr.write(failures.map((f) => `demo FAILED: ${f}\n`).join("")))
-      }
     }).pipe(Effect.provide(Layer.fresh(bus)))
   })
 

@@ -1,13 +1,22 @@
-// bin/hedge — the operator CLI: demo, chaos, sim, status, inspect, drop-intent, halt, resume, flatten, keys, bench.
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Effect, Option, Schema } from "effect"
+// bin/hedge — the operator CLI: start, stop, demo, chaos, sim, status, inspect, drop-intent, halt, resume, flatten, keys, bench.
+import { Cause, Effect, Schema } from "effect"
 import { runMemoryDemo } from "./demo-memory.ts"
 import type { DemoOptions } from "./demo-options.ts"
+import { describeCause, runMainProgram, withProgramName, writeStderr } from "./exit.ts"
 import { type FlagSpec, parseFlags } from "./flags.ts"
 
 const USAGE = `usage: bin/hedge <command> [flags]
 
 commands:
+  start    start B, then A, in the background, as start_hedge.sh did: output to logs/main_B.log and
+           logs/main_A.log (readable; JSON lines in main_B.jsonl / main_A.jsonl), pids in
+           logs/main_B.pid and logs/main_A.pid; refuses while they run; a stale pid file is removed
+             --market SYMBOL --quantity DECIMAL --depth N --config FILE   passed on (B: --market --config)
+             --log-dir DIR        where logs and pid files go (logging.dir; default logs)
+             --wait SECONDS       how long each may take to say it started (default 30)
+  stop     stop A (it cancels its quote), wait until B has hedged what is pending, stop B: SIGTERM,
+           then SIGKILL after --timeout SECONDS (default 30), saying so; reports each exit code and
+           removes the pid files; exit code 1 unless both exited 0 (--config FILE, --log-dir DIR)
   demo     run the whole system: simulator + Redis + A + B with a live view (Ctrl-C stops)
              --venue sim|memory   sim (default): A and B as processes over real sockets;
                                   memory: A and B as fibers in one process over an in-memory venue
@@ -50,7 +59,8 @@ commands:
                   mode 600, instead of showing it); register its public key with Lighter's tools
   bench    run the benchmark (see npm run bench)
 
-用法：bin/hedge demo 运行演示；bin/hedge sim 单独运行模拟交易所；bin/hedge status 查看状态；
+用法：bin/hedge start 后台启动 B 和 A（日志 logs/main_A.log、logs/main_B.log，PID 文件 logs/main_A.pid、logs/main_B.pid）；bin/hedge stop 优雅停止；
+bin/hedge demo 运行演示；bin/hedge sim 单独运行模拟交易所；bin/hedge status 查看状态；
 bin/hedge inspect 列出未完成的对冲意图和死信；bin/hedge drop-intent ID --yes 先向交易所核实后删除卡住的对冲意图（记入审计流）；
 bin/hedge keys check 检查 API 密钥；bin/hedge keys generate 生成新密钥对。`
 
@@ -132,12 +142,15 @@ const demo = (argv: ReadonlyArray<string>) =>
 const commands: Record<string, (argv: ReadonlyArray<string>) => Effect.Effect<unknown, unknown>> = {
   demo,
   chaos,
+  // The simulator stops itself on SIGINT/SIGTERM (closing its sockets) and then exits.
   sim: (argv) =>
     Effect.promise(async () => {
       const { runSimCli } = await import("../sim/main.ts")
       const code = await runSimCli(argv.includes("--port") ? argv : ["--port", "8787", ...argv])
       process.exit(code)
-    }),
+    }).pipe(Effect.uninterruptible),
+  start: (argv) => Effect.promise(() => import("./start-stop.ts")).pipe(Effect.flatMap((m) => m.start(argv))),
+  stop: (argv) => Effect.promise(() => import("./start-stop.ts")).pipe(Effect.flatMap((m) => m.stop(argv))),
   status: (argv) => Effect.promise(() => import("./status-command.ts")).pipe(Effect.flatMap((m) => m.status(argv))),
   inspect: (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.inspect(argv))),
   "drop-intent": (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.dropIntentCommand(argv))),
@@ -153,26 +166,33 @@ const commands: Record<string, (argv: ReadonlyArray<string>) => Effect.Effect<un
 }
 
 const [command, ...rest] = process.argv.slice(2)
+const known = command !== undefined && Object.hasOwn(commands, command)
+// The name errors carry, once: "hedge keys: …", or the sub-command's own "hedge keys check: …".
+const program = known ? `hedge ${command}` : "hedge"
 const run = command === undefined || command === "help" || command === "--help" || command === "-h"
   ? Effect.sync(() => process.stdout.write(USAGE + "\n"))
-  : commands[command] === undefined
+  : !known
   ? Effect.sync(() => {
     process.stderr.write(`hedge: unknown command "${command}"\n\n${USAGE}\n`)
     process.exitCode = 2
   })
-  : commands[command](rest)
+  : commands[command]!(rest)
 
-run.pipe(
-  Effect.catchCause((cause) => {
-    if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
-    const failure = Cause.findErrorOption(cause)
-    const text = Option.isSome(failure) && typeof failure.value === "object" && failure.value !== null && "message" in failure.value
-      ? String(failure.value.message)
-      : Cause.pretty(cause)
-    return Effect.sync(() => {
-      process.stderr.write(`hedge ${command}: ${text}\n`)
-      process.exitCode = 1
+// Exit codes (exit.ts): 0 when done or stopped by SIGINT/SIGTERM (a failed demo or chaos run sets
+// 1), 1 with one line on stderr for a failure, 2 for bad usage. Output to a reader that went away
+// (`| tee` stopped by Ctrl-C) never ends the program before it has stopped its children.
+runMainProgram(
+  program,
+  run.pipe(
+    Effect.catchCause((cause) => {
+      if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+      const text = describeCause(cause)
+      const debug = process.env["HEDGEFLOW_DEBUG"] !== undefined && process.env["HEDGEFLOW_DEBUG"] !== "" ? `\n${Cause.pretty(cause)}` : ""
+      return Effect.sync(() => {
+        writeStderr(`${withProgramName(program, text)}${debug}\n`)
+        process.exitCode = 1
+      })
     })
-  }),
-  NodeRuntime.runMain({ disableErrorReporting: true })
+  ),
+  { hangup: true }
 )

@@ -6,6 +6,7 @@ import { createConnection, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Data, Effect } from "effect"
+import { stopOnExit } from "./children.ts"
 
 export class LocalRedisError extends Data.TaggedError("LocalRedisError")<{ readonly message: string }> {}
 
@@ -47,7 +48,11 @@ export const startLocalRedis = (options: { readonly appendOnly?: boolean; readon
     const proc = yield* Effect.acquireRelease(
       Effect.try({
         // Own process group: a terminal's Ctrl-C must not stop Redis before A and B have finished.
-        try: () => spawn("redis-server", args, { stdio: "ignore", detached: true }),
+        try: () => {
+          const p = spawn("redis-server", args, { stdio: "ignore", detached: true })
+          stopOnExit(p)
+          return p
+        },
         catch: (e) => new LocalRedisError({ message: `cannot start redis-server: ${String(e)}` })
       }),
       (p) =>

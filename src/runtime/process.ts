@@ -1,7 +1,6 @@
 // Shared start-up of bin/main-a and bin/main-b: flags → config → logging → venue → market →
 // bus → program. Every failure before the program runs ends in one clear line and exit code 1;
-// SIGINT/SIGTERM end the program cleanly with exit code 130 (NodeRuntime.runMain).
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+// SIGINT/SIGTERM end the program with exit code 0 once its shutdown finished, else 1 (exit.ts).
 import { Cause, Effect, Layer, Option } from "effect"
 import { tagFromPrefix } from "../domain/client-index.ts"
 import type { AccountEvent } from "../domain/events.ts"
@@ -13,7 +12,7 @@ import { FREE_COLLATERAL_POLL_MS, runHedger } from "../hedger/hedger.ts"
 import { runMaker } from "../maker/maker.ts"
 import { parseMainAArgs, parseMainBArgs } from "../ops/cli-args.ts"
 import { type HedgeflowConfig, loadConfig, metricsPortOf } from "../ops/config.ts"
-import { logFileFor, makeLoggerLayer } from "../ops/logging.ts"
+import { jsonLogFileFor, makeLoggerLayer } from "../ops/logging.ts"
 import { Metrics } from "../ops/metrics.ts"
 import { Alerts } from "../ops/alerts.ts"
 import { Venue } from "../venue/Venue.ts"
@@ -28,6 +27,8 @@ import { makePresence } from "./presence.ts"
 import { makeStreamRefusalGuard } from "./stream-refusal.ts"
 import { checkForeignOrders, startupReport } from "./startup-report.ts"
 import { venueLayers } from "./venue-layers.ts"
+import { EXIT_CODE_FILE_ENV, runMainProgram, withProgramName, writeStderr } from "./exit.ts"
+import { makeShutdownCollector } from "./shutdown-report.ts"
 
 export type Role = "a" | "b"
 
@@ -283,7 +284,7 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
     const mode = started.value.mode
     for (const w of c.warnings) yield* Effect.logWarning(w)
     const logger = makeLoggerLayer({
-      file: logFileFor(c.logging.dir, role === "a" ? "main_A" : "main_B"),
+      file: jsonLogFileFor(c.logging.dir, role === "a" ? "main_A" : "main_B"),
       level: c.logging.level,
       console: c.logging.console
     })
@@ -305,7 +306,9 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
       Effect.provide(logger)
     )
   })
-  return whole.pipe(
+  // Exit codes (exit.ts): 0 after a clean stop by SIGINT/SIGTERM; 1 with one line on stderr for
+  // a failure, or for a shutdown that could not finish (A's quote, its fills, B's hedge in flight).
+  const runnable = whole.pipe(
     Effect.catchCause((cause) => {
       if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
       const failure = Cause.findErrorOption(cause)
@@ -316,10 +319,10 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
         ? defect.success.message
         : Cause.pretty(cause)
       return Effect.sync(() => {
-        process.stderr.write(`${name}: ${text}\n`)
+        writeStderr(`${withProgramName(name, text)}\n`)
         process.exitCode = 1
       })
-    }),
-    NodeRuntime.runMain({ disableErrorReporting: true })
+    })
   )
+  runMainProgram(name, runnable, { collector: makeShutdownCollector(), exitCodeFile: process.env[EXIT_CODE_FILE_ENV] })
 }

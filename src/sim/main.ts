@@ -1,5 +1,5 @@
-// `hedge sim`: runs the simulator until SIGINT/SIGTERM. Returns the exit code (130) after closing;
-// the caller should `process.exit(await runSimCli(argv))`.
+// `hedge sim`: runs the simulator until SIGINT/SIGTERM. Returns the exit code after closing (0;
+// 2 for bad usage); the caller should `process.exit(await runSimCli(argv))`.
 // Every tx is signature-checked, so the user accounts need registered API keys: for each account
 // the key of slot `--api-key-index` (default 4) is loaded from `<keys-dir>/account-<index>.key`, or
 // generated and written there (0600). The private key is never printed — only where it is.
@@ -18,6 +18,9 @@ const USAGE = `usage: hedge sim [--port N] [--host H] [--seed N] [--speed-bumps]
   --accounts LIST     user accounts, comma-separated (default 1,2: account_a and account_b of config.yaml)
   --api-key-index N   API key slot registered for each account (default 4, as config.yaml)
   --no-auth           do not require or check auth tokens on private channels and private REST reads`
+
+/** `--help`: the usage, on stdout, exit code 0. */
+export class SimHelp extends Error {}
 
 export const DEFAULT_KEYS_DIR = join("logs", "sim-keys")
 export const DEFAULT_SIM_API_KEY_INDEX = 4
@@ -103,7 +106,7 @@ export const parseSimArgs = (argv: readonly string[]): SimCliOptions => {
         break
       case "-h":
       case "--help":
-        throw new Error(USAGE)
+        throw new SimHelp(USAGE)
       default:
         throw new Error(`unknown flag ${a}\n${USAGE}`)
     }
@@ -188,7 +191,13 @@ export const runSimCli = async (argv: readonly string[]): Promise<number> => {
     options = parseSimArgs(argv)
     keys = loadOrCreateSimKeys(options.keysDir, (options.accounts ?? []).map((a) => a.index))
   } catch (e) {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`)
+    if (e instanceof SimHelp) {
+      process.stdout.write(`${e.message}\n`)
+      return 0
+    }
+    // The program's name once, in front of the first line (the usage follows a bad flag).
+    const text = e instanceof Error ? e.message : String(e)
+    process.stderr.write(`${text.startsWith("hedge sim") ? text : `hedge sim: ${text}`}\n`)
     return 2
   }
   const out = (line: string): void => void process.stdout.write(`${line}\n`)
@@ -211,6 +220,5 @@ export const runSimCli = async (argv: readonly string[]): Promise<number> => {
   })
   await sim.close()
   out("simulator stopped")
-  process.exitCode = 130
-  return 130
+  return 0
 }

@@ -54,8 +54,8 @@ describe("main-a and main-b --dry-run", () => {
     const authBefore = sim.exchange.authStats().accepted
     const a = start("main-a", 1)
     const b = start("main-b", 2)
-    const logA = () => { try { return readFileSync(join(dir, "main_A.log"), "utf8") } catch { return "" } }
-    const logB = () => { try { return readFileSync(join(dir, "main_B.log"), "utf8") } catch { return "" } }
+    const logA = () => { try { return readFileSync(join(dir, "main_A.jsonl"), "utf8") } catch { return "" } }
+    const logB = () => { try { return readFileSync(join(dir, "main_B.jsonl"), "utf8") } catch { return "" } }
     // A's maker loop runs as it would live: a quote "placed", later "cancelled" (its age or the book moved) and placed again.
     await waitUntil("A's dry-run quotes", () => (logA().match(/DRY RUN — not sent: limit buy/g) ?? []).length >= 1 || a.p.exitCode !== null, 30_000)
     await waitUntil("B's sample hedges", () => /B would send: market \(IOC\) sell/.test(logB()) || b.p.exitCode !== null, 30_000)

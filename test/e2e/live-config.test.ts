@@ -30,7 +30,7 @@ const startB = (config: string, env: Record<string, string> = {}) => {
   p.stdout.resume()
   const timer = setTimeout(() => p.kill("SIGKILL"), 30_000)
   const exited = exitOf(p).finally(() => clearTimeout(timer))
-  const logFile = join(dir, "main_B.log")
+  const logFile = join(dir, "main_B.jsonl")
   return {
     proc: p,
     exited,

@@ -4,7 +4,10 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { HEDGER_GROUP } from "../../src/bus/redis/inspect.ts"
+import { fillBusKeys } from "../../src/bus/redis/RedisFillBus.ts"
 import { demoConfig } from "../../src/runtime/demo-sim.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
@@ -22,12 +25,14 @@ describe("main-a and main-b as processes over real sockets", () => {
   let dir: string
   let a: ChildProcess
   let b: ChildProcess
+  let prefix: string
 
   beforeAll(async () => {
     redis = await startTestRedis()
     // Quotes at depth 5 fill often, so the cycles go by quickly.
     sim = await startSimulator({ port: 0, seed: 7, accounts: withSimKeys(), market: { fillRatePerMin: 240, stepMs: 100 } })
     dir = mkdtempSync(join(tmpdir(), "hedgeflow-e2e-"))
+    prefix = redis.prefix("e2e")
     const config = join(dir, "config.yaml")
     writeFileSync(
       config,
@@ -35,7 +40,7 @@ describe("main-a and main-b as processes over real sockets", () => {
         simUrl: sim.url,
         wsUrl: sim.wsUrl,
         redisUrl: redis.url,
-        prefix: redis.prefix("e2e"),
+        prefix,
         quantity: "0.0002",
         depth: 5,
         logDir: dir,
@@ -77,15 +82,22 @@ describe("main-a and main-b as processes over real sockets", () => {
       return cycles
     }
     await waitUntil(`${CYCLES} cycles of A`, () => cyclesOfA() >= CYCLES || a.exitCode !== null || b.exitCode !== null, 420_000)
-    expect(a.exitCode, `main-a exited early:\n${readFileSync(join(dir, "main_A.log"), "utf8").slice(-3000)}`).toBeNull()
+    expect(a.exitCode, `main-a exited early:\n${readFileSync(join(dir, "main_A.jsonl"), "utf8").slice(-3000)}`).toBeNull()
     expect(b.exitCode, `main-b exited early`).toBeNull()
 
-    // Stop A first (it cancels its quote, exit 130), let B hedge what is pending, then stop B.
+    // Stop A first (it cancels its quote, exit 0), let B hedge what is pending, then stop B.
     a.kill("SIGINT")
-    expect(await exitOf(a)).toBe(130)
+    expect(await exitOf(a)).toBe(0)
     await waitUntil("B hedged everything", () => signed(A) + signed(B) === 0, 20_000)
+    // … and recorded it: B stopped between its trade and its record exits 1 (exit-codes.test.ts).
+    const client = new Redis(redis.url)
+    try {
+      await waitUntil("B recorded its hedges", async () => ((await client.xpending(fillBusKeys(prefix).fills, HEDGER_GROUP)) as [number])[0] === 0, 20_000)
+    } finally {
+      client.disconnect()
+    }
     b.kill("SIGTERM")
-    expect(await exitOf(b)).toBe(130)
+    expect(await exitOf(b)).toBe(0)
 
     expect(cyclesOfA()).toBeGreaterThanOrEqual(CYCLES)
     // I1 from the exchange's own log: signed A fills + signed B fills = 0.

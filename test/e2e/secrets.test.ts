@@ -63,7 +63,7 @@ describe("secrets", () => {
     await new Promise((r) => setTimeout(r, 3000))
     b.kill("SIGTERM")
     const code = await new Promise<number | null>((r) => b.once("exit", (c) => r(c)))
-    expect(code).toBe(130)
+    expect(code).toBe(0)
     expect(out).toContain("hedger")
     expect(out).toContain("ALERT process-restart")
     expect(out).toContain("alert not delivered to telegram")
@@ -102,6 +102,6 @@ describe("secrets", () => {
     expect(status.stdout).toContain("tradingState")
     expectClean(status.stdout + status.stderr, "status output")
 
-    for (const f of readdirSync(dir).filter((f) => f.endsWith(".log"))) expectClean(readFileSync(join(dir, f), "utf8"), f)
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(".log") || f.endsWith(".jsonl"))) expectClean(readFileSync(join(dir, f), "utf8"), f)
   }, 60_000)
 })

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fillBusKeys } from "../../src/bus/redis/RedisFillBus.ts"
+import { HEDGER_GROUP } from "../../src/bus/redis/inspect.ts"
 import { demoConfig } from "../../src/runtime/demo-sim.ts"
 import { DEFAULT_TAKER_ACCOUNT, startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
@@ -68,7 +69,7 @@ describe("A stopping", () => {
     engine.placeDirect({ account: DEFAULT_TAKER_ACCOUNT, marketId: quote.marketId, isAsk: !quote.isAsk, baseAmount: size, price: quote.price, orderType: 1, timeInForce: 0 })
     await waitUntil("A's quote filled on the exchange", () => engine.trades.slice(tradesBefore).some((t) => t.askAccountId === A || t.bidAccountId === A), 5_000)
     a.kill("SIGTERM")
-    expect(await exitOf(a)).toBe(130)
+    expect(await exitOf(a)).toBe(0)
 
     const filledByOrder = new Map<string, number>()
     for (const t of engine.trades.slice(tradesBefore)) {
@@ -79,10 +80,18 @@ describe("A stopping", () => {
     try {
       const levels = await client.hgetall(fillBusKeys(prefix).levels)
       for (const [order, filled] of filledByOrder) expect(Number(levels[order] ?? 0), `order ${order}`).toBe(filled)
+      // B hedges the fill and records it, then stops cleanly (stopped mid-hedge it would exit 1:
+      // exit-codes.test.ts).
+      const keys = fillBusKeys(prefix)
+      await waitUntil(
+        "B recorded its hedges",
+        async () => (await client.xlen(keys.hedges)) > 0 && ((await client.xpending(keys.fills, HEDGER_GROUP)) as [number])[0] === 0,
+        20_000
+      )
     } finally {
       client.disconnect()
     }
     b.kill("SIGTERM")
-    expect(await exitOf(b)).toBe(130)
+    expect(await exitOf(b)).toBe(0)
   }, 90_000)
 })

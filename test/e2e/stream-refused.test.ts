@@ -64,7 +64,7 @@ describe("B's account stream refused by the venue while the pair runs", () => {
   }
   const signed = (account: number) =>
     sim.exchange.engine.trades.filter((t) => t.marketId === 1).reduce((s, t) => s + (t.bidAccountId === account ? t.size : 0) - (t.askAccountId === account ? t.size : 0), 0)
-  const logB = () => readFileSync(join(dir, "main_B.log"), "utf8")
+  const logB = () => readFileSync(join(dir, "main_B.jsonl"), "utf8")
 
   it("is reported, halts the pair after 3 s (A pulls its quote), and recovers with nothing lost", async () => {
     // Trading first: a few fills hedged.

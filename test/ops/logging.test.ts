@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Redacted } from "effect"
 import { loadConfigText } from "../../src/ops/config.ts"
-import { logFileFor, makeLoggerLayer } from "../../src/ops/logging.ts"
+import { jsonLogFileFor, makeLoggerLayer, readableLogFileFor } from "../../src/ops/logging.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "hedgeflow-logs-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -17,7 +17,10 @@ const readJsonLines = (file: string): Array<Record<string, any>> =>
 describe("logging", () => {
   it.live("writes parseable JSON lines with annotations, spans, fiber id and causes; pretty lines to the console", () =>
     Effect.gen(function*() {
-      const file = logFileFor(join(dir, "run1", "logs"), "main_A") // the folder does not exist yet
+      const file = jsonLogFileFor(join(dir, "run1", "logs"), "main_A") // the folder does not exist yet
+      assert.match(file, /\/main_A\.jsonl$/)
+      // the readable log (where bin/hedge start redirects the output) is another file
+      assert.match(readableLogFileFor(join(dir, "run1", "logs"), "main_A"), /\/main_A\.log$/)
       const consoleLines: Array<string> = []
       const layer = makeLoggerLayer({ file, level: "info", console: "pretty", writeConsole: (l) => consoleLines.push(l) })
       yield* Effect.gen(function*() {
@@ -49,7 +52,7 @@ describe("logging", () => {
 
   it.live("appends to an existing file", () =>
     Effect.gen(function*() {
-      const file = join(dir, "append", "main_B.log")
+      const file = join(dir, "append", "main_B.jsonl")
       for (const msg of ["one", "two"]) {
         yield* Effect.logInfo(msg).pipe(Effect.provide(makeLoggerLayer({ file, level: "info", console: "off" })))
       }
@@ -75,7 +78,7 @@ describe("logging", () => {
         text: "",
         env: { HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY: FAKE_KEY, REDIS_PASSWORD: "pw-Zq81-secret" }
       })
-      const file = join(dir, "redacted", "main_A.log")
+      const file = join(dir, "redacted", "main_A.jsonl")
       const consoleLines: Array<string> = []
       yield* Effect.gen(function*() {
         yield* Effect.logInfo("starting", config)
@@ -96,7 +99,7 @@ describe("logging", () => {
     Effect.gen(function*() {
       const notADir = join(dir, "plain-file")
       writeFileSync(notADir, "")
-      for (const file of [join(notADir, "logs", "main_A.log"), "/proc/hedgeflow-no/main_A.log"]) {
+      for (const file of [join(notADir, "logs", "main_A.jsonl"), "/proc/hedgeflow-no/main_A.jsonl"]) {
         const err = yield* Effect.flip(
           Effect.logInfo("x").pipe(Effect.provide(makeLoggerLayer({ file, level: "info", console: "off" })))
         )

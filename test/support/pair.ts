@@ -106,7 +106,7 @@ export const startPair = async (redis: TestRedis, name: string, seed = 5): Promi
   }
   const log = (role: "a" | "b") => {
     try {
-      return readFileSync(join(dir, role === "a" ? "main_A.log" : "main_B.log"), "utf8")
+      return readFileSync(join(dir, role === "a" ? "main_A.jsonl" : "main_B.jsonl"), "utf8")
     } catch {
       return ""
     }
