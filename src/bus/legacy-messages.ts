@@ -196,6 +196,8 @@ const NonNegInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const PlainDecimalString = Schema.String.check(Schema.isPattern(/^(0|[1-9]\d*)(\.\d*[1-9])?$/))
 /** A decimal as the venue writes it, with the market's decimals: "0.00020", "22.231760". */
 const VenueDecimalString = Schema.String.check(Schema.isPattern(/^\d+(\.\d+)?$/))
+/** The same, possibly negative (an available balance can be). */
+const SignedVenueDecimalString = Schema.String.check(Schema.isPattern(/^-?\d+(\.\d+)?$/))
 /** An order index: digits (written as a bare integer where the previous code had an int). */
 const OrderIndexString = Schema.String.check(Schema.isPattern(/^\d+$/))
 
@@ -259,8 +261,8 @@ export const PreviousPosition = Schema.Struct({
   /** int(time.time()) of the last change of size or sign */
   timestamp: NonNegInt,
   market: Schema.String,
-  /** the account's available balance in USDC, when it was read */
-  available_balance: Schema.optionalKey(VenueDecimalString)
+  /** the account's available balance in USDC, when it was read (negative when the account is under water) */
+  available_balance: Schema.optionalKey(SignedVenueDecimalString)
 })
 export type PreviousPosition = typeof PreviousPosition.Type
 

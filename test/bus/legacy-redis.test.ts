@@ -282,6 +282,10 @@ describe("the positions hash and close_all", () => {
         yield* mirror.position({ role: "b", accountIndex: 280458, signedBase: -2 })
         assert.isTrue((yield* field(legacy.accountBName)).timestamp > 1_600_000_000n)
         assert.deepStrictEqual((yield* Effect.promise(() => raw.hkeys(key))).sort(), [legacy.accountAName, legacy.accountBName].sort())
+        // A value the shape cannot hold is a typed BusError (the writers log it), never a defect.
+        const bad = yield* mirror.position({ role: "a", accountIndex: -1, signedBase: 1 }).pipe(Effect.flip)
+        assert.strictEqual(bad._tag, "BusError")
+        assert.include(bad.message, "legacyPosition")
       }).pipe(Effect.provide(busLayer(redis.prefix("positions"), legacy)))
     }))
 

@@ -132,8 +132,8 @@ export const PreviousPositionContract = Schema.Struct({
   timestamp: PyInt,
   /** redis_messenger.py:279 — market.upper() */
   market: Schema.String,
-  /** redis_messenger.py:283-284 — only when known; Lighter's available_balance string */
-  available_balance: Schema.optionalKey(VenueDecimal)
+  /** redis_messenger.py:283-284 — only when known; Lighter's available_balance string (negative under water) */
+  available_balance: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^-?\d+\.\d+$/)))
 })
 export const PREVIOUS_POSITION_KEYS = ["account_name", "account_index", "size", "sign", "direction", "timestamp", "market", "available_balance"]
 

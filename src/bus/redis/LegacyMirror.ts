@@ -10,7 +10,7 @@
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import type { AccountEvent } from "../../domain/events.ts"
 import type { MarketSpec } from "../../domain/market.ts"
-import type { BusError } from "../errors.ts"
+import { BusError } from "../errors.ts"
 import {
   encodePreviousCloseAll,
   type LegacyOptions,
@@ -61,6 +61,10 @@ return ts
 `
 )
 
+/** Builds a message; a value it cannot hold is a BusError (logged by the callers), never a defect. */
+const build = <A>(op: string, f: () => A): Effect.Effect<A, BusError> =>
+  Effect.try({ try: f, catch: (e) => new BusError({ op, message: `${op}: ${e instanceof Error ? e.message : String(e)}` }) })
+
 export const makeLegacyMirror = (o: { readonly legacy: LegacyOptions; readonly market: MarketSpec }) =>
   Effect.gen(function*() {
     const conn = yield* RedisConnection
@@ -71,13 +75,15 @@ export const makeLegacyMirror = (o: { readonly legacy: LegacyOptions; readonly m
       !enabled ? Effect.void : Effect.gen(function*() {
         const atMs = yield* Clock.currentTimeMillis
         const accountName = p.role === "a" ? o.legacy.accountAName : o.legacy.accountBName
-        const parts = positionValueParts(previousPosition({ accountName, accountIndex: p.accountIndex, market: o.market, signedBase: p.signedBase, atMs, availableBalanceMicro: p.availableBalanceMicro }))
+        const parts = yield* build("legacyPosition", () =>
+          positionValueParts(previousPosition({ accountName, accountIndex: p.accountIndex, market: o.market, signedBase: p.signedBase, atMs, availableBalanceMicro: p.availableBalanceMicro }))
+        )
         yield* conn.evalScript(WRITE_POSITION, [key], [accountName, parts.size, parts.sign, Math.floor(atMs / 1000), parts.head, parts.tail])
       })
     const closeAll = () =>
       !enabled ? Effect.void : Effect.gen(function*() {
         const atMs = yield* Clock.currentTimeMillis
-        const message = encodePreviousCloseAll(previousCloseAll(o.market, atMs))
+        const message = yield* build("legacyCloseAll", () => encodePreviousCloseAll(previousCloseAll(o.market, atMs)))
         yield* conn.run("legacyCloseAll", (c) => c.publish(channel, message))
       })
     return LegacyMirror.of({ enabled, position, closeAll })
