@@ -291,7 +291,10 @@ export const start = (argv: ReadonlyArray<string>) =>
         yield* say(`${programOf(role)} starting, pid ${s.pid} (bin/${programOf(role)} ${argvOf.join(" ")})`)
         const ok = yield* awaitStarted(role, s, f.jsonl, jsonFrom, watchLog ? waitMs : Math.min(waitMs, 3000), watchLog)
         if (ok === false) {
-          yield* Effect.sync(() => remove(f.pid))
+          yield* Effect.sync(() => {
+            remove(f.pid)
+            remove(f.exit)
+          })
           const why = lastOwnLine(f.log, role, logFrom)
           return yield* new StartStopError({
             message: `${programOf(role)} exited during start-up (exit code ${s.exited()})${why === undefined ? "" : `: ${why}`}; see ${f.log}`
