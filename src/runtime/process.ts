@@ -324,5 +324,6 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
       })
     })
   )
-  runMainProgram(name, runnable, { collector: makeShutdownCollector(), exitCodeFile: process.env[EXIT_CODE_FILE_ENV] })
+  // A closing terminal (SIGHUP) stops it as SIGTERM does: A cancels its quote (not under nohup).
+  runMainProgram(name, runnable, { collector: makeShutdownCollector(), exitCodeFile: process.env[EXIT_CODE_FILE_ENV], hangup: true })
 }

@@ -2,7 +2,7 @@
 // with one line on stderr (the program's name once) when the shutdown could not finish — A's
 // quote could not be cancelled because the venue is unreachable, B stopped mid-hedge.
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Redis } from "ioredis"
@@ -32,7 +32,7 @@ interface Pair {
 
 let open: Array<Pair> = []
 
-const startPair = async (name: string): Promise<Pair> => {
+const startPair = async (name: string, options: { readonly aOnTerminal?: boolean } = {}): Promise<Pair> => {
   const redis = await startTestRedis()
   const sim = await startSimulator({ port: 0, seed: 5, accounts: withSimKeys(), market: { fillRatePerMin: 0, stepMs: 100 } })
   const dir = mkdtempSync(join(tmpdir(), `hedgeflow-exit-${name}-`))
@@ -40,7 +40,10 @@ const startPair = async (name: string): Promise<Pair> => {
   const config = join(dir, "config.yaml")
   writeFileSync(config, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05 }))
   const start = (which: "main-a" | "main-b"): Proc => {
-    const p = spawn(process.execPath, [join(root, "src/runtime", `${which}.ts`), "--config", config], {
+    const argv = [join(root, "src/runtime", `${which}.ts`), "--config", config]
+    // On a terminal: `script` gives it a pseudo-terminal (and exits with its exit code, -e).
+    const onTerminal = which === "main-a" && options.aOnTerminal === true
+    const p = spawn(onTerminal ? "script" : process.execPath, onTerminal ? ["-qefc", `exec ${[process.execPath, ...argv].map((a) => JSON.stringify(a)).join(" ")}`, "/dev/null"] : argv, {
       stdio: ["ignore", "ignore", "pipe"],
       env: {
         ...process.env,
@@ -81,6 +84,21 @@ const fillQuoteOfA = (sim: SimHandle) => {
   engine.placeDirect({ account: DEFAULT_TAKER_ACCOUNT, marketId: quote.marketId, isAsk: !quote.isAsk, baseAmount: size, price: quote.price, orderType: 1, timeInForce: 0 })
 }
 
+/** The pid of the process running `main-a.ts` below `parent` (from /proc). */
+const mainAUnder = (parent: number): number | undefined => {
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8")
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
+      if (ppid === parent && readFileSync(`/proc/${d}/cmdline`, "utf8").includes("main-a.ts")) return Number(d)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined
+}
+
 describe("exit codes", () => {
   it("0 after a clean stop (SIGINT for A, SIGTERM for B), nothing on stderr", async () => {
     const { sim, a, b } = await startPair("clean")
@@ -92,6 +110,16 @@ describe("exit codes", () => {
     b.p.kill("SIGTERM")
     expect(await exitOf(b.p), b.stderr()).toBe(0)
     expect(b.stderr()).toBe("")
+  }, 60_000)
+
+  it("A on a terminal that hangs up (SIGHUP) stops as for SIGTERM: cancels its quote, exit code 0", async () => {
+    const { sim, a } = await startPair("hangup", { aOnTerminal: true })
+    await waitUntil("A's first quote", () => sim.exchange.engine.account(A).active.size > 0 || a.p.exitCode !== null, 30_000)
+    const pid = mainAUnder(a.p.pid!)
+    expect(pid, "main-a under script").toBeDefined()
+    process.kill(pid!, "SIGHUP")
+    expect(await exitOf(a.p)).toBe(0)
+    expect(sim.exchange.engine.account(A).active.size).toBe(0)
   }, 60_000)
 
   it("A: 1 when its quote cannot be cancelled on the way out (venue unreachable), saying so in one line", async () => {
