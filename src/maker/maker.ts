@@ -241,6 +241,23 @@ export const runMaker = (settings: MakerSettings) =>
     /** A's quote txs (places and cancels) of the last minute, monotonic ms. */
     let quoteTxs: QuoteTxLog = []
     const sentQuoteTx = Effect.sync(() => void (quoteTxs = recordQuoteTx(quoteTxs, clock.monoMs())))
+    /** Whether A's quote-tx cap leaves no room for `slots` more now (said once per wait). */
+    const capBlocks = (slots: number, now: number) =>
+      Effect.gen(function*() {
+        const room = quoteTxRoom(quoteTxs, now, quoteCap, slots)
+        if (room.ok) {
+          capNoted = false
+          return false
+        }
+        if (!capNoted) {
+          capNoted = true
+          yield* Effect.logInfo(
+            `quote waits: A sent ${room.used} quote transactions in the last minute (maker.quote_tx_per_minute ${room.cap}); ` +
+              `room again in ${Math.ceil(room.waitMs / 1000)} s`
+          )
+        }
+        return true
+      })
     /** The last order list read (when it is fresh), when it was last asked for, and why the last read failed. */
     let orderList: { readonly orders: BookOrders; readonly atMs: number } | undefined
     let orderListAskedAt: number | undefined
@@ -427,20 +444,7 @@ export const runMaker = (settings: MakerSettings) =>
       const need = priceNeed(current, now, settings.cycle)
       // A's quote-tx cap: a decision that could send is not even priced (no order-list read) when
       // its transactions would not fit: a placement needs one slot, a re-quote two.
-      if (need !== undefined) {
-        const room = quoteTxRoom(quoteTxs, now, quoteCap, current.quote === undefined ? 1 : 2)
-        if (!room.ok) {
-          if (!capNoted) {
-            capNoted = true
-            yield* Effect.logInfo(
-              `quote waits: A sent ${room.used} quote transactions in the last minute (maker.quote_tx_per_minute ${room.cap}); ` +
-                `room again in ${Math.ceil(room.waitMs / 1000)} s`
-            )
-          }
-          return
-        }
-        capNoted = false
-      }
+      if (need !== undefined && (yield* capBlocks(current.quote === undefined ? 1 : 2, now))) return
       const book = need === undefined ? undefined : yield* venue.orderBook(marketId, Math.max(need.depth, 1))
       const price = need === undefined || book === undefined ? undefined : yield* priceFor(need, book, now)
       const action = decideMakerAction(current, price, now, settings.cycle)
@@ -454,7 +458,7 @@ export const runMaker = (settings: MakerSettings) =>
         shortNoted = undefined
         yield* Effect.logInfo(`market.depth ${settings.cycle.depth}: the book has enough ${depthUnit === "orders" ? "orders" : "price levels"} again; quoting`)
       }
-      if (slotsFor(action) > 0 && !quoteTxRoom(quoteTxs, now, quoteCap, slotsFor(action)).ok) return
+      if (slotsFor(action) > 0 && (yield* capBlocks(slotsFor(action), now))) return
       if (action._tag === "Place") {
         // Granted only while the pair is ACTIVE and Redis still holds A's epoch (a halt or a
         // loss of Redis state that raced with the checks above places nothing).

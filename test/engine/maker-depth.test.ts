@@ -14,6 +14,7 @@ import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { runMaker, type MakerSettings } from "../../src/maker/maker.ts"
 import { Alerts } from "../../src/ops/alerts.ts"
+import { RateLimiter } from "../../src/sim/ratelimit.ts"
 import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
 import { makeMemoryVenue, MemoryAccountStream } from "../../src/venue/memory/layers.ts"
 import { VenueError } from "../../src/venue/errors.ts"
@@ -180,6 +181,37 @@ describe("--depth N counts resting orders (TestClock)", () => {
       yield* seconds(6)
       expect(a.quote()).toBeDefined()
       expect(a.lines.filter((l) => l.message === "the venue's order list (orderBookOrders) can be read again")).toHaveLength(1)
+      yield* Fiber.interrupt(a.fiber)
+    }))
+
+  it.effect("at its quote-tx cap A waits, says so once per wait, and never sends more than the cap in any minute", () =>
+    Effect.gen(function*() {
+      const ex = new MemoryExchange({ seed: 3, mid: { [BTC]: MID } })
+      const sent: Array<number> = []
+      const a = yield* startA(
+        ex,
+        {
+          cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 0, forceCloseAfterMs: 0, minRequoteIntervalMs: 0 },
+          depthUnit: "levels",
+          quoteTxPerMinute: 6
+        },
+        (v) => ({
+          ...v,
+          placeLimit: (r) => Effect.andThen(Effect.clockWith((c) => Effect.sync(() => void sent.push(c.currentTimeMillisUnsafe()))), v.placeLimit(r)),
+          cancel: (r) => Effect.andThen(Effect.clockWith((c) => Effect.sync(() => void sent.push(c.currentTimeMillisUnsafe()))), v.cancel(r))
+        })
+      )
+      for (let i = 0; i < 300; i++) {
+        ex.walk(BTC, 10)
+        yield* TestClock.adjust("1 second")
+      }
+      const limiter = new RateLimiter()
+      expect(sent.filter((t) => !limiter.take("A", 1, 6, t))).toEqual([])
+      expect(sent.length).toBeGreaterThanOrEqual(5 * 5) // it used its cap, minute after minute
+      const waits = a.lines.filter((l) => l.message.startsWith("quote waits: A sent"))
+      expect(waits.length).toBeGreaterThanOrEqual(4)
+      expect(waits.length).toBeLessThanOrEqual(sent.length / 2) // once per wait, not once per poll
+      expect(waits[0]!.message).toMatch(/^quote waits: A sent \d quote transactions in the last minute \(maker\.quote_tx_per_minute 6\); room again in \d+ s$/)
       yield* Fiber.interrupt(a.fiber)
     }))
 
