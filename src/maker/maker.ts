@@ -21,7 +21,7 @@ import {
 import { effectiveQuoteTxCap, type QuoteTxLog, quoteTxRoom, recordQuoteTx, slotsFor } from "../domain/quote-pacing.ts"
 import type { OrderBookTop } from "../domain/events.ts"
 import { conflictingHedge } from "../domain/hedge-plan.ts"
-import type { MarketSpec } from "../domain/market.ts"
+import { formatBase, type MarketSpec } from "../domain/market.ts"
 import type { FillEvent } from "../domain/messages.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
@@ -370,6 +370,7 @@ export const runMaker = (settings: MakerSettings) =>
 
     // A never quotes blind: not before its account stream is up, nor while it is down.
     const streamUp = yield* Ref.make(false)
+    let cyclesLogged = 0
     const onEvent = (e: AccountEvent) =>
       Effect.gen(function*() {
         if (e._tag === "StreamConnected") yield* Ref.set(streamUp, true)
@@ -392,6 +393,15 @@ export const runMaker = (settings: MakerSettings) =>
         }
         if (settings.onAccountEvent !== undefined) yield* settings.onAccountEvent(e)
         yield* clearPublishedQuote
+        // The previous system logged each completed open/close cycle (循环次数); so does A.
+        const after = yield* Ref.get(state)
+        if (after.cycles > cyclesLogged) {
+          cyclesLogged = after.cycles
+          yield* Effect.logInfo(
+            `cycle ${after.cycles} complete: A opened and closed ${formatBase(settings.market, settings.cycle.quantity)} ${settings.market.symbol} ` +
+              `(循环次数 ${after.cycles} since this start)`
+          )
+        }
       })
 
     const quoteOnce = Effect.gen(function*() {

@@ -1,6 +1,7 @@
 // `bin/hedge demo --venue memory`: A and B as fibers in one process over a shared in-memory
 // venue that fills A's quotes at random, with real Redis between them. Prints fills and hedges
 // as they happen and a summary on exit (Ctrl-C or --duration).
+import { countCycles } from "../domain/cycles.ts"
 import { writeFileSync } from "node:fs"
 import { Effect, Fiber, Layer, Ref, Schedule } from "effect"
 import { isOrderActive } from "../domain/events.ts"
@@ -121,7 +122,7 @@ export const runMemoryDemo = (options: MemoryDemoOptions) =>
         netPosition: formatBase(market, posA + posB),
         residualPool: formatBase(market, pool),
         latencyMs: latencyFigures(rs.filter((r) => r.status !== "deferred").map((r) => r.doneAtMs - r.fillDetectedAtMs)),
-        cycles: Math.floor(fs.filter((f) => f.side === "sell").length > 0 ? countCycles(fs, quantity) : 0)
+        cycles: countCycles(fs.map((f) => (f.side === "buy" ? f.size : -f.size)), quantity)
       }
       return summary
     })
@@ -164,18 +165,3 @@ export const runMemoryDemo = (options: MemoryDemoOptions) =>
     return yield* run.pipe(Effect.provide(bus), Effect.provide(makeLoggerLayer({ file: logFile, level: "info", console: "off" })))
   })
 
-/** A cycle is complete each time A's cumulative position returns to flat after reaching the quantity. */
-const countCycles = (fills: ReadonlyArray<FillEvent>, quantity: number): number => {
-  let pos = 0
-  let cycles = 0
-  let reached = false
-  for (const f of fills) {
-    pos += f.side === "buy" ? f.size : -f.size
-    if (pos >= quantity) reached = true
-    if (reached && pos === 0) {
-      cycles++
-      reached = false
-    }
-  }
-  return cycles
-}

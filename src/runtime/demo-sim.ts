@@ -2,10 +2,11 @@
 // then bin/main-a and bin/main-b as separate processes over real sockets. Shows a live view
 // until Ctrl-C (or --duration), then stops A first (it cancels its quote), lets B hedge what
 // is pending, stops B, and prints a summary (and writes it as JSON with --summary).
+import { countCycles } from "../domain/cycles.ts"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Effect, Layer, Ref } from "effect"
-import { formatBase, formatPrice, formatScaled, LIGHTER_BTC, type MarketSpec, QUOTE_DECIMALS } from "../domain/market.ts"
+import { formatBase, formatPrice, formatScaled, LIGHTER_BTC, type MarketSpec, parseScaled, QUOTE_DECIMALS } from "../domain/market.ts"
 import type { HedgeResult } from "../domain/messages.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
@@ -266,7 +267,12 @@ export const runSimDemo = (options: SimDemoOptions) =>
         netPosition: formatBase(market, s.posA + s.posB),
         residualPool: formatBase(market, pool),
         latencyMs: latencyFigures(rs.filter((r) => r.status !== "deferred").map((r) => r.doneAtMs - r.fillDetectedAtMs)),
-        cycles: 0,
+        // From the exchange's own trade log: A back to flat after reaching the quote size.
+        cycles: countCycles(
+          sim.exchange.engine.trades.filter((t) => t.marketId === market.marketId && (t.bidAccountId === A) !== (t.askAccountId === A))
+            .map((t) => (t.bidAccountId === A ? t.size : -t.size)),
+          parseScaled(options.quantity, market.sizeDecimals)
+        ),
         wearUsdcPer1M: wearPer1M(s),
         exitCodes: { a: codeA, b: codeB },
         selfTrades: s.selfTrades,

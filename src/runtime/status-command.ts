@@ -268,8 +268,11 @@ export const status = (argv: ReadonlyArray<string>) =>
             identity.value.accountB === identityNow.accountB)
 
         const heartbeatJson = (h: typeof heartbeatA) => (h === undefined ? null : { lastSeenMsAgo: h.ageMs, stale: h.stale, ...h.status })
+        // Completed open/close cycles as A counts them since its start (the previous system's 循环次数).
+        const cyclesOfA = typeof heartbeatA?.status["cycles"] === "number" ? heartbeatA.status["cycles"] : null
         const report = {
           tradingState: trading.state,
+          cycles: cyclesOfA,
           tradingStateReason: trading.reason ?? null,
           tradingStateSinceMs: trading.sinceMs ?? null,
           a: heartbeatJson(heartbeatA),
@@ -341,6 +344,7 @@ export const status = (argv: ReadonlyArray<string>) =>
             : `net ${base(exposure.net)} (A ${base(exposure.aPosition)}, B ${base(exposure.bPosition)})` +
               (Math.abs(exposure.net) < market.minBaseAmount ? " — hedged" : exposure.unhedgedForMs === null ? " for an unknown time" : ` for ${secs(exposure.unhedgedForMs)}`) +
               ` · ${exposure.source}`}`,
+          `cycles           ${cyclesOfA === null ? "unknown (no heartbeat of A)" : `${cyclesOfA} completed since A started (循环次数)`}`,
           `A's quote        ${quote === null ? "none published" : `${quote.text} (${keys.quote})${quote.stale ? ` — STALE: ${quote.why}` : ""}`}`,
           `open hedges      ${open.length}   residual pool ${base(pool)} (${pool} base units)   (bin/hedge inspect lists them)`,
           `hedge results    ${results.length}   failures ${failed}   dead letters ${dead.total}`,
