@@ -314,6 +314,7 @@ export const renderSimSummary = (s: SimDemoSummary): string => {
     `ran               ${s.durationSec.toFixed(1)} s on ${s.venue}, market ${s.market}`,
     `fills             A ${s.fills}   B ${s.hedges}   (deferred below minimum ${s.deferred}, failed/partial ${s.hedgeFailures})`,
     `volume            A ${s.volumeA}   B ${s.volumeB}`,
+    `cycles            ${s.cycles} completed open/close cycles of A (循环次数)`,
     `net position      ${s.netPosition}   (A ${s.positionA}, B ${s.positionB}; residual pool ${s.residualPool})`,
     `fill→hedge        p50 ${f(s.latencyMs.p50)}   p99 ${f(s.latencyMs.p99)}   max ${f(s.latencyMs.max)}   (${s.latencyMs.samples} hedges)`,
     `wear              ${s.wearUsdcPer1M} USDC per 1M USDC volume`,
