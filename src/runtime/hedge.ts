@@ -4,6 +4,7 @@ import { runMemoryDemo } from "./demo-memory.ts"
 import type { DemoOptions } from "./demo-options.ts"
 import { describeCause, runMainProgram, withProgramName, writeStderr } from "./exit.ts"
 import { type FlagSpec, parseFlags } from "./flags.ts"
+import { withMarketFlag } from "./market-flag.ts"
 
 const USAGE = `usage: bin/hedge <command> [flags]
 
@@ -37,6 +38,8 @@ commands:
              --json FILE          write the report as JSON
              --fill-rate N        fills of A's quote per minute the market aims at (default 240)
   sim      run the embedded Lighter exchange alone (default port 8787); see src/sim/README.md
+  (status, inspect, drop-intent, halt, resume, flatten, keys and stop also take --market SYMBOL,
+   as main-a and main-b: the pair of that market, over market.symbol and HEDGEFLOW_MARKET)
   status   the pair's state now, from Redis (--config FILE, --json): trading state; A and B running,
            stale or down (since when) with their account streams; pending fills (the group's lag plus
            its unacknowledged entries, oldest age); unhedged exposure and how long; A's quote; stale keys
@@ -150,14 +153,14 @@ const commands: Record<string, (argv: ReadonlyArray<string>) => Effect.Effect<un
       process.exit(code)
     }).pipe(Effect.uninterruptible),
   start: (argv) => Effect.promise(() => import("./start-stop.ts")).pipe(Effect.flatMap((m) => m.start(argv))),
-  stop: (argv) => Effect.promise(() => import("./start-stop.ts")).pipe(Effect.flatMap((m) => m.stop(argv))),
-  status: (argv) => Effect.promise(() => import("./status-command.ts")).pipe(Effect.flatMap((m) => m.status(argv))),
-  inspect: (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.inspect(argv))),
-  "drop-intent": (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.dropIntentCommand(argv))),
-  halt: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv))),
-  resume: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv))),
-  flatten: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv))),
-  keys: (argv) => Effect.promise(() => import("./keys.ts")).pipe(Effect.flatMap((m) => m.keysCommand(argv))),
+  stop: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./start-stop.ts")).pipe(Effect.flatMap((m) => m.stop(argv)))),
+  status: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./status-command.ts")).pipe(Effect.flatMap((m) => m.status(argv)))),
+  inspect: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.inspect(argv)))),
+  "drop-intent": (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.dropIntentCommand(argv)))),
+  halt: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv)))),
+  resume: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv)))),
+  flatten: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv)))),
+  keys: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./keys.ts")).pipe(Effect.flatMap((m) => m.keysCommand(argv)))),
   bench: (argv) =>
     Effect.promise(async () => {
       const { runBench } = await import("../bench/main.ts")

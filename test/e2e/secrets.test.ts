@@ -60,9 +60,13 @@ describe("secrets", () => {
     let out = ""
     b.stdout.on("data", (d) => (out += d))
     b.stderr.on("data", (d) => (out += d))
-    await new Promise((r) => setTimeout(r, 3000))
+    // Until the restart alert's deliveries have failed (a fixed 3 s was too short on a busy machine).
+    const until = Date.now() + 30_000
+    while (!(out.includes("ALERT process-restart") && out.includes("alert not delivered to telegram")) && Date.now() < until && b.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 100))
+    }
     b.kill("SIGTERM")
-    const code = await new Promise<number | null>((r) => b.once("exit", (c) => r(c)))
+    const code = await new Promise<number | null>((r) => (b.exitCode !== null ? r(b.exitCode) : b.once("exit", (c) => r(c))))
     expect(code).toBe(0)
     expect(out).toContain("hedger")
     expect(out).toContain("ALERT process-restart")
@@ -103,5 +107,5 @@ describe("secrets", () => {
     expectClean(status.stdout + status.stderr, "status output")
 
     for (const f of readdirSync(dir).filter((f) => f.endsWith(".log") || f.endsWith(".jsonl"))) expectClean(readFileSync(join(dir, f), "utf8"), f)
-  }, 60_000)
+  }, 90_000)
 })
