@@ -81,7 +81,7 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => 
     const dir = mkdtempSync(join(tmpdir(), "hedgeflow-bench-"))
     const prefix = `hedgeflow:bench:${Date.now().toString(36)}`
     const config = join(dir, "config.yaml")
-    writeFileSync(config, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05 }))
+    writeFileSync(config, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05, quoteTxPerMinute: 0 }))
     process.stdout.write(`bench: engine for ${args.durationSec} s at ~${args.fillRate} fills/min per side (logs in ${dir}) …\n`)
     const spawn = (name: "main-a" | "main-b") =>
       startChild({

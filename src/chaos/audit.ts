@@ -95,6 +95,12 @@ export interface AuditFlatten {
   /** Trades of A or B between its end and `bin/hedge resume` (must be 0: nothing trades until resume). */
   readonly tradesWhileHalted: number
   readonly resumeExitCode: number
+  /**
+   * The hedge intents the flatten closed (fill ids; its "fenced:" line): B picked their fills up
+   * between the flatten's settle check and its fence. B's order may still have executed; the
+   * flatten's closing (and its re-check a second later) takes that position out with the rest.
+   */
+  readonly intentsClosed?: ReadonlyArray<string>
 }
 
 /** A copy of a real fill entry added under a new stream id (fault `duplicate-fill`). */
@@ -384,10 +390,21 @@ export const audit = (x: AuditInput): ChaosVerdict => {
     if (venue !== 0 && (Math.sign(venue) !== hedgeSign || Math.abs(venue) > bound)) duplicatedHedges++
     if ((lastHedgeMsByFill.get(seq) ?? 0) > loss.decidedAtMs) hedgesOfLostFillsAfterLoss++
   }
+  // Fills whose open intents a flatten closed: B's hedge may have executed after B recorded
+  // nothing (the flatten closed the intent under it); at most the fill, in the hedge's direction,
+  // which the flatten's closing took out (its outcome: both flat). More is a duplicate.
+  const closedByFlatten = new Set((x.flattens ?? []).flatMap((fl) => fl.intentsClosed ?? []))
+  let hedgesClosedByFlatten = 0
   for (const [seq, venueSigned] of venueByFill) {
     const f = fillBySeq.get(seq)
     const r = lastResult.get(seq)
     if (r === undefined && f !== undefined && f.epoch < lastEpoch && lossExcused(lossOfEpoch.get(f.epoch))) continue // judged above
+    if (f !== undefined && closedByFlatten.has(f.fillId) && (r?.hedgedSignedBase ?? 0) === 0) {
+      const hedgeSign = f.side === "buy" ? -1 : 1
+      if (venueSigned !== 0 && (Math.sign(venueSigned) !== hedgeSign || Math.abs(venueSigned) > f.size + x.minBase - 1)) duplicatedHedges++
+      else if (venueSigned !== 0) hedgesClosedByFlatten++
+      continue
+    }
     const recorded = r?.hedgedSignedBase ?? 0
     if (Math.abs(venueSigned) > Math.abs(recorded) || (venueSigned !== 0 && Math.sign(venueSigned) !== Math.sign(recorded))) duplicatedHedges++
     else if (Math.abs(venueSigned) < Math.abs(recorded)) overRecorded++
@@ -564,7 +581,8 @@ export const audit = (x: AuditInput): ChaosVerdict => {
       detail: `${duplicatedHedges} duplicated, ${overRecorded} recorded beyond what the venue did, ${unattributedBTrades} B trades not from a hedge` +
         `, ${closingFillsPublished} closing trade(s) on the bus, ${strayClosingTrades} closing trade(s) outside a flatten` +
         (losses.length > 0 ? `, ${hedgesOfLostFillsAfterLoss} hedge(s) of fills lost with Redis after the operator acted` : "") +
-        (copiesInjected > 0 ? `; ${copiesInjected} copied entr${copiesInjected === 1 ? "y" : "ies"} not hedged again` : "")
+        (copiesInjected > 0 ? `; ${copiesInjected} copied entr${copiesInjected === 1 ? "y" : "ies"} not hedged again` : "") +
+        (hedgesClosedByFlatten > 0 ? `; ${hedgesClosedByFlatten} hedge(s) executed as a flatten closed their intent (closed out by the flatten)` : "")
     },
     {
       id: "I3",

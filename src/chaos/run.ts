@@ -138,7 +138,10 @@ export const runChaos = (o: ChaosOptions) =>
         quantity: QUANTITY,
         depth: 5,
         logDir: workDir,
-        pollIntervalSec: 0.05
+        pollIntervalSec: 0.05,
+        // The exchange here has no rate limit, and pacing is proven on the TestClock
+        // (test/engine/quote-budget.test.ts): A's own quote cap off, so a run takes fills, not minutes.
+        quoteTxPerMinute: 0
       }) + `risk: { max_unhedged: "${formatBase(market, limits.maxUnhedged)}", max_unhedged_age_ms: ${limits.maxUnhedgedAgeMs} }\n`
     )
     yield* say(`hedgeflow chaos: seed ${o.seed}, ${o.fills} fills, ${plan.length} faults planned · exchange ${sim.url} · Redis ${redis.url} (AOF everysec) · logs in ${workDir}`)
@@ -285,7 +288,9 @@ export const runChaos = (o: ChaosOptions) =>
         const resumedFrom = Date.now()
         const resume = yield* operator(["resume"])
         const running = yield* runningAgain(resumedFrom)
-        flattens.push({ cause, startMs, endMs, exitCode: run.code, positionA, positionB, tradesWhileHalted, resumeExitCode: resume.code })
+        // "… N open hedge intent(s) closed (id, id)." in the flatten's "fenced:" line.
+        const closed = /open hedge intent\(s\) closed \(([^)]*)\)/.exec(run.stdout)?.[1]?.split(", ").filter((id) => id !== "") ?? []
+        flattens.push({ cause, startMs, endMs, exitCode: run.code, positionA, positionB, tradesWhileHalted, resumeExitCode: resume.code, intentsClosed: closed })
         return { resumeCode: resume.code, running }
       })
 

@@ -44,6 +44,8 @@ export const demoConfig = (o: {
   logDir: string
   pollIntervalSec?: number
   txPerMinute?: number
+  /** maker.quote_tx_per_minute; absent: the default policy (20). Tests of correctness, not pacing, pass 0. */
+  quoteTxPerMinute?: number
 }) =>
   `# written by bin/hedge demo
 # Private keys are not here: each process gets its own in HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY / _B_.
@@ -58,7 +60,7 @@ market: { symbol: BTC, quantity: "${o.quantity}", depth: ${o.depth} }
 logging: { dir: "${o.logDir}", level: info, console: pretty }
 # The embedded exchange runs without Lighter's rate limit here, so the shared budget is off.
 budget: { tx_per_minute: ${o.txPerMinute ?? 0} }
-`
+${o.quoteTxPerMinute === undefined ? "" : `maker: { quote_tx_per_minute: ${o.quoteTxPerMinute} }\n`}`
 
 interface Stats {
   readonly fillsA: number

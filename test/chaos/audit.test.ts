@@ -169,6 +169,26 @@ describe("chaos audit: flatten", () => {
     expect(failing({ ...x, flattens: [] })).toContain("I2")
   })
 
+  it("I2: a hedge that executed as the flatten closed its intent (B recorded nothing) is closed out by the flatten, not a duplicate; twice the fill is", () => {
+    // A buys 20 (order 13, seq 3); B picks it up between the flatten's settle check and its fence:
+    // the flatten closes the intent, B's sell still executes, the flatten's closing buys it back.
+    const x = clean()
+    const raced: AuditInput & { flattens: Array<AuditFlatten> } = {
+      ...x,
+      trades: [...x.trades, aFill(3000, 13, 20, true), bHedge(4050, 3, 20, true), closing(4100, A, 20, true), closing(4200, B, 20, false)],
+      fills: [...x.fills, fill(3, 13, 20, true)],
+      results: [...x.results, { fillSeq: 3, hedgedSignedBase: 0, status: "failed", epoch: 0 }],
+      flattens: [{ cause: "flatten-mid-run", startMs: 4000, endMs: 4500, exitCode: 0, positionA: 0, positionB: 0, tradesWhileHalted: 0, resumeExitCode: 0, intentsClosed: ["13:20"] }]
+    }
+    expect(failing(raced)).toEqual([])
+    expect(audit(raced).invariants.find((i) => i.id === "I2")!.detail).toMatch(/1 hedge\(s\) executed as a flatten closed their intent/)
+    // Without the flatten's word that it closed that intent, the same log is a duplicated hedge.
+    expect(failing({ ...raced, flattens: [{ ...raced.flattens[0]!, intentsClosed: [] }] })).toContain("I2")
+    // Hedged twice (a second attempt also executed): more than the fill, a duplicate even so.
+    const twice = { ...raced, trades: [...raced.trades, bHedge(4060, 3, 20, true, 2), closing(4210, B, 20, false, 2)] }
+    expect(audit(twice).figures.duplicatedHedges).toBeGreaterThan(0)
+  })
+
   it("outcomes: not flat right after, a trade before resume, a failed command, or a fill closed instead of hedged", () => {
     const x = flattened()
     const f = x.flattens[0]!

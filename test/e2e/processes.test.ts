@@ -44,7 +44,9 @@ describe("main-a and main-b as processes over real sockets", () => {
         quantity: "0.0002",
         depth: 5,
         logDir: dir,
-        pollIntervalSec: 0.05
+        pollIntervalSec: 0.05,
+        // Correctness over 50 cycles, not pacing (test/engine/quote-budget.test.ts): A's own cap off.
+        quoteTxPerMinute: 0
       })
     )
     // Each process gets its own account's key, in its environment only.

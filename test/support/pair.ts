@@ -44,7 +44,7 @@ export const startPair = async (redis: TestRedis, name: string, seed = 5): Promi
   const dir = mkdtempSync(join(tmpdir(), `hedgeflow-${name}-`))
   const prefix = redis.prefix(name)
   const config = join(dir, "config.yaml")
-  writeFileSync(config, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05 }))
+  writeFileSync(config, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05, quoteTxPerMinute: 0 }))
   const client = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 50, 500) })
   client.on("error", () => {})
   const procs: Partial<Record<"a" | "b", ChildProcess>> = {}
