@@ -12,6 +12,7 @@ import { beatFresh, beatToken, initialBeatWatch, observeBeat } from "../domain/f
 import { correctionClientIndex, hedgeClientIndex } from "../domain/client-index.ts"
 import { hedgeSideFor } from "../domain/side.ts"
 import { bookReferencePrice, effectiveMinBase, priceCap } from "../domain/hedge-plan.ts"
+import { formatBase } from "../domain/market.ts"
 import { VenueError } from "../venue/errors.ts"
 import { pollFreeCollateral, Venue } from "../venue/Venue.ts"
 import { raiseAlert } from "../ops/alerts.ts"
@@ -178,14 +179,23 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
       Effect.catch((e) => Effect.logWarning(`could not forget intent ${result.fillId}: ${e.message}`)),
       Effect.forkDetach
     )
+    // Sizes in market units for people; the integers stay in the annotations for machines.
+    const units = (n: number) => `${formatBase(settings.market, Math.abs(n))} ${settings.market.symbol}`
+    const bSide = result.hedgedSignedBase > 0 ? "buy" : result.hedgedSignedBase < 0 ? "sell" : "nothing"
     yield* Effect.logInfo(
-      `hedged fill ${result.fillId}: A ${result.aSide} ${result.fillSize} -> B ${result.hedgedSignedBase} (${result.status})`
-    ).pipe(Effect.annotateLogs({ fillSeq: result.fillSeq, latencyMs: result.doneAtMs - result.fillDetectedAtMs }))
+      `hedged fill ${result.fillId}: A ${result.aSide} ${units(result.fillSize)} -> B ${bSide}${result.hedgedSignedBase === 0 ? "" : ` ${units(result.hedgedSignedBase)}`} (${result.status})`
+    ).pipe(Effect.annotateLogs({
+      fillSeq: result.fillSeq,
+      latencyMs: result.doneAtMs - result.fillDetectedAtMs,
+      fillSize: result.fillSize,
+      hedgedSignedBase: result.hedgedSignedBase
+    }))
     if (result.status === "failed" || result.status === "partial") {
       failuresInARow.n++
       yield* raiseAlert(
         "hedge-retries-exhausted",
-        `fill ${result.fillId}: ${result.status} after ${result.attempts.length} attempt(s); ${result.residualSignedBase} base units returned to the residual pool`
+        `fill ${result.fillId}: ${result.status} after ${result.attempts.length} attempt(s); ${formatBase(settings.market, Math.abs(result.residualSignedBase))} ${settings.market.symbol} ` +
+          `(${result.residualSignedBase} base units) returned to the residual pool`
       )
       // What went back to the pool must not wait for a fill that may never come.
       failuresInARow.flushDueMonoMs ??= (yield* monoMs) + (failuresInARow.flushBackoffMs ?? FLUSH_FIRST_MS)
@@ -286,7 +296,9 @@ const maybeFlushResidual = (settings: HedgerSettings, c: Counters) =>
       detectedAtMs: now
     }))
     c.flushDueMonoMs = undefined
-    yield* Effect.logWarning(`residual pool ${pool} is at or above the venue minimum: hedging it now (residual:${published.fillSeq})`)
+    yield* Effect.logWarning(
+      `residual pool ${formatBase(settings.market, Math.abs(pool))} ${settings.market.symbol} (${pool} base units) is at or above the venue minimum: hedging it now (residual:${published.fillSeq})`
+    )
   }).pipe(Effect.catch((e) => Effect.logWarning(`residual pool check failed, will retry: ${e.message}`)))
 
 /** Checks the risk limits periodically; a breach moves an ACTIVE pair to HALTED and alerts. */
