@@ -44,7 +44,12 @@ export const demoConfig = (o: {
   logDir: string
   pollIntervalSec?: number
   txPerMinute?: number
-  /** maker.quote_tx_per_minute; absent: the default policy (20). Tests of correctness, not pacing, pass 0. */
+  /**
+   * maker.quote_tx_per_minute; absent: the default policy (20). Tests of correctness, not pacing,
+   * pass 0, which also re-quotes on drift at once (maker.min_requote_interval_ms: 0) and reads the
+   * venue's order list as often as allowed (maker.book_orders_refresh_ms: 2000): the exchange here
+   * has no rate limit, and the default pacing is proven on the TestClock.
+   */
   quoteTxPerMinute?: number
 }) =>
   `# written by bin/hedge demo
@@ -60,7 +65,7 @@ market: { symbol: BTC, quantity: "${o.quantity}", depth: ${o.depth} }
 logging: { dir: "${o.logDir}", level: info, console: pretty }
 # The embedded exchange runs without Lighter's rate limit here, so the shared budget is off.
 budget: { tx_per_minute: ${o.txPerMinute ?? 0} }
-${o.quoteTxPerMinute === undefined ? "" : `maker: { quote_tx_per_minute: ${o.quoteTxPerMinute} }\n`}`
+${o.quoteTxPerMinute === undefined ? "" : `maker: { quote_tx_per_minute: ${o.quoteTxPerMinute}${o.quoteTxPerMinute === 0 ? ", min_requote_interval_ms: 0, book_orders_refresh_ms: 2000" : ""} }\n`}`
 
 interface Stats {
   readonly fillsA: number
