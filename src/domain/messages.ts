@@ -116,6 +116,11 @@ export class HedgeResult extends Schema.Class<HedgeResult>("HedgeResult")({
   residualSignedBase: SafeInt,
   status: HedgeStatus,
   attempts: Schema.Array(HedgeAttempt),
+  /**
+   * The flatten that closed this fill's intent while B hedged it (its id): what B's orders did is
+   * recorded; the rest was closed by the flatten, never returned to the pool, never alerted.
+   */
+  settledByFlatten: Schema.optionalKey(Schema.String),
   fillDetectedAtMs: NonNegInt,
   receivedAtMs: NonNegInt,
   doneAtMs: NonNegInt

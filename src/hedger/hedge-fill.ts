@@ -232,6 +232,25 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
 
     let attempts = [...intent.attempts]
     let returnToPool = 0
+    // Set when a flatten closed this fill's intent (bin/hedge flatten fences fills up to a sequence
+    // number and closes the intents still open): the flatten settles what B did not finish.
+    let settledByFlatten: string | undefined
+    const flattenThatSettled = Effect.gen(function*() {
+      const fences = yield* state.fences()
+      return fill.fillSeq <= fences.flattenFillSeq ? fences.flattenId ?? "a flatten" : undefined
+    })
+    /** recordAttempt, or the flatten's id when a flatten closed the intent meanwhile (nothing recorded). */
+    const record = (attempt: HedgeAttempt) =>
+      state.recordAttempt(fill.fillId, attempt).pipe(
+        Effect.as(undefined),
+        Effect.catch((e) =>
+          Effect.gen(function*() {
+            const by = yield* flattenThatSettled
+            if (by === undefined) return yield* Effect.fail(e)
+            return by
+          })
+        )
+      )
     if (intent.status === "open") {
       // Resolve attempts recorded before a crash whose outcome was never written.
       for (let i = 0; i < attempts.length; i++) {
@@ -239,10 +258,11 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
         if (a.filledBase === undefined && a.error === undefined) {
           const resolved = yield* resolveAttempt(watcher, settings, a)
           attempts[i] = yield* resolvedAttempt(settings, fill.fillId, a, resolved, "never reached the venue")
-          yield* state.recordAttempt(fill.fillId, attempts[i]!)
+          settledByFlatten ??= yield* record(attempts[i]!)
         }
       }
       for (;;) {
+        if (settledByFlatten !== undefined) break
         const filledSoFar = attempts.reduce((s, a) => s + filledSigned(a), 0)
         const next = planNextAttempt({
           targetSignedBase: intent.targetSignedBase,
@@ -290,25 +310,45 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
           attempts.push(notSent)
           continue
         }
-        yield* state.recordAttempt(fill.fillId, planned)
+        // A flatten that closed the intent before this attempt was recorded: it is never sent.
+        settledByFlatten = yield* record(planned)
+        if (settledByFlatten !== undefined) break
         const done = yield* runAttempt(watcher, settings, fill.fillId, planned).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
-        yield* state.recordAttempt(fill.fillId, done)
         attempts.push(done)
+        // A flatten that closed the intent while the order was out: what it did is kept in the result.
+        settledByFlatten = yield* record(done)
+        if (settledByFlatten !== undefined) break
         if (done.error !== undefined) {
           yield* Effect.logWarning(`hedge attempt ${n} failed: ${done.error}`).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
         }
       }
-      yield* state.finishHedge(fill.fillId, returnToPool)
+      // A flatten-closed intent is done already, and its fill's position is the flatten's: no pool.
+      if (settledByFlatten === undefined) yield* state.finishHedge(fill.fillId, returnToPool)
+      else returnToPool = 0
       intent = { ...intent, status: "done", attempts }
     } else if (intent.status === "done") {
-      // Finished before a crash but not acknowledged: rebuild the result from the intent.
-      returnToPool = intent.targetSignedBase - intentFilledSigned(intent)
+      settledByFlatten = yield* flattenThatSettled
+      if (settledByFlatten !== undefined) {
+        // Closed by a flatten (B may have died or been interrupted meanwhile): what B's orders did is
+        // asked of the venue, for the record; the rest was the flatten's to close, never the pool's.
+        for (let i = 0; i < attempts.length; i++) {
+          const a = attempts[i]!
+          if (a.filledBase === undefined && a.error === undefined) {
+            attempts[i] = yield* resolvedAttempt(settings, fill.fillId, a, yield* resolveAttempt(watcher, settings, a), "never reached the venue")
+          }
+        }
+        returnToPool = 0
+      } else {
+        // Finished before a crash but not acknowledged: rebuild the result from the intent.
+        returnToPool = intent.targetSignedBase - intentFilledSigned(intent)
+      }
     }
 
     const hedged = attempts.reduce((s, a) => s + filledSigned(a), 0)
+    const short = settledByFlatten !== undefined ? intent.targetSignedBase - hedged : returnToPool
     const status = intent.status === "deferred"
       ? "deferred" as const
-      : returnToPool === 0
+      : short === 0
       ? "hedged" as const
       : hedged === 0
       ? "failed" as const
@@ -325,6 +365,7 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
       residualSignedBase: returnToPool,
       status,
       attempts,
+      ...(settledByFlatten !== undefined ? { settledByFlatten } : {}),
       fillDetectedAtMs: fill.detectedAtMs,
       receivedAtMs,
       doneAtMs: yield* wallMs

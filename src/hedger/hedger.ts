@@ -190,7 +190,15 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
       fillSize: result.fillSize,
       hedgedSignedBase: result.hedgedSignedBase
     }))
-    if (result.status === "failed" || result.status === "partial") {
+    if (result.settledByFlatten !== undefined) {
+      // Not a failure of B: a flatten took the fill over while B hedged it (its closing orders take
+      // out whatever B's order did); nothing went to the pool.
+      yield* Effect.logInfo(
+        `fill ${result.fillId} settled by flatten ${result.settledByFlatten} while B hedged it: B's orders did ${
+          result.hedgedSignedBase === 0 ? "nothing" : `${bSide} ${units(result.hedgedSignedBase)}`
+        }, which the flatten closes; nothing returned to the residual pool`
+      )
+    } else if (result.status === "failed" || result.status === "partial") {
       failuresInARow.n++
       yield* raiseAlert(
         "hedge-retries-exhausted",

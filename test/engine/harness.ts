@@ -72,6 +72,8 @@ export interface Harness {
   /** The pair's trading state as stored on the bus. */
   readonly tradingState: () => Effect.Effect<TradingState, unknown>
   readonly setTradingState: (state: TradingState, reason: string) => Effect.Effect<void, unknown>
+  /** A flatten's fence (bin/hedge flatten, step 3): fills up to now settled, open intents closed. */
+  readonly fenceFlatten: (id: string) => Effect.Effect<{ readonly intentsClosed: ReadonlyArray<string> }, unknown>
   readonly residualPool: () => Effect.Effect<number, unknown>
   readonly intent: (fillId: string) => Effect.Effect<Option.Option<HedgeIntent>, unknown>
   readonly openIntents: () => Effect.Effect<ReadonlyArray<HedgeIntent>, unknown>
@@ -137,6 +139,7 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
       alerts,
       tradingState: () => pairState.tradingState(),
       setTradingState: (state, reason) => pairState.setTradingState(state, reason),
+      fenceFlatten: (id) => pairState.fenceFlatten(id),
       residualPool: () => pairState.residualPool(),
       intent: (fillId) => pairState.getIntent(fillId),
       openIntents: () => pairState.openIntents(),

@@ -479,6 +479,34 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
+    it.live("a flatten that closes the intent while B's order is out: B records what its order did, returns nothing to the pool, raises no failure alert", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          // The hedge executes at once but its answer takes 1.5 s: the flatten fences meanwhile.
+          h.ex.nextMarketOrders(B, { kind: "delay", ms: 1_500 })
+          yield* h.startHedger()
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* h.waitFor("B sent its hedge", () => h.ex.marketOrdersReceived.length === 1)
+          yield* h.setTradingState("HALTED", "test: flatten")
+          const fence = yield* h.fenceFlatten("Ftest")
+          expect(fence.intentsClosed).toHaveLength(1)
+          yield* h.waitFor("the fill's result", () => h.results.length === 1, 10_000)
+          const r = h.results[0]!
+          expect(r.settledByFlatten).toBe("Ftest")
+          // What the exchange shows B did is what B recorded (its order executed before the answer).
+          expect(r.hedgedSignedBase).toBe(h.tradedSigned(B))
+          expect(r.hedgedSignedBase).not.toBe(0)
+          expect(r.residualSignedBase).toBe(0)
+          expect(r.status).toBe("hedged")
+          expect(yield* h.residualPool()).toBe(0)
+          expect(h.alerts.filter((a) => a.kind === "hedge-retries-exhausted")).toEqual([])
+          // Never sent again.
+          yield* Effect.sleep("500 millis")
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+        })
+      ), 30_000)
+
     it.live("a dead consumer's pending fill is claimed by another and not hedged twice", () =>
       run((h) =>
         Effect.gen(function*() {
