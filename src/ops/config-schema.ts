@@ -132,7 +132,7 @@ export const UsdcAmount = Schema.String.check(Schema.isPattern(/^\d{1,9}(\.\d{1,
   expected: "a USDC amount such as \"50\" or \"12.5\" (at most 6 decimals; 0 = off)"
 })
 export const Depth = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 10_000 })).annotate({
-  expected: "a book level number from 1 to 10000"
+  expected: "a depth from 1 to 10000 (the N-th resting order on the quote's side, at most 250; or the N-th price level with maker.depth_unit: levels)"
 })
 export const Identifier = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.:-]{1,64}$/)).annotate({
   expected: "a name of 1-64 letters, digits, '_', '.', ':' or '-'"

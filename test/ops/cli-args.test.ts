@@ -66,7 +66,7 @@ describe("CLI flags", () => {
         [["--depth"], "a", "--depth", "main-a: --depth needs a value (--depth N)"],
         [["--depth", "--market", "BTC"], "a", "--depth", "main-a: --depth needs a value (--depth N)"],
         [["--depth", "sixty"], "a", "--depth", "main-a: --depth: expected a whole number, got \"sixty\""],
-        [["--depth", "0"], "a", "--depth", "main-a: --depth: expected a book level number from 1 to 10000, got 0"],
+        [["--depth", "0"], "a", "--depth", "main-a: --depth: expected a depth from 1 to 10000 (the N-th resting order on the quote's side, at most 250; or the N-th price level with maker.depth_unit: levels), got 0"],
         [["--quantity", "0.0.2"], "a", "--quantity", "main-a: --quantity: expected a positive decimal quantity such as \"0.0002\", got \"0.0.2\""],
         [["--quantity", "-1"], "a", "--quantity", "main-a: --quantity: expected a positive decimal quantity such as \"0.0002\", got \"-1\""],
         [["--venue", "binance"], "a", "--venue", "main-a: --venue: expected one of simulator, lighter, memory, got \"binance\""],

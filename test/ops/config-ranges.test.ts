@@ -33,7 +33,7 @@ const RANGES: ReadonlyArray<readonly [string, number, number, number, number, Re
   ["strategy.ws_reconnect_delay", 0.01, 0.05, 30, 31, /a number of seconds from 0\.05 to 30/],
   ["strategy.force_close_timeout", 0.5, 1, 604_800, 604_801, /0 \(off\) or a number of seconds from 1 to 604800/],
   // 250 with the default maker.depth_unit: orders (the venue lists 250 orders a side); 10000 in levels, below.
-  ["market.depth", 0, 1, 250, 10_001, /a book level number from 1 to 10000/],
+  ["market.depth", 0, 1, 250, 10_001, /a depth from 1 to 10000 \(the N-th resting order on the quote's side, at most 250; or the N-th price level with maker\.depth_unit: levels\)/],
   ["maker.requote_drift_ticks", -1, 0, 1_000_000, 1_000_001, /a number of ticks from 0 to 1000000/],
   ["maker.book_orders_refresh_ms", 1_999, 2_000, 600_000, 600_001, /a number of milliseconds from 2000 to 600000/],
   ["maker.min_requote_interval_ms", -1, 0, 3_600_000, 3_600_001, /a number of milliseconds from 0 to 3600000/],

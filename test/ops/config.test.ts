@@ -259,7 +259,7 @@ describe("loadConfig: errors name the key, one message each", () => {
     Effect.gen(function*() {
       const err = yield* loadError(loadConfigText({ text: "strategy: { retry_times: 0 }\nmarket: { depth: -1 }\nvenue: { kind: binance }\n" }))
       assert.deepStrictEqual([...err.problems].sort(), [
-        "config.yaml: market.depth: expected a book level number from 1 to 10000, got -1",
+        "config.yaml: market.depth: expected a depth from 1 to 10000 (the N-th resting order on the quote's side, at most 250; or the N-th price level with maker.depth_unit: levels), got -1",
         "config.yaml: strategy.retry_times: expected an integer from 1 to 50, got 0",
         "config.yaml: venue.kind: expected one of simulator, lighter, memory, got \"binance\""
       ])
@@ -294,7 +294,7 @@ describe("loadConfig: errors name the key, one message each", () => {
   it.effect("a bad flag value names the flag", () =>
     Effect.gen(function*() {
       const err = yield* loadError(loadConfigText({ text: LEGACY, overrides: { depth: 0 } }))
-      assert.strictEqual(err.message, "--depth (market.depth): expected a book level number from 1 to 10000, got 0")
+      assert.strictEqual(err.message, "--depth (market.depth): expected a depth from 1 to 10000 (the N-th resting order on the quote's side, at most 250; or the N-th price level with maker.depth_unit: levels), got 0")
     }))
 })
 
