@@ -21,7 +21,7 @@ import {
 import { effectiveQuoteTxCap, type QuoteTxLog, quoteTxRoom, recordQuoteTx, slotsFor } from "../domain/quote-pacing.ts"
 import type { OrderBookTop } from "../domain/events.ts"
 import { conflictingHedge } from "../domain/hedge-plan.ts"
-import { formatBase, type MarketSpec } from "../domain/market.ts"
+import { formatBase, formatPrice, type MarketSpec } from "../domain/market.ts"
 import type { FillEvent } from "../domain/messages.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
@@ -135,6 +135,8 @@ export const runMaker = (settings: MakerSettings) =>
     const bus = yield* FillBus
     const pairState = yield* PairState
     const marketId = settings.market.marketId
+    /** "0.00020 BTC @ 99999.1": sizes and prices in log lines in market units. */
+    const amount = (base: number, price: number) => `${formatBase(settings.market, base)} ${settings.market.symbol} @ ${formatPrice(settings.market, price)}`
     if ((settings.depthUnit ?? "orders") === "orders" && venue.orderBookOrders === undefined) {
       return yield* new VenueError({
         op: "orderBookOrders",
@@ -160,7 +162,7 @@ export const runMaker = (settings: MakerSettings) =>
     if (settings.cancelOrphansOnStart) {
       const open = yield* venue.openOrders(marketId)
       for (const o of open) {
-        yield* Effect.logWarning(`cancelling orphan quote from an earlier run: ${o.side} ${o.remainingBase} @ ${o.price}`)
+        yield* Effect.logWarning(`cancelling orphan quote from an earlier run: ${o.side} ${amount(o.remainingBase, o.price)}`)
         yield* venue.cancel({ marketId, index: o.orderIndex }).pipe(Effect.ignore)
       }
     }
@@ -176,7 +178,7 @@ export const runMaker = (settings: MakerSettings) =>
           if (notPublished.size > 1000) notPublished.delete(notPublished.values().next().value!)
         }).pipe(
           Effect.andThen(Effect.logWarning(
-            `fill ${fill.side} ${fill.size} @ ${fill.price} of order ${fill.orderIndex} (client index ${fill.clientOrderIndex}) not published: ${why}`
+            `fill ${fill.side} ${amount(fill.size, fill.price)} of order ${fill.orderIndex} (client index ${fill.clientOrderIndex}) not published: ${why}`
           ))
         )
 
@@ -196,7 +198,7 @@ export const runMaker = (settings: MakerSettings) =>
             yield* Ref.update(state, (s) =>
               applyFill(s, { side: fill.side, base: fill.size, orderIndex: fill.orderIndex, clientOrderIndex: fill.clientOrderIndex }, settings.cycle, clock.monoMs())
             )
-            yield* Effect.logInfo(`fill ${fill.side} ${fill.size} @ ${fill.price} (order ${fill.orderIndex}, seq ${p.fillSeq})`)
+            yield* Effect.logInfo(`fill ${fill.side} ${amount(fill.size, fill.price)} (order ${fill.orderIndex}, seq ${p.fillSeq})`)
             if (settings.onFill !== undefined) yield* settings.onFill(fill, p.fillSeq)
           })
         ),
@@ -299,7 +301,7 @@ export const runMaker = (settings: MakerSettings) =>
         if (p._tag === "Price" && crossesBook(book, need.side, p.price)) {
           if (!crossNoted) {
             crossNoted = true
-            yield* Effect.logInfo(`the order list's ${need.side} price ${p.price} crosses the live book (the list is older); waiting for the next read`)
+            yield* Effect.logInfo(`the order list's ${need.side} price ${formatPrice(settings.market, p.price)} crosses the live book (the list is older); waiting for the next read`)
           }
           return undefined
         }
@@ -347,7 +349,7 @@ export const runMaker = (settings: MakerSettings) =>
             const u = found.value.value
             yield* Effect.forEach(tracker.onOrderUpdate(u, clock.wallMs()), publish, { discard: true })
             if (isOrderTerminal(u.status)) {
-              yield* Effect.logInfo(`quote ${coi} resolved: ${u.status} at the venue (filled ${u.filledBase} of ${u.initialBase})`)
+              yield* Effect.logInfo(`quote ${coi} resolved: ${u.status} at the venue (filled ${formatBase(settings.market, u.filledBase)} of ${formatBase(settings.market, u.initialBase)} ${settings.market.symbol})`)
               yield* Ref.update(state, (st) => (st.quote?.clientOrderIndex === coi ? { ...st, quote: undefined } : st))
             } else {
               yield* Effect.logInfo(`quote ${coi} resolved: resting at the venue as order ${u.orderIndex}`)
@@ -508,7 +510,7 @@ export const runMaker = (settings: MakerSettings) =>
           .pipe(Effect.retry(placeRetry(settings.orderRetries)), Effect.result)
         if (placed._tag === "Failure") {
           const e = placed.failure
-          if (isSignatureRefusal(e)) yield* noteRefusal(`quote ${action.side} ${action.base} @ ${action.price}`, e)
+          if (isSignatureRefusal(e)) yield* noteRefusal(`quote ${action.side} ${amount(action.base, action.price)}`, e)
           else yield* Effect.logWarning(`quote not placed (${e.kind}${e.code === undefined ? "" : ` ${e.code}`}): ${e.message}`)
           if (e.kind === "unknown-outcome") {
             // The venue may or may not have it: ask it, never wait for ever.
