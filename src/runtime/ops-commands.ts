@@ -1,6 +1,7 @@
 // bin/hedge halt | resume | flatten (and status, from status-command.ts): read and steer a running pair through Redis.
 import { Effect, Option, Schema } from "effect"
 import { LIGHTER_BTC, LIGHTER_ETH, formatBase, type MarketSpec } from "../domain/market.ts"
+import { marketFromVenue } from "./venue-market.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState, type PairStateShape, type TradingState } from "../bus/PairState.ts"
 import { loadConfig } from "../ops/config.ts"
@@ -112,7 +113,8 @@ export const flatten = (argv: ReadonlyArray<string>) =>
       )
       if (!ok) return yield* Effect.fail(new Error("not confirmed (pass --yes to skip the question); nothing was done"))
     }
-    const market = config.market.symbol === "ETH" ? LIGHTER_ETH : LIGHTER_BTC
+    // The market's id and decimals from the venue: the closing orders go to that market only.
+    const market = yield* marketFromVenue(config)
     const print = (line: string) => Effect.sync(() => void process.stdout.write(line + "\n"))
     const report = yield* runFlatten({
       prefix: config.redis.keyPrefix,

@@ -26,6 +26,7 @@ import { WireAccountReply, WireOrderBookDetails } from "../venue/lighter/codecs.
 import { busLayers } from "./bus-layers.ts"
 import { parseFlags } from "./flags.ts"
 import { pairControlStatus } from "./pair-control-status.ts"
+import { marketFromVenue } from "./venue-market.ts"
 
 /** A heartbeat (written every second, kept 3 s) older than this is stale. */
 export const HEARTBEAT_STALE_MS = 2_500
@@ -36,7 +37,7 @@ const specs = [
   { flag: "--json", key: "json", kind: "boolean" }
 ] as const
 
-/** Market decimals for messages only (the CLI does not ask the venue). */
+/** Market decimals for messages when the venue cannot be asked. */
 export const marketForMessages = (config: HedgeflowConfig): MarketSpec => (config.market.symbol === "ETH" ? LIGHTER_ETH : LIGHTER_BTC)
 
 /**
@@ -50,7 +51,8 @@ export const withPairRedis = <A, E, R>(
 ) =>
   Effect.gen(function*() {
     const config = yield* loadConfig({ path: configPath ?? "config.yaml", env: process.env })
-    const market = marketForMessages(config)
+    // Decimals from the venue when it answers (status must work without it: then BTC's or ETH's).
+    const market = yield* marketFromVenue(config).pipe(Effect.timeout("3 seconds"), Effect.orElseSucceed(() => marketForMessages(config)))
     return yield* Effect.gen(function*() {
       const conn = yield* RedisConnection
       yield* verifyRedisDatabase(Number(new URL(config.redis.url).pathname.replace(/^\//, "") || "0"), conn.target)
