@@ -4,7 +4,7 @@
 // with its recorded result (and its identity, so a copy under another stream id is a duplicate).
 // Entries B will not hedge — undecodable, another pair's, implausible — go to the dead-letter
 // stream, alert and halt the pair; they never block the pipeline.
-import { Cause, Effect, Option, Schedule } from "effect"
+import { Cause, Effect, Fiber, Option, Schedule } from "effect"
 import { evaluateRisk, hedgeSlippageBreach, initialRiskState, type RiskLimits } from "../domain/risk.ts"
 import { initialReconcileState, reconcile } from "../domain/reconcile.ts"
 import { computeExposure } from "../domain/exposure.ts"
@@ -30,6 +30,11 @@ import { supervisorBackoff } from "../runtime/schedules.ts"
 import { shutdownIncomplete } from "../runtime/shutdown-report.ts"
 
 export interface HedgerSettings extends HedgeSettings {
+  /**
+   * On a stop, how long the hedge in flight may take to settle before it is cut off (default
+   * STOP_GRACE_MS). 0: cut off at once, as a crash would (tests that model one).
+   */
+  readonly stopGraceMs?: number
   /** The pair's name (config pair.name): fills of another pair are refused; residual flushes carry it. */
   readonly pair: string
   /** A's account index: fills that name another account are refused. */
@@ -403,16 +408,40 @@ const riskMonitor = (
   )
 
 /** Hedges every entry of a batch in order (fills of one pair are hedged one at a time). */
-const handleAll = (entries: ReadonlyArray<BusEntry>, watcher: OrderWatcher, settings: HedgerSettings, c: Counters) =>
-  Effect.forEach(entries, (e) =>
-    handleEntry(e, watcher, settings, c).pipe(
-      // Stopped mid-hedge: the shutdown did not finish it (exit code 1, src/runtime/exit.ts).
+/** On a stop (SIGINT/SIGTERM), the entry B is hedging gets this long to settle before it is cut off. */
+export const STOP_GRACE_MS = 10_000
+
+/**
+ * Handles one entry so that a stop lets it finish: the hedge runs in a fiber of its own, which a
+ * stop does not interrupt; the stop waits for it up to STOP_GRACE_MS, then interrupts it and
+ * reports the shutdown as incomplete (exit code 1, src/runtime/exit.ts). Next entries are not
+ * started once a stop has come.
+ */
+const settleBeforeStop = <A, E, R>(e: BusEntry, work: Effect.Effect<A, E, R>, graceMs: number) =>
+  graceMs <= 0 ? work.pipe(Effect.onInterrupt(() => reportCutOff(e, 0))) : Effect.gen(function*() {
+    const fiber = yield* Effect.forkDetach(work)
+    return yield* Fiber.join(fiber).pipe(
       Effect.onInterrupt(() =>
-        e._tag === "Fill"
-          ? shutdownIncomplete(`B's hedge of fill ${e.fill.fillId} (seq ${e.fill.fillSeq}) was interrupted before it settled; B resumes it from its intent on its next start`)
-          : Effect.void
+        Effect.gen(function*() {
+          const settled = yield* Fiber.await(fiber).pipe(Effect.timeoutOption(graceMs))
+          if (Option.isSome(settled)) return
+          yield* Fiber.interrupt(fiber)
+          yield* reportCutOff(e, graceMs)
+        })
       )
-    ), { discard: true })
+    )
+  })
+
+const reportCutOff = (e: BusEntry, waitedMs: number) =>
+  e._tag === "Fill"
+    ? shutdownIncomplete(
+      `B's hedge of fill ${e.fill.fillId} (seq ${e.fill.fillSeq}) was interrupted before it settled` +
+        `${waitedMs > 0 ? ` (waited ${waitedMs / 1000} s)` : ""}; B resumes it from its intent on its next start`
+    )
+    : Effect.void
+
+const handleAll = (entries: ReadonlyArray<BusEntry>, watcher: OrderWatcher, settings: HedgerSettings, c: Counters) =>
+  Effect.forEach(entries, (e) => settleBeforeStop(e, handleEntry(e, watcher, settings, c), settings.stopGraceMs ?? STOP_GRACE_MS), { discard: true })
 
 /** Drains this consumer's pending entries, then stale entries of dead consumers. */
 const recover = (watcher: OrderWatcher, settings: HedgerSettings, c: Counters) =>

@@ -138,6 +138,25 @@ describe("exit codes", () => {
     expect(lines[0]!.match(/main-a/g)).toHaveLength(1)
   }, 60_000)
 
+  it("B: 0 when it is stopped while a hedge is in flight that settles within the grace: it finishes it first", async () => {
+    const { sim, redis, prefix, a, b } = await startPair("b-settles")
+    await waitUntil("A's first quote", () => sim.exchange.engine.account(A).active.size > 0 || a.p.exitCode !== null, 30_000)
+    // B's next tx hangs at the exchange for 2 s: its hedge is in flight when the stop comes.
+    sim.exchange.faults.delayTxs(B, 1, 2_000)
+    fillQuoteOfA(sim)
+    const client = new Redis(redis.url)
+    try {
+      await waitUntil("B's hedge intent", async () => (await client.hlen(`${prefix}:intents`)) > 0, 15_000)
+      b.p.kill("SIGTERM")
+      expect(await exitOf(b.p), b.stderr()).toBe(0)
+      // The hedge settled before B exited: its result is recorded and nothing is pending.
+      expect(await client.xlen(`${prefix}:hedges`)).toBeGreaterThanOrEqual(1)
+      expect(b.stderr()).not.toContain("shutdown incomplete")
+    } finally {
+      client.disconnect()
+    }
+  }, 60_000)
+
   it("B: 1 when it is stopped while a hedge is in flight, naming the fill", async () => {
     const { sim, redis, prefix, a, b } = await startPair("b-in-flight")
     await waitUntil("A's first quote", () => sim.exchange.engine.account(A).active.size > 0 || a.p.exitCode !== null, 30_000)

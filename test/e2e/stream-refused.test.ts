@@ -2,7 +2,7 @@
 // over real sockets and Redis: B says so (log, status, alert), retries, and once the refusal has
 // lasted risk.stream_refused_halt_after the pair halts and A pulls its quote. When the venue
 // accepts B's tokens again, B reconciles and nothing is lost (A + B flat).
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -50,14 +50,18 @@ describe("B's account stream refused by the venue while the pair runs", () => {
     await redis?.close()
   })
 
-  const status = (json: boolean) => {
-    const r = spawnSync(process.execPath, [join(root, "src/runtime/hedge.ts"), "status", "--config", config, ...(json ? ["--json"] : [])], {
-      encoding: "utf8",
-      env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" }
+  // Spawned asynchronously: the exchange runs in this process (status asks it), and a blocked
+  // event loop would starve B's subscriptions of their snapshots.
+  const status = (json: boolean) =>
+    new Promise<string>((res) => {
+      const p = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), "status", "--config", config, ...(json ? ["--json"] : [])], {
+        env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" }
+      })
+      let out = ""
+      p.stdout.on("data", (d: Buffer) => (out += d.toString()))
+      p.once("close", () => res(out))
     })
-    return r.stdout
-  }
-  const statusJson = () => JSON.parse(status(true)) as {
+  const statusJson = async () => JSON.parse(await status(true)) as {
     tradingState: string
     tradingStateReason: string | null
     processes: { b: { streamRefused: { channel: string; code: number | null; message: string; forMs: number } | null } }
@@ -73,24 +77,24 @@ describe("B's account stream refused by the venue while the pair runs", () => {
     expect(b.exitCode).toBeNull()
 
     sim.exchange.faults.refuseAuth(B, 20_000)
-    await waitUntil("status shows B's refused stream", () => statusJson().processes.b.streamRefused !== null, 15_000)
-    const refused = statusJson().processes.b.streamRefused!
+    await waitUntil("status shows B's refused stream", async () => (await statusJson()).processes.b.streamRefused !== null, 15_000)
+    const refused = (await statusJson()).processes.b.streamRefused!
     expect(refused.channel).toMatch(/^account_all_(orders|trades|positions)\/2$/)
     expect(refused.code).toBe(20013)
     expect(refused.message).toContain("invalid auth: refused by fault")
-    expect(status(false)).toMatch(/B \(hedger\) +running.*stream REFUSED by the venue for \d+(\.\d)? s .*account_all_\w+\/2 code 20013 — invalid auth: refused by fault/)
+    expect(await status(false)).toMatch(/B \(hedger\) +running.*stream REFUSED by the venue for \d+(\.\d)? s .*account_all_\w+\/2 code 20013 — invalid auth: refused by fault/)
 
-    await waitUntil("the pair HALTED by B's refused stream", () => statusJson().tradingState === "HALTED", 20_000)
-    expect(statusJson().tradingStateReason).toMatch(/account stream of B \(hedger\) refused by the venue for \d+ s: account_all_\w+\/2 \(venue code 20013\): invalid auth: refused by fault/)
+    await waitUntil("the pair HALTED by B's refused stream", async () => (await statusJson()).tradingState === "HALTED", 20_000)
+    expect((await statusJson()).tradingStateReason).toMatch(/account stream of B \(hedger\) refused by the venue for \d+ s: account_all_\w+\/2 \(venue code 20013\): invalid auth: refused by fault/)
     await waitUntil("A pulled its quote", () => sim.exchange.engine.account(A).active.size === 0, 15_000)
     expect(logB()).toContain("ALERT stream-refused")
     expect(logB()).toContain("ALERT halted")
 
     // The venue accepts B's tokens again: B's stream is back, B settles every hedge, A + B flat.
     sim.exchange.faults.clear()
-    await waitUntil("B's stream accepted again", () => statusJson().processes.b.streamRefused === null, 30_000)
+    await waitUntil("B's stream accepted again", async () => (await statusJson()).processes.b.streamRefused === null, 30_000)
     await waitUntil("A + B flat", () => signed(A) + signed(B) === 0, 30_000)
-    expect(statusJson().tradingState).toBe("HALTED") // an operator resumes, after looking
+    expect((await statusJson()).tradingState).toBe("HALTED") // an operator resumes, after looking
     expect(logB()).toMatch(/account stream of B \(hedger\): accepted again after \d+ s/)
 
     a.kill("SIGTERM")

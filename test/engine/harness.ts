@@ -31,6 +31,8 @@ export const makerSettings = (over: Partial<MakerSettings> = {}): MakerSettings 
 })
 
 export const hedgerSettings = (over: Partial<HedgerSettings> = {}): HedgerSettings => ({
+  // Interrupting B's fiber here models a crash (kill -9): its hedge in flight is cut off at once.
+  stopGraceMs: 0,
   pair: "BTC:1-2",
   aAccountIndex: A,
   // 10 × the maker's quote of 60
