@@ -3,7 +3,7 @@
 // waits for the dead holder's lease and takes over; a different pair on the same key prefix, an
 // account the venue does not know, a Redis database the server does not have and a metrics port
 // shared by A and B are each refused with one line. Then `bin/hedge status` while B is down.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -92,11 +92,24 @@ const exitWithin = async (proc: Proc, what: string, ms = 25_000): Promise<number
   return code
 }
 
+/**
+ * bin/hedge as the operator runs it, asynchronously: the exchange runs in this process (status
+ * asks it), and a blocked event loop would starve A's and B's sockets meanwhile.
+ */
 const hedge = (config: string, ...args: Array<string>) =>
-  spawnSync(process.execPath, [join(root, "src/runtime/hedge.ts"), ...args, "--config", config], {
-    encoding: "utf8",
-    env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" },
-    timeout: 30_000
+  new Promise<{ readonly status: number | null; readonly stdout: string; readonly stderr: string }>((res) => {
+    const p = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), ...args, "--config", config], {
+      env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" }
+    })
+    let stdout = ""
+    let stderr = ""
+    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => p.kill("SIGKILL"), 30_000)
+    p.once("close", (status) => {
+      clearTimeout(timer)
+      res({ status, stdout, stderr })
+    })
   })
 
 beforeAll(async () => {
@@ -171,7 +184,7 @@ describe("one writer per role (real processes)", () => {
   it("bin/hedge status: B's stream state is live, then B down is flagged and pending counts the group's lag", async () => {
     // B running: its account stream state now (the heartbeat used to say false for ever).
     await waitUntil("B's live status", async () => {
-      const r = hedge(config, "status", "--json")
+      const r = await hedge(config, "status", "--json")
       const s = JSON.parse(r.stdout) as { b: { streamConnected?: boolean } | null; processes: { b: { state: string; streamConnectedNow: boolean | null } } }
       return s.b?.streamConnected === true && s.processes.b.state === "running" && s.processes.b.streamConnectedNow === true
     }, 20_000)
@@ -185,7 +198,7 @@ describe("one writer per role (real processes)", () => {
     await client.xadd(`${prefix}:fills`, "*", "fillId", "status-test", "note", "added while B is down")
     await client.set(`${prefix}:a-quote`, "buy 123456 789 20")
     await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 3_600 - Date.now())))
-    const r = hedge(config, "status", "--json")
+    const r = await hedge(config, "status", "--json")
     expect(r.status, r.stderr).toBe(0)
     const s = JSON.parse(r.stdout) as {
       pendingFills: number
@@ -210,7 +223,7 @@ describe("one writer per role (real processes)", () => {
 
     // After the lease expired: DOWN, with how long ago and no clean stop.
     await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 6_000 - Date.now())))
-    const text = hedge(config, "status")
+    const text = await hedge(config, "status")
     expect(text.status, text.stderr).toBe(0)
     expect(text.stdout).toMatch(/B \(hedger\) +DOWN — last seen \d+\.\d s ago \(host .+, pid \d+.*\) \(no clean stop recorded: crashed or killed\?\)/)
     expect(text.stdout).toMatch(/A \(maker\) +DOWN — stopped \d+\.\d s ago/)
