@@ -22,6 +22,7 @@ let sim: SimHandle
 let redis: TestRedis
 let dir: string
 let config: string
+let prefix: string
 beforeAll(async () => {
   // B's key is registered, so B passes its start-up key check and runs.
   const bPublic = bytesToHex(publicKeyOf(parsePrivateKey(SECRETS.HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY)))
@@ -29,7 +30,8 @@ beforeAll(async () => {
   redis = await startTestRedis()
   dir = mkdtempSync(join(tmpdir(), "hedgeflow-secrets-"))
   config = join(dir, "config.yaml")
-  writeFileSync(config, `lighter: { base_url: "${sim.url}", ws_url: "${sim.wsUrl}" }\nredis: { url: "${redis.url}", key_prefix: "${redis.prefix("secrets")}" }\nlogging: { dir: "${dir}", level: debug }\nalerts: { telegram_chat_id: "1", telegram_api_url: "http://127.0.0.1:9" }\n`)
+  prefix = redis.prefix("secrets")
+  writeFileSync(config, `lighter: { base_url: "${sim.url}", ws_url: "${sim.wsUrl}" }\nredis: { url: "${redis.url}", key_prefix: "${prefix}" }\nlogging: { dir: "${dir}", level: debug }\nalerts: { telegram_chat_id: "1", telegram_api_url: "http://127.0.0.1:9" }\n`)
 })
 afterAll(async () => {
   await sim?.close()
@@ -42,8 +44,9 @@ const expectClean = (text: string, where: string) => {
 
 describe("secrets", () => {
   it("never appear in B's logs, its stderr, its errors, or status output", async () => {
-    // B runs twice with every secret in its environment (the second start raises a restart
-    // alert, whose webhook and Telegram deliveries fail), then stops.
+    // B runs twice with every secret in its environment, then a third time, when a poison entry
+    // on the fill stream raises an alert whose webhook and Telegram deliveries fail; then stops.
+    // (A restart alert may come too, when the previous run's heartbeat is still there: timing.)
     for (const ms of [1500, 3000]) {
       const r = spawn(process.execPath, [join(root, "src/runtime/main-b.ts"), "--config", config], {
         env: { ...process.env, ...SECRETS, HEDGEFLOW_LOG_CONSOLE: "json" },
@@ -60,16 +63,20 @@ describe("secrets", () => {
     let out = ""
     b.stdout.on("data", (d) => (out += d))
     b.stderr.on("data", (d) => (out += d))
-    // Until the restart alert's deliveries have failed (a fixed 3 s was too short on a busy machine).
     const until = Date.now() + 30_000
-    while (!(out.includes("ALERT process-restart") && out.includes("alert not delivered to telegram")) && Date.now() < until && b.exitCode === null) {
+    while (!out.includes("hedger b-") && Date.now() < until && b.exitCode === null) await new Promise((r) => setTimeout(r, 100))
+    const poison = new Redis(redis.url)
+    await poison.xadd(`${prefix}:fills`, "*", "fillId", "secrets-test", "size", "not-a-number")
+    poison.disconnect()
+    // Until the alert's deliveries have failed.
+    while (!(out.includes("ALERT poison-message") && out.includes("alert not delivered to telegram")) && Date.now() < until && b.exitCode === null) {
       await new Promise((r) => setTimeout(r, 100))
     }
     b.kill("SIGTERM")
     const code = await new Promise<number | null>((r) => (b.exitCode !== null ? r(b.exitCode) : b.once("exit", (c) => r(c))))
     expect(code).toBe(0)
     expect(out).toContain("hedger")
-    expect(out).toContain("ALERT process-restart")
+    expect(out).toContain("ALERT poison-message")
     expect(out).toContain("alert not delivered to telegram")
     expectClean(out, "stderr of main-b")
 
@@ -102,8 +109,10 @@ describe("secrets", () => {
       encoding: "utf8",
       timeout: 30_000
     })
-    expect(status.status).toBe(0)
+    expect(status.status, status.stderr + status.stdout).toBe(0)
     expect(status.stdout).toContain("tradingState")
+    // With a dead letter on the pair (the poison entry above): status used to crash here (XREVRANGE COUNT 0 is nil).
+    expect((JSON.parse(status.stdout) as { deadLetters: number }).deadLetters).toBeGreaterThanOrEqual(1)
     expectClean(status.stdout + status.stderr, "status output")
 
     for (const f of readdirSync(dir).filter((f) => f.endsWith(".log") || f.endsWith(".jsonl"))) expectClean(readFileSync(join(dir, f), "utf8"), f)

@@ -146,7 +146,8 @@ export const readDeadLetters = (prefix: string, count = 50) =>
     const conn = yield* RedisConnection
     const key = inspectKeys(prefix).deadLetter
     const total = yield* conn.run("xlen", (c) => c.xlen(key))
-    const entries = yield* conn.run("xrevrange", (c) => c.xrevrange(key, "+", "-", "COUNT", count))
+    // COUNT 0 answers nil, not an empty list (status asks for the total only).
+    const entries = count <= 0 ? [] : (yield* conn.run("xrevrange", (c) => c.xrevrange(key, "+", "-", "COUNT", count))) ?? []
     const letters: Array<DeadLetter> = entries.map(([id, fields]) => {
       const rec = pairsToRecord(fields)
       const raw: Record<string, string> = {}
