@@ -125,11 +125,6 @@ export class LighterSocket {
     this.sendSubscribe(sub)
   }
 
-  /** The channels now refused by the venue (for status). */
-  get refusedChannels(): ReadonlyArray<string> {
-    return [...this.subs.values()].filter((s) => s.state === "refused").map((s) => s.channel)
-  }
-
   private sendSubscribe(sub: Subscription): void {
     clearTimeout(sub.retryTimer)
     sub.retryTimer = undefined
