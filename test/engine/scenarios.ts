@@ -197,7 +197,8 @@ export const engineScenarios = (bus: BusUnderTest) =>
           })
           yield* h.startMaker()
           yield* fillQuote(h)
-          yield* h.waitFor("hedge failed", () => h.results.length === 1)
+          // ">= 1": the residual flush 1 s later adds a second result, and a loaded machine's poll can miss the moment of exactly one.
+          yield* h.waitFor("hedge failed", () => h.results.length >= 1)
           expect(h.results[0]!.status).toBe("failed")
           yield* h.waitFor("A's quote pulled", () => restingOrderOfA(h) === undefined, 5_000)
           yield* Effect.sleep("200 millis")
