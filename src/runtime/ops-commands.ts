@@ -1,7 +1,7 @@
 // bin/hedge halt | resume | flatten (and status, from status-command.ts): read and steer a running pair through Redis.
 import { Effect, Option, Schema } from "effect"
-import { LIGHTER_BTC, LIGHTER_ETH, formatBase, type MarketSpec } from "../domain/market.ts"
-import { marketFromVenue } from "./venue-market.ts"
+import { formatBase, type MarketSpec } from "../domain/market.ts"
+import { marketForMessages, marketFromVenue } from "./venue-market.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState, type PairStateShape, type TradingState } from "../bus/PairState.ts"
 import { loadConfig } from "../ops/config.ts"
@@ -30,8 +30,9 @@ const withPair = <A, E>(
   Effect.gen(function*() {
     const args = yield* parseFlags(`hedge ${command}`, argv, specs, Args)
     const config = yield* loadConfig({ path: args.config ?? "config.yaml", env: process.env })
-    // Only the decimals of the mirror messages depend on the market; status needs none of them.
-    const market = config.market.symbol === "ETH" ? LIGHTER_ETH : LIGHTER_BTC
+    // The decimals of the mirror messages and of the printed positions: from the venue when it
+    // answers (halt must work without it: then BTC's or ETH's, as status does).
+    const market = yield* marketFromVenue(config).pipe(Effect.timeout("3 seconds"), Effect.orElseSucceed(() => marketForMessages(config)))
     return yield* body(args, market).pipe(
       Effect.provide(
         busLayers({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password })

@@ -12,7 +12,7 @@
 //   - open hedge intents, residual pool, results, dead letters.
 // Ages come from Redis's clock (TIME, stream ids, the lease's seen records), not this machine's.
 import { Effect, Option, Schema } from "effect"
-import { LIGHTER_BTC, LIGHTER_ETH, formatBase, formatPrice, type MarketSpec } from "../domain/market.ts"
+import { formatBase, formatPrice, type MarketSpec } from "../domain/market.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { RedisConnection } from "../bus/redis/connection.ts"
@@ -26,7 +26,7 @@ import { WireAccountReply, WireOrderBookDetails } from "../venue/lighter/codecs.
 import { busLayers } from "./bus-layers.ts"
 import { parseFlags } from "./flags.ts"
 import { pairControlStatus } from "./pair-control-status.ts"
-import { marketFromVenue } from "./venue-market.ts"
+import { marketForMessages, marketFromVenue } from "./venue-market.ts"
 
 /** A heartbeat (written every second, kept 3 s) older than this is stale. */
 export const HEARTBEAT_STALE_MS = 2_500
@@ -37,8 +37,6 @@ const specs = [
   { flag: "--json", key: "json", kind: "boolean" }
 ] as const
 
-/** Market decimals for messages when the venue cannot be asked. */
-export const marketForMessages = (config: HedgeflowConfig): MarketSpec => (config.market.symbol === "ETH" ? LIGHTER_ETH : LIGHTER_BTC)
 
 /**
  * Loads the config, connects to the pair's Redis (checking its database) and runs `body` with the

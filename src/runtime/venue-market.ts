@@ -23,3 +23,6 @@ export const marketFromVenue = (config: HedgeflowConfig): Effect.Effect<MarketSp
           : Effect.succeed(m)
       })
     )
+
+/** Market decimals for messages and printed figures when the venue cannot be asked (BTC's or ETH's). */
+export const marketForMessages = (config: HedgeflowConfig): MarketSpec => (config.market.symbol === "ETH" ? LIGHTER_ETH : LIGHTER_BTC)
