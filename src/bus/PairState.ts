@@ -108,6 +108,17 @@ export interface PairStateShape {
   readonly audit: (kind: string, text: string) => Effect.Effect<void, BusError>
   /** The newest `count` audit entries, oldest first. */
   readonly auditLog: (count: number) => Effect.Effect<ReadonlyArray<AuditEntry>, BusError>
+  // ---- force close (strategy.force_close_timeout: A and B mismatched too long) -------------
+  /**
+   * Asks A and B to close their own positions (no process holds both keys). Written once: while a
+   * request is stored, another is refused and the stored one returned. Cleared by `bin/hedge resume`.
+   */
+  readonly requestForceClose: (request: ForceCloseRequest) => Effect.Effect<ForceCloseState, BusError>
+  readonly forceClose: () => Effect.Effect<Option.Option<ForceCloseState>, BusError>
+  /** Records what A or B did for request `id` (ignored when another request, or none, is stored). */
+  readonly recordForceCloseResult: (id: string, role: "a" | "b", result: ForceCloseResult) => Effect.Effect<void, BusError>
+  /** Removes the request and its results; returns what was stored. */
+  readonly clearForceClose: () => Effect.Effect<Option.Option<ForceCloseState>, BusError>
   readonly reportLoss: (role: "a" | "b", report: LossReport) => Effect.Effect<void, BusError>
   readonly lossReports: () => Effect.Effect<{ readonly a?: LossReport | undefined; readonly b?: LossReport | undefined }, BusError>
 }
@@ -163,6 +174,28 @@ export interface AuditEntry {
   readonly atMs: number
   readonly kind: string
   readonly text: string
+}
+
+/** B's request that A and B close their positions (strategy.force_close_timeout, risk.force_close_action flatten). */
+export interface ForceCloseRequest {
+  readonly id: string
+  readonly reason: string
+  readonly requestedAtMs: number
+}
+
+/** What one side did for a force close. */
+export interface ForceCloseResult {
+  readonly flat: boolean
+  /** The account's position afterwards, base units. */
+  readonly positionBase: number
+  readonly atMs: number
+  readonly text: string
+}
+
+export interface ForceCloseState {
+  readonly request: ForceCloseRequest
+  readonly a?: ForceCloseResult | undefined
+  readonly b?: ForceCloseResult | undefined
 }
 
 /** What A or B found at the venue after Redis lost its state. */

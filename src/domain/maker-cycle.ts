@@ -19,7 +19,7 @@ export interface MakerConfig {
   readonly maxQuoteAgeMs: number
   readonly requoteDriftTicks: number
   /** After this long in the closing phase, close at the best ask (still post-only). 0 = never. */
-  readonly forceCloseAfterMs: number
+  readonly closeAtBestAfterMs: number
   /**
    * A quote is replaced for drift only once it has rested this long (maker.min_requote_interval_ms);
    * age, phase and size replace it sooner, and so does the force-close. Absent or 0: no minimum.
@@ -104,8 +104,8 @@ const preDecide = (state: MakerState, nowMs: number, cfg: MakerConfig): MakerAct
   if (want.base <= 0) {
     return q === undefined ? { _tag: "Wait", reason: "nothing to quote" } : { _tag: "Cancel", quote: q, reason: "size" }
   }
-  const forceClose = want.side === "sell" && cfg.forceCloseAfterMs > 0 && state.closingSinceMs !== undefined &&
-    nowMs - state.closingSinceMs >= cfg.forceCloseAfterMs
+  const forceClose = want.side === "sell" && cfg.closeAtBestAfterMs > 0 && state.closingSinceMs !== undefined &&
+    nowMs - state.closingSinceMs >= cfg.closeAtBestAfterMs
   if (q !== undefined) {
     if (q.side !== want.side) return { _tag: "Cancel", quote: q, reason: "phase" }
     if (q.base !== want.base) return { _tag: "Cancel", quote: q, reason: "size" }

@@ -20,6 +20,12 @@ export interface RiskLimits {
   readonly maxHedgeSlippageBps?: number
   /** Free collateral each account must keep, micro-USDC; absent or 0 = off. */
   readonly minFreeCollateralMicro?: number
+  /**
+   * strategy.force_close_timeout, the previous system's meaning: A's and B's positions mismatched
+   * (|A + B| ≥ the venue minimum) this long closes both (or only halts: risk.force_close_action).
+   * Not a breach like the others: its action is the caller's. Absent or 0 = off.
+   */
+  readonly forceCloseAfterMs?: number
 }
 
 export interface RiskFigures {
@@ -46,8 +52,9 @@ export const evaluateRisk = (
   state: RiskState,
   f: RiskFigures,
   limits: RiskLimits
-): { readonly state: RiskState; readonly breaches: ReadonlyArray<string> } => {
+): { readonly state: RiskState; readonly breaches: ReadonlyArray<string>; readonly forceClose?: string } => {
   const breaches: Array<string> = []
+  let forceClose: string | undefined
   if (limits.maxPosition > 0) {
     if (f.aPosition !== undefined && Math.abs(f.aPosition) > limits.maxPosition) {
       breaches.push(`A's position ${f.aPosition} exceeds risk.max_position ${limits.maxPosition}`)
@@ -66,6 +73,11 @@ export const evaluateRisk = (
       if (limits.maxUnhedgedAgeMs > 0 && f.nowMs - since > limits.maxUnhedgedAgeMs) {
         breaches.push(`net exposure ${net} unhedged for ${f.nowMs - since} ms (risk.max_unhedged_age_ms ${limits.maxUnhedgedAgeMs})`)
       }
+      const forceAfter = limits.forceCloseAfterMs ?? 0
+      if (forceAfter > 0 && f.nowMs - since >= forceAfter) {
+        forceClose = `A's position ${f.aPosition} and B's ${f.bPosition} mismatched (net ${net}) for ${f.nowMs - since} ms ` +
+          `(strategy.force_close_timeout ${forceAfter / 1000} s)`
+      }
     } else {
       next = { unhedgedSinceMs: undefined }
     }
@@ -82,7 +94,7 @@ export const evaluateRisk = (
       }
     }
   }
-  return { state: next, breaches }
+  return forceClose === undefined ? { state: next, breaches } : { state: next, breaches, forceClose }
 }
 
 const usdc = (micro: number): string => formatScaled(micro, QUOTE_DECIMALS)

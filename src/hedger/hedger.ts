@@ -27,6 +27,8 @@ import { haltIfActive, hedgeFill, type HedgeSettings } from "./hedge-fill.ts"
 import { priceRefusal, refuseFill } from "./fill-check.ts"
 import { makeOrderWatcher, type OrderWatcher } from "./order-watcher.ts"
 import { supervisorBackoff } from "../runtime/schedules.ts"
+import { type ForceCloseAction, forceCloseResponder, triggerForceClose } from "../safety/force-close.ts"
+import { closingClientIndexB } from "../domain/closing.ts"
 import { shutdownIncomplete } from "../runtime/shutdown-report.ts"
 
 export interface HedgerSettings extends HedgeSettings {
@@ -72,7 +74,11 @@ export interface HedgerSettings extends HedgeSettings {
     readonly maxCorrection?: number
     /** How often B reads its free collateral when limits.minFreeCollateralMicro is on (absent or 0: 5 s, for rate limits). */
     readonly freeCollateralEveryMs?: number
+    /** What limits.forceCloseAfterMs does (risk.force_close_action): close both accounts (default) or only halt. */
+    readonly forceCloseAction?: ForceCloseAction
   }
+  /** How often B looks for a force-close request to answer (default FORCE_CLOSE_POLL_MS). */
+  readonly forceClosePollMs?: number
 }
 
 /** Free collateral is read this rarely by default: a REST call, never on the hedge path. */
@@ -356,7 +362,13 @@ const riskMonitor = (
         bFreeCollateralMicro: bFreeCollateral()
       }, risk.limits)
       rs = r.state
-      if (aFresh && bPosition !== undefined && (risk.reconcileGraceMs ?? 0) > 0) {
+      // While a force close runs, A and B close their own accounts: no correction, no new request.
+      const forceClosing = Option.isSome(yield* state.forceClose())
+      if (r.forceClose !== undefined && !forceClosing) {
+        yield* triggerForceClose(r.forceClose, risk.forceCloseAction ?? "flatten")
+        continue
+      }
+      if (!forceClosing && aFresh && bPosition !== undefined && (risk.reconcileGraceMs ?? 0) > 0) {
         const pool = yield* state.residualPool()
         const open = yield* state.openIntents()
         const x = computeExposure({ aPosition: hbA.value.status["position"] as number, bPosition, openIntents: open, residualPool: pool })
@@ -516,6 +528,14 @@ export const runHedger = (settings: HedgerSettings) =>
         : undefined
       yield* riskMonitor(watcher, settings, settings.risk, counters, () => collateral?.current()).pipe(Effect.forkScoped)
     }
+    // B closes its own account when a force close asks (strategy.force_close_timeout), even one
+    // requested before this start.
+    yield* forceCloseResponder({
+      role: "b",
+      market: settings.market,
+      closingIndex: (startedAtMs, n) => closingClientIndexB(settings.clientIndexTag, startedAtMs, n),
+      ...(settings.forceClosePollMs !== undefined ? { pollMs: settings.forceClosePollMs } : {})
+    }).pipe(Effect.forkScoped)
     yield* Effect.logInfo(`hedger ${settings.consumer} started`)
     return yield* consumeLoop(watcher, settings, counters).pipe(
       Effect.tapError((e) => Effect.logError(`hedger loop failed, restarting: ${e.message}`)),

@@ -10,7 +10,8 @@ import { Effect, Option, Ref, Schedule, Stream } from "effect"
 import type { AccountEvent, OrderUpdate } from "../domain/events.ts"
 import { isOrderTerminal } from "../domain/events.ts"
 import { quoteClientIndex } from "../domain/client-index.ts"
-import { isClosingClientIndex } from "../domain/closing.ts"
+import { closingClientIndexA, isClosingClientIndex } from "../domain/closing.ts"
+import { forceCloseResponder } from "../safety/force-close.ts"
 import { FillTracker } from "../domain/fills.ts"
 import { beatFresh, beatToken, initialBeatWatch, observeBeat } from "../domain/freshness.ts"
 import { applyFill, decideMakerAction, type MakerConfig, type MakerState, type PriceNeed, priceNeed, syncPosition } from "../domain/maker-cycle.ts"
@@ -95,6 +96,8 @@ export interface MakerSettings {
    * index) before A concludes the venue never got it. Default 5 s.
    */
   readonly resolveQuoteMs?: number
+  /** How often A looks for a force-close request to answer (default FORCE_CLOSE_POLL_MS). */
+  readonly forceClosePollMs?: number
 }
 
 export interface MakerEpochHooks {
@@ -599,6 +602,14 @@ export const runMaker = (settings: MakerSettings) =>
       yield* watchClockSkew({ ...settings.clockSkew, marketId, who: "A (maker)" }).pipe(Effect.forkScoped)
     }
     yield* Stream.runForEach(stream.events, onEvent).pipe(Effect.forkScoped)
+    // A closes its own account when a force close asks (strategy.force_close_timeout), even one
+    // requested before this start; its closing orders' fills are never published.
+    yield* forceCloseResponder({
+      role: "a",
+      market: settings.market,
+      closingIndex: closingClientIndexA,
+      ...(settings.forceClosePollMs !== undefined ? { pollMs: settings.forceClosePollMs } : {})
+    }).pipe(Effect.forkScoped)
     const collateralEveryMs = settings.freeCollateralEveryMs ?? 0
     const collateral = collateralEveryMs > 0 ? yield* pollFreeCollateral(collateralEveryMs) : undefined
     // `beat` counts up: B judges A alive by seeing it change, not by A's clock (src/domain/freshness.ts).

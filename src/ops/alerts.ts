@@ -18,6 +18,8 @@ export type AlertKind =
   | "clock-skew"
   /** The venue refused a channel of this process's account stream (src/runtime/stream-refusal.ts). */
   | "stream-refused"
+  /** A and B mismatched for strategy.force_close_timeout: both accounts closed at market, or not flat after trying (src/safety/force-close.ts). */
+  | "force-close"
 
 export interface AlertsShape {
   readonly alert: (kind: AlertKind, message: string) => Effect.Effect<void>

@@ -231,7 +231,9 @@ export const ConfigFile = Schema.Struct({
     // A re-quote is two transactions (cancel, place): a cap below 2 could never re-quote.
     quote_tx_per_minute: opt(OffOrIntBetween(2, 1_000_000, "transactions a minute", "no cap")),
     // B writes its heartbeat every second: a shorter timeout would stop A's quotes between two beats.
-    hedger_heartbeat_timeout_ms: opt(OffOrIntBetween(2_000, 600_000, "milliseconds", "don't check"))
+    hedger_heartbeat_timeout_ms: opt(OffOrIntBetween(2_000, 600_000, "milliseconds", "don't check")),
+    // After this long trying to close, A's close quote goes to the best ask (post-only still).
+    close_at_best_after: opt(OffOrSecondsBetween(1, 604_800))
   })),
   hedge: opt(Schema.Struct({
     slippage_bps: opt(SlippageBps),
@@ -251,7 +253,9 @@ export const ConfigFile = Schema.Struct({
     min_free_collateral: opt(UsdcAmount),
     // Below half a second, a frame's transit time alone could look like skew.
     max_clock_skew_ms: opt(OffOrIntBetween(500, 300_000, "milliseconds")),
-    stream_refused_halt_after: opt(SecondsBetween(1, 3_600))
+    stream_refused_halt_after: opt(SecondsBetween(1, 3_600)),
+    // What strategy.force_close_timeout does: close both accounts at market, or only halt.
+    force_close_action: opt(Schema.Literals(["flatten", "halt"]).annotate({ expected: "flatten or halt" }))
   })),
   alerts: opt(Schema.Struct({ telegram_chat_id: opt(Schema.String), telegram_api_url: opt(Schema.String) })),
   budget: opt(Schema.Struct({

@@ -89,8 +89,8 @@ export interface HedgeflowConfig {
   readonly maker: {
     /** lighter.maker_order_time_out (s): a resting quote older than this is replaced. */
     readonly maxQuoteAgeMs: number
-    /** strategy.force_close_timeout (s): close the position at market after this long; 0 = never. */
-    readonly forceCloseAfterMs: number
+    /** maker.close_at_best_after (s): A's close quote moves to the best ask after this long in the closing phase; 0 = never. */
+    readonly closeAtBestAfterMs: number
     /** strategy.poll_interval (s): how often the quote loop decides. */
     readonly pollIntervalMs: number
     readonly requoteDriftTicks: number
@@ -140,6 +140,13 @@ export interface HedgeflowConfig {
     readonly maxClockSkewMs: number
     /** risk.stream_refused_halt_after (s → ms): a channel of the account stream refused this long halts the pair. */
     readonly streamRefusedHaltAfterMs: number
+    /**
+     * strategy.force_close_timeout (s → ms), the previous system's meaning: A's and B's positions
+     * mismatched this long → risk.force_close_action (src/safety/force-close.ts). 0 = off.
+     */
+    readonly forceCloseAfterMs: number
+    /** risk.force_close_action: "flatten" closes both accounts at market; "halt" only halts the pair. */
+    readonly forceCloseAction: "flatten" | "halt"
   }
   /** Where alerts go besides the log. Secrets only from the environment. */
   readonly alerts: {
@@ -225,7 +232,9 @@ export const DEFAULTS = {
   retryTimes: 3,
   pollIntervalS: 1,
   wsReconnectDelayS: 1,
-  forceCloseTimeoutS: 300,
+  closeAtBestAfterS: 300,
+  forceCloseTimeoutS: 0,
+  forceCloseAction: "flatten" as "flatten" | "halt",
   requoteDriftTicks: 3,
   hedgerHeartbeatTimeoutMs: 15_000,
   depthUnit: "orders" as "orders" | "levels",
@@ -664,15 +673,6 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
   }
   if (problems.lines.length > 0 || Result.isFailure(decoded)) return Result.fail(problems.lines)
   const f = decoded.success
-  if (f.strategy?.force_close_timeout !== undefined && f.strategy.force_close_timeout > 0) {
-    // Said plainly until the previous meaning is rebuilt (docs/CONFIG.md, "From the previous system").
-    warnings.push(
-      `strategy.force_close_timeout (${f.strategy.force_close_timeout} s) does not mean what it did in the previous system: there, A and B ` +
-        `positions mismatched for this long closed both at market; here A closes its own long at market once it has tried to close it for ` +
-        `this long, and an A/B mismatch halts the pair after risk.max_unhedged_age_ms instead (no automatic close of both) / ` +
-        `此键含义与旧系统不同：旧系统在 A、B 仓位不匹配超过该时长时市价平掉两边；这里表示 A 平多超过该时长后市价平仓，A/B 不匹配则在 risk.max_unhedged_age_ms 后暂停交易对`
-    )
-  }
 
   // 6. meaning: defaults, secrets, cross-key rules
   const venueKind = f.venue?.kind ?? DEFAULTS.venueKind
@@ -896,6 +896,21 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
     }
   }
 
+  // strategy.force_close_timeout closes both accounts: it must outlast B's own tries at one hedge,
+  // or a slow hedge that would have succeeded closes the pair instead.
+  const forceCloseS = f.strategy?.force_close_timeout ?? DEFAULTS.forceCloseTimeoutS
+  const hedgeTriesMs = (f.hedge?.max_attempts ?? DEFAULTS.maxAttempts) * (f.hedge?.result_timeout_ms ?? DEFAULTS.resultTimeoutMs)
+  if (forceCloseS > 0 && forceCloseS * 1000 <= hedgeTriesMs) {
+    const key = ["strategy", "force_close_timeout"]
+    problems.at(
+      originOf(key),
+      key,
+      `${forceCloseS} s is not longer than B's own tries at one hedge (hedge.max_attempts ${f.hedge?.max_attempts ?? DEFAULTS.maxAttempts} × ` +
+        `hedge.result_timeout_ms ${f.hedge?.result_timeout_ms ?? DEFAULTS.resultTimeoutMs} = ${hedgeTriesMs / 1000} s): a slow hedge would close both accounts; ` +
+        `use more than ${hedgeTriesMs / 1000} s (the previous system's default was 30), or 0 for off`
+    )
+  }
+
   // market.depth counted in orders reads the venue's order list, which lists at most 250 a side.
   const depthUnit = f.maker?.depth_unit ?? DEFAULTS.depthUnit
   const depth = f.market?.depth ?? DEFAULTS.depth
@@ -936,7 +951,7 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
     market: { symbol, quantity: f.market?.quantity ?? DEFAULTS.quantity, depth: f.market?.depth ?? DEFAULTS.depth },
     maker: {
       maxQuoteAgeMs: toMs(f.lighter?.maker_order_time_out ?? DEFAULTS.makerOrderTimeOutS),
-      forceCloseAfterMs: toMs(f.strategy?.force_close_timeout ?? DEFAULTS.forceCloseTimeoutS),
+      closeAtBestAfterMs: toMs(f.maker?.close_at_best_after ?? DEFAULTS.closeAtBestAfterS),
       pollIntervalMs: Math.max(1, pollIntervalMs),
       requoteDriftTicks: f.maker?.requote_drift_ticks ?? DEFAULTS.requoteDriftTicks,
       cancelOnExit: f.maker?.cancel_on_exit ?? true,
@@ -966,7 +981,9 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       maxHedgeSlippageBps,
       minFreeCollateralMicro,
       maxClockSkewMs: f.risk?.max_clock_skew_ms ?? DEFAULTS.maxClockSkewMs,
-      streamRefusedHaltAfterMs: toMs(f.risk?.stream_refused_halt_after ?? DEFAULTS.streamRefusedHaltAfterS)
+      streamRefusedHaltAfterMs: toMs(f.risk?.stream_refused_halt_after ?? DEFAULTS.streamRefusedHaltAfterS),
+      forceCloseAfterMs: toMs(forceCloseS),
+      forceCloseAction: f.risk?.force_close_action ?? DEFAULTS.forceCloseAction
     },
     alerts: {
       webhookUrl: secretEnv(input.env, ALERT_WEBHOOK_ENV),

@@ -58,7 +58,7 @@ export const runMemoryDemo = (options: MemoryDemoOptions) =>
     const maker = runMaker({
       pair,
       market,
-      cycle: { quantity, depth: options.depth, maxQuoteAgeMs: 10_000, requoteDriftTicks: 3, forceCloseAfterMs: 0 },
+      cycle: { quantity, depth: options.depth, maxQuoteAgeMs: 10_000, requoteDriftTicks: 3, closeAtBestAfterMs: 0 },
       pollIntervalMs: 100,
       cancelOnExit: true,
       cancelOrphansOnStart: true,

@@ -17,12 +17,12 @@
 // (between 3 and 4) and both accounts' final positions go into its positions hash (LegacyMirror.ts).
 import { Effect, Layer, Option } from "effect"
 import { closingClientIndexA, closingClientIndexB } from "../domain/closing.ts"
-import { priceCap } from "../domain/hedge-plan.ts"
 import { formatBase, type MarketSpec } from "../domain/market.ts"
 import { PairState } from "../bus/PairState.ts"
 import { announceCloseAll, recordLegacyPositions } from "../bus/redis/LegacyMirror.ts"
 import type { AccountStream } from "../venue/AccountStream.ts"
-import { Venue } from "../venue/Venue.ts"
+import { closePosition, positionNow } from "../safety/close-position.ts"
+import type { Venue } from "../venue/Venue.ts"
 import { pendingFills } from "./pending-fills.ts"
 
 export interface FlattenOptions {
@@ -52,43 +52,6 @@ export interface FlattenReport {
   readonly epochAdopted?: string
 }
 
-
-/** Cancels the account's orders, then sends reduce-only market orders until it is flat (bounded). */
-const closeAccount = (name: "A" | "B", o: FlattenOptions, clientIndex: (n: number) => number) =>
-  Effect.gen(function*() {
-    const venue = yield* Venue
-    const m = o.market.marketId
-    yield* venue.cancelAll()
-    for (let i = 0; i < 30; i++) {
-      const open = yield* venue.openOrders(m)
-      if (open.length === 0) break
-      if (i === 29) yield* o.print(`${name}: ${open.length} order(s) still open after cancel-all; closing anyway (reduce-only)`)
-      yield* Effect.sleep("100 millis")
-    }
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      const pos = (yield* venue.position(m)).signedBase
-      if (pos === 0) {
-        yield* o.print(`${name}: flat`)
-        return 0
-      }
-      const side = pos > 0 ? "sell" as const : "buy" as const
-      const book = yield* venue.orderBook(m, 1)
-      const ref = side === "sell" ? book.bids[0]?.price : book.asks[0]?.price
-      if (ref === undefined) return yield* Effect.fail(new Error(`${name}: the book has no ${side === "sell" ? "bids" : "asks"} to close into`))
-      const base = Math.abs(pos)
-      const coi = clientIndex(attempt)
-      yield* o.print(`${name}: position ${formatBase(o.market, pos)} → reduce-only ${side} ${formatBase(o.market, base)} (closing order ${coi}, attempt ${attempt})`)
-      yield* venue.placeMarket({ marketId: m, side, base, priceCap: priceCap(side, ref, 100), clientOrderIndex: coi, reduceOnly: true })
-      yield* Effect.sleep("500 millis")
-    }
-    return (yield* venue.position(m)).signedBase
-  })
-
-const positionOf = (marketId: number) =>
-  Effect.gen(function*() {
-    const venue = yield* Venue
-    return (yield* venue.position(marketId)).signedBase
-  })
 
 export const runFlatten = (o: FlattenOptions) =>
   Effect.gen(function*() {
@@ -149,15 +112,17 @@ export const runFlatten = (o: FlattenOptions) =>
     yield* announceCloseAll(o.print)
 
     // 4. Close both accounts.
-    const closeA = closeAccount("A", o, (n) => closingClientIndexA(startedAtMs, n)).pipe(Effect.provide(o.venueA))
-    const closeB = closeAccount("B", o, (n) => closingClientIndexB(o.bClientIndexTag, startedAtMs, n)).pipe(Effect.provide(o.venueB))
+    const closeA = closePosition({ name: "A", market: o.market, print: o.print, clientIndex: (n) => closingClientIndexA(startedAtMs, n) }).pipe(Effect.provide(o.venueA))
+    const closeB = closePosition({ name: "B", market: o.market, print: o.print, clientIndex: (n) => closingClientIndexB(o.bClientIndexTag, startedAtMs, n) }).pipe(
+      Effect.provide(o.venueB)
+    )
     let posA = yield* closeA
     let posB = yield* closeB
     // 5. A moment later (a hedge sent just before the fence lands late): again, up to twice.
     for (let round = 0; round < 2; round++) {
       yield* Effect.sleep("1 second")
-      posA = yield* positionOf(o.market.marketId).pipe(Effect.provide(o.venueA))
-      posB = yield* positionOf(o.market.marketId).pipe(Effect.provide(o.venueB))
+      posA = yield* positionNow(o.market.marketId).pipe(Effect.provide(o.venueA))
+      posB = yield* positionNow(o.market.marketId).pipe(Effect.provide(o.venueB))
       if (posA === 0 && posB === 0) break
       yield* o.print(`positions moved after closing (A ${formatBase(o.market, posA)}, B ${formatBase(o.market, posB)}): closing again`)
       if (posA !== 0) posA = yield* closeA

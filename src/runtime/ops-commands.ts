@@ -49,7 +49,10 @@ export const setState = (target: TradingState, argv: ReadonlyArray<string>) =>
     Effect.gen(function*() {
       const state = yield* PairState
       const reason = args.reason ?? (target === "HALTED" ? "halted by operator" : "resumed by operator")
-      if (target === "ACTIVE") yield* adoptWaitingEpoch(state, market)
+      if (target === "ACTIVE") {
+        yield* adoptWaitingEpoch(state, market)
+        yield* clearForceClose(state)
+      }
       yield* state.setTradingState(target, reason)
       yield* Effect.sync(() =>
         process.stdout.write(
@@ -82,6 +85,25 @@ const adoptWaitingEpoch = (state: PairStateShape, market: MarketSpec) =>
     }
     yield* state.adoptEpoch("bin/hedge resume")
     yield* print(`epoch ${epoch.value.id} adopted: A and B start again.`)
+  })
+
+/** resume after a force close (strategy.force_close_timeout): shows what A and B did, then clears the request. */
+const clearForceClose = (state: PairStateShape) =>
+  Effect.gen(function*() {
+    const cleared = yield* state.clearForceClose()
+    if (Option.isNone(cleared)) return
+    const { request, a, b } = cleared.value
+    const print = (line: string) => Effect.sync(() => void process.stdout.write(line + "\n"))
+    yield* print(`force close ${request.id} (${request.reason}):`)
+    for (const [name, r] of [["A", a], ["B", b]] as const) {
+      yield* print(r === undefined ? `${name}: did not answer (not running?): its position was not closed` : `${name}: ${r.text}`)
+    }
+    const unsettled = ([["A", a], ["B", b]] as const).filter(([, r]) => r?.flat !== true).map(([n]) => n)
+    if (unsettled.length > 0) {
+      yield* print(`NOT FLAT: ${unsettled.join(" and ")} — the pair resumes with this exposure (bin/hedge flatten closes both accounts instead)`)
+    }
+    yield* state.audit("force-close-cleared", `force close ${request.id} cleared by bin/hedge resume (A ${a?.flat === true ? "flat" : "not flat"}, B ${b?.flat === true ? "flat" : "not flat"})`)
+    yield* print(`force close ${request.id} cleared.`)
   })
 
 const FlattenArgs = Schema.Struct({

@@ -1,6 +1,7 @@
 // The part of `bin/hedge status` about the pair's epoch, fences and audit log: whether Redis lost
 // the pair's state (and what A and B found at the venue then), the last flatten, and the newest
-// audit entries (flattens, cleared residual pools, lost and adopted epochs).
+// audit entries (flattens, cleared residual pools, lost and adopted epochs), and a force close
+// (strategy.force_close_timeout) with what A and B did for it.
 import { Effect, Option } from "effect"
 import { formatBase, type MarketSpec } from "../domain/market.ts"
 import { PairState } from "../bus/PairState.ts"
@@ -14,6 +15,7 @@ export const pairControlStatus = (market: MarketSpec) =>
     const fences = yield* state.fences()
     const audit = yield* state.auditLog(AUDIT_SHOWN)
     const reports = yield* state.lossReports()
+    const forceClose = Option.getOrUndefined(yield* state.forceClose())
     const waiting = epoch !== undefined && epoch.adoptedAtMs === undefined
     const a = waiting && reports.a?.epochId === epoch.id ? reports.a : undefined
     const b = waiting && reports.b?.epochId === epoch.id ? reports.b : undefined
@@ -26,6 +28,7 @@ export const pairControlStatus = (market: MarketSpec) =>
       epochWaitsForOperator: waiting,
       positionsAfterLoss: waiting ? { a: a?.positionBase ?? null, b: b?.positionBase ?? null, net: net ?? null } : null,
       lastFlatten,
+      forceClose: forceClose ?? null,
       audit
     }
     const base = (n: number) => `${formatBase(market, n)} ${market.symbol}`
@@ -48,6 +51,14 @@ export const pairControlStatus = (market: MarketSpec) =>
       lines.push(
         `last flatten     ${lastFlatten.id}${lastFlatten.atMs === null ? "" : ` at ${iso(lastFlatten.atMs)}`}: A's quotes up to ${lastFlatten.quoteSeqFence} ` +
           `and fills up to sequence ${lastFlatten.fillSeqFence} settled`
+      )
+    }
+    if (forceClose !== undefined) {
+      const side = (name: string, r: typeof forceClose.a) =>
+        r === undefined ? `${name} not answered yet (closes when it runs)` : r.flat ? `${name} flat` : `${name} NOT FLAT (${base(r.positionBase)} left: ${r.text})`
+      lines.push(
+        `force close      ${forceClose.request.id} at ${iso(forceClose.request.requestedAtMs)}: ${forceClose.request.reason}`,
+        `                 ${side("A", forceClose.a)}; ${side("B", forceClose.b)}. The pair stays HALTED until bin/hedge resume (which clears this)`
       )
     }
     for (const [i, e] of audit.entries()) {

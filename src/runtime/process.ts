@@ -95,7 +95,8 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
       maxUnhedgedAgeMs: config.risk.maxUnhedgedAgeMs,
       maxConsecutiveFailures: config.risk.maxConsecutiveFailures,
       maxHedgeSlippageBps: config.risk.maxHedgeSlippageBps,
-      minFreeCollateralMicro: config.risk.minFreeCollateralMicro
+      minFreeCollateralMicro: config.risk.minFreeCollateralMicro,
+      forceCloseAfterMs: config.risk.forceCloseAfterMs
     }
     // Each process reads its own account's free collateral, and only when the limit is on (rate limits).
     const freeCollateralEveryMs = config.risk.minFreeCollateralMicro > 0 ? FREE_COLLATERAL_POLL_MS : 0
@@ -157,7 +158,7 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
           depth: config.market.depth,
           maxQuoteAgeMs: config.maker.maxQuoteAgeMs,
           requoteDriftTicks: config.maker.requoteDriftTicks,
-          forceCloseAfterMs: config.maker.forceCloseAfterMs,
+          closeAtBestAfterMs: config.maker.closeAtBestAfterMs,
           minRequoteIntervalMs: config.maker.minRequoteIntervalMs
         },
         pollIntervalMs: config.maker.pollIntervalMs,
@@ -211,7 +212,8 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
           minBase: market.minBaseAmount,
           reconcileGraceMs: 10_000,
           maxCorrection: 5 * quantity,
-          freeCollateralEveryMs: FREE_COLLATERAL_POLL_MS
+          freeCollateralEveryMs: FREE_COLLATERAL_POLL_MS,
+          forceCloseAction: config.risk.forceCloseAction
         },
         onAccountEvent: observeAccount
       })

@@ -10,7 +10,7 @@ const book = (mid = 1000, levels = 10): OrderBookTop => ({
   asks: Array.from({ length: levels }, (_, k) => ({ price: mid + 1 + k, size: 100 })),
   timestampMs: 0
 })
-const cfg: MakerConfig = { quantity: 60, depth: 5, maxQuoteAgeMs: 10_000, requoteDriftTicks: 2, forceCloseAfterMs: 0 }
+const cfg: MakerConfig = { quantity: 60, depth: 5, maxQuoteAgeMs: 10_000, requoteDriftTicks: 2, closeAtBestAfterMs: 0 }
 const flat: MakerState = { position: 0, cycles: 0 }
 const resting = (side: "buy" | "sell", price: number, base: number, placedAtMs = 0) =>
   ({ clientOrderIndex: 1, orderIndex: "o", side, price, base, placedAtMs, state: "resting" as const })
@@ -48,7 +48,7 @@ describe("maker cycle", () => {
     expect(priceNeed({ position: 60, cycles: 0, closingSinceMs: 0, quote: resting("buy", 995, 60) }, 5_000, c)).toBeUndefined()
     expect(priceNeed({ ...flat, quote: resting("buy", 995, 30) }, 5_000, c)).toBeUndefined()
     // The force-close asks for the best price, at once.
-    const fc = { ...c, forceCloseAfterMs: 1_000 }
+    const fc = { ...c, closeAtBestAfterMs: 1_000 }
     const closing: MakerState = { position: 60, cycles: 0, closingSinceMs: 0, quote: resting("sell", 1005, 60, 900) }
     expect(priceNeed(closing, 1_000, fc)).toEqual({ side: "sell", depth: 1, best: true })
   })
@@ -73,7 +73,7 @@ describe("maker cycle", () => {
     expect(decideFromLevels({ ...flat, quote: resting("buy", 995, 30, 1_000) }, book(), 1_001, c)).toMatchObject({ _tag: "Cancel", reason: "size" })
     expect(decideFromLevels({ ...flat, quote: resting("buy", 995, 60, 1_000) }, book(), 11_000, { ...c, maxQuoteAgeMs: 10_000 })).toMatchObject({ _tag: "Cancel", reason: "stale" })
     // The force-close does not wait for the interval.
-    const fc = { ...c, forceCloseAfterMs: 1_000 }
+    const fc = { ...c, closeAtBestAfterMs: 1_000 }
     const closing: MakerState = { position: 60, cycles: 0, closingSinceMs: 0, quote: resting("sell", 1005, 60, 900) }
     expect(decideFromLevels(closing, book(), 1_000, fc)).toMatchObject({ _tag: "Cancel", reason: "drift" })
   })
@@ -111,8 +111,8 @@ describe("maker cycle", () => {
     }
   })
 
-  it("force-closes at the best ask after forceCloseAfterMs", () => {
-    const c = { ...cfg, forceCloseAfterMs: 1000 }
+  it("force-closes at the best ask after closeAtBestAfterMs", () => {
+    const c = { ...cfg, closeAtBestAfterMs: 1000 }
     const s: MakerState = { position: 60, cycles: 0, closingSinceMs: 0 }
     expect(decideFromLevels(s, book(), 999, c)).toMatchObject({ _tag: "Place", price: 1005 })
     expect(decideFromLevels(s, book(), 1000, c)).toMatchObject({ _tag: "Place", price: 1001 })

@@ -40,6 +40,59 @@ describe("risk rules", () => {
   })
 })
 
+describe("strategy.force_close_timeout (the previous system's meaning: A and B mismatched this long)", () => {
+  const fcl: RiskLimits = { ...limits, maxUnhedgedAgeMs: 0, maxUnhedged: 0, forceCloseAfterMs: 30_000 }
+  it("is due once |A + B| ≥ the venue minimum has lasted the timeout, not a millisecond before; not a breach", () => {
+    let r = evaluateRisk(initialRiskState, fig({ aPosition: 60, bPosition: 0, nowMs: 1_000 }), fcl)
+    expect(r.forceClose).toBeUndefined()
+    r = evaluateRisk(r.state, fig({ aPosition: 60, bPosition: 0, nowMs: 30_999 }), fcl)
+    expect(r.forceClose).toBeUndefined()
+    r = evaluateRisk(r.state, fig({ aPosition: 60, bPosition: 0, nowMs: 31_000 }), fcl)
+    expect(r.forceClose).toBe("A's position 60 and B's 0 mismatched (net 60) for 30000 ms (strategy.force_close_timeout 30 s)")
+    expect(r.breaches).toEqual([])
+  })
+  it("same direction counts (A +60, B +60), as the previous system's check did; hedged pairs never", () => {
+    let r = evaluateRisk(initialRiskState, fig({ aPosition: 60, bPosition: 60, nowMs: 0 }), fcl)
+    r = evaluateRisk(r.state, fig({ aPosition: 60, bPosition: 60, nowMs: 30_000 }), fcl)
+    expect(r.forceClose).toMatch(/net 120/)
+    let h = evaluateRisk(initialRiskState, fig({ aPosition: 60, bPosition: -60, nowMs: 0 }), fcl)
+    h = evaluateRisk(h.state, fig({ aPosition: 60, bPosition: -60, nowMs: 10_000_000 }), fcl)
+    expect(h.forceClose).toBeUndefined()
+  })
+  it("a mismatch below the venue minimum, one that heals, unknown positions, or the timeout off: never due", () => {
+    let r = evaluateRisk(initialRiskState, fig({ aPosition: 19, nowMs: 0 }), fcl)
+    r = evaluateRisk(r.state, fig({ aPosition: 19, nowMs: 60_000 }), fcl)
+    expect(r.forceClose).toBeUndefined()
+    let healed = evaluateRisk(initialRiskState, fig({ aPosition: 60, nowMs: 0 }), fcl)
+    healed = evaluateRisk(healed.state, fig({ aPosition: 60, bPosition: -60, nowMs: 20_000 }), fcl)
+    healed = evaluateRisk(healed.state, fig({ aPosition: 120, bPosition: -60, nowMs: 40_000 }), fcl)
+    expect(healed.forceClose).toBeUndefined() // the clock restarted at 40 s
+    healed = evaluateRisk(healed.state, fig({ aPosition: 120, bPosition: -60, nowMs: 70_000 }), fcl)
+    expect(healed.forceClose).toMatch(/for 30000 ms/)
+    const unknownA = evaluateRisk({ unhedgedSinceMs: 0 }, fig({ aPosition: undefined, bPosition: -60, nowMs: 99_000 }), fcl)
+    expect(unknownA.forceClose).toBeUndefined()
+    const unknownB = evaluateRisk({ unhedgedSinceMs: 0 }, fig({ aPosition: 60, bPosition: undefined, nowMs: 99_000 }), fcl)
+    expect(unknownB.forceClose).toBeUndefined()
+    const { forceCloseAfterMs: _, ...absent } = fcl
+    for (const off of [{ ...fcl, forceCloseAfterMs: 0 }, absent]) {
+      const o = evaluateRisk({ unhedgedSinceMs: 0 }, fig({ aPosition: 60, nowMs: 99_000 }), off)
+      expect(o.forceClose).toBeUndefined()
+      expect("forceClose" in o).toBe(false)
+    }
+  })
+  it("due ⟺ both known, |net| ≥ minimum, and lasted ≥ the timeout (property)", () => {
+    fc.assert(fc.property(
+      fc.integer({ min: -200, max: 200 }), fc.integer({ min: -200, max: 200 }), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 1, max: 60_000 }),
+      (a, b, lasted, timeout) => {
+        const l = { ...fcl, forceCloseAfterMs: timeout }
+        const first = evaluateRisk(initialRiskState, fig({ aPosition: a, bPosition: b, nowMs: 1_000 }), l)
+        const r = evaluateRisk(first.state, fig({ aPosition: a, bPosition: b, nowMs: 1_000 + lasted }), l)
+        expect(r.forceClose !== undefined).toBe(Math.abs(a + b) >= 20 && lasted >= timeout)
+      }
+    ))
+  })
+})
+
 describe("risk.min_free_collateral", () => {
   const withMin = { ...limits, minFreeCollateralMicro: 50_000_000 } // 50 USDC
   it("either account below the minimum is a breach naming the account, the key and both amounts", () => {

@@ -4,6 +4,7 @@ import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { market } from "./harness.ts"
 import { clockScenarios } from "./clock-scenarios.ts"
+import { forceCloseScenarios } from "./force-close-scenarios.ts"
 import { type BusUnderTest, engineScenarios } from "./scenarios.ts"
 
 let last: ReturnType<typeof MemoryFillBus.make> | undefined
@@ -21,3 +22,4 @@ const busUnderTest: BusUnderTest = {
 
 engineScenarios(busUnderTest)
 clockScenarios(busUnderTest)
+forceCloseScenarios(busUnderTest)

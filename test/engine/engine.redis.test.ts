@@ -7,6 +7,7 @@ import { busLayers } from "../../src/runtime/bus-layers.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
 import { market } from "./harness.ts"
 import { clockScenarios } from "./clock-scenarios.ts"
+import { forceCloseScenarios } from "./force-close-scenarios.ts"
 import { type BusUnderTest, engineScenarios } from "./scenarios.ts"
 
 let redis: TestRedis
@@ -39,3 +40,4 @@ const busUnderTest: BusUnderTest = {
 
 engineScenarios(busUnderTest)
 clockScenarios(busUnderTest)
+forceCloseScenarios(busUnderTest)

@@ -5,7 +5,7 @@ import { LIGHTER_BTC, type MarketSpec } from "../../src/domain/market.ts"
 import type { FillEvent, HedgeResult } from "../../src/domain/messages.ts"
 import { signedBase } from "../../src/domain/side.ts"
 import { FillBus } from "../../src/bus/FillBus.ts"
-import { type HedgeIntent, PairState, type TradingState } from "../../src/bus/PairState.ts"
+import { type HedgeIntent, PairState, type PairStateShape, type TradingState } from "../../src/bus/PairState.ts"
 import { Alerts, type AlertKind } from "../../src/ops/alerts.ts"
 import type { HostClock } from "../../src/ops/time.ts"
 import { runHedger, type HedgerSettings } from "../../src/hedger/hedger.ts"
@@ -20,7 +20,7 @@ export const market: MarketSpec = LIGHTER_BTC
 export const makerSettings = (over: Partial<MakerSettings> = {}): MakerSettings => ({
   pair: "BTC:1-2",
   market,
-  cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 60_000, requoteDriftTicks: 1_000, forceCloseAfterMs: 0 },
+  cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 60_000, requoteDriftTicks: 1_000, closeAtBestAfterMs: 0 },
   pollIntervalMs: 10,
   cancelOnExit: true,
   cancelOrphansOnStart: true,
@@ -57,6 +57,8 @@ export type Bus = Layer.Layer<FillBus | PairState, unknown>
 
 export interface Harness {
   readonly ex: MemoryExchange
+  /** The pair's state on the bus under test (what A and B read and write). */
+  readonly pairState: PairStateShape
   /** Starts A; with `host`, A runs on that host's clock (its wall clock offset; src/ops/time.ts). */
   readonly startMaker: (over?: Partial<MakerSettings>, host?: HostClock) => Effect.Effect<Fiber.Fiber<unknown, unknown>>
   /** Starts B; with `host`, B runs on that host's clock (its wall clock offset; src/ops/time.ts). */
@@ -131,6 +133,7 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
       })
     const harness: Harness = {
       ex,
+      pairState,
       startMaker,
       startHedger,
       fills,

@@ -25,7 +25,7 @@ const BTC = market.marketId
 const MID = 1_000_000
 
 const policy = (over: Partial<MakerSettings> = {}): Partial<MakerSettings> => ({
-  cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 3, forceCloseAfterMs: 0, minRequoteIntervalMs: 10_000 },
+  cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 3, closeAtBestAfterMs: 0, minRequoteIntervalMs: 10_000 },
   pollIntervalMs: 1_000,
   heartbeatMs: 1_000,
   depthUnit: "orders",
@@ -90,7 +90,7 @@ describe("--depth N counts resting orders (TestClock)", () => {
     Effect.gen(function*() {
       const ex = new MemoryExchange({ seed: 1, mid: { [BTC]: MID } })
       ex.setBookShape(BTC, { ordersPerLevel: 1 })
-      const a = yield* startA(ex, { cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 60_000, requoteDriftTicks: 0, forceCloseAfterMs: 0, minRequoteIntervalMs: 10_000 } })
+      const a = yield* startA(ex, { cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 60_000, requoteDriftTicks: 0, closeAtBestAfterMs: 0, minRequoteIntervalMs: 10_000 } })
       yield* seconds(2)
       const first = a.quote()!
       expect(first.price).toBe(MID - 5)
@@ -191,7 +191,7 @@ describe("--depth N counts resting orders (TestClock)", () => {
       const a = yield* startA(
         ex,
         {
-          cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 0, forceCloseAfterMs: 0, minRequoteIntervalMs: 0 },
+          cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 0, closeAtBestAfterMs: 0, minRequoteIntervalMs: 0 },
           depthUnit: "levels",
           quoteTxPerMinute: 6
         },

@@ -49,14 +49,14 @@ const recording = (v: VenueShape, who: "A" | "B", clock: Clock.Clock, txs: Array
 
 /** The policy this change replaced: drift 3 ticks checked every 1 s poll, no minimum life, no cap of A's own, levels. */
 const previousPolicy: Partial<MakerSettings> = {
-  cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 3, forceCloseAfterMs: 0 },
+  cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 3, closeAtBestAfterMs: 0 },
   pollIntervalMs: 1_000,
   depthUnit: "levels"
 }
 
 /** The defaults of docs/CONFIG.md: depth in orders read every 5 s at most, drift after 10 s, 20 quote txs a minute. */
 const defaultPolicy: Partial<MakerSettings> = {
-  cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 3, forceCloseAfterMs: 0, minRequoteIntervalMs: 10_000 },
+  cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 3, closeAtBestAfterMs: 0, minRequoteIntervalMs: 10_000 },
   pollIntervalMs: 1_000,
   depthUnit: "orders",
   bookOrdersRefreshMs: 5_000,
@@ -208,7 +208,7 @@ describe("re-quoting within a Standard account's budget (TestClock)", () => {
 describe("a burst of fills is hedged without waiting on A's quotes (TestClock)", () => {
   /** A quoting as hard as the shared budget lets it: no minimum life, no cap of its own, re-quoting on any drift twice a second. */
   const greedy: Partial<MakerSettings> = {
-    cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 0, forceCloseAfterMs: 0, minRequoteIntervalMs: 0 },
+    cycle: { quantity: 60, depth: 5, maxQuoteAgeMs: 30_000, requoteDriftTicks: 0, closeAtBestAfterMs: 0, minRequoteIntervalMs: 0 },
     pollIntervalMs: 500,
     depthUnit: "levels",
     quoteTxPerMinute: 0

@@ -31,7 +31,9 @@ const RANGES: ReadonlyArray<readonly [string, number, number, number, number, Re
   ["strategy.retry_times", 0, 1, 50, 51, /an integer from 1 to 50/],
   ["strategy.poll_interval", 0.0001, 0.05, 60, 61, /a number of seconds from 0\.05 to 60/],
   ["strategy.ws_reconnect_delay", 0.01, 0.05, 30, 31, /a number of seconds from 0\.05 to 30/],
-  ["strategy.force_close_timeout", 0.5, 1, 604_800, 604_801, /0 \(off\) or a number of seconds from 1 to 604800/],
+  // 1-9 s pass the range but not the rule that it outlast B's tries at a hedge (3 × 3 s by default; config.test.ts).
+  ["strategy.force_close_timeout", 0.5, 10, 604_800, 604_801, /0 \(off\) or a number of seconds from 1 to 604800/],
+  ["maker.close_at_best_after", 0.5, 1, 604_800, 604_801, /0 \(off\) or a number of seconds from 1 to 604800/],
   // 250 with the default maker.depth_unit: orders (the venue lists 250 orders a side); 10000 in levels, below.
   ["market.depth", 0, 1, 250, 10_001, /a depth from 1 to 10000 \(the N-th resting order on the quote's side, at most 250; or the N-th price level with maker\.depth_unit: levels\)/],
   ["maker.requote_drift_ticks", -1, 0, 1_000_000, 1_000_001, /a number of ticks from 0 to 1000000/],

@@ -68,7 +68,10 @@ describe("loadConfig: the previous system's file", () => {
       assert.strictEqual(c.orders.retries, 3) // retry_times
       assert.strictEqual(c.maker.pollIntervalMs, 1_000) // poll_interval
       assert.strictEqual(c.connection.reconnectBaseDelayMs, 1_000) // ws_reconnect_delay
-      assert.strictEqual(c.maker.forceCloseAfterMs, 300_000) // force_close_timeout
+      // force_close_timeout: the previous meaning (A and B mismatched this long → both closed)
+      assert.strictEqual(c.risk.forceCloseAfterMs, 300_000)
+      assert.strictEqual(c.risk.forceCloseAction, "flatten")
+      assert.strictEqual(c.maker.closeAtBestAfterMs, 300_000) // maker.close_at_best_after's default, not force_close_timeout
       assert.strictEqual(c.source, path)
       // our keys take their defaults
       assert.deepStrictEqual(c.market, { symbol: "BTC", quantity: "0.0002", depth: 5 })
@@ -86,7 +89,26 @@ describe("loadConfig: the previous system's file", () => {
       assert.strictEqual(c.maker.maxQuoteAgeMs, 2_500)
       assert.strictEqual(c.maker.pollIntervalMs, 250)
       assert.strictEqual(c.connection.reconnectBaseDelayMs, 500)
-      assert.strictEqual(c.maker.forceCloseAfterMs, 0)
+      assert.strictEqual(c.risk.forceCloseAfterMs, 0)
+      assert.strictEqual(c.maker.closeAtBestAfterMs, 300_000)
+    }))
+
+  it.effect("strategy.force_close_timeout must outlast B's tries at one hedge; risk.force_close_action is flatten or halt; maker.close_at_best_after is A's own", () =>
+    Effect.gen(function*() {
+      const short = yield* Effect.flip(loadConfigText({ text: "strategy: { force_close_timeout: 9 }\n" }))
+      assert.include(short.message, "strategy.force_close_timeout: 9 s is not longer than B's own tries at one hedge (hedge.max_attempts 3 × hedge.result_timeout_ms 3000 = 9 s)")
+      const ok = yield* loadConfigText({ text: "strategy: { force_close_timeout: 10 }\nrisk: { force_close_action: halt }\nmaker: { close_at_best_after: 0 }\n" })
+      assert.strictEqual(ok.risk.forceCloseAfterMs, 10_000)
+      assert.strictEqual(ok.risk.forceCloseAction, "halt")
+      assert.strictEqual(ok.maker.closeAtBestAfterMs, 0)
+      // Faster hedges allow a shorter timeout.
+      const fast = yield* loadConfigText({ text: "strategy: { force_close_timeout: 5 }\nhedge: { max_attempts: 2, result_timeout_ms: 2000 }\n" })
+      assert.strictEqual(fast.risk.forceCloseAfterMs, 5_000)
+      const bad = yield* Effect.flip(loadConfigText({ text: "risk: { force_close_action: close }\n" }))
+      assert.include(bad.message, "risk.force_close_action: expected flatten or halt")
+      // Off by default: an A/B mismatch then halts the pair after risk.max_unhedged_age_ms.
+      const none = yield* loadConfigText({ text: "" })
+      assert.strictEqual(none.risk.forceCloseAfterMs, 0)
     }))
 
   it.effect("the repository's config.yaml loads: simulator, local Redis, BTC 0.0002 depth 5, accounts 1 and 2", () =>

@@ -74,12 +74,14 @@ describe("the previous system's config.yaml", () => {
       assert.notInclude(e.message, "ab".repeat(40))
     }))
 
-  it.effect("strategy.force_close_timeout says plainly that its meaning changed; 0 says nothing", () =>
+  it.effect("strategy.force_close_timeout keeps the previous meaning: A and B mismatched this long → both closed at market; 0 = off", () =>
     Effect.gen(function*() {
       const c = yield* loadConfigText({ text: previous({ baseUrl: "http://127.0.0.1:8787", wsUrl: "127.0.0.1:8787" }) })
-      assert.isTrue(c.warnings.some((w) => w.startsWith("strategy.force_close_timeout (30 s) does not mean what it did in the previous system")))
+      assert.strictEqual(c.risk.forceCloseAfterMs, 30_000)
+      assert.strictEqual(c.risk.forceCloseAction, "flatten")
+      assert.isFalse(c.warnings.some((w) => w.includes("force_close_timeout")))
       const off = yield* loadConfigText({ text: previous({ baseUrl: "http://127.0.0.1:8787", wsUrl: "127.0.0.1:8787", forceClose: 0 }) })
-      assert.isFalse(off.warnings.some((w) => w.startsWith("strategy.force_close_timeout")))
+      assert.strictEqual(off.risk.forceCloseAfterMs, 0)
     }))
 
   it.effect("a ws_url that is neither a URL nor a host is still refused", () =>

@@ -194,7 +194,7 @@ const startEngine = (tweaksA: SignerTweaks = {}, tweaksB: SignerTweaks = {}) =>
       Layer.succeed(Alerts, Alerts.of({ alert: (kind, message) => Effect.sync(() => void alerts.push({ kind, message })) })),
       makeLoggerLayer({ level: "info", console: "json", writeConsole: (l) => void logs.push(l) })
     )
-    const fiberA = yield* runMaker(makerSettings({ cycle: { quantity: 20, depth: 5, maxQuoteAgeMs: 60_000, requoteDriftTicks: 1_000, forceCloseAfterMs: 0 }, pollIntervalMs: 50, haltAfterSignatureRefusals: 3 })).pipe(
+    const fiberA = yield* runMaker(makerSettings({ cycle: { quantity: 20, depth: 5, maxQuoteAgeMs: 60_000, requoteDriftTicks: 1_000, closeAtBestAfterMs: 0 }, pollIntervalMs: 50, haltAfterSignatureRefusals: 3 })).pipe(
       Effect.scoped,
       Effect.provide(Layer.mergeAll(accountLayers(s, A, tweaksA), common)),
       Effect.provideContext(ctx),

@@ -12,6 +12,7 @@ import {
   type AuditEntry,
   type BeginHedgeResult,
   type EpochMarker,
+  type ForceCloseState,
   type HedgeIntent,
   type LossReport,
   type PairFences,
@@ -48,6 +49,7 @@ interface Store {
   fillSeqSeen: number
   audit: Array<AuditEntry>
   lossReports: { a?: LossReport; b?: LossReport }
+  forceClose: ForceCloseState | undefined
 }
 
 const emptyStore = (): Store => ({
@@ -62,7 +64,8 @@ const emptyStore = (): Store => ({
   fences: { flattenQuoteSeq: 0, flattenFillSeq: 0, lossQuoteSeq: 0 },
   fillSeqSeen: 0,
   audit: [],
-  lossReports: {}
+  lossReports: {},
+  forceClose: undefined
 })
 
 export class MemoryPairState {
@@ -286,6 +289,22 @@ export class MemoryPairState {
         }))),
       audit: (kind, text) => available("audit").pipe(Effect.andThen(now), Effect.map((atMs) => pushAudit(atMs, kind, text))),
       auditLog: (count) => available("auditLog").pipe(Effect.andThen(Effect.sync(() => store.audit.slice(-Math.max(1, count))))),
+      requestForceClose: (request) =>
+        available("requestForceClose").pipe(Effect.andThen(Effect.sync(() => {
+          if (store.forceClose === undefined) store.forceClose = { request }
+          return store.forceClose
+        }))),
+      forceClose: () => available("forceClose").pipe(Effect.andThen(Effect.sync(() => Option.fromUndefinedOr(store.forceClose)))),
+      recordForceCloseResult: (id, role, result) =>
+        available("recordForceCloseResult").pipe(Effect.andThen(Effect.sync(() => {
+          if (store.forceClose?.request.id === id) store.forceClose = { ...store.forceClose, [role]: result }
+        }))),
+      clearForceClose: () =>
+        available("clearForceClose").pipe(Effect.andThen(Effect.sync(() => {
+          const was = store.forceClose
+          store.forceClose = undefined
+          return Option.fromUndefinedOr(was)
+        }))),
       reportLoss: (role, report) => available("reportLoss").pipe(Effect.andThen(Effect.sync(() => void (store.lossReports[role] = report)))),
       lossReports: () => available("lossReports").pipe(Effect.andThen(Effect.sync(() => ({ ...store.lossReports }))))
     }

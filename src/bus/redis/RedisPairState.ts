@@ -17,6 +17,9 @@ import {
   type BeginHedgeResult,
   type EpochMarker,
   type FlattenFence,
+  type ForceCloseRequest,
+  type ForceCloseResult,
+  type ForceCloseState,
   type HedgeIntent,
   type LossReport,
   type PairFences,
@@ -226,6 +229,38 @@ return v
 `
 )
 
+// KEYS force-close. ARGV id, request JSON. A second request never replaces the first; returns
+// what is stored afterwards (HGETALL pairs).
+const REQUEST_FORCE_CLOSE = luaScript(
+  "requestForceClose",
+  `
+if redis.call('HEXISTS', KEYS[1], 'request') == 0 then
+  redis.call('HSET', KEYS[1], 'request', ARGV[2], 'id', ARGV[1])
+end
+return redis.call('HGETALL', KEYS[1])
+`
+)
+
+// KEYS force-close. ARGV id, role, result JSON. Written only while request `id` is stored.
+const RECORD_FORCE_CLOSE = luaScript(
+  "recordForceCloseResult",
+  `
+if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+return 1
+`
+)
+
+// KEYS force-close. Returns what was stored (HGETALL pairs), then removes it.
+const CLEAR_FORCE_CLOSE = luaScript(
+  "clearForceClose",
+  `
+local all = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return all
+`
+)
+
 const pairsToObject = (reply: unknown): Record<string, string> => {
   const out: Record<string, string> = {}
   if (!Array.isArray(reply)) return out
@@ -274,6 +309,27 @@ const LossReportJson = Schema.fromJsonString(Schema.Struct({
   text: Schema.String
 }))
 const decodeLossReport = Schema.decodeUnknownResult(LossReportJson)
+
+const ForceCloseRequestJson = Schema.fromJsonString(Schema.Struct({ id: Schema.String, reason: Schema.String, requestedAtMs: Schema.Int }))
+const ForceCloseResultJson = Schema.fromJsonString(Schema.Struct({ flat: Schema.Boolean, positionBase: Schema.Int, atMs: Schema.Int, text: Schema.String }))
+const decodeForceCloseRequest = Schema.decodeUnknownResult(ForceCloseRequestJson)
+const decodeForceCloseResult = Schema.decodeUnknownResult(ForceCloseResultJson)
+
+/** The force-close hash decoded; none when empty; a BusError naming the field when unreadable. */
+const forceCloseFromFields = (op: string, f: Readonly<Record<string, string>>): Effect.Effect<Option.Option<ForceCloseState>, BusError> => {
+  if (f["request"] === undefined) return Effect.succeed(Option.none())
+  const request = decodeForceCloseRequest(f["request"])
+  if (request._tag === "Failure") return Effect.fail(new BusError({ op, message: `force-close request unreadable: ${f["request"]}` }))
+  const result = (role: "a" | "b") => {
+    const raw = f[role]
+    if (raw === undefined) return undefined
+    const r = decodeForceCloseResult(raw)
+    return r._tag === "Success" ? r.success : undefined
+  }
+  const a = result("a")
+  const b = result("b")
+  return Effect.succeed(Option.some({ request: request.success, ...(a !== undefined ? { a } : {}), ...(b !== undefined ? { b } : {}) }))
+}
 
 const TradingStateSchema = Schema.Literals(["ACTIVE", "REDUCING", "HALTED"])
 const decodeTradingState = Schema.decodeUnknownResult(TradingStateSchema)
@@ -537,6 +593,23 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
         )
       )
 
+    const forceClose = () =>
+      conn.run("forceClose", (c) => c.hgetall(control.forceClose)).pipe(Effect.flatMap((f) => forceCloseFromFields("forceClose", f)))
+
+    const requestForceClose = (request: ForceCloseRequest) =>
+      conn.evalScript(REQUEST_FORCE_CLOSE, [control.forceClose], [request.id, JSON.stringify(request)]).pipe(
+        Effect.flatMap((reply) => forceCloseFromFields("requestForceClose", pairsToObject(reply))),
+        Effect.map((stored) => (Option.isSome(stored) ? stored.value : { request }))
+      )
+
+    const recordForceCloseResult = (id: string, role: "a" | "b", result: ForceCloseResult) =>
+      conn.evalScript(RECORD_FORCE_CLOSE, [control.forceClose], [id, role, JSON.stringify(result)]).pipe(Effect.asVoid)
+
+    const clearForceClose = () =>
+      conn.evalScript(CLEAR_FORCE_CLOSE, [control.forceClose], []).pipe(
+        Effect.flatMap((reply) => forceCloseFromFields("clearForceClose", pairsToObject(reply)))
+      )
+
     const reportLoss = (role: "a" | "b", report: LossReport) =>
       conn.run("reportLoss", (c) => c.hset(control.lossReports, role, JSON.stringify(report))).pipe(Effect.asVoid)
 
@@ -580,6 +653,10 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       clearResidualPool,
       audit,
       auditLog,
+      requestForceClose,
+      forceClose,
+      recordForceCloseResult,
+      clearForceClose,
       reportLoss,
       lossReports
     } satisfies PairStateShape)

@@ -5,11 +5,13 @@
 //   <prefix>:audit        stream { atMs, kind, text } (MAXLEN ~ 1000): flattens, cleared pools, lost
 //                         and adopted epochs, fills a flatten settled
 //   <prefix>:epoch-loss   hash role → JSON LossReport (A's and B's positions after a loss)
+//   <prefix>:force-close  hash { id, request: JSON ForceCloseRequest, a?, b?: JSON ForceCloseResult }
 export const pairControlKeys = (prefix: string) => ({
   epoch: `${prefix}:epoch`,
   fence: `${prefix}:fence`,
   audit: `${prefix}:audit`,
-  lossReports: `${prefix}:epoch-loss`
+  lossReports: `${prefix}:epoch-loss`,
+  forceClose: `${prefix}:force-close`
 })
 
 /** Entries kept in the audit stream (approximately). */
