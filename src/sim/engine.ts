@@ -58,6 +58,8 @@ export interface Accepted {
 export interface ExecuteHints {
   /** Fill at most this fraction (parts per million) of a market order (fault injection). */
   readonly partialFillPpm?: number
+  /** The account's margin is used up (fault refuse_margin): an order that is not reduce-only is cancelled. */
+  readonly marginRefused?: boolean
 }
 
 type CancelReason = "price" | "liquidity" | "reduce" | "partial" | null
@@ -465,6 +467,10 @@ export class Engine {
     }
     if (order.reduceOnly && this.reduceCapacity(acc, order) === 0) {
       this.finish(order, "canceled-reduce-only")
+      return order
+    }
+    if (hints.marginRefused === true && !order.reduceOnly) {
+      this.finish(order, "canceled-margin-not-allowed")
       return order
     }
     const book = this.book(order.marketId)

@@ -180,7 +180,8 @@ export class SimExchange {
       predicted = Math.max(predicted, Math.floor(this.engine.clock.now() + wait))
       this.schedule(wait, () => {
         records[i]!.executed_at = this.engine.clock.now()
-        this.engine.execute(a, partial !== undefined ? { partialFillPpm: partial } : {})
+        const marginRefused = a.tx.kind === "create" && this.faults.marginRefused(account, this.engine.clock.now())
+        this.engine.execute(a, { ...(partial !== undefined ? { partialFillPpm: partial } : {}), ...(marginRefused ? { marginRefused } : {}) })
       })
     })
     if (delay !== undefined && delay.mode === "reply") await sleep(delay.ms)

@@ -18,6 +18,7 @@ export type FaultSpec =
   | { readonly type: "reorder_frames"; readonly account: number; readonly count: number }
   | { readonly type: "drop_book_updates"; readonly market: number; readonly count: number }
   | { readonly type: "refuse_auth"; readonly account: number; readonly ms: number }
+  | { readonly type: "refuse_margin"; readonly account: number; readonly ms: number }
   | { readonly type: "clear" }
 
 interface Counted<T> {
@@ -42,6 +43,8 @@ export class Faults {
   private readonly bookGaps = new Map<number, number>()
   /** refuse_auth: account → until (exchange clock, epoch ms). */
   private readonly authRefusals = new Map<number, number>()
+  /** refuse_margin: account → until (exchange clock, epoch ms). */
+  private readonly marginRefusals = new Map<number, number>()
   private readonly clock: Clock
   hooks: FaultHooks | undefined
 
@@ -109,6 +112,26 @@ export class Faults {
     this.authRefusals.delete(account)
     return false
   }
+  /**
+   * For `ms`, every order of `account` that is not reduce-only is accepted and then cancelled by
+   * the engine with canceled-margin-not-allowed, as the venue does when an account's margin is
+   * used up; reduce-only orders (closing a position) still execute.
+   */
+  refuseMargin(account: number, ms: number): { readonly until: number } {
+    if (!Number.isInteger(account)) throw new Error("account must be an integer")
+    if (!(typeof ms === "number" && Number.isFinite(ms) && ms > 0)) throw new Error("ms must be a positive number")
+    const until = Math.max(this.clock.now() + ms, this.marginRefusals.get(account) ?? 0)
+    this.marginRefusals.set(account, until)
+    return { until }
+  }
+  /** True while a refuse_margin fault holds for `account` at `nowMs`. */
+  marginRefused(account: number, nowMs: number): boolean {
+    const until = this.marginRefusals.get(account)
+    if (until === undefined) return false
+    if (nowMs < until) return true
+    this.marginRefusals.delete(account)
+    return false
+  }
   /** How many armed counted faults (txs, market orders, frames) have not happened yet. */
   outstanding(): number {
     let n = 0
@@ -118,6 +141,7 @@ export class Faults {
   }
   clear(): void {
     this.authRefusals.clear()
+    this.marginRefusals.clear()
     this.duplicates.clear()
     this.reorders.clear()
     this.bookGaps.clear()
@@ -149,6 +173,8 @@ export class Faults {
         return this.dropBookUpdates(spec.market, spec.count)
       case "refuse_auth":
         return this.refuseAuth(spec.account, spec.ms)
+      case "refuse_margin":
+        return this.refuseMargin(spec.account, spec.ms)
       case "clear":
         return this.clear()
       default:

@@ -26,6 +26,7 @@ export type OrderStatus =
   | "canceled"
   | "canceled-post-only"
   | "canceled-reduce-only"
+  | "canceled-margin-not-allowed"
   | "canceled-too-much-slippage"
   | "canceled-not-enough-liquidity"
   | "canceled-self-trade"

@@ -58,6 +58,36 @@ describe("fault injection", () => {
     expect(sim.exchange.engine.accounts.get(1)!.inactive[1]!.filledBase).toBe(100)
   })
 
+  it("refuse_margin: opening orders are accepted, then cancelled canceled-margin-not-allowed; reduce-only ones close the position; clear ends it", async () => {
+    const sim = await start()
+    const n = new Nonces()
+    const acc = () => sim.exchange.engine.accounts.get(1)!
+    // Account 1 goes long 100 against account 2's ask, then its margin is used up.
+    await place(sim, { account: 2, nonce: n.take(2), base: 1000, price: 1_000_000, isAsk: true })
+    await place(sim, { account: 1, nonce: n.take(1), coi: 1, base: 100, price: 1_000_100, isAsk: false, type: 1 })
+    expect(acc().inactive.at(-1)!.filledBase).toBe(100)
+    const r = await postJson(sim.url + "/sim/fault", { type: "refuse_margin", account: 1, ms: 60_000 })
+    expect(r.status).toBe(200)
+    expect(typeof (r.body["result"] as Frame)["until"]).toBe("number")
+    // An opening buy (market) and an opening ask (limit): accepted, nonce spent, then cancelled.
+    expect((await place(sim, { account: 1, nonce: n.take(1), coi: 2, base: 100, price: 1_000_100, isAsk: false, type: 1 })).status).toBe(200)
+    expect(acc().inactive.at(-1)).toMatchObject({ clientOrderIndex: 2, filledBase: 0, status: "canceled-margin-not-allowed" })
+    expect((await place(sim, { account: 1, nonce: n.take(1), coi: 3, base: 20, price: 1_010_000, isAsk: true })).status).toBe(200)
+    expect(acc().inactive.at(-1)).toMatchObject({ clientOrderIndex: 3, status: "canceled-margin-not-allowed" })
+    // Account 2 (no fault) trades as usual.
+    await place(sim, { account: 2, nonce: n.take(2), coi: 4, base: 20, price: 999_000, isAsk: false })
+    expect(sim.exchange.engine.accounts.get(2)!.activeByClientIndex(4)).toBeDefined()
+    // Reduce-only: the long is closed.
+    await place(sim, { account: 2, nonce: n.take(2), coi: 5, base: 1000, price: 999_500, isAsk: false })
+    await place(sim, { account: 1, nonce: n.take(1), coi: 6, base: 100, price: 990_000, isAsk: true, type: 1, reduceOnly: true })
+    expect(acc().inactive.at(-1)).toMatchObject({ clientOrderIndex: 6, filledBase: 100 })
+    // A bad spec is refused; after ms (exchange clock) opening orders execute again.
+    expect((await postJson(sim.url + "/sim/fault", { type: "refuse_margin", account: 1 })).status).toBe(400)
+    sim.exchange.faults.clear()
+    await place(sim, { account: 1, nonce: n.take(1), coi: 7, base: 20, price: 1_000_100, isAsk: false, type: 1 })
+    expect(acc().inactive.at(-1)).toMatchObject({ clientOrderIndex: 7, filledBase: 20 })
+  })
+
   it("drops the sockets of one account or all, and pauses an account's stream", async () => {
     const sim = await start()
     const a1 = await WsClient.connect(sim)
