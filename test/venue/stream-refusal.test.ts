@@ -63,6 +63,21 @@ describe("account frames: routed or ignored with a reason", () => {
     expect(accountFrameEvents(userStats as Record<string, unknown>, 1, markets)).toEqual({ events: [], ignored: IGNORED_ACCOUNT_CHANNELS["user_stats"] })
   })
 
+  it("account_all_positions: the subscription's snapshot makes every market it leaves out flat; an update says only what it lists", () => {
+    const btcShort = { market_id: 1, symbol: "BTC", sign: -1, position: "0.00040", avg_entry_price: "100000.0" }
+    const snapshot = accountFrameEvents({ channel: "account_all_positions:2", type: "subscribed/account_all_positions", positions: {} }, 2, markets)
+    expect(snapshot.error).toBeUndefined()
+    expect(snapshot.events).toEqual([
+      { _tag: "PositionUpdate", accountIndex: 2, marketId: 0, signedBase: 0, avgEntryPrice: 0 },
+      { _tag: "PositionUpdate", accountIndex: 2, marketId: 1, signedBase: 0, avgEntryPrice: 0 }
+    ])
+    const withBtc = accountFrameEvents({ channel: "account_all_positions:2", type: "subscribed/account_all_positions", positions: { "1": btcShort } }, 2, markets)
+    expect(withBtc.events.map((e) => [e._tag === "PositionUpdate" ? e.marketId : -1, e._tag === "PositionUpdate" ? e.signedBase : NaN])).toEqual([[1, -40], [0, 0]])
+    const update = accountFrameEvents({ channel: "account_all_positions:2", type: "update/account_all_positions", positions: { "1": btcShort } }, 2, markets)
+    expect(update.events.map((e) => e._tag === "PositionUpdate" ? e.marketId : -1)).toEqual([1])
+    expect(accountFrameEvents({ channel: "account_all_positions:2", type: "update/account_all_positions", positions: {} }, 2, markets).events).toEqual([])
+  })
+
   it("an unknown channel is ignored and says so", () => {
     const r = accountFrameEvents({ channel: "brand_new:1", type: "update/brand_new" }, 1, markets)
     expect(r.events).toEqual([])

@@ -75,7 +75,21 @@ export const accountFrameEvents = (
     if (channel.startsWith("account_all_positions:")) {
       const r = decodeWire(WirePositionsFrame, channel, frame)
       if (Result.isFailure(r)) return { events: [], error: `${r.failure.what}: ${r.failure.message} — ${r.failure.snippet}` }
-      return { events: Object.values(r.success.positions).map((p) => toPositionUpdate(p, accountIndex, markets)) }
+      const listed = Object.values(r.success.positions).map((p) => toPositionUpdate(p, accountIndex, markets))
+      // The subscription's snapshot lists every position the account holds: a market it leaves out
+      // is flat (NautilusTrader reads every frame so; we only the snapshot, which is surely whole).
+      // Without this an account that never traded a market has no known position there, and the
+      // rules that compare A's and B's positions would wait for ever.
+      if (!wireText((frame as Record<string, unknown>)["type"]).startsWith("subscribed/")) return { events: listed }
+      const present = new Set(listed.map((p) => p.marketId))
+      const flat = [...markets.keys()].filter((m) => !present.has(m)).map((marketId): AccountEvent => ({
+        _tag: "PositionUpdate",
+        accountIndex,
+        marketId,
+        signedBase: 0,
+        avgEntryPrice: 0
+      }))
+      return { events: [...listed, ...flat] }
     }
     const kind = channel.split(":")[0] ?? ""
     if (kind in IGNORED_ACCOUNT_CHANNELS) return { events: [], ignored: IGNORED_ACCOUNT_CHANNELS[kind]! }
