@@ -3,7 +3,7 @@
 // pair briefly unflat on every fill).
 // Times (nowMs, unhedgedSinceMs) are on the caller's monotonic clock: only their differences
 // count, so a wall clock stepped back never holds the age rule off.
-import { formatScaled, QUOTE_DECIMALS } from "./market.ts"
+import { formatBase, formatPrice, formatScaled, type MarketSpec, QUOTE_DECIMALS } from "./market.ts"
 import type { Side } from "./side.ts"
 import { type HedgeLeg, hedgeSlippage, slippageCentiBps, slippageExceeds } from "./slippage.ts"
 
@@ -29,6 +29,8 @@ export interface RiskLimits {
 }
 
 export interface RiskFigures {
+  /** The pair's market: sizes in the messages are in its units (integers stay internal). */
+  readonly market: MarketSpec
   readonly nowMs: number
   /** undefined when A's position is not known (A silent). */
   readonly aPosition: number | undefined
@@ -55,27 +57,28 @@ export const evaluateRisk = (
 ): { readonly state: RiskState; readonly breaches: ReadonlyArray<string>; readonly forceClose?: string } => {
   const breaches: Array<string> = []
   let forceClose: string | undefined
+  const base = (n: number) => `${formatBase(f.market, n)} ${f.market.symbol}`
   if (limits.maxPosition > 0) {
     if (f.aPosition !== undefined && Math.abs(f.aPosition) > limits.maxPosition) {
-      breaches.push(`A's position ${f.aPosition} exceeds risk.max_position ${limits.maxPosition}`)
+      breaches.push(`A's position ${base(f.aPosition)} exceeds risk.max_position ${base(limits.maxPosition)}`)
     }
-    if (f.bPosition !== undefined && Math.abs(f.bPosition) > limits.maxPosition) breaches.push(`B's position ${f.bPosition} exceeds risk.max_position ${limits.maxPosition}`)
+    if (f.bPosition !== undefined && Math.abs(f.bPosition) > limits.maxPosition) breaches.push(`B's position ${base(f.bPosition)} exceeds risk.max_position ${base(limits.maxPosition)}`)
   }
   let next = state
   if (f.aPosition !== undefined && f.bPosition !== undefined) {
     const net = f.aPosition + f.bPosition
     if (limits.maxUnhedged > 0 && Math.abs(net) > limits.maxUnhedged) {
-      breaches.push(`net exposure ${net} exceeds risk.max_unhedged ${limits.maxUnhedged}`)
+      breaches.push(`net exposure ${base(net)} exceeds risk.max_unhedged ${base(limits.maxUnhedged)}`)
     }
     if (Math.abs(net) >= f.minBase) {
       const since = state.unhedgedSinceMs ?? f.nowMs
       next = { unhedgedSinceMs: since }
       if (limits.maxUnhedgedAgeMs > 0 && f.nowMs - since > limits.maxUnhedgedAgeMs) {
-        breaches.push(`net exposure ${net} unhedged for ${f.nowMs - since} ms (risk.max_unhedged_age_ms ${limits.maxUnhedgedAgeMs})`)
+        breaches.push(`net exposure ${base(net)} unhedged for ${f.nowMs - since} ms (risk.max_unhedged_age_ms ${limits.maxUnhedgedAgeMs})`)
       }
       const forceAfter = limits.forceCloseAfterMs ?? 0
       if (forceAfter > 0 && f.nowMs - since >= forceAfter) {
-        forceClose = `A's position ${f.aPosition} and B's ${f.bPosition} mismatched (net ${net}) for ${f.nowMs - since} ms ` +
+        forceClose = `A's position ${base(f.aPosition)} and B's ${base(f.bPosition)} mismatched (net ${base(net)}) for ${f.nowMs - since} ms ` +
           `(strategy.force_close_timeout ${forceAfter / 1000} s)`
       }
     } else {
@@ -105,12 +108,14 @@ const usdc = (micro: number): string => formatScaled(micro, QUOTE_DECIMALS)
  * A hedge is checked once, when its result is recorded; it is an event, not a lasting state.
  */
 export const hedgeSlippageBreach = (
-  hedge: { readonly fillId: string; readonly fillPrice: number; readonly hedgeSide: Side; readonly attempts: ReadonlyArray<HedgeLeg> },
+  hedge: { readonly market: MarketSpec; readonly fillId: string; readonly fillPrice: number; readonly hedgeSide: Side; readonly attempts: ReadonlyArray<HedgeLeg> },
   limitBps: number | undefined
 ): string | undefined => {
   if (limitBps === undefined || limitBps <= 0) return undefined
   const s = hedgeSlippage(hedge.fillPrice, hedge.attempts)
   if (s === undefined || !slippageExceeds(s, limitBps)) return undefined
-  return `hedge of fill ${hedge.fillId} slipped ${formatScaled(slippageCentiBps(s), 2)} bps: B ${hedge.hedgeSide === "sell" ? "sold" : "bought"} ${s.base} base units ` +
-    `at ${s.avgPrice} ticks on average against A's fill at ${hedge.fillPrice} ticks (risk.max_hedge_slippage_bps ${limitBps})`
+  const m = hedge.market
+  return `hedge of fill ${hedge.fillId} slipped ${formatScaled(slippageCentiBps(s), 2)} bps: B ${hedge.hedgeSide === "sell" ? "sold" : "bought"} ` +
+    `${formatBase(m, s.base)} ${m.symbol} at ${formatPrice(m, s.avgPrice)} on average against A's fill at ${formatPrice(m, hedge.fillPrice)} ` +
+    `(risk.max_hedge_slippage_bps ${limitBps})`
 }

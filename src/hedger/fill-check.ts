@@ -3,12 +3,14 @@
 // than a configured multiple of the quote size; its price is checked against the book separately
 // (priceRefusal). Anything else is refused: dead letter, alert, halt — never hedged. Pure.
 import { VENUE_PRICE_BAND_BPS, withinPriceBand } from "../domain/hedge-plan.ts"
+import { formatBase, formatPrice, type MarketSpec } from "../domain/market.ts"
 import { type FillMessage, isResidualFlush, makeFillId, RESIDUAL_FILL_PREFIX, RESIDUAL_ORDER_INDEX } from "../domain/messages.ts"
 
 export interface FillExpectations {
   /** The pair's name (config pair.name): A puts it on every fill. */
   readonly pair: string
-  readonly marketId: number
+  /** The pair's market: its id is checked; sizes and prices in the reasons are in its units. */
+  readonly market: MarketSpec
   /** A's account index: every fill of A carries it. */
   readonly aAccountIndex: number
   /** B's account index: the residual flushes B puts on the stream itself carry it. */
@@ -20,7 +22,7 @@ export interface FillExpectations {
 /** Why B refuses to hedge `fill` (one line, for the dead letter and the alert), or undefined. */
 export const refuseFill = (fill: FillMessage, x: FillExpectations): string | undefined => {
   if (fill.pair !== x.pair) return `not this pair's fill: pair "${fill.pair}", expected "${x.pair}"`
-  if (fill.marketId !== x.marketId) return `not this pair's fill: market ${fill.marketId}, expected ${x.marketId}`
+  if (fill.marketId !== x.market.marketId) return `not this pair's fill: market ${fill.marketId}, expected ${x.market.marketId}`
   if (fill.filledAfter - fill.filledBefore !== fill.size) {
     return `malformed fill: size ${fill.size} is not filledAfter ${fill.filledAfter} − filledBefore ${fill.filledBefore}`
   }
@@ -37,13 +39,14 @@ export const refuseFill = (fill: FillMessage, x: FillExpectations): string | und
     return `malformed fill: fillId "${fill.fillId}" is not "<orderIndex>:<filledAfter>" of order "${fill.orderIndex}" filled to ${fill.filledAfter}`
   }
   if (fill.size > x.maxFillBase) {
-    return `implausible fill: size ${fill.size} is above hedge.max_fill_multiple × the quote size (${x.maxFillBase} base units)`
+    const base = (n: number) => `${formatBase(x.market, n)} ${x.market.symbol}`
+    return `implausible fill: size ${base(fill.size)} is above hedge.max_fill_multiple × the quote size (${base(x.maxFillBase)})`
   }
   return undefined
 }
 
 /** Why B refuses a fill priced outside the venue's band around the book's reference, or undefined. */
-export const priceRefusal = (fill: FillMessage, ref: number, bandBps = VENUE_PRICE_BAND_BPS): string | undefined =>
+export const priceRefusal = (fill: FillMessage, ref: number, market: MarketSpec, bandBps = VENUE_PRICE_BAND_BPS): string | undefined =>
   withinPriceBand(fill.price, ref, bandBps)
     ? undefined
-    : `implausible price: ${fill.price} ticks is outside the venue's ±${bandBps / 100} % band around the book's ${ref}`
+    : `implausible price: ${formatPrice(market, fill.price)} is outside the venue's ±${bandBps / 100} % band around the book's ${formatPrice(market, ref)}`

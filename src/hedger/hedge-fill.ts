@@ -13,7 +13,7 @@ import type { OrderUpdate } from "../domain/events.ts"
 import { hedgeClientIndex } from "../domain/client-index.ts"
 import { blockedByQuote, effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt, quoteStillResting } from "../domain/hedge-plan.ts"
 import { averagePriceTicks } from "../domain/slippage.ts"
-import type { MarketSpec } from "../domain/market.ts"
+import { formatPrice, type MarketSpec } from "../domain/market.ts"
 import { type FillMessage, HedgeAttempt, HedgeResult, isResidualFlush } from "../domain/messages.ts"
 import { hedgeSideFor, signedBase } from "../domain/side.ts"
 import type { BusError } from "../bus/errors.ts"
@@ -284,7 +284,7 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
           const top = yield* venue.orderBook(settings.market.marketId, 1).pipe(Effect.option)
           const book = Option.isSome(top) ? { bestBid: top.value.bids[0]?.price, bestAsk: top.value.asks[0]?.price } : { bestBid: undefined, bestAsk: undefined }
           if (!blockedByQuote(order, wanted, book)) break
-          if (waited === 0) yield* Effect.logInfo(`hedge waits for A's ${aQuote?.side} quote at ${aQuote?.price} to move (self-trade guard)`).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
+          if (waited === 0) yield* Effect.logInfo(`hedge waits for A's ${aQuote?.side} quote at ${aQuote === undefined ? "?" : formatPrice(settings.market, aQuote.price)} to move (self-trade guard)`).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
           yield* Effect.sleep(GUARD_POLL_MS)
           aQuote = quoteStillResting(Option.getOrUndefined(yield* state.restingQuote()), fill)
           order = guardSelfTrade(wanted, aQuote)

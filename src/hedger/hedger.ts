@@ -126,7 +126,7 @@ const admit = (entry: BusEntry & { readonly _tag: "Fill" }, watcher: OrderWatche
     const fill = entry.fill
     const refused = refuseFill(fill, {
       pair: settings.pair,
-      marketId: settings.market.marketId,
+      market: settings.market,
       aAccountIndex: settings.aAccountIndex,
       bAccountIndex: venue.accountIndex,
       maxFillBase: settings.maxFillBase
@@ -165,7 +165,7 @@ const admit = (entry: BusEntry & { readonly _tag: "Fill" }, watcher: OrderWatche
       // Not a verdict on the fill: it stays pending and is looked at again after a backoff.
       return yield* new VenueError({ op: "checkFill", kind: "unavailable", message: `no order book to check fill ${fill.fillId}'s price against` })
     }
-    const badPrice = priceRefusal(fill, ref)
+    const badPrice = priceRefusal(fill, ref, settings.market)
     return badPrice === undefined ? { _tag: "Hedge" } as const : { _tag: "Refuse", reason: badPrice } as const
   })
 
@@ -214,7 +214,7 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
       yield* raiseAlert(
         "hedge-retries-exhausted",
         `fill ${result.fillId}: ${result.status} after ${result.attempts.length} attempt(s); ${formatBase(settings.market, Math.abs(result.residualSignedBase))} ${settings.market.symbol} ` +
-          `(${result.residualSignedBase} base units) returned to the residual pool`
+          `returned to the residual pool (for B to ${result.residualSignedBase > 0 ? "buy" : "sell"})`
       )
       // What went back to the pool must not wait for a fill that may never come.
       failuresInARow.flushDueMonoMs ??= (yield* monoMs) + (failuresInARow.flushBackoffMs ?? FLUSH_FIRST_MS)
@@ -236,7 +236,7 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
 const checkSlippage = (fill: FillMessage, result: HedgeResult, settings: HedgerSettings) =>
   Effect.gen(function*() {
     const breach = hedgeSlippageBreach(
-      { fillId: result.fillId, fillPrice: fill.price, hedgeSide: hedgeSideFor(fill.side), attempts: result.attempts },
+      { market: settings.market, fillId: result.fillId, fillPrice: fill.price, hedgeSide: hedgeSideFor(fill.side), attempts: result.attempts },
       settings.risk?.limits.maxHedgeSlippageBps
     )
     if (breach === undefined) return
@@ -316,7 +316,7 @@ const maybeFlushResidual = (settings: HedgerSettings, c: Counters) =>
     }))
     c.flushDueMonoMs = undefined
     yield* Effect.logWarning(
-      `residual pool ${formatBase(settings.market, Math.abs(pool))} ${settings.market.symbol} (${pool} base units) is at or above the venue minimum: hedging it now (residual:${published.fillSeq})`
+      `residual pool ${formatBase(settings.market, Math.abs(pool))} ${settings.market.symbol} is at or above the venue minimum: hedging it now (residual:${published.fillSeq})`
     )
   }).pipe(Effect.catch((e) => Effect.logWarning(`residual pool check failed, will retry: ${e.message}`)))
 
@@ -353,6 +353,7 @@ const riskMonitor = (
       // B's position may be unknown (no snapshot yet): the rules that need it wait, the others do not.
       const bPosition = watcher.position(settings.market.marketId)
       const r = evaluateRisk(rs, {
+        market: settings.market,
         nowMs,
         aPosition: aFresh ? (hbA.value.status["position"] as number) : undefined,
         bPosition,
@@ -365,7 +366,7 @@ const riskMonitor = (
       // While a force close runs, A and B close their own accounts: no correction, no new request.
       const forceClosing = Option.isSome(yield* state.forceClose())
       if (r.forceClose !== undefined && !forceClosing) {
-        yield* triggerForceClose(r.forceClose, risk.forceCloseAction ?? "flatten")
+        yield* triggerForceClose(r.forceClose, risk.forceCloseAction ?? "flatten", settings.market)
         continue
       }
       if (!forceClosing && aFresh && bPosition !== undefined && (risk.reconcileGraceMs ?? 0) > 0) {
@@ -388,7 +389,11 @@ const riskMonitor = (
         if (rc.action._tag === "Correct") {
           const venue = yield* Venue
           const fix = rc.action
-          yield* raiseAlert("reconciliation-mismatch", `B is over-hedged by ${-fix.mismatch}: correcting with a reduce-only ${fix.side} of ${fix.base}`)
+          yield* raiseAlert(
+            "reconciliation-mismatch",
+            `B is over-hedged by ${formatBase(settings.market, -fix.mismatch)} ${settings.market.symbol}: correcting with a reduce-only ${fix.side} of ` +
+              `${formatBase(settings.market, fix.base)} ${settings.market.symbol}`
+          )
           const book = yield* venue.orderBook(settings.market.marketId, 1)
           const ref = fix.side === "buy" ? book.asks[0]?.price : book.bids[0]?.price
           if (ref !== undefined) {

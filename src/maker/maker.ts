@@ -497,7 +497,7 @@ export const runMaker = (settings: MakerSettings) =>
         if (inFlight !== undefined) {
           if (waitingFor !== inFlight.fillId) {
             waitingFor = inFlight.fillId
-            yield* Effect.logInfo(`quote ${action.side} waits: hedge ${inFlight.fillId} (${inFlight.targetSignedBase}) is still in flight`)
+            yield* Effect.logInfo(`quote ${action.side} waits: hedge ${inFlight.fillId} (B to ${inFlight.targetSignedBase > 0 ? "buy" : "sell"} ${formatBase(settings.market, Math.abs(inFlight.targetSignedBase))} ${settings.market.symbol}) is still in flight`)
           }
           yield* pairState.publishQuote(Option.none())
           publishedQuote = undefined

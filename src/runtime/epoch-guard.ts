@@ -186,7 +186,7 @@ export const superviseEpoch = <A, E, R>(o: EpochGuardOptions, program: Effect.Ef
           const unknowable: Array<string> = []
           if (last.pendingFills !== undefined) unknowable.push(`${last.pendingFills} pending fill(s)`)
           if (last.openIntents !== undefined) unknowable.push(`${last.openIntents} open hedge intent(s)`)
-          if (last.residualPool !== undefined) unknowable.push(`a residual pool of ${last.residualPool} base units`)
+          if (last.residualPool !== undefined) unknowable.push(`a residual pool of ${formatBase(market, last.residualPool)} ${market.symbol}`)
           if (unknowable.length > 0) {
             lines.push(`- ${unknowable.join(", ")} (seen ${ago(last.atMs)}) cannot be read back: whether B hedged them is unknowable; the positions below are the truth`)
           }
@@ -212,8 +212,8 @@ export const superviseEpoch = <A, E, R>(o: EpochGuardOptions, program: Effect.Ef
         const recorded = mirror.data.levels[o.orderIndex]
         if (o.filledBase > (recorded ?? 0)) {
           lines.push(
-            `- A's order ${o.orderIndex} (client index ${o.clientOrderIndex}) shows ${o.filledBase} base units filled at the venue, A's record ${recorded ?? 0}: ` +
-              `${o.filledBase - (recorded ?? 0)} may never have been published (not replayed; see the positions)`
+            `- A's order ${o.orderIndex} (client index ${o.clientOrderIndex}) shows ${formatBase(market, o.filledBase)} ${market.symbol} filled at the venue, A's record ${formatBase(market, recorded ?? 0)}: ` +
+              `${formatBase(market, o.filledBase - (recorded ?? 0))} may never have been published (not replayed; see the positions)`
           )
         }
       }

@@ -105,7 +105,7 @@ export const runFlatten = (o: FlattenOptions) =>
     const fence = yield* state.fenceFlatten(id)
     yield* o.print(
       `fenced: A's quotes up to ${fence.quoteSeqFence} and fills up to sequence ${fence.fillSeqFence} are settled by this flatten ` +
-        `(never published or hedged again); residual pool ${formatBase(o.market, fence.poolCleared)} ${o.market.symbol} (${fence.poolCleared} base units) cleared; ` +
+        `(never published or hedged again); residual pool ${formatBase(o.market, fence.poolCleared)} ${o.market.symbol} cleared; ` +
         `${fence.intentsClosed.length} open hedge intent(s) closed${fence.intentsClosed.length > 0 ? ` (${fence.intentsClosed.join(", ")})` : ""}.`
     )
 
@@ -130,7 +130,7 @@ export const runFlatten = (o: FlattenOptions) =>
     }
     const lateFromPool = yield* state.clearResidualPool()
     const poolCleared = fence.poolCleared + lateFromPool
-    if (lateFromPool !== 0) yield* o.print(`residual pool ${lateFromPool} base units came back after the fence: cleared too.`)
+    if (lateFromPool !== 0) yield* o.print(`residual pool ${formatBase(o.market, lateFromPool)} ${o.market.symbol} came back after the fence: cleared too.`)
 
     const epoch = yield* state.epoch()
     let epochAdopted: string | undefined
@@ -147,7 +147,7 @@ export const runFlatten = (o: FlattenOptions) =>
         { role: "b", accountIndex: o.accountIndexes.b, signedBase: posB }
       ], o.print)
     }
-    const summary = `flatten ${id}: ${flat ? "both accounts flat" : `NOT flat: A ${posA}, B ${posB} base units`}; residual pool ${poolCleared} base units cleared; ` +
+    const summary = `flatten ${id}: ${flat ? "both accounts flat" : `NOT flat: A ${formatBase(o.market, posA)}, B ${formatBase(o.market, posB)} ${o.market.symbol}`}; residual pool ${formatBase(o.market, poolCleared)} ${o.market.symbol} cleared; ` +
       `${fence.intentsClosed.length} open hedge intent(s) closed; fills up to sequence ${fence.fillSeqFence} and A's quotes up to ${fence.quoteSeqFence} settled` +
       (pending > 0 ? ` (${pending} fill(s) were still pending)` : "") + `; pair HALTED until bin/hedge resume`
     yield* state.audit(flat ? "flatten-done" : "flatten-incomplete", summary)

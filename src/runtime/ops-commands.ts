@@ -152,9 +152,9 @@ export const flatten = (argv: ReadonlyArray<string>) =>
       Effect.provide(busLayers({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password, legacy: config.legacy })),
       Effect.annotateLogs({ pair: config.pair.name })
     )
-    if (!report.flat) return yield* Effect.fail(new Error(`flatten ${report.id}: could not flatten both accounts (A ${report.positionA}, B ${report.positionB} base units); see above`))
+    if (!report.flat) return yield* Effect.fail(new Error(`flatten ${report.id}: could not flatten both accounts (A ${formatBase(market, report.positionA)}, B ${formatBase(market, report.positionB)} ${market.symbol}); see above`))
     yield* print(
-      `both accounts flat. Residual pool cleared: ${formatBase(market, report.poolCleared)} ${market.symbol} (${report.poolCleared} base units), recorded in the audit log ` +
+      `both accounts flat. Residual pool cleared: ${formatBase(market, report.poolCleared)} ${market.symbol}, recorded in the audit log ` +
         `(bin/hedge status). Nothing trades until \`bin/hedge resume\`; a restart of A or B does not publish or hedge anything from before flatten ${report.id}.`
     )
   })

@@ -12,7 +12,7 @@
 //   - open hedge intents, residual pool, results, dead letters.
 // Ages come from Redis's clock (TIME, stream ids, the lease's seen records), not this machine's.
 import { Effect, Option, Schema } from "effect"
-import { formatBase, formatPrice, type MarketSpec } from "../domain/market.ts"
+import { formatBase, formatPrice, formatScaled, type MarketSpec, QUOTE_DECIMALS } from "../domain/market.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { RedisConnection } from "../bus/redis/connection.ts"
@@ -310,9 +310,20 @@ export const status = (argv: ReadonlyArray<string>) =>
         }
 
         const base = (n: number) => `${formatBase(market, n)} ${market.symbol}`
+        // A heartbeat's figures in market units (the raw integers are in --json).
+        const beatSummary = (st: Readonly<Record<string, unknown>>) => {
+          const parts: Array<string> = []
+          if (typeof st["position"] === "number") parts.push(`position ${base(st["position"])}`)
+          if (typeof st["fills"] === "number") parts.push(`${st["fills"]} fill(s) published`)
+          if (typeof st["quote"] === "string") parts.push(`quote ${st["quote"]}`)
+          if (typeof st["freeCollateralMicro"] === "number") parts.push(`free collateral ${formatScaled(st["freeCollateralMicro"], QUOTE_DECIMALS)} USDC`)
+          if (typeof st["consumer"] === "string") parts.push(`consumer ${st["consumer"]}`)
+          if (st["awaitingOperator"] === true) parts.push("waiting for an operator (Redis lost the pair's state)")
+          return parts.length === 0 ? "" : ` (${parts.join(", ")})`
+        }
         const procLine = (name: string, p: ProcessView, h: typeof heartbeatA) => {
           const who = p.host === null ? "" : ` (host ${p.host}, pid ${p.pid}${p.sinceMs === null ? "" : `, since ${new Date(p.sinceMs).toISOString()}`})`
-          const hbText = h === undefined ? "no heartbeat" : `heartbeat ${secs(h.ageMs)} ago${h.stale ? " STALE" : ""} ${JSON.stringify(h.status)}`
+          const hbText = h === undefined ? "no heartbeat" : `heartbeat ${secs(h.ageMs)} ago${h.stale ? " STALE" : ""}${beatSummary(h.status)}`
           switch (p.state) {
             case "running":
               return `${name}running${who}; stream ${
@@ -346,7 +357,7 @@ export const status = (argv: ReadonlyArray<string>) =>
               ` · ${exposure.source}`}`,
           `cycles           ${cyclesOfA === null ? "unknown (no heartbeat of A)" : `${cyclesOfA} completed since A started (循环次数)`}`,
           `A's quote        ${quote === null ? "none published" : `${quote.text} (${keys.quote})${quote.stale ? ` — STALE: ${quote.why}` : ""}`}`,
-          `open hedges      ${open.length}   residual pool ${base(pool)} (${pool} base units)   (bin/hedge inspect lists them)`,
+          `open hedges      ${open.length}   residual pool ${base(pool)}   (bin/hedge inspect lists them)`,
           `hedge results    ${results.length}   failures ${failed}   dead letters ${dead.total}`,
           ...(staleKeys.length === 0 ? [] : [`stale keys       ${staleKeys.map((k) => `${k.key}${k.ageMs === null ? "" : ` (${secs(k.ageMs)})`}`).join(", ")}`]),
           ...control.lines

@@ -32,7 +32,7 @@ const ORDERS_PER_ROUND = 5
  * B, when the mismatch has lasted strategy.force_close_timeout. Does nothing while a force close
  * is stored (one at a time, until bin/hedge resume clears it).
  */
-export const triggerForceClose = (reason: string, action: ForceCloseAction) =>
+export const triggerForceClose = (reason: string, action: ForceCloseAction, market: MarketSpec) =>
   Effect.gen(function*() {
     const state = yield* PairState
     if (Option.isSome(yield* state.forceClose())) return
@@ -56,7 +56,7 @@ export const triggerForceClose = (reason: string, action: ForceCloseAction) =>
       "force-close",
       `${reason}: closing both accounts at market (force close ${id}, risk.force_close_action flatten). ` +
         `Fills up to sequence ${fence.fillSeqFence} and A's quotes up to ${fence.quoteSeqFence} are settled (never hedged or published again); ` +
-        `residual pool ${fence.poolCleared} base units cleared; ${fence.intentsClosed.length} open hedge intent(s) closed. ` +
+        `residual pool of ${formatBase(market, Math.abs(fence.poolCleared))} ${market.symbol} cleared; ${fence.intentsClosed.length} open hedge intent(s) closed. ` +
         `The pair stays HALTED until bin/hedge resume.`
     )
     yield* announceCloseAll((line) => Effect.logInfo(line))
@@ -124,7 +124,7 @@ const closeOwnAccount = (s: ForceCloseResponderSettings, name: string, id: strin
     const flat = pos === 0
     const text = flat
       ? `${name} closed: flat`
-      : `${name} NOT flat after closing: ${formatBase(s.market, pos)} ${s.market.symbol} (${pos} base units) left`
+      : `${name} NOT flat after closing: ${formatBase(s.market, pos)} ${s.market.symbol} left`
     yield* state.recordForceCloseResult(id, s.role, { flat, positionBase: pos, atMs: yield* wallMs, text })
     yield* state.audit(flat ? "force-close-done" : "force-close-incomplete", `force close ${id}: ${text}`)
     yield* raiseAlert(

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest"
 import { initialSkewState, judgeSkew, type SkewState } from "../../src/domain/clock-skew.ts"
 import { beatFresh, beatToken, initialBeatWatch, observeBeat } from "../../src/domain/freshness.ts"
+import { LIGHTER_BTC } from "../../src/domain/market.ts"
 import { evaluateRisk, initialRiskState } from "../../src/domain/risk.ts"
 
 describe("heartbeat freshness (src/domain/freshness.ts)", () => {
@@ -91,14 +92,14 @@ describe("the unhedged-age rule counts only differences of its clock", () => {
     const limits = { maxPosition: 0, maxUnhedged: 0, maxUnhedgedAgeMs: 1_000, maxConsecutiveFailures: 0 }
     for (const origin of [0, 1_790_000_000_000, -5_000_000]) {
       let s = initialRiskState
-      const at = (ms: number) => evaluateRisk(s, { nowMs: origin + ms, aPosition: 60, bPosition: 0, minBase: 20, consecutiveFailures: 0 }, limits)
+      const at = (ms: number) => evaluateRisk(s, { market: LIGHTER_BTC, nowMs: origin + ms, aPosition: 60, bPosition: 0, minBase: 20, consecutiveFailures: 0 }, limits)
       let r = at(0)
       s = r.state
       r = at(1_000)
       s = r.state
       expect(r.breaches).toEqual([])
       r = at(1_001)
-      expect(r.breaches).toEqual(["net exposure 60 unhedged for 1001 ms (risk.max_unhedged_age_ms 1000)"])
+      expect(r.breaches).toEqual(["net exposure 0.00060 BTC unhedged for 1001 ms (risk.max_unhedged_age_ms 1000)"])
     }
   })
 })

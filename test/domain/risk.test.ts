@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest"
 import fc from "fast-check"
+import { LIGHTER_BTC } from "../../src/domain/market.ts"
 import { evaluateRisk, hedgeSlippageBreach, initialRiskState, type RiskLimits } from "../../src/domain/risk.ts"
 
 const limits: RiskLimits = { maxPosition: 100, maxUnhedged: 60, maxUnhedgedAgeMs: 1000, maxConsecutiveFailures: 3 }
-const fig = (over: Partial<Parameters<typeof evaluateRisk>[1]> = {}) => ({ nowMs: 0, aPosition: 0, bPosition: 0, minBase: 20, consecutiveFailures: 0, ...over })
+const fig = (over: Partial<Parameters<typeof evaluateRisk>[1]> = {}) => ({ market: LIGHTER_BTC, nowMs: 0, aPosition: 0, bPosition: 0, minBase: 20, consecutiveFailures: 0, ...over })
 
 describe("risk rules", () => {
   it("a flat pair within limits breaks nothing", () => {
@@ -13,7 +14,7 @@ describe("risk rules", () => {
     expect(evaluateRisk(initialRiskState, fig({ aPosition: 120, bPosition: -120 }), limits).breaches).toHaveLength(2)
   })
   it("net exposure: at once above max_unhedged, or when it lasts longer than max_unhedged_age_ms", () => {
-    expect(evaluateRisk(initialRiskState, fig({ aPosition: 80 }), limits).breaches[0]).toMatch(/max_unhedged 60/)
+    expect(evaluateRisk(initialRiskState, fig({ aPosition: 80 }), limits).breaches[0]).toBe("net exposure 0.00080 BTC exceeds risk.max_unhedged 0.00060 BTC")
     let s = evaluateRisk(initialRiskState, fig({ aPosition: 20, nowMs: 0 }), limits)
     expect(s.breaches).toEqual([]) // a fill in flight
     s = evaluateRisk(s.state, fig({ aPosition: 20, nowMs: 900 }), limits)
@@ -30,7 +31,7 @@ describe("risk rules", () => {
   it("unknown B position (no snapshot yet): net and B limits wait, hedge failures still halt", () => {
     const r = evaluateRisk(initialRiskState, fig({ aPosition: 500, bPosition: undefined, consecutiveFailures: 3 }), limits)
     expect(r.breaches).toHaveLength(2)
-    expect(r.breaches[0]).toMatch(/A's position 500/)
+    expect(r.breaches[0]).toBe("A's position 0.00500 BTC exceeds risk.max_position 0.00100 BTC")
     expect(r.breaches[1]).toMatch(/3 hedges in a row/)
     expect(r.state.unhedgedSinceMs).toBeUndefined()
   })
@@ -48,13 +49,13 @@ describe("strategy.force_close_timeout (the previous system's meaning: A and B m
     r = evaluateRisk(r.state, fig({ aPosition: 60, bPosition: 0, nowMs: 30_999 }), fcl)
     expect(r.forceClose).toBeUndefined()
     r = evaluateRisk(r.state, fig({ aPosition: 60, bPosition: 0, nowMs: 31_000 }), fcl)
-    expect(r.forceClose).toBe("A's position 60 and B's 0 mismatched (net 60) for 30000 ms (strategy.force_close_timeout 30 s)")
+    expect(r.forceClose).toBe("A's position 0.00060 BTC and B's 0.00000 BTC mismatched (net 0.00060 BTC) for 30000 ms (strategy.force_close_timeout 30 s)")
     expect(r.breaches).toEqual([])
   })
   it("same direction counts (A +60, B +60), as the previous system's check did; hedged pairs never", () => {
     let r = evaluateRisk(initialRiskState, fig({ aPosition: 60, bPosition: 60, nowMs: 0 }), fcl)
     r = evaluateRisk(r.state, fig({ aPosition: 60, bPosition: 60, nowMs: 30_000 }), fcl)
-    expect(r.forceClose).toMatch(/net 120/)
+    expect(r.forceClose).toMatch(/net 0\.00120 BTC/)
     let h = evaluateRisk(initialRiskState, fig({ aPosition: 60, bPosition: -60, nowMs: 0 }), fcl)
     h = evaluateRisk(h.state, fig({ aPosition: 60, bPosition: -60, nowMs: 10_000_000 }), fcl)
     expect(h.forceClose).toBeUndefined()
@@ -120,6 +121,7 @@ describe("risk.min_free_collateral", () => {
 
 describe("risk.max_hedge_slippage_bps", () => {
   const hedge = (avgPrice: number, over = {}) => ({
+    market: LIGHTER_BTC,
     fillId: "562949953421312:60",
     fillPrice: 1_000_000,
     hedgeSide: "sell" as const,
@@ -129,10 +131,10 @@ describe("risk.max_hedge_slippage_bps", () => {
   it("a hedge beyond the limit is a breach naming the key, the fill and the figures", () => {
     const breach = hedgeSlippageBreach(hedge(996_000), 25)
     expect(breach).toBe(
-      "hedge of fill 562949953421312:60 slipped 40.00 bps: B sold 60 base units at 996000 ticks on average against A's fill at 1000000 ticks (risk.max_hedge_slippage_bps 25)"
+      "hedge of fill 562949953421312:60 slipped 40.00 bps: B sold 0.00060 BTC at 99600.0 on average against A's fill at 100000.0 (risk.max_hedge_slippage_bps 25)"
     )
     const buy = hedgeSlippageBreach({ ...hedge(0), hedgeSide: "buy", attempts: [{ side: "buy", filledBase: 20, avgPrice: 1_002_600 }] }, 25)
-    expect(buy).toContain("slipped 26.00 bps: B bought 20 base units at 1002600 ticks")
+    expect(buy).toContain("slipped 26.00 bps: B bought 0.00020 BTC at 100260.0 on average")
   })
   it("within the limit, improved, unmeasurable, or the limit off: no breach", () => {
     expect(hedgeSlippageBreach(hedge(997_500), 25)).toBeUndefined() // exactly 25 bps

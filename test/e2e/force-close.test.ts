@@ -107,7 +107,7 @@ describe("A and B mismatched for strategy.force_close_timeout (real processes)",
     expect(cois.every((c) => c < CLOSING_CLIENT_INDEX_MIN)).toBe(true)
 
     const status = await hedge("status")
-    expect(status).toMatch(/force close +FC\w+ at .*: A's position \d+ and B's 0 mismatched \(net \d+\) for \d+ ms \(strategy\.force_close_timeout 4 s\)/)
+    expect(status).toMatch(/force close +FC\w+ at .*: A's position 0\.\d+ BTC and B's 0\.00000 BTC mismatched \(net 0\.\d+ BTC\) for \d+ ms \(strategy\.force_close_timeout 4 s\)/)
     expect(status).toContain("A flat; B flat. The pair stays HALTED until bin/hedge resume")
     expect(status).toMatch(/trading state +HALTED/)
     expect(readFileSync(join(dir, "main_B.jsonl"), "utf8")).toContain("ALERT force-close")

@@ -93,7 +93,7 @@ export const clockScenarios = (bus: BusUnderTest) =>
           expect(yield* h.tradingState()).toBe("ACTIVE")
           machine.step(-HOUR)
           yield* h.waitFor("the pair halted", () => h.alerts.some((a) => a.kind === "halted"), 8_000)
-          expect(h.alerts.find((a) => a.kind === "halted")!.message).toMatch(/net exposure 60 unhedged for \d+ ms \(risk\.max_unhedged_age_ms 3000\)/)
+          expect(h.alerts.find((a) => a.kind === "halted")!.message).toMatch(/net exposure 0\.00060 BTC unhedged for \d+ ms \(risk\.max_unhedged_age_ms 3000\)/)
           expect(yield* h.tradingState()).toBe("HALTED")
         })
       ), 30_000)

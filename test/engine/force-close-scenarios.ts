@@ -49,7 +49,7 @@ export const forceCloseScenarios = (bus: BusUnderTest) =>
           yield* h.waitForEffect("both sides answered the force close", Effect.map(h.pairState.forceClose(), (fc) =>
             Option.isSome(fc) && fc.value.a !== undefined && fc.value.b !== undefined), 15_000)
           const fc = Option.getOrThrow(yield* h.pairState.forceClose())
-          expect(fc.request.reason).toMatch(/A's position 60 and B's -100 mismatched \(net -40\) for \d+ ms \(strategy\.force_close_timeout 0\.6 s\)/)
+          expect(fc.request.reason).toMatch(/A's position 0\.00060 BTC and B's -0\.00100 BTC mismatched \(net -0\.00040 BTC\) for \d+ ms \(strategy\.force_close_timeout 0\.6 s\)/)
           expect(fc.a).toMatchObject({ flat: true, positionBase: 0 })
           expect(fc.b).toMatchObject({ flat: true, positionBase: 0 })
           expect(position(h, A)).toBe(0)
@@ -79,7 +79,7 @@ export const forceCloseScenarios = (bus: BusUnderTest) =>
           yield* mismatchByHand(h)
           yield* h.waitFor("the pair halted", () => h.alerts.some((a) => a.kind === "halted"), 10_000)
           expect(yield* h.tradingState()).toBe("HALTED")
-          expect(h.alerts.find((a) => a.kind === "halted")!.message).toMatch(/mismatched \(net -40\).*risk\.force_close_action is halt: the positions are left as they are/)
+          expect(h.alerts.find((a) => a.kind === "halted")!.message).toMatch(/mismatched \(net -0\.00040 BTC\).*risk\.force_close_action is halt: the positions are left as they are/)
           yield* h.waitFor("A's quote pulled", () => restingOrderOfA(h) === undefined, 5_000)
           yield* Effect.sleep("1500 millis")
           expect(Option.isNone(yield* h.pairState.forceClose())).toBe(true)

@@ -6,6 +6,7 @@ import { Effect, Fiber, Option } from "effect"
 import { fillEventToFields } from "../../src/bus/codec.ts"
 import { hedgeClientIndex } from "../../src/domain/client-index.ts"
 import { isOrderActive } from "../../src/domain/events.ts"
+import { formatBase, formatPrice } from "../../src/domain/market.ts"
 import { FillEvent, makeFillId } from "../../src/domain/messages.ts"
 import { A, B, type Bus, type Harness, hedgerSettings, makeHarness, market } from "./harness.ts"
 
@@ -60,9 +61,9 @@ const refusedEntries: ReadonlyArray<{ readonly name: string; readonly fields: ()
   { name: "a fill of another pair", fields: () => entryFields({ pair: "BTC:7-8" }), reason: /pair "BTC:7-8", expected "BTC:1-2"/ },
   { name: "a fill on another market", fields: () => entryFields({ marketId: 0 }), reason: /market 0, expected 1/ },
   { name: "a fill of another account", fields: () => entryFields({ accountIndex: 3 }), reason: /account 3, expected A's 1/ },
-  { name: "a fill 100× the quote size", fields: () => entryFields({ size: 6_000 }), reason: /size 6000 is above hedge\.max_fill_multiple/ },
+  { name: "a fill 100× the quote size", fields: () => entryFields({ size: 6_000 }), reason: /size 0\.06000 BTC is above hedge\.max_fill_multiple/ },
   // ETH at 3 000.00 USDC in ETH's ticks, on BTC (mid 100 000.0): 70 % below the book.
-  { name: "an ETH-priced fill on BTC", fields: () => entryFields({ price: 300_000, size: 40 }), reason: /price: 300000 ticks is outside the venue's ±5 % band/ },
+  { name: "an ETH-priced fill on BTC", fields: () => entryFields({ price: 300_000, size: 40 }), reason: /price: 30000\.0 is outside the venue's ±5 % band/ },
   // The entry that crash-looped B: it passed the schema, then overflowed the client index.
   { name: "a fill whose fillSeq overflows the client index (99999999999)", fields: () => entryFields({}, 99_999_999_999), reason: /fillSeq/ },
   { name: "a fill whose id does not name its range", fields: () => ({ ...entryFields(), fillId: "281474976799999:61" }), reason: /malformed fill/ }
@@ -225,7 +226,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
           const halted = h.alerts.find((a) => a.kind === "halted")!.message
           expect(halted).toContain("risk.max_hedge_slippage_bps 5")
           expect(halted).toContain(`hedge of fill ${quote.orderIndex}:60 slipped`)
-          expect(halted).toContain(`B sold 60 base units at ${quote.price - 1_001} ticks on average against A's fill at ${quote.price} ticks`)
+          expect(halted).toContain(`B sold ${formatBase(market, 60)} BTC at ${formatPrice(market, quote.price - 1_001)} on average against A's fill at ${formatPrice(market, quote.price)}`)
           // The hedge itself went through: the pair is flat, and A stops quoting.
           yield* settled(h)
           expectConservation(h)

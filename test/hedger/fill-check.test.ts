@@ -5,10 +5,11 @@ import fc from "fast-check"
 import { decodeEntry } from "../../src/bus/codec.ts"
 import { hedgeClientIndex, MAX_ATTEMPT, MAX_TAG } from "../../src/domain/client-index.ts"
 import { bookReferencePrice, withinPriceBand } from "../../src/domain/hedge-plan.ts"
+import { LIGHTER_BTC } from "../../src/domain/market.ts"
 import { FillMessage, makeFillId } from "../../src/domain/messages.ts"
 import { type FillExpectations, priceRefusal, refuseFill } from "../../src/hedger/fill-check.ts"
 
-const expected: FillExpectations = { pair: "BTC:1-2", marketId: 1, aAccountIndex: 1, bAccountIndex: 2, maxFillBase: 600 }
+const expected: FillExpectations = { pair: "BTC:1-2", market: LIGHTER_BTC, aAccountIndex: 1, bAccountIndex: 2, maxFillBase: 600 }
 
 const fill = (over: Partial<ConstructorParameters<typeof FillMessage>[0]> = {}) => {
   const orderIndex = over.orderIndex ?? "281474976710700"
@@ -53,9 +54,9 @@ describe("refuseFill: is this fill the pair's own, and plausible?", () => {
   })
   it("refuses a fill larger than the configured multiple of the quote size", () => {
     expect(refuseFill(fill({ size: 601 }), expected)).toBe(
-      "implausible fill: size 601 is above hedge.max_fill_multiple × the quote size (600 base units)"
+      "implausible fill: size 0.00601 BTC is above hedge.max_fill_multiple × the quote size (0.00600 BTC)"
     )
-    expect(refuseFill(fill({ size: 6_000 }), expected)).toMatch(/^implausible fill: size 6000/)
+    expect(refuseFill(fill({ size: 6_000 }), expected)).toMatch(/^implausible fill: size 0\.06000 BTC/)
   })
   it("refuses malformed fills: an id that is not its order and level, a size that is not its range", () => {
     expect(refuseFill(fill({ fillId: "281474976710700:61" }), expected)).toMatch(/^malformed fill: fillId "281474976710700:61"/)
@@ -81,10 +82,10 @@ describe("the fill's price against the venue's band around the book", () => {
     expect(withinPriceBand(950_000, 1_000_000)).toBe(true)
     expect(withinPriceBand(949_999, 1_000_000)).toBe(false)
     expect(withinPriceBand(1, 0)).toBe(false)
-    expect(priceRefusal(fill({ price: 1_000_000 }), 1_020_000)).toBeUndefined()
+    expect(priceRefusal(fill({ price: 1_000_000 }), 1_020_000, LIGHTER_BTC)).toBeUndefined()
     // ETH's price in ETH's ticks, on BTC.
-    expect(priceRefusal(fill({ price: 300_000 }), 1_000_000)).toBe(
-      "implausible price: 300000 ticks is outside the venue's ±5 % band around the book's 1000000"
+    expect(priceRefusal(fill({ price: 300_000 }), 1_000_000, LIGHTER_BTC)).toBe(
+      "implausible price: 30000.0 is outside the venue's ±5 % band around the book's 100000.0"
     )
   })
 })
