@@ -35,7 +35,7 @@ export const busLayers = (o: BusLayerOptions) => {
     ...(o.seqFloor !== undefined ? { seqFloor: o.seqFloor } : {}),
     ...(o.epochId !== undefined ? { epochId: o.epochId } : {}),
     ...(o.legacy !== undefined ? { legacy: o.legacy } : {})
-  }), RedisPairState.layer({ prefix: o.prefix }))
+  }), RedisPairState.layer({ prefix: o.prefix, market: o.market }))
   return (o.legacy === undefined ? bus : Layer.mergeAll(bus, legacyMirrorLayer({ legacy: o.legacy, market: o.market }))).pipe(
     Layer.provideMerge(connection)
   )

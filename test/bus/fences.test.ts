@@ -7,7 +7,7 @@ import { FillBus } from "../../src/bus/FillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { PairState } from "../../src/bus/PairState.ts"
 import { RedisConnection } from "../../src/bus/redis/connection.ts"
-import { RedisFillBus, SEQ_FLOOR_MARGIN } from "../../src/bus/redis/RedisFillBus.ts"
+import { fillBusKeys, RedisFillBus, SEQ_FLOOR_MARGIN } from "../../src/bus/redis/RedisFillBus.ts"
 import { RedisPairState } from "../../src/bus/redis/RedisPairState.ts"
 import { closingClientIndexA } from "../../src/domain/closing.ts"
 import { LIGHTER_BTC } from "../../src/domain/market.ts"
@@ -94,7 +94,9 @@ describe("flatten fence", () => {
 
       const log = yield* state.auditLog(10)
       assert.deepStrictEqual(log.map((e) => e.kind), ["flatten-fence", "fill-settled-by-flatten"])
-      assert.match(log[0]!.text, /flatten F1: quotes up to 2 .* residual pool -7 cleared; 1 open hedge intent\(s\) closed/)
+      // Without the market (this layer has none), sizes are written in base units.
+      assert.match(log[0]!.text, /flatten F1: quotes up to 2 .* residual pool -7 base units cleared; 1 open hedge intent\(s\) closed/)
+      assert.match(log[1]!.text, /\(seq \d+, -20 base units to hedge\) was settled by flatten F1/)
     }).pipe(Effect.provide(busLayer(redis.prefix("flatten")))), 30_000)
 })
 
@@ -198,6 +200,41 @@ describe("the in-memory PairState keeps the same rules (demo --venue memory, eng
       assert.strictEqual(later.intent.status, "open")
       assert.deepStrictEqual((yield* state.auditLog(10)).map((e) => e.kind), ["epoch-adopted", "flatten-fence", "fill-settled-by-flatten"])
     }).pipe(Effect.provide(MemoryPairState.layer())))
+})
+
+describe("audit entries written by the scripts speak the market's units", () => {
+  const run = Effect.gen(function*() {
+      const state = yield* PairState
+      yield* state.beginHedge({ fillId: "p:1", fillSeq: 1, signedDelta: -7, minBase: 20, nowMs: 1 })
+      yield* state.fenceFlatten("F2")
+      yield* state.beginHedge({ fillId: "q:1", fillSeq: 1, signedDelta: 123_456, minBase: 20, nowMs: 2 })
+      return (yield* state.auditLog(10)).map((e) => e.text)
+    })
+  const expectUnits = (texts: ReadonlyArray<string>) => {
+    assert.match(texts[0]!, /^flatten F2: .* residual pool -0\.00007 BTC cleared; 0 open hedge intent\(s\) closed$/)
+    assert.strictEqual(texts[1], "fill q:1 (seq 1, 1.23456 BTC to hedge) was settled by flatten F2: not hedged")
+  }
+  it.live("on Redis (the Lua scripts format BTC's 5 decimals)", () =>
+    Effect.gen(function*() {
+      const prefix = redis.prefix("units")
+      // The flatten fences fills up to the bus's fill counter: as if fill 1 had been published.
+      yield* Effect.promise(async () => {
+        const c = new Redis({ host: redis.host, port: redis.port })
+        try {
+          await c.set(fillBusKeys(prefix).seq, "1")
+        } finally {
+          c.disconnect()
+        }
+      })
+      const layer = RedisPairState.layer({ prefix, market: LIGHTER_BTC }).pipe(
+        Layer.provide(RedisConnection.layer({ host: redis.host, port: redis.port, db: 0, connectTimeoutMs: 1000 }))
+      )
+      expectUnits(yield* run.pipe(Effect.provide(layer)))
+    }))
+  it.live("in memory, the same texts", () =>
+    Effect.gen(function*() {
+      expectUnits(yield* run.pipe(Effect.provide(MemoryPairState.make(LIGHTER_BTC).layer)))
+    }))
 })
 
 describe("A's publish checks the epoch it trusts", () => {

@@ -64,7 +64,7 @@ describe("flatten with a fill in flight and a residual in the pool, then A and B
     const status = await pair.hedge("status")
     expect(status.stdout).toMatch(/trading state +HALTED — flatten F\w+ by operator/)
     expect(status.stdout).toMatch(/last flatten +F\w+/)
-    expect(status.stdout).toMatch(/flatten-fence: flatten F\w+: .*residual pool -10 cleared/)
+    expect(status.stdout).toMatch(/flatten-fence: flatten F\w+: .*residual pool -0\.00010 BTC cleared/)
 
     // A and B keep running: A's own closing trade is not a fill to hedge, nothing trades.
     await new Promise((r) => setTimeout(r, 4_000))

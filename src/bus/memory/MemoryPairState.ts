@@ -3,6 +3,7 @@
 // same typed BusError. Heartbeats expire by Effect's Clock (monotonic time). Like MemoryFillBus, the store lives
 // outside the layer, so a rebuilt layer ("restarted" process) sees the same state.
 import { poolDecision } from "../../domain/hedge-plan.ts"
+import { formatBase, type MarketSpec } from "../../domain/market.ts"
 import { Clock, Effect, Layer, Option } from "effect"
 import type { HedgeAttempt } from "../../domain/messages.ts"
 import { decodeIntent, encodeIntent, withAttempt } from "../codec.ts"
@@ -69,7 +70,8 @@ const emptyStore = (): Store => ({
 })
 
 export class MemoryPairState {
-  static readonly make = (): MemoryPairStateHandle => {
+  /** `market`: sizes in audit entries are in its units (absent: base units). */
+  static readonly make = (market?: MarketSpec): MemoryPairStateHandle => {
     let store = emptyStore()
     const available = (op: string) =>
       store.down ? Effect.fail(new BusError({ op, message: `${op} on memory pair state: unavailable (simulated)` })) : Effect.void
@@ -107,7 +109,7 @@ export class MemoryPairState {
             createdAtMs: Math.trunc(args.nowMs)
           }
           store.intents.set(args.fillId, encodeIntent(settled))
-          pushAudit(Math.trunc(args.nowMs), "fill-settled-by-flatten", `fill ${args.fillId} (seq ${args.fillSeq}) was settled by flatten ${store.fences.flattenId ?? "?"}: not hedged`)
+          pushAudit(Math.trunc(args.nowMs), "fill-settled-by-flatten", `fill ${args.fillId} (seq ${args.fillSeq}, ${units(Math.trunc(args.signedDelta))} to hedge) was settled by flatten ${store.fences.flattenId ?? "?"}: not hedged`)
           return { _tag: "Created", intent: settled } satisfies BeginHedgeResult
         }
         const d = poolDecision(store.pool, Math.trunc(args.signedDelta), args.minBase)
@@ -186,6 +188,7 @@ export class MemoryPairState {
         return Option.some(hb.json)
       })
 
+    const units = (n: number) => (market === undefined ? `${n} base units` : `${formatBase(market, n)} ${market.symbol}`)
     function pushAudit(atMs: number, kind: string, text: string) {
       store.audit.push({ atMs, kind, text })
       if (store.audit.length > 1000) store.audit.splice(0, store.audit.length - 1000)
@@ -276,7 +279,7 @@ export class MemoryPairState {
               }
               const pool = store.pool
               store.pool = 0
-              pushAudit(atMs, "flatten-fence", `flatten ${id}: quotes up to ${q} and fills up to seq ${f} settled; residual pool ${pool} cleared; ${closed.length} open hedge intent(s) closed`)
+              pushAudit(atMs, "flatten-fence", `flatten ${id}: quotes up to ${q} and fills up to seq ${f} settled; residual pool ${units(pool)} cleared; ${closed.length} open hedge intent(s) closed`)
               return { quoteSeqFence: q, fillSeqFence: f, poolCleared: pool, intentsClosed: closed }
             })
           )

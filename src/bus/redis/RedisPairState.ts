@@ -9,6 +9,7 @@
 // compare-and-set Lua scripts: the new JSON is written only if the stored JSON is still the one
 // it was computed from, so no JSON is ever re-encoded inside Lua (cjson loses digits past 14).
 import { Clock, Effect, Layer, Option, Schema } from "effect"
+import type { MarketSpec } from "../../domain/market.ts"
 import type { HedgeAttempt } from "../../domain/messages.ts"
 import { decodeIntent, encodeIntent, HeartbeatJson, withAttempt } from "../codec.ts"
 import { BusError } from "../errors.ts"
@@ -35,6 +36,8 @@ import { fillBusKeys } from "./RedisFillBus.ts"
 
 export interface RedisPairStateOptions {
   readonly prefix: string
+  /** The pair's market: sizes in audit entries written by scripts are in its units (absent: base units). */
+  readonly market?: MarketSpec
 }
 
 export const pairStateKeys = (prefix: string) => ({
@@ -46,13 +49,25 @@ export const pairStateKeys = (prefix: string) => ({
   quote: `${prefix}:a-quote`
 })
 
-// KEYS intents, residual, fence, audit. ARGV fillId, fillSeq, signedDelta, minBase, nowMs.
+// KEYS intents, residual, fence, audit. ARGV fillId, fillSeq, signedDelta, minBase, nowMs, size decimals, symbol.
 // Returns {1, json} existing | {0, json} created.
 // A fill at or below a flatten's fill fence was settled by the flatten (its position is closed):
 // it gets a deferred intent of 0 that touches nothing, and an audit line; it is never hedged.
 const BEGIN_HEDGE = luaScript(
   "beginHedge",
   `
+-- A signed integer of base units as the market writes it (ARGV[d] decimals, ARGV[d+1] symbol;
+-- '' decimals: unknown, written as base units). Matches formatScaled (src/domain/market.ts).
+local function units(n, d, sym)
+  if d == nil or d == '' then return n .. ' base units' end
+  d = tonumber(d)
+  local neg = string.sub(n, 1, 1) == '-'
+  local digits = neg and string.sub(n, 2) or n
+  while #digits <= d do digits = '0' .. digits end
+  local text = digits
+  if d > 0 then text = string.sub(digits, 1, #digits - d) .. '.' .. string.sub(digits, #digits - d + 1) end
+  return (neg and '-' or '') .. text .. ' ' .. sym
+end
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then return {1, existing} end
 local fenced = tonumber(redis.call('HGET', KEYS[3], 'flattenFillSeq') or '0') or 0
@@ -62,7 +77,7 @@ if tonumber(ARGV[2]) <= fenced then
   redis.call('HSET', KEYS[1], ARGV[1], json)
   local id = redis.call('HGET', KEYS[3], 'flattenId') or '?'
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ${AUDIT_MAX_LEN}, '*', 'atMs', ARGV[5], 'kind', 'fill-settled-by-flatten',
-    'text', 'fill ' .. ARGV[1] .. ' (seq ' .. ARGV[2] .. ', ' .. ARGV[3] .. ' base units to hedge) was settled by flatten ' .. id .. ': not hedged')
+    'text', 'fill ' .. ARGV[1] .. ' (seq ' .. ARGV[2] .. ', ' .. units(ARGV[3], ARGV[6], ARGV[7]) .. ' to hedge) was settled by flatten ' .. id .. ': not hedged')
   return {0, json}
 end
 -- The same rule as poolDecision (src/domain/hedge-plan.ts).
@@ -186,12 +201,24 @@ return 1
 `
 )
 
-// KEYS fence, quote-seq, fill-seq, intents, residual, audit. ARGV id, nowMs.
+// KEYS fence, quote-seq, fill-seq, intents, residual, audit. ARGV id, nowMs, size decimals, symbol.
 // Returns {quoteSeqFence, fillSeqFence, pool, {closed fillIds}}. Intents are changed as text
 // (status open → done), never re-encoded in Lua.
 const FENCE_FLATTEN = luaScript(
   "fenceFlatten",
   `
+-- A signed integer of base units as the market writes it (ARGV[d] decimals, ARGV[d+1] symbol;
+-- '' decimals: unknown, written as base units). Matches formatScaled (src/domain/market.ts).
+local function units(n, d, sym)
+  if d == nil or d == '' then return n .. ' base units' end
+  d = tonumber(d)
+  local neg = string.sub(n, 1, 1) == '-'
+  local digits = neg and string.sub(n, 2) or n
+  while #digits <= d do digits = '0' .. digits end
+  local text = digits
+  if d > 0 then text = string.sub(digits, 1, #digits - d) .. '.' .. string.sub(digits, #digits - d + 1) end
+  return (neg and '-' or '') .. text .. ' ' .. sym
+end
 local q = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
 local f = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
 local cq = tonumber(redis.call('HGET', KEYS[1], 'flattenQuoteSeq') or '0') or 0
@@ -214,7 +241,7 @@ local pool = redis.call('GET', KEYS[5]) or '0'
 redis.call('SET', KEYS[5], '0')
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', ${AUDIT_MAX_LEN}, '*', 'atMs', ARGV[2], 'kind', 'flatten-fence',
   'text', 'flatten ' .. ARGV[1] .. ': quotes up to ' .. string.format('%d', q) .. ' and fills up to seq ' .. string.format('%d', f) ..
-  ' settled; residual pool ' .. pool .. ' cleared; ' .. #closed .. ' open hedge intent(s) closed')
+  ' settled; residual pool ' .. units(pool, ARGV[3], ARGV[4]) .. ' cleared; ' .. #closed .. ' open hedge intent(s) closed')
 return {string.format('%d', q), string.format('%d', f), pool, closed}
 `
 )
@@ -348,6 +375,8 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
     const keys = pairStateKeys(options.prefix)
     const control = pairControlKeys(options.prefix)
     const busKeys = fillBusKeys(options.prefix)
+    // The market's size decimals and symbol for the scripts' audit texts ('' : unknown).
+    const unitArgs = options.market === undefined ? ["", ""] : [options.market.sizeDecimals, options.market.symbol]
 
     const parseIntent = (op: string, fillId: string, json: string) => {
       const r = decodeIntent(json)
@@ -363,7 +392,8 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
           Math.trunc(args.fillSeq),
           Math.trunc(args.signedDelta),
           args.minBase,
-          Math.trunc(args.nowMs)
+          Math.trunc(args.nowMs),
+          ...unitArgs
         ])) as [number, string]
         const intent = yield* parseIntent("beginHedge", args.fillId, reply[1])
         return (reply[0] === 1 ? { _tag: "Existing", intent } : { _tag: "Created", intent }) satisfies BeginHedgeResult
@@ -565,7 +595,8 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
         const now = yield* Clock.currentTimeMillis
         const reply = (yield* conn.evalScript(FENCE_FLATTEN, [control.fence, keys.quoteSeq, busKeys.seq, keys.intents, keys.residual, control.audit], [
           id,
-          now
+          now,
+          ...unitArgs
         ])) as [string, string, string, Array<string>]
         return {
           quoteSeqFence: Number(reply[0]),
