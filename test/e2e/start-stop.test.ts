@@ -1,5 +1,6 @@
-// bin/hedge start and bin/hedge stop as the previous start_hedge.sh / stop_hedge.sh, with real
-// processes against the embedded exchange and a real Redis: B first, then A, in the background;
+// bin/hedge start and bin/hedge stop as the previous start_hedge.sh / stop_hedge.sh, with the
+// previous system's own config.yaml and flags, real processes against the embedded exchange and a
+// real Redis: B first, then A, in the background;
 // readable output in logs/main_X.log, JSON lines in logs/main_X.jsonl, pids in logs/main_X.pid;
 // a second start refused; stop stops A then B gracefully and reports their exit codes; stale pid
 // files are found and removed; SIGKILL only after --timeout, said.
@@ -8,9 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { demoConfig } from "../../src/runtime/demo-sim.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
+import { previousConfigYaml } from "../support/previous-config.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
 import { simPrivateKeyHex, withSimKeys } from "../support/sim-signing.ts"
 
@@ -58,12 +59,15 @@ describe("bin/hedge start / stop", () => {
   const logs = (file: string) => readFileSync(join(cwd, "logs", file), "utf8")
 
   beforeAll(async () => {
-    redis = await startTestRedis()
+    // A private server: the previous template names no key prefix, so the default one is used.
+    redis = await startTestRedis({ private: true })
     sim = await startSimulator({ port: 0, seed: 3, accounts: withSimKeys(), market: { fillRatePerMin: 0, stepMs: 100 } })
     cwd = mkdtempSync(join(tmpdir(), "hedgeflow-start-stop-"))
     writeFileSync(
       join(cwd, "config.yaml"),
-      demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix: redis.prefix("start-stop"), quantity: "0.0002", depth: 5, logDir: "logs", pollIntervalSec: 0.05 })
+      // The previous system's own config.yaml, its keys in the environment: the venue's URLs (a
+      // bare WebSocket host, as its template has) and Redis's port are all that differ.
+      previousConfigYaml({ baseUrl: sim.url, wsUrl: new URL(sim.wsUrl).host, redisPort: redis.port })
     )
   }, 30_000)
 
@@ -206,7 +210,8 @@ describe("bin/hedge start / stop", () => {
     p.kill("SIGTERM")
     expect(await exitOf(p)).toBe(0)
     const lines = readFileSync(jsonl, "utf8").split("\n").filter((l) => l !== "")
-    expect(lines[0]).toContain(`logging: ${join("logs", "main_B.jsonl")} is where this process's output is redirected; JSON lines are not written there`)
+    // (After the config's own notes: the previous template's empty key placeholders, ignored.)
+    expect(lines.find((l) => l.includes("logging: "))).toContain(`logging: ${join("logs", "main_B.jsonl")} is where this process's output is redirected; JSON lines are not written there`)
     expect(lines.filter((l) => l.startsWith("{"))).toEqual([])
   }, 60_000)
 })
