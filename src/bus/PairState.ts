@@ -6,22 +6,9 @@ import type { BusError } from "./errors.ts"
 
 export type TradingState = "ACTIVE" | "REDUCING" | "HALTED"
 
-/**
- * B's record of a hedge, written before any order is sent. A redelivered fill whose intent
- * exists is resumed from here (resolving sent attempts against the venue), never re-planned.
- */
-export interface HedgeIntent {
-  readonly fillId: string
-  readonly fillSeq: number
-  /** "deferred": pooled, nothing to send. "open": attempts in progress. "done": result recorded. */
-  readonly status: "deferred" | "open" | "done"
-  /** Signed quantity to trade (negative = sell), including the residual taken from the pool. */
-  readonly targetSignedBase: number
-  /** Residual taken from the pool into this intent (signed). */
-  readonly takenFromPool: number
-  readonly attempts: ReadonlyArray<HedgeAttempt>
-  readonly createdAtMs: number
-}
+// B's record of a hedge lives in the domain (one Schema, its type derived); the bus stores it.
+export type { HedgeIntent } from "../domain/intent.ts"
+import type { HedgeIntent } from "../domain/intent.ts"
 
 export type BeginHedgeResult =
   | { readonly _tag: "Existing"; readonly intent: HedgeIntent }

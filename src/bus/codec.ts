@@ -2,9 +2,9 @@
 // and decode exactly the same shapes. Stream entries are flat string maps: numbers travel as
 // strings and are decoded with a Schema transformation (toCodecStringTree), never with casts.
 import { Schema } from "effect"
-import { FillEvent, FillMessage, HedgeAttempt, HedgeResult, SideSchema } from "../domain/messages.ts"
+import { FillEvent, FillMessage, HedgeResult, SideSchema } from "../domain/messages.ts"
 import type { BusEntry, HedgedFillRecord } from "./FillBus.ts"
-import type { HedgeIntent } from "./PairState.ts"
+import { type HedgeIntent, HedgeIntentSchema } from "../domain/intent.ts"
 
 /** A fill event as a flat string field map (what A appends, before the bus adds `fillSeq`). */
 export const FillEventFields = Schema.toCodecStringTree(FillEvent)
@@ -82,15 +82,6 @@ export const parseHedgedRecord = (fillId: string, value: string): HedgedFillReco
 
 // ---- hedge intents ----
 
-export const HedgeIntentSchema = Schema.Struct({
-  fillId: Schema.String,
-  fillSeq: Schema.Int,
-  status: Schema.Literals(["deferred", "open", "done"]),
-  targetSignedBase: Schema.Int,
-  takenFromPool: Schema.Int,
-  attempts: Schema.Array(HedgeAttempt),
-  createdAtMs: Schema.Int
-})
 export const HedgeIntentJson = Schema.fromJsonString(HedgeIntentSchema)
 export const encodeIntent = (intent: HedgeIntent): string => Schema.encodeSync(HedgeIntentJson)(intent)
 export const decodeIntent = Schema.decodeUnknownResult(HedgeIntentJson)
@@ -99,14 +90,6 @@ export const HeartbeatJson = Schema.fromJsonString(
   Schema.Struct({ atMs: Schema.Number, status: Schema.Record(Schema.String, Schema.Unknown) })
 )
 
-/** Applies `recordAttempt`: replaces the attempt with the same number, or appends it. */
-export const withAttempt = (intent: HedgeIntent, attempt: HedgeAttempt): HedgeIntent => {
-  const i = intent.attempts.findIndex((a) => a.attempt === attempt.attempt)
-  const attempts = i === -1
-    ? [...intent.attempts, attempt].sort((a, b) => a.attempt - b.attempt)
-    : intent.attempts.map((a, j) => (j === i ? attempt : a))
-  return { ...intent, attempts }
-}
 
 // ---- entry ids ----
 

@@ -36,7 +36,7 @@ export const runOperator = (
       }
     }
     note(`\n── ${new Date(startedAt).toISOString()} ${command} ──\n`)
-    const p = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), ...args, "--config", o.configFile], {
+    const p = spawn(process.execPath, [join(root, "src/cli/hedge.ts"), ...args, "--config", o.configFile], {
       cwd: o.workDir,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "json", NO_COLOR: "1", ...o.env }

@@ -1,8 +1,39 @@
 // The chaos table: faults by kind, the run's figures, what each Redis loss, flatten and copied
 // entry did, and one line per invariant.
 import { formatBase, type MarketSpec } from "../domain/market.ts"
-import { FAULT_KINDS } from "./plan.ts"
-import type { ChaosReport } from "./run.ts"
+import type { AuditDuplicate, AuditFlatten, AuditRedisLoss, ChaosVerdict } from "./audit.ts"
+import { FAULT_KINDS, type FaultKind } from "./plan.ts"
+
+export interface ChaosReport {
+  readonly seed: number
+  readonly fillsTarget: number
+  readonly durationSec: number
+  readonly faults: Readonly<Record<FaultKind, number>>
+  readonly faultLog: ReadonlyArray<{ readonly atMs: number; readonly atFill: number; readonly what: string; readonly consumed: boolean }>
+  /** Halts the pair went into by itself, with their reason (each resumed with `bin/hedge resume`). */
+  readonly halts: ReadonlyArray<{ readonly atFill: number; readonly reason: string }>
+  /** Every `bin/hedge` command the harness ran as the operator. */
+  readonly operatorCommands: ReadonlyArray<{ readonly atMs: number; readonly command: string; readonly code: number; readonly ms: number }>
+  readonly redisLosses: ReadonlyArray<AuditRedisLoss>
+  readonly flattens: ReadonlyArray<AuditFlatten>
+  readonly duplicates: ReadonlyArray<AuditDuplicate>
+  readonly unplannedExits: ReadonlyArray<string>
+  readonly stalled: string | undefined
+  readonly verdict: ChaosVerdict
+  readonly market: string
+  readonly minBase: number
+  readonly quantity: string
+  /** The exchange's count of txs whose signature verified and of txs it refused at verification (must be 0). */
+  readonly signatures: { readonly verified: number; readonly rejected: number }
+  /**
+   * The exchange's count of auth checks (private WS subscribes, private REST reads) passed and
+   * refused (must be 0: no fault of the plan refuses tokens, and a reconnect after ws-drop, a
+   * restart after kill -9 or an operator command all mint fresh ones).
+   */
+  readonly auth: { readonly accepted: number; readonly rejected: number }
+  readonly ok: boolean
+  readonly workDir: string
+}
 
 export const renderChaosReport = (r: ChaosReport, market: MarketSpec): string => {
   const f = r.verdict.figures

@@ -30,13 +30,12 @@ import {
   type AuditFill,
   type AuditFlatten,
   type AuditRedisLoss,
-  type AuditResult,
-  type ChaosVerdict
+  type AuditResult
 } from "./audit.ts"
 import { runOperator } from "./operator.ts"
 import { describeFault, FAULT_KINDS, type Fault, type FaultKind, planFaults } from "./plan.ts"
 import { startRestartableRedis } from "./redis-process.ts"
-import { renderChaosReport } from "./report.ts"
+import { type ChaosReport, renderChaosReport } from "./report.ts"
 
 export interface ChaosOptions {
   readonly seed: number
@@ -48,36 +47,6 @@ export interface ChaosOptions {
   readonly quiet?: boolean
 }
 
-export interface ChaosReport {
-  readonly seed: number
-  readonly fillsTarget: number
-  readonly durationSec: number
-  readonly faults: Readonly<Record<FaultKind, number>>
-  readonly faultLog: ReadonlyArray<{ readonly atMs: number; readonly atFill: number; readonly what: string; readonly consumed: boolean }>
-  /** Halts the pair went into by itself, with their reason (each resumed with `bin/hedge resume`). */
-  readonly halts: ReadonlyArray<{ readonly atFill: number; readonly reason: string }>
-  /** Every `bin/hedge` command the harness ran as the operator. */
-  readonly operatorCommands: ReadonlyArray<{ readonly atMs: number; readonly command: string; readonly code: number; readonly ms: number }>
-  readonly redisLosses: ReadonlyArray<AuditRedisLoss>
-  readonly flattens: ReadonlyArray<AuditFlatten>
-  readonly duplicates: ReadonlyArray<AuditDuplicate>
-  readonly unplannedExits: ReadonlyArray<string>
-  readonly stalled: string | undefined
-  readonly verdict: ChaosVerdict
-  readonly market: string
-  readonly minBase: number
-  readonly quantity: string
-  /** The exchange's count of txs whose signature verified and of txs it refused at verification (must be 0). */
-  readonly signatures: { readonly verified: number; readonly rejected: number }
-  /**
-   * The exchange's count of auth checks (private WS subscribes, private REST reads) passed and
-   * refused (must be 0: no fault of the plan refuses tokens, and a reconnect after ws-drop, a
-   * restart after kill -9 or an operator command all mint fresh ones).
-   */
-  readonly auth: { readonly accepted: number; readonly rejected: number }
-  readonly ok: boolean
-  readonly workDir: string
-}
 
 const A = 1
 const B = 2

@@ -1,5 +1,5 @@
 // The pair's exposure: positions, hedges in flight, pooled residual, and what none of them explains.
-import type { HedgeIntent } from "../bus/PairState.ts"
+import type { HedgeIntent } from "./intent.ts"
 import { signedBase } from "./side.ts"
 
 export interface Exposure {

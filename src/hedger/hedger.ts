@@ -26,10 +26,10 @@ import { AccountStream } from "../venue/AccountStream.ts"
 import { haltIfActive, hedgeFill, type HedgeSettings } from "./hedge-fill.ts"
 import { priceRefusal, refuseFill } from "./fill-check.ts"
 import { makeOrderWatcher, type OrderWatcher } from "./order-watcher.ts"
-import { supervisorBackoff } from "../runtime/schedules.ts"
+import { supervisorBackoff } from "../ops/schedules.ts"
 import { type ForceCloseAction, forceCloseResponder, triggerForceClose } from "../safety/force-close.ts"
 import { closingClientIndexB } from "../domain/closing.ts"
-import { shutdownIncomplete } from "../runtime/shutdown-report.ts"
+import { shutdownIncomplete } from "../ops/shutdown-report.ts"
 
 export interface HedgerSettings extends HedgeSettings {
   /**

@@ -5,7 +5,7 @@ import { Effect, Schema } from "effect"
 import type { HedgeflowConfig } from "../ops/config.ts"
 import type { VenueError } from "../venue/errors.ts"
 import { getJson } from "../venue/lighter/http.ts"
-import type { Role } from "./process.ts"
+import type { Role } from "../domain/role.ts"
 
 /** Lighter's "account not found". */
 const ACCOUNT_NOT_FOUND = 21100

@@ -20,6 +20,7 @@
 //      A's, B's and the net are logged once both are in (and shown by status and resume);
 //   6. sets the pair HALTED with the reason, and waits until an operator adopts the new epoch
 //      (`bin/hedge resume`, or `bin/hedge flatten`), then starts its program again.
+import type { Role } from "../domain/role.ts"
 import { randomBytes } from "node:crypto"
 import { Effect, Option, Schedule } from "effect"
 import { formatBase, type MarketSpec } from "../domain/market.ts"
@@ -33,7 +34,6 @@ import { Venue } from "../venue/Venue.ts"
 import type { EpochMirror } from "./epoch-mirror.ts"
 import { pendingFills } from "./pending-fills.ts"
 
-type Role = "a" | "b"
 
 export interface EpochGuardOptions {
   readonly role: Role

@@ -12,7 +12,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { writeFileSync } from "node:fs"
 import { Cause, Effect, Exit } from "effect"
 import type * as Runtime from "effect/Runtime"
-import { ShutdownReport, type ShutdownCollector } from "./shutdown-report.ts"
+import { ShutdownReport, type ShutdownCollector } from "../ops/shutdown-report.ts"
 
 /**
  * `text` with the program's name in front, once: a message that already starts with it (or

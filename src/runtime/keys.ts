@@ -14,7 +14,7 @@ import { parseKey } from "../venue/lighter/signer.ts"
 import { bytesToHex, generateKeyPair } from "../venue/lighter/signing/index.ts"
 import type { VenueError } from "../venue/errors.ts"
 import { parseFlags } from "./flags.ts"
-import type { Role } from "./process.ts"
+import type { Role } from "../domain/role.ts"
 import { chainIdOf, keySourceOf, missingKeyAdvice, missingKeyMessage } from "./venue-layers.ts"
 
 export type AccountKeyStatus =

@@ -6,6 +6,7 @@
 //   4. the process's own metrics port (metrics.port_a / port_b, or metrics.port), with a clear
 //      line instead of EADDRINUSE when A and B of one pair were given the same port;
 //   5. the program, guarded by the lease.
+import type { Role } from "../domain/role.ts"
 import { hostname } from "node:os"
 import { Effect, type Scope } from "effect"
 import type { MarketSpec } from "../domain/market.ts"
@@ -19,7 +20,6 @@ import { type HedgeflowConfig, metricsPortOf } from "../ops/config.ts"
 import { type Metrics, serveMetrics } from "../ops/metrics.ts"
 import type { Presence } from "./presence.ts"
 
-type Role = "a" | "b"
 
 /** An error already explained in its message (one line for the user). */
 export class OneWriterError extends Error {

@@ -27,10 +27,10 @@ import { makePresence } from "./presence.ts"
 import { makeStreamRefusalGuard } from "./stream-refusal.ts"
 import { checkForeignOrders, startupReport } from "./startup-report.ts"
 import { venueLayers } from "./venue-layers.ts"
+import type { Role } from "../domain/role.ts"
 import { EXIT_CODE_FILE_ENV, runMainProgram, withProgramName, writeStderr } from "./exit.ts"
-import { makeShutdownCollector } from "./shutdown-report.ts"
+import { makeShutdownCollector } from "../ops/shutdown-report.ts"
 
-export type Role = "a" | "b"
 
 
 /** An error that has already been explained to the user in `message`. */

@@ -13,6 +13,7 @@
 //   is pending — B: SIGTERM, wait, and the exit code each reported (the process writes it to
 //   logs/main_A.exit when it ends); SIGKILL only after --timeout, saying so. Pid files removed.
 //   Exit code 0 when every process it stopped exited 0 (or none was running), else 1.
+import type { Role } from "../domain/role.ts"
 import { type ChildProcess, spawn } from "node:child_process"
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs"
 import { join, resolve } from "node:path"
@@ -25,7 +26,6 @@ import { type FlagSpec, parseFlags } from "./flags.ts"
 import { pendingFills } from "./pending-fills.ts"
 import { withPairRedis } from "./status-command.ts"
 
-export type Role = "a" | "b"
 
 const root = resolve(import.meta.dirname, "../..")
 

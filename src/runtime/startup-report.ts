@@ -26,7 +26,7 @@ import type { HedgeflowConfig } from "../ops/config.ts"
 import { getJson } from "../venue/lighter/http.ts"
 import { Venue } from "../venue/Venue.ts"
 import type { VenueError } from "../venue/errors.ts"
-import type { Role } from "./process.ts"
+import type { Role } from "../domain/role.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Which orders are ours

@@ -1,10 +1,9 @@
 // The transaction budget of one Lighter address, shared by A and B (DESIGN I7): a sliding
 // one-minute window in Redis. Hedges (and protective cancels) may use all of it; quotes (A's
 // placements and re-quote cancels) stop short of a reserve, so a busy maker can never starve the
-// hedger. The rule is `budgetWaitMs` (pure); the Redis script runs the same rule on Redis's
-// clock for processes on several machines, MemoryTxBudget on Effect's clock for tests.
+// hedger. The rule is `budgetWaitMs` (pure); the Redis script (src/bus/redis/tx-budget.ts) runs the
+// same rule on Redis's clock for processes on several machines, MemoryTxBudget on Effect's clock for tests.
 import { Clock, Context, Effect, Layer } from "effect"
-import { luaScript, RedisConnection } from "../bus/redis/connection.ts"
 import type { VenueShape } from "./Venue.ts"
 
 export type TxPriority = "hedge" | "quote"
@@ -36,61 +35,6 @@ export interface TxBudgetShape {
 
 export class TxBudget extends Context.Service<TxBudget, TxBudgetShape>()("hedgeflow/venue/TxBudget") {
   static readonly unlimited = Layer.succeed(TxBudget, TxBudget.of({ acquire: () => Effect.void }))
-}
-
-// KEYS window. ARGV windowMs, limit, reserve, priority ('hedge'|'quote'), member.
-// Returns 0 when counted, else the ms to wait before trying again. Uses Redis's clock, so
-// processes on different machines agree.
-const ACQUIRE = luaScript(
-  "txBudgetAcquire",
-  `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local window = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local n = redis.call('ZCARD', KEYS[1])
-local cap = tonumber(ARGV[2])
-if ARGV[4] == 'quote' then cap = cap - tonumber(ARGV[3]) end
-if cap <= 0 then return window end
-if n < cap then
-  redis.call('ZADD', KEYS[1], now, ARGV[5])
-  redis.call('PEXPIRE', KEYS[1], window)
-  return 0
-end
-local e = redis.call('ZRANGE', KEYS[1], n - cap, n - cap, 'WITHSCORES')
-return math.max(1, tonumber(e[2]) + window - now)
-`
-)
-
-let member = 0
-const unique = () => `${process.pid}-${Date.now()}-${++member}`
-
-export const RedisTxBudget = {
-  layer: (o: { readonly key: string; readonly txPerMinute: number; readonly hedgeReserve: number; readonly windowMs?: number }) =>
-    o.txPerMinute <= 0
-      ? TxBudget.unlimited
-      : Layer.effect(
-        TxBudget,
-        Effect.gen(function*() {
-          const conn = yield* RedisConnection
-          const windowMs = o.windowMs ?? 60_000
-          const acquire = (priority: TxPriority): Effect.Effect<void> =>
-            Effect.gen(function*() {
-              for (let waited = 0;;) {
-                const r = yield* conn.evalScript(ACQUIRE, [o.key], [windowMs, o.txPerMinute, o.hedgeReserve, priority, unique()]).pipe(
-                  // Redis unreachable: do not block trading on the budget; the venue's own 429 still protects.
-                  Effect.catch((e) => Effect.logWarning(`tx budget unavailable (${e.message}); sending without it`).pipe(Effect.as(0)))
-                )
-                const wait = Number(r)
-                if (wait <= 0) return
-                if (waited === 0) yield* Effect.logInfo(`tx budget: ${priority} waits ${wait} ms (${o.txPerMinute}/min shared by A and B)`)
-                waited += wait
-                yield* Effect.sleep(Math.min(wait, 1000))
-              }
-            })
-          return TxBudget.of({ acquire })
-        })
-      )
 }
 
 /** What a MemoryTxBudget saw: every transaction counted and every wait, by priority (tests). */

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import { FAULT_KINDS } from "../../src/chaos/plan.ts"
-import type { ChaosReport } from "../../src/chaos/run.ts"
+import type { ChaosReport } from "../../src/chaos/report.ts"
 
 const root = resolve(import.meta.dirname, "../..")
 

@@ -52,7 +52,7 @@ describe("children are never left behind", () => {
   it("bin/hedge demo with its stdout in a pipe that closes, then SIGINT to its process group: every child stops, exit code 0", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hedgeflow-demo-pipe-"))
     // Its own process group, as a shell job: `bin/hedge demo | tee demo.log`, Ctrl-C.
-    const demo: ChildProcess = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), "demo", "--quantity", "0.0002"], {
+    const demo: ChildProcess = spawn(process.execPath, [join(root, "src/cli/hedge.ts"), "demo", "--quantity", "0.0002"], {
       cwd,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],

@@ -13,7 +13,7 @@ describe("bin/hedge demo --duration --summary", () => {
   it("ends flat with every fill hedged, cycles counted, every signature and token accepted, exit codes 0", () => {
     const dir = mkdtempSync(join(tmpdir(), "hedgeflow-demo-summary-"))
     const file = join(dir, "s.json")
-    const r = spawnSync(process.execPath, [join(root, "src/runtime/hedge.ts"), "demo", "--duration", "25", "--summary", file], {
+    const r = spawnSync(process.execPath, [join(root, "src/cli/hedge.ts"), "demo", "--duration", "25", "--summary", file], {
       cwd: dir,
       encoding: "utf8",
       timeout: 120_000,

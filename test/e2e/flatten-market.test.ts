@@ -63,7 +63,7 @@ describe("bin/hedge flatten on a market other than BTC and ETH", () => {
     ].join("\n"))
     // Spawned asynchronously: the exchange runs in this process and must keep answering.
     const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => {
-      const p = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), "flatten", "--yes", "--market", "SOL", "--settle-timeout", "2", "--config", config], {
+      const p = spawn(process.execPath, [join(root, "src/cli/hedge.ts"), "flatten", "--yes", "--market", "SOL", "--settle-timeout", "2", "--config", config], {
         env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off", HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY: simPrivateKeyHex(A), HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY: simPrivateKeyHex(B) }
       })
       let stdout = ""

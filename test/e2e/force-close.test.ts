@@ -67,7 +67,7 @@ describe("A and B mismatched for strategy.force_close_timeout (real processes)",
   // Spawned asynchronously: the exchange runs in this process.
   const hedge = (...args: Array<string>) =>
     new Promise<string>((res) => {
-      const p = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), ...args, "--config", config], { env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" } })
+      const p = spawn(process.execPath, [join(root, "src/cli/hedge.ts"), ...args, "--config", config], { env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" } })
       let out = ""
       p.stdout.on("data", (d: Buffer) => (out += d.toString()))
       p.stderr.on("data", (d: Buffer) => (out += d.toString()))

@@ -18,7 +18,7 @@ const hedge = async (args: ReadonlyArray<string>, env: Record<string, string> = 
   const base = { ...process.env }
   delete base["HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY"]
   delete base["HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY"]
-  const p = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...base, ...env } })
+  const p = spawn(process.execPath, [join(root, "src/cli/hedge.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...base, ...env } })
   let stdout = ""
   let stderr = ""
   p.stdout.on("data", (d: Buffer) => (stdout += d.toString()))

@@ -98,7 +98,7 @@ const exitWithin = async (proc: Proc, what: string, ms = 25_000): Promise<number
  */
 const hedge = (config: string, ...args: Array<string>) =>
   new Promise<{ readonly status: number | null; readonly stdout: string; readonly stderr: string }>((res) => {
-    const p = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), ...args, "--config", config], {
+    const p = spawn(process.execPath, [join(root, "src/cli/hedge.ts"), ...args, "--config", config], {
       env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" }
     })
     let stdout = ""

@@ -104,7 +104,7 @@ describe("secrets", () => {
     expect(refusedOut).toMatch(/Redis/)
     expectClean(refusedOut, "the Redis auth error")
 
-    const status = spawnSync(process.execPath, [join(root, "src/runtime/hedge.ts"), "status", "--config", config, "--json"], {
+    const status = spawnSync(process.execPath, [join(root, "src/cli/hedge.ts"), "status", "--config", config, "--json"], {
       env: { ...process.env, ...SECRETS },
       encoding: "utf8",
       timeout: 30_000

@@ -54,7 +54,7 @@ describe("B's account stream refused by the venue while the pair runs", () => {
   // event loop would starve B's subscriptions of their snapshots.
   const status = (json: boolean) =>
     new Promise<string>((res) => {
-      const p = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), "status", "--config", config, ...(json ? ["--json"] : [])], {
+      const p = spawn(process.execPath, [join(root, "src/cli/hedge.ts"), "status", "--config", config, ...(json ? ["--json"] : [])], {
         env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" }
       })
       let out = ""

@@ -32,7 +32,7 @@ const keyEnv = () => ({ HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY: simPrivateKeyHex(2) })
 // Spawned asynchronously: the simulator runs in this process and must answer the child.
 const hedge = (...args: Array<string>) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => {
-    const p = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), ...args, "--config", config], {
+    const p = spawn(process.execPath, [join(root, "src/cli/hedge.ts"), ...args, "--config", config], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off", ...keyEnv() }
     })

@@ -12,7 +12,7 @@ let redis: TestRedis
 let config: string
 
 const hedge = (...args: Array<string>) =>
-  spawnSync(process.execPath, [join(root, "src/runtime/hedge.ts"), ...args, "--config", config], {
+  spawnSync(process.execPath, [join(root, "src/cli/hedge.ts"), ...args, "--config", config], {
     encoding: "utf8",
     env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off" },
     timeout: 30_000

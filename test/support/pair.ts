@@ -72,7 +72,7 @@ export const startPair = async (redis: TestRedis, name: string, seed = 5): Promi
   }
   const hedge = (...args: Array<string>) =>
     new Promise<{ status: number; stdout: string; stderr: string }>((res) => {
-      const p = spawn(process.execPath, [join(root, "src/runtime/hedge.ts"), ...args, "--config", config], {
+      const p = spawn(process.execPath, [join(root, "src/cli/hedge.ts"), ...args, "--config", config], {
         stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off", ...keyEnv }
       })

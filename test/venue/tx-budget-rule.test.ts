@@ -10,7 +10,8 @@ import { RedisConnection } from "../../src/bus/redis/connection.ts"
 import { LIGHTER_BTC } from "../../src/domain/market.ts"
 import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
 import { makeMemoryVenue } from "../../src/venue/memory/layers.ts"
-import { budgetWaitMs, MemoryTxBudget, RedisTxBudget, TxBudget, type TxPriority, txPriorityOf, withTxBudget } from "../../src/venue/TxBudget.ts"
+import { RedisTxBudget } from "../../src/bus/redis/tx-budget.ts"
+import { budgetWaitMs, MemoryTxBudget, TxBudget, type TxPriority, txPriorityOf, withTxBudget } from "../../src/venue/TxBudget.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
 
 const W = { windowMs: 60_000, limit: 6, reserve: 2 }

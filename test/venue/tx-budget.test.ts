@@ -3,7 +3,8 @@
 import { Context, Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RedisConnection } from "../../src/bus/redis/connection.ts"
-import { RedisTxBudget, TxBudget } from "../../src/venue/TxBudget.ts"
+import { RedisTxBudget } from "../../src/bus/redis/tx-budget.ts"
+import { TxBudget } from "../../src/venue/TxBudget.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
 
 let redis: TestRedis

@@ -11,7 +11,8 @@
 import { Clock, Effect, Layer, Option, Schema } from "effect"
 import type { MarketSpec } from "../../domain/market.ts"
 import type { HedgeAttempt } from "../../domain/messages.ts"
-import { decodeIntent, encodeIntent, HeartbeatJson, withAttempt } from "../codec.ts"
+import { decodeIntent, encodeIntent, HeartbeatJson } from "../codec.ts"
+import { withAttempt } from "../../domain/intent.ts"
 import { BusError } from "../errors.ts"
 import {
   type AuditEntry,

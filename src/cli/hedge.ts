@@ -1,10 +1,10 @@
 // bin/hedge — the operator CLI: start, stop, demo, chaos, sim, status, inspect, drop-intent, halt, resume, flatten, keys, bench.
 import { Cause, Effect, Schema } from "effect"
-import { runMemoryDemo } from "./demo-memory.ts"
-import type { DemoOptions } from "./demo-options.ts"
-import { describeCause, runMainProgram, withProgramName, writeStderr } from "./exit.ts"
-import { type FlagSpec, parseFlags } from "./flags.ts"
-import { withMarketFlag } from "./market-flag.ts"
+import { runMemoryDemo } from "../runtime/demo-memory.ts"
+import type { DemoOptions } from "../runtime/demo-options.ts"
+import { describeCause, runMainProgram, withProgramName, writeStderr } from "../runtime/exit.ts"
+import { type FlagSpec, parseFlags } from "../runtime/flags.ts"
+import { withMarketFlag } from "../runtime/market-flag.ts"
 
 const USAGE = `usage: bin/hedge <command> [flags]
 
@@ -138,7 +138,7 @@ const demo = (argv: ReadonlyArray<string>) =>
       quiet: args.quiet ?? false
     }
     if (memory) return yield* runMemoryDemo(options).pipe(Effect.scoped)
-    const { runSimDemo } = yield* Effect.promise(() => import("./demo-sim.ts"))
+    const { runSimDemo } = yield* Effect.promise(() => import("../runtime/demo-sim.ts"))
     return yield* runSimDemo(options).pipe(Effect.scoped)
   })
 
@@ -152,15 +152,15 @@ const commands: Record<string, (argv: ReadonlyArray<string>) => Effect.Effect<un
       const code = await runSimCli(argv.includes("--port") ? argv : ["--port", "8787", ...argv])
       process.exit(code)
     }).pipe(Effect.uninterruptible),
-  start: (argv) => Effect.promise(() => import("./start-stop.ts")).pipe(Effect.flatMap((m) => m.start(argv))),
-  stop: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./start-stop.ts")).pipe(Effect.flatMap((m) => m.stop(argv)))),
-  status: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./status-command.ts")).pipe(Effect.flatMap((m) => m.status(argv)))),
-  inspect: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.inspect(argv)))),
-  "drop-intent": (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.dropIntentCommand(argv)))),
-  halt: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv)))),
-  resume: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv)))),
-  flatten: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv)))),
-  keys: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("./keys.ts")).pipe(Effect.flatMap((m) => m.keysCommand(argv)))),
+  start: (argv) => Effect.promise(() => import("../runtime/start-stop.ts")).pipe(Effect.flatMap((m) => m.start(argv))),
+  stop: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/start-stop.ts")).pipe(Effect.flatMap((m) => m.stop(argv)))),
+  status: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/status-command.ts")).pipe(Effect.flatMap((m) => m.status(argv)))),
+  inspect: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/repair-commands.ts")).pipe(Effect.flatMap((m) => m.inspect(argv)))),
+  "drop-intent": (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/repair-commands.ts")).pipe(Effect.flatMap((m) => m.dropIntentCommand(argv)))),
+  halt: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv)))),
+  resume: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv)))),
+  flatten: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv)))),
+  keys: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/keys.ts")).pipe(Effect.flatMap((m) => m.keysCommand(argv)))),
   bench: (argv) =>
     Effect.promise(async () => {
       const { runBench } = await import("../bench/main.ts")
