@@ -3,7 +3,7 @@
 // a fill is emitted whenever the highest level seen exceeds what was already emitted.
 // Duplicates, replays, out-of-order updates and the same execution reported both as a trade
 // and as an order update therefore never count twice, and a reconnect snapshot catches up.
-import type { OrderUpdate, TradeEvent } from "./events.ts"
+import { isOrderTerminal, type OrderUpdate, type TradeEvent } from "./events.ts"
 import { FillEvent, makeFillId } from "./messages.ts"
 import type { Side } from "./side.ts"
 
@@ -18,11 +18,19 @@ interface OrderFills {
 }
 
 const MAX_TRADE_IDS = 10_000
+/**
+ * Orders that ended (filled, cancelled) are kept only as their final level, the newest this
+ * many: a late or replayed frame of one finds its level and emits nothing, and the maker's
+ * memory stays bounded however long it runs (one order per quote, ~29 000 a day at 20 a minute).
+ */
+export const MAX_FINISHED_ORDERS = 10_000
 
 export class FillTracker {
   private readonly pair: string
   private readonly accountIndex: number
   private readonly orders = new Map<string, OrderFills>()
+  /** Final levels of ended orders, oldest first (MAX_FINISHED_ORDERS). */
+  private readonly finished = new Map<string, number>()
   private readonly seenTrades = new Set<string>()
   private readonly published: ReadonlyMap<string, number>
 
@@ -33,17 +41,32 @@ export class FillTracker {
   }
 
   level(orderIndex: string): number {
-    return this.orders.get(orderIndex)?.accounted ?? this.published.get(orderIndex) ?? 0
+    return this.orders.get(orderIndex)?.accounted ?? this.startLevel(orderIndex)
   }
 
+  /** Orders whose full state is held (ended ones are held as a level only). */
+  get activeOrders(): number {
+    return this.orders.size
+  }
+
+  /** An ended order: keeps only its level (bounded), so nothing of it is ever emitted twice. */
   forget(orderIndex: string): void {
+    const s = this.orders.get(orderIndex)
+    if (s === undefined) return
     this.orders.delete(orderIndex)
+    this.finished.delete(orderIndex)
+    this.finished.set(orderIndex, Math.max(s.accounted, this.finished.get(orderIndex) ?? 0))
+    if (this.finished.size > MAX_FINISHED_ORDERS) this.finished.delete(this.finished.keys().next().value!)
+  }
+
+  private startLevel(orderIndex: string): number {
+    return Math.max(this.finished.get(orderIndex) ?? 0, this.published.get(orderIndex) ?? 0)
   }
 
   private state(orderIndex: string, init: { side: Side; clientOrderIndex: number; marketId: number; price: number }): OrderFills {
     let s = this.orders.get(orderIndex)
     if (s === undefined) {
-      const accounted = this.published.get(orderIndex) ?? 0
+      const accounted = this.startLevel(orderIndex)
       s = { accounted, tradeSum: 0, maxCumulative: accounted, ...init }
       this.orders.set(orderIndex, s)
     }
@@ -80,20 +103,29 @@ export class FillTracker {
     if (this.seenTrades.has(key)) return []
     this.seenTrades.add(key)
     if (this.seenTrades.size > MAX_TRADE_IDS) this.seenTrades.delete(this.seenTrades.values().next().value!)
+    const ended = this.finished.has(t.orderIndex) && !this.orders.has(t.orderIndex)
     const s = this.state(t.orderIndex, { side: t.side, clientOrderIndex: t.clientOrderIndex, marketId: t.marketId, price: t.price })
     s.tradeSum += t.size
-    return this.emit(t.orderIndex, s, Math.max(s.tradeSum, s.maxCumulative), t.price, nowMs, t.timestampMs, t.tradeId)
+    const out = this.emit(t.orderIndex, s, Math.max(s.tradeSum, s.maxCumulative), t.price, nowMs, t.timestampMs, t.tradeId)
+    // A trade of an order that already ended (its frame came after the order's last update).
+    if (ended) this.forget(t.orderIndex)
+    return out
   }
 
   onOrderUpdate(u: OrderUpdate, nowMs: number): ReadonlyArray<FillEvent> {
     if (u.accountIndex !== this.accountIndex) return []
+    const ended = this.finished.has(u.orderIndex) && !this.orders.has(u.orderIndex)
     const s = this.state(u.orderIndex, { side: u.side, clientOrderIndex: u.clientOrderIndex, marketId: u.marketId, price: u.price })
     if (s.clientOrderIndex === 0 && u.clientOrderIndex !== 0) s.clientOrderIndex = u.clientOrderIndex
-    if (u.filledBase <= s.maxCumulative) return []
-    s.maxCumulative = u.filledBase
-    // A's quotes are resting limit orders: they execute at their own price.
-    const level = Math.max(s.tradeSum, s.maxCumulative)
-    const price = u.price
-    return this.emit(u.orderIndex, s, level, price, nowMs, u.updatedAtMs)
+    let out: ReadonlyArray<FillEvent> = []
+    if (u.filledBase > s.maxCumulative) {
+      s.maxCumulative = u.filledBase
+      // A's quotes are resting limit orders: they execute at their own price.
+      out = this.emit(u.orderIndex, s, Math.max(s.tradeSum, s.maxCumulative), u.price, nowMs, u.updatedAtMs)
+    }
+    // An ended order's last update carries its final filled amount: keep only that level. An
+    // older update of an order that already ended (delivered late) leaves it ended.
+    if (ended || isOrderTerminal(u.status)) this.forget(u.orderIndex)
+    return out
   }
 }

@@ -3,7 +3,7 @@
 // which reports it ignores, and the bound on remembered trade ids.
 import { describe, expect, it } from "vitest"
 import type { OrderUpdate, TradeEvent } from "../../src/domain/events.ts"
-import { FillTracker } from "../../src/domain/fills.ts"
+import { FillTracker, MAX_FINISHED_ORDERS } from "../../src/domain/fills.ts"
 
 const ACC = 1
 const order = (orderIndex: string, filled: number, over: Partial<OrderUpdate> = {}): OrderUpdate => ({
@@ -25,16 +25,47 @@ describe("levels", () => {
     expect(t.level("o2")).toBe(0)
   })
 
-  it("forgetting an order drops what was seen since: its level is the published one again", () => {
+  it("forgetting an order keeps its level: a replayed update or a late trade of it emits nothing", () => {
     const t = tracker(new Map([["o1", 40]]))
     t.onOrderUpdate(order("o1", 70), 5)
     t.onOrderUpdate(order("o2", 30), 5)
     expect([t.level("o1"), t.level("o2")]).toEqual([70, 30])
     t.forget("o1")
     t.forget("o2")
-    expect([t.level("o1"), t.level("o2")]).toEqual([40, 0])
-    // and it starts over from there
-    expect(t.onOrderUpdate(order("o2", 30), 5).map((f) => [f.filledBefore, f.filledAfter])).toEqual([[0, 30]])
+    t.forget("never-seen") // nothing to forget
+    expect(t.activeOrders).toBe(0)
+    expect([t.level("o1"), t.level("o2"), t.level("never-seen")]).toEqual([70, 30, 0])
+    expect(t.onOrderUpdate(order("o2", 30), 5)).toEqual([])
+    expect(t.onTrade(trade("o2", "late", 30), 5)).toEqual([])
+    // Only what is new is emitted.
+    expect(t.onOrderUpdate(order("o2", 45), 5).map((f) => [f.filledBefore, f.filledAfter])).toEqual([[30, 45]])
+  })
+
+  it("an order's last update (filled or cancelled) ends it: only its level is kept, and late frames of it are nothing", () => {
+    const t = tracker()
+    expect(t.onOrderUpdate(order("o1", 60), 1).map((f) => f.size)).toEqual([60])
+    expect(t.onOrderUpdate(order("o1", 100), 2).map((f) => f.size)).toEqual([40]) // status filled
+    expect(t.activeOrders).toBe(0)
+    expect(t.level("o1")).toBe(100)
+    expect(t.onTrade(trade("o1", "t-late", 100), 3)).toEqual([]) // its trade frame came after
+    expect(t.activeOrders).toBe(0) // and did not bring its state back
+    expect(t.onOrderUpdate(order("o1", 100), 4)).toEqual([]) // a reconnect snapshot replays it
+    expect(t.onOrderUpdate(order("o1", 60), 4)).toEqual([]) // an older update, delivered late
+    expect(t.activeOrders).toBe(0)
+    // Cancelled part-filled: the same.
+    expect(t.onOrderUpdate(order("o2", 25, { status: "canceled" }), 5).map((f) => f.size)).toEqual([25])
+    expect(t.activeOrders).toBe(0)
+    expect(t.onOrderUpdate(order("o2", 25, { status: "canceled" }), 6)).toEqual([])
+  })
+
+  it("memory stays bounded over a long run: only the newest MAX_FINISHED_ORDERS ended orders are remembered", () => {
+    const t = tracker()
+    const n = MAX_FINISHED_ORDERS + 5
+    for (let i = 0; i < n; i++) t.onOrderUpdate(order(`q${i}`, 100), i)
+    expect(t.activeOrders).toBe(0)
+    expect(t.level(`q${n - 1}`)).toBe(100)
+    expect(t.level(`q${n - MAX_FINISHED_ORDERS}`)).toBe(100)
+    expect(t.level(`q${n - MAX_FINISHED_ORDERS - 1}`)).toBe(0) // the oldest fell out (the bus still refuses a range it has)
   })
 })
 
