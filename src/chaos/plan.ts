@@ -5,7 +5,7 @@
 // The last three kinds are an operator's world rather than a machine's: Redis restarted with no
 // data (the harness then acts as the operator: flatten when the pair is not flat, then resume), a
 // copy of a real fill entry added to the stream, and `bin/hedge flatten` while A and B run.
-import { Prng } from "../sim/prng.ts"
+import { Prng } from "../domain/prng.ts"
 
 export const FAULT_KINDS = [
   "kill-b",

@@ -34,7 +34,7 @@ import {
 } from "./audit.ts"
 import { runOperator } from "./operator.ts"
 import { describeFault, FAULT_KINDS, type Fault, type FaultKind, planFaults } from "./plan.ts"
-import { startRestartableRedis } from "./redis-process.ts"
+import { startLocalRedis } from "../runtime/local-redis.ts"
 import { type ChaosReport, renderChaosReport } from "./report.ts"
 
 export interface ChaosOptions {
@@ -79,7 +79,8 @@ export const runChaos = (o: ChaosOptions) =>
     mkdirSync(workDir, { recursive: true })
     const plan = planFaults(o.seed, o.fills)
 
-    const redis = yield* startRestartableRedis
+    // AOF on: a restart brings back what was acknowledged (the documented production setting).
+    const redis = yield* startLocalRedis({ appendOnly: true })
     // Fresh API keys for this run: registered on the exchange (which verifies every signature),
     // given to A and B in their environment (restarts after kill -9 get the same).
     const keys = generateHarnessKeys(A, B)

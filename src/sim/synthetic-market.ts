@@ -4,7 +4,7 @@
 // resting that deep fills about `fillRatePerMin` times per minute per side; small "noise" takers
 // hit the top of book. Every random draw comes from the seeded PRNG.
 import type { Engine } from "./engine.ts"
-import { Prng } from "./prng.ts"
+import { Prng } from "../domain/prng.ts"
 import { OrderTypeCode, TifCode } from "./types.ts"
 import type { SimOrder } from "./types.ts"
 

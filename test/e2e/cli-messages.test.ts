@@ -12,7 +12,8 @@ const cwd = mkdtempSync(join(tmpdir(), "hedgeflow-cli-messages-"))
 
 const run = (script: string, args: ReadonlyArray<string>): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((res) => {
-    const p = spawn(process.execPath, [join(root, "src/runtime", script), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] })
+    // bin/hedge's dispatcher is src/cli/hedge.ts; main-a and main-b are in src/runtime.
+    const p = spawn(process.execPath, [join(root, script === "hedge.ts" ? "src/cli" : "src/runtime", script), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     p.stdout.on("data", (d: Buffer) => (stdout += d.toString()))

@@ -1,23 +1,12 @@
 // Redis for tests: REDIS_URL when set (and `private` is not asked for), else a private
 // redis-server on a free loopback port, stopped when the test file ends.
 // Tests that kill or restart Redis must ask for a private server.
-import { spawn, type ChildProcess } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { Effect, Exit, Scope } from "effect"
 import { Redis } from "ioredis"
+import { freePort as freePortEffect, startLocalRedis } from "../../src/runtime/local-redis.ts"
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once("error", reject)
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address()
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
+/** A free loopback port (for tests that need one that nothing listens on). */
+export const freePort = (): Promise<number> => Effect.runPromise(freePortEffect)
 
 export interface TestRedis {
   readonly url: string
@@ -64,37 +53,17 @@ export const startTestRedis = async (
     const noop = async () => {}
     return { url: shared, host: u.hostname, port: Number(u.port || 6379), prefix, stop: noop, restart: noop, close: noop }
   }
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), "hedgeflow-redis-"))
-  const url = `redis://127.0.0.1:${port}`
-  let proc: ChildProcess | undefined
-  const start = async () => {
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--daemonize", "no"]
-    args.push("--appendonly", options.appendOnly === true ? "yes" : "no")
-    if (options.appendOnly === true) args.push("--appendfsync", "everysec")
-    proc = spawn("redis-server", args, { stdio: "ignore" })
-    await waitReady(url)
-  }
-  const stop = async (hard = false) => {
-    const p = proc
-    proc = undefined
-    if (p === undefined || p.exitCode !== null) return
-    await new Promise<void>((resolve) => {
-      p.once("exit", () => resolve())
-      p.kill(hard ? "SIGKILL" : "SIGTERM")
-    })
-  }
-  await start()
+  // A private server from the project's one launcher (src/runtime/local-redis.ts), in a scope of
+  // its own that close() ends.
+  const scope = await Effect.runPromise(Scope.make())
+  const server = await Effect.runPromise(startLocalRedis({ appendOnly: options.appendOnly === true }).pipe(Scope.provide(scope)))
   return {
-    url,
-    host: "127.0.0.1",
-    port,
+    url: server.url,
+    host: server.host,
+    port: server.port,
     prefix,
-    stop,
-    restart: start,
-    close: async () => {
-      await stop(true)
-      rmSync(dir, { recursive: true, force: true })
-    }
+    stop: (hard = false) => Effect.runPromise(server.stop(hard ? "kill" : "term")),
+    restart: () => Effect.runPromise(server.start),
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }

@@ -2,6 +2,7 @@
 // protocol (that is src/sim): it gives the engine the same venue-neutral events, plus
 // controls to script the hard cases — partial fills on command, duplicate and out-of-order
 // updates, dropped streams, rejected / delayed / partially filled / lost market orders.
+import { Prng } from "../../domain/prng.ts"
 import type { BookOrder, BookOrders } from "../../domain/book-depth.ts"
 import type { AccountEvent, OrderBookTop, OrderStatus, OrderUpdate, PositionUpdate, TradeEvent } from "../../domain/events.ts"
 import { isOrderActive } from "../../domain/events.ts"
@@ -84,18 +85,6 @@ export interface MemoryExchangeOptions {
   readonly now?: () => number
 }
 
-/** Small deterministic PRNG (mulberry32): the fake's randomness replays from a seed. */
-export const mulberry32 = (seed: number) => {
-  let a = seed >>> 0
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export class MemoryExchange {
   readonly markets: ReadonlyArray<MarketSpec>
   private readonly mid = new Map<number, number>()
@@ -127,7 +116,9 @@ export class MemoryExchange {
     this.levels = options.levels ?? 20
     this.gap = options.levelGapTicks ?? 1
     this.now = options.now ?? Date.now
-    this.random = mulberry32(options.seed ?? 1)
+    // The fake's randomness replays from its seed.
+    const rng = new Prng(options.seed ?? 1)
+    this.random = () => rng.next()
   }
 
   market(symbolOrId: string | number): MarketSpec | undefined {

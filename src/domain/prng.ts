@@ -1,4 +1,6 @@
-// Small seeded PRNG (mulberry32): deterministic from the seed, never Math.random.
+// Small seeded PRNG (mulberry32): deterministic from the seed, never Math.random. The one PRNG of
+// the project: the simulator's synthetic market, the chaos plan and the in-memory exchange replay
+// from their seeds with it.
 
 export class Prng {
   private state: number
