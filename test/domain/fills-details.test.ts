@@ -58,6 +58,18 @@ describe("levels", () => {
     expect(t.onOrderUpdate(order("o2", 25, { status: "canceled" }), 6)).toEqual([])
   })
 
+  it("an order that has not ended keeps its full state; one ended again (a late frame) is the newest to forget", () => {
+    const t = tracker()
+    t.onOrderUpdate(order("live", 30), 1)
+    expect(t.activeOrders).toBe(1) // open: not forgotten
+    t.onOrderUpdate(order("old", 100), 1) // ended first
+    t.onTrade(trade("old", "late-trade", 100), 2) // a late frame ends it again: now the newest
+    for (let i = 0; i < MAX_FINISHED_ORDERS - 1; i++) t.onOrderUpdate(order(`n${i}`, 100), 3)
+    expect(t.level("old")).toBe(100) // still remembered: it was refreshed by the late frame
+    t.onOrderUpdate(order("one-more", 100), 4)
+    expect(t.level("old")).toBe(0) // now the oldest, and out
+  })
+
   it("memory stays bounded over a long run: only the newest MAX_FINISHED_ORDERS ended orders are remembered", () => {
     const t = tracker()
     const n = MAX_FINISHED_ORDERS + 5

@@ -41,6 +41,38 @@ describe("risk rules", () => {
   })
 })
 
+describe("risk rules at their edges", () => {
+  it("a position of exactly risk.max_position is within it; one base unit more breaks it, for A and for B, each named", () => {
+    expect(evaluateRisk(initialRiskState, fig({ aPosition: 100, bPosition: -100 }), limits).breaches).toEqual([])
+    expect(evaluateRisk(initialRiskState, fig({ aPosition: 101, bPosition: -101 }), { ...limits, maxUnhedged: 0 }).breaches).toEqual([
+      "A's position 0.00101 BTC exceeds risk.max_position 0.00100 BTC",
+      "B's position -0.00101 BTC exceeds risk.max_position 0.00100 BTC"
+    ])
+  })
+  it("a net exposure of exactly risk.max_unhedged is within it", () => {
+    expect(evaluateRisk(initialRiskState, fig({ aPosition: 60 }), { ...limits, maxUnhedgedAgeMs: 0 }).breaches).toEqual([])
+    expect(evaluateRisk(initialRiskState, fig({ aPosition: 61 }), { ...limits, maxUnhedgedAgeMs: 0 }).breaches).toEqual([
+      "net exposure 0.00061 BTC exceeds risk.max_unhedged 0.00060 BTC"
+    ])
+  })
+  it("a position that is briefly unknown neither restarts nor ends the unhedged age (the rule waits for both)", () => {
+    const since = { unhedgedSinceMs: 1_000 }
+    expect(evaluateRisk(since, fig({ aPosition: 60, bPosition: undefined, nowMs: 5_000 }), limits).state).toEqual(since)
+    expect(evaluateRisk(since, fig({ aPosition: undefined, bPosition: 0, nowMs: 5_000 }), limits).state).toEqual(since)
+    // Known again and still unhedged: the age counts from the first sighting.
+    expect(evaluateRisk(since, fig({ aPosition: 60, bPosition: 0, nowMs: 5_000 }), limits).breaches).toEqual([
+      "net exposure 0.00060 BTC unhedged for 4000 ms (risk.max_unhedged_age_ms 1000)"
+    ])
+  })
+  it("risk.min_free_collateral off (0) is off even for an account whose free collateral is negative", () => {
+    const off = { ...limits, minFreeCollateralMicro: 0 }
+    expect(evaluateRisk(initialRiskState, fig({ aFreeCollateralMicro: -1, bFreeCollateralMicro: -5_000_000 }), off).breaches).toEqual([])
+    expect(evaluateRisk(initialRiskState, fig({ aFreeCollateralMicro: -1 }), { ...limits, minFreeCollateralMicro: 1 }).breaches).toEqual([
+      "A's free collateral -0.000001 USDC is below risk.min_free_collateral 0.000001 USDC"
+    ])
+  })
+})
+
 describe("strategy.force_close_timeout (the previous system's meaning: A and B mismatched this long)", () => {
   const fcl: RiskLimits = { ...limits, maxUnhedgedAgeMs: 0, maxUnhedged: 0, forceCloseAfterMs: 30_000 }
   it("is due once |A + B| ≥ the venue minimum has lasted the timeout, not a millisecond before; not a breach", () => {
