@@ -50,14 +50,8 @@ export const pairStateKeys = (prefix: string) => ({
   quote: `${prefix}:a-quote`
 })
 
-// KEYS intents, residual, fence, audit. ARGV fillId, fillSeq, signedDelta, minBase, nowMs, size decimals, symbol.
-// Returns {1, json} existing | {0, json} created.
-// A fill at or below a flatten's fill fence was settled by the flatten (its position is closed):
-// it gets a deferred intent of 0 that touches nothing, and an audit line; it is never hedged.
-const BEGIN_HEDGE = luaScript(
-  "beginHedge",
-  `
--- A signed integer of base units as the market writes it (ARGV[d] decimals, ARGV[d+1] symbol;
+// Shared by the scripts that write sizes into audit entries.
+const LUA_UNITS = `-- A signed integer of base units as the market writes it (ARGV[d] decimals, ARGV[d+1] symbol;
 -- '' decimals: unknown, written as base units). Matches formatScaled (src/domain/market.ts).
 local function units(n, d, sym)
   if d == nil or d == '' then return n .. ' base units' end
@@ -69,7 +63,16 @@ local function units(n, d, sym)
   if d > 0 then text = string.sub(digits, 1, #digits - d) .. '.' .. string.sub(digits, #digits - d + 1) end
   return (neg and '-' or '') .. text .. ' ' .. sym
 end
-local existing = redis.call('HGET', KEYS[1], ARGV[1])
+`
+
+// KEYS intents, residual, fence, audit. ARGV fillId, fillSeq, signedDelta, minBase, nowMs, size decimals, symbol.
+// Returns {1, json} existing | {0, json} created.
+// A fill at or below a flatten's fill fence was settled by the flatten (its position is closed):
+// it gets a deferred intent of 0 that touches nothing, and an audit line; it is never hedged.
+const BEGIN_HEDGE = luaScript(
+  "beginHedge",
+  `
+${LUA_UNITS}local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then return {1, existing} end
 local fenced = tonumber(redis.call('HGET', KEYS[3], 'flattenFillSeq') or '0') or 0
 if tonumber(ARGV[2]) <= fenced then
@@ -208,19 +211,7 @@ return 1
 const FENCE_FLATTEN = luaScript(
   "fenceFlatten",
   `
--- A signed integer of base units as the market writes it (ARGV[d] decimals, ARGV[d+1] symbol;
--- '' decimals: unknown, written as base units). Matches formatScaled (src/domain/market.ts).
-local function units(n, d, sym)
-  if d == nil or d == '' then return n .. ' base units' end
-  d = tonumber(d)
-  local neg = string.sub(n, 1, 1) == '-'
-  local digits = neg and string.sub(n, 2) or n
-  while #digits <= d do digits = '0' .. digits end
-  local text = digits
-  if d > 0 then text = string.sub(digits, 1, #digits - d) .. '.' .. string.sub(digits, #digits - d + 1) end
-  return (neg and '-' or '') .. text .. ' ' .. sym
-end
-local q = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+${LUA_UNITS}local q = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
 local f = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
 local cq = tonumber(redis.call('HGET', KEYS[1], 'flattenQuoteSeq') or '0') or 0
 local cf = tonumber(redis.call('HGET', KEYS[1], 'flattenFillSeq') or '0') or 0
