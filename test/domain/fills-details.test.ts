@@ -63,11 +63,12 @@ describe("levels", () => {
     t.onOrderUpdate(order("live", 30), 1)
     expect(t.activeOrders).toBe(1) // open: not forgotten
     t.onOrderUpdate(order("old", 100), 1) // ended first
-    t.onTrade(trade("old", "late-trade", 100), 2) // a late frame ends it again: now the newest
-    for (let i = 0; i < MAX_FINISHED_ORDERS - 1; i++) t.onOrderUpdate(order(`n${i}`, 100), 3)
-    expect(t.level("old")).toBe(100) // still remembered: it was refreshed by the late frame
-    t.onOrderUpdate(order("one-more", 100), 4)
-    expect(t.level("old")).toBe(0) // now the oldest, and out
+    for (let i = 0; i < 5; i++) t.onOrderUpdate(order(`n${i}`, 100), 2)
+    t.onTrade(trade("old", "late-trade", 100), 3) // a late frame ends it again: now the newest
+    for (let i = 0; i < MAX_FINISHED_ORDERS - 6; i++) t.onOrderUpdate(order(`m${i}`, 100), 4)
+    expect([t.level("old"), t.level("n0")]).toEqual([100, 100]) // exactly full
+    t.onOrderUpdate(order("one-more", 100), 5)
+    expect([t.level("old"), t.level("n0")]).toEqual([100, 0]) // n0 was the oldest; old was refreshed
   })
 
   it("memory stays bounded over a long run: only the newest MAX_FINISHED_ORDERS ended orders are remembered", () => {

@@ -25,10 +25,12 @@ describe("withAttempt", () => {
 
 describe("HedgeIntentSchema", () => {
   const json = Schema.fromJsonString(HedgeIntentSchema)
-  it("round-trips an intent through its JSON", () => {
+  it("round-trips an intent through its JSON, in each of its three states", () => {
     const i = withAttempt(intent, attempt(1, { filledBase: 60, avgPrice: 995_000, orderIndex: "281474976710656" }))
-    const text = Schema.encodeSync(json)(i)
-    expect(Schema.decodeUnknownSync(json)(text)).toEqual(i)
+    for (const status of ["deferred", "open", "done"] as const) {
+      const text = Schema.encodeSync(json)({ ...i, status })
+      expect(Schema.decodeUnknownSync(json)(text)).toEqual({ ...i, status })
+    }
   })
   it("refuses what the bus must never trust: an unknown status, a fractional size, a missing field", () => {
     const bad = (over: Record<string, unknown>) => Schema.decodeUnknownResult(json)(JSON.stringify({ ...intent, ...over }))._tag

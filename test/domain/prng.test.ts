@@ -46,6 +46,14 @@ describe("Prng", () => {
     expect(trues).toBeLessThan(1150)
     expect(Array.from({ length: 100 }, () => new Prng(3).bool(0)).some(Boolean)).toBe(false)
     expect(Array.from({ length: 100 }, () => new Prng(3).bool(1)).every(Boolean)).toBe(true)
+    // gaussian is Box–Muller over two draws of the same sequence.
+    const bm = new Prng(5)
+    const raw = new Prng(5)
+    for (let i = 0; i < 20; i++) {
+      const u = Math.max(raw.next(), 1e-12)
+      const v = raw.next()
+      expect(bm.gaussian()).toBe(Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v))
+    }
     const r = new Prng(11)
     const g = Array.from({ length: 4000 }, () => r.gaussian())
     const mean = g.reduce((a, b) => a + b, 0) / g.length
