@@ -39,12 +39,13 @@ export interface PairUnderTest {
   readonly close: () => Promise<void>
 }
 
-export const startPair = async (redis: TestRedis, name: string, seed = 5): Promise<PairUnderTest> => {
+/** `edit` changes the config's YAML before it is written (a test's own keys). */
+export const startPair = async (redis: TestRedis, name: string, seed = 5, edit: (yaml: string) => string = (y) => y): Promise<PairUnderTest> => {
   const sim = await startSimulator({ port: 0, seed, accounts: withSimKeys(), market: { fillRatePerMin: 0, stepMs: 100 } })
   const dir = mkdtempSync(join(tmpdir(), `hedgeflow-${name}-`))
   const prefix = redis.prefix(name)
   const config = join(dir, "config.yaml")
-  writeFileSync(config, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05, quoteTxPerMinute: 0 }))
+  writeFileSync(config, edit(demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05, quoteTxPerMinute: 0 })))
   const client = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 50, 500) })
   client.on("error", () => {})
   const procs: Partial<Record<"a" | "b", ChildProcess>> = {}
