@@ -9,6 +9,7 @@ import { evaluateRisk, hedgeSlippageBreach, initialRiskState, type RiskLimits } 
 import { initialReconcileState, reconcile } from "../domain/reconcile.ts"
 import { computeExposure } from "../domain/exposure.ts"
 import { beatFresh, beatToken, initialBeatWatch, observeBeat } from "../domain/freshness.ts"
+import { type HedgerBeat, makerBeatOf } from "../domain/heartbeat.ts"
 import { correctionClientIndex, hedgeClientIndex } from "../domain/client-index.ts"
 import { hedgeSideFor } from "../domain/side.ts"
 import { bookReferencePrice, effectiveMinBase, priceCap } from "../domain/hedge-plan.ts"
@@ -347,19 +348,19 @@ const riskMonitor = (
       // A's host's clock an hour off) neither freezes the rules nor turns them off.
       const nowMs = yield* monoMs
       const hbFresh = hbA._tag === "Some" && beatFresh(beatA, nowMs, A_HEARTBEAT_FRESH_MS)
-      const aFresh = hbFresh && typeof hbA.value.status["position"] === "number"
-      // A publishes its free collateral only while its own reading is recent.
-      const aFree = hbFresh ? hbA.value.status["freeCollateralMicro"] : undefined
+      // A's figures only from a fresh beat that decodes as A's (src/domain/heartbeat.ts).
+      const aBeat = hbFresh ? makerBeatOf(hbA.value.status) : undefined
       // B's position may be unknown (no snapshot yet): the rules that need it wait, the others do not.
       const bPosition = watcher.position(settings.market.marketId)
       const r = evaluateRisk(rs, {
         market: settings.market,
         nowMs,
-        aPosition: aFresh ? (hbA.value.status["position"] as number) : undefined,
+        aPosition: aBeat?.position,
         bPosition,
         minBase: risk.minBase,
         consecutiveFailures: failuresInARow.n,
-        aFreeCollateralMicro: typeof aFree === "number" && Number.isSafeInteger(aFree) ? aFree : undefined,
+        // A publishes its free collateral only while its own reading is recent.
+        aFreeCollateralMicro: aBeat?.freeCollateralMicro,
         bFreeCollateralMicro: bFreeCollateral()
       }, risk.limits)
       rs = r.state
@@ -369,10 +370,10 @@ const riskMonitor = (
         yield* triggerForceClose(r.forceClose, risk.forceCloseAction ?? "flatten", settings.market)
         continue
       }
-      if (!forceClosing && aFresh && bPosition !== undefined && (risk.reconcileGraceMs ?? 0) > 0) {
+      if (!forceClosing && aBeat !== undefined && bPosition !== undefined && (risk.reconcileGraceMs ?? 0) > 0) {
         const pool = yield* state.residualPool()
         const open = yield* state.openIntents()
-        const x = computeExposure({ aPosition: hbA.value.status["position"] as number, bPosition, openIntents: open, residualPool: pool })
+        const x = computeExposure({ aPosition: aBeat.position, bPosition, openIntents: open, residualPool: pool })
         const rc = reconcile(recon, {
           nowMs,
           // A measured its position after B's last look that still saw A's previous beat.
@@ -509,7 +510,7 @@ export const runHedger = (settings: HedgerSettings) =>
     // `beat` counts up: A judges B alive by seeing it change, not by B's clock (src/domain/freshness.ts).
     let beats = 0
     yield* Effect.suspend(() =>
-      state.heartbeat("b", { consumer: settings.consumer, streamConnected: watcher.connected(), beat: ++beats }, settings.heartbeatMs * 3)
+      state.heartbeat("b", { consumer: settings.consumer, streamConnected: watcher.connected(), beat: ++beats } satisfies HedgerBeat, settings.heartbeatMs * 3)
     )
       .pipe(
         Effect.catch((e) => Effect.logWarning(`heartbeat failed: ${e.message}`)),

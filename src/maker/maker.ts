@@ -14,6 +14,7 @@ import { closingClientIndexA, isClosingClientIndex } from "../domain/closing.ts"
 import { forceCloseResponder } from "../safety/force-close.ts"
 import { FillTracker } from "../domain/fills.ts"
 import { beatFresh, beatToken, initialBeatWatch, observeBeat } from "../domain/freshness.ts"
+import type { MakerBeat } from "../domain/heartbeat.ts"
 import { applyFill, decideMakerAction, type MakerConfig, type MakerState, type PriceNeed, priceNeed, syncPosition } from "../domain/maker-cycle.ts"
 import {
   type BookOrders, crossesBook, type DepthPrice, type DepthUnit, describeShort, ordersLimitFor, ordersRefreshDue, ordinal,
@@ -625,7 +626,7 @@ export const runMaker = (settings: MakerSettings) =>
         quote: s.quote?.state ?? "none",
         // micro-USDC; left out while unknown or stale so B never judges an old reading
         ...(free !== undefined ? { freeCollateralMicro: free } : {})
-      }, settings.heartbeatMs * 3)
+      } satisfies MakerBeat, settings.heartbeatMs * 3)
     }).pipe(
       Effect.catch((e) => Effect.logWarning(`heartbeat failed: ${e.message}`)),
       Effect.repeat(Schedule.spaced(settings.heartbeatMs)),

@@ -6,6 +6,7 @@
 //   B:    exposure — A's position (A's heartbeat) + B's position, and for how long |A + B| has
 //         been at or above the venue minimum (a duration on this process's monotonic clock, so
 //         status needs no agreement between clocks)
+import { makerBeatOf } from "../domain/heartbeat.ts"
 import { Effect, Option } from "effect"
 import type { AccountEvent } from "../domain/events.ts"
 import type { MarketSpec } from "../domain/market.ts"
@@ -67,7 +68,7 @@ export const makePresence = (o: {
       if (o.role !== "b") return base
       const state = yield* PairState
       const hbA = yield* state.lastHeartbeat("a").pipe(Effect.orElseSucceed(() => Option.none()))
-      const aPosition = Option.isSome(hbA) && typeof hbA.value.status["position"] === "number" ? hbA.value.status["position"] : undefined
+      const aPosition = Option.isSome(hbA) ? makerBeatOf(hbA.value.status)?.position : undefined
       if (aPosition === undefined || position === undefined) {
         unhedgedSince = undefined
         return { ...base, exposure: null }

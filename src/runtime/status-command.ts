@@ -11,6 +11,7 @@
 //   - A's published quote (`<prefix>:a-quote`), flagged stale when A is not running;
 //   - open hedge intents, residual pool, results, dead letters.
 // Ages come from Redis's clock (TIME, stream ids, the lease's seen records), not this machine's.
+import { hedgerBeatOf, makerBeatOf } from "../domain/heartbeat.ts"
 import { Effect, Option, Schema } from "effect"
 import { formatBase, formatPrice, formatScaled, type MarketSpec, QUOTE_DECIMALS } from "../domain/market.ts"
 import { FillBus } from "../bus/FillBus.ts"
@@ -192,13 +193,14 @@ export const status = (argv: ReadonlyArray<string>) =>
 
         // B's stream state now: B's own live status (renewed each second) when B runs.
         const bStream = bAlive
-          ? (procB.streamConnected ?? (typeof heartbeatB?.status["streamConnected"] === "boolean" ? heartbeatB.status["streamConnected"] as boolean : null))
+          ? (procB.streamConnected ?? (heartbeatB === undefined ? null : hedgerBeatOf(heartbeatB.status)?.streamConnected ?? null))
           : null
 
         // Unhedged exposure: B's live view, else the last known positions.
         const exp = procB.status["exposure"]
         const liveExposure = bAlive && typeof exp === "object" && exp !== null ? exp as Record<string, unknown> : undefined
-        const aPos = typeof heartbeatA?.status["position"] === "number" ? heartbeatA.status["position"] as number : procA.position
+        const beatOfA = heartbeatA === undefined ? undefined : makerBeatOf(heartbeatA.status)
+        const aPos = beatOfA?.position ?? procA.position
         const bPos = procB.position
         const oldestAge = backlog.oldestAtMs === undefined ? undefined : now - backlog.oldestAtMs
         let exposure: { readonly net: number; readonly aPosition: number; readonly bPosition: number; readonly unhedgedForMs: number | null; readonly source: string } | null = null
@@ -269,7 +271,7 @@ export const status = (argv: ReadonlyArray<string>) =>
 
         const heartbeatJson = (h: typeof heartbeatA) => (h === undefined ? null : { lastSeenMsAgo: h.ageMs, stale: h.stale, ...h.status })
         // Completed open/close cycles as A counts them since its start (the previous system's 循环次数).
-        const cyclesOfA = typeof heartbeatA?.status["cycles"] === "number" ? heartbeatA.status["cycles"] : null
+        const cyclesOfA = beatOfA?.cycles ?? null
         const report = {
           tradingState: trading.state,
           cycles: cyclesOfA,
