@@ -8,6 +8,7 @@
 // 5. a client index is never reused for another intent: an index the venue already has an order
 //    for is not sent, and an order found for an index that is not this attempt's (another side or
 //    size) is never adopted as its outcome — both alarm (alert + halt).
+import { haltPair } from "../safety/halt.ts"
 import { Effect, Option, Schedule, Schema } from "effect"
 import type { OrderUpdate } from "../domain/events.ts"
 import { hedgeClientIndex } from "../domain/client-index.ts"
@@ -35,14 +36,6 @@ export class FillInFlight extends Schema.TaggedError<FillInFlight>()("FillInFlig
   message: Schema.String
 }) {}
 
-/** Moves an ACTIVE pair to HALTED with `reason` and alerts (a pair already stopped only logs it). */
-export const haltIfActive = (reason: string) =>
-  Effect.gen(function*() {
-    const state = yield* PairState
-    if ((yield* state.tradingState()) !== "ACTIVE") return yield* Effect.logWarning(`risk breach while not ACTIVE: ${reason}`)
-    yield* state.setTradingState("HALTED", reason)
-    yield* raiseAlert("halted", `pair HALTED: ${reason}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
-  })
 
 /**
  * A client index B derived is already taken at the venue by an order that is not this attempt's:
@@ -52,7 +45,7 @@ const clientIndexAlarm = (fillId: string, message: string) =>
   Effect.gen(function*() {
     yield* Effect.logError(`client index conflict: ${message}`).pipe(Effect.annotateLogs({ fillId }))
     const trading = yield* (yield* PairState).tradingState()
-    if (trading === "ACTIVE") yield* haltIfActive(`client index conflict on fill ${fillId}: ${message}`)
+    if (trading === "ACTIVE") yield* haltPair(`client index conflict on fill ${fillId}: ${message}`)
     else yield* raiseAlert("halted", `client index conflict on fill ${fillId} (pair ${trading} already): ${message}`)
   })
 

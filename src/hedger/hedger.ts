@@ -24,7 +24,8 @@ import { FillEvent, type FillMessage, type HedgeResult, isResidualFlush, RESIDUA
 import { type BusEntry, FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { AccountStream } from "../venue/AccountStream.ts"
-import { haltIfActive, hedgeFill, type HedgeSettings } from "./hedge-fill.ts"
+import { hedgeFill, type HedgeSettings } from "./hedge-fill.ts"
+import { haltPair } from "../safety/halt.ts"
 import { priceRefusal, refuseFill } from "./fill-check.ts"
 import { makeOrderWatcher, type OrderWatcher } from "./order-watcher.ts"
 import { supervisorBackoff } from "../ops/schedules.ts"
@@ -101,7 +102,7 @@ const refuseEntry = (entry: BusEntry, reason: string, settings: HedgerSettings) 
     yield* Effect.logError(`fill entry refused, moved to the dead-letter stream, never hedged: ${reason}`).pipe(
       Effect.annotateLogs({ entryId: entry.entryId, ...(entry._tag === "Fill" ? { fillId: entry.fill.fillId, fillSeq: entry.fill.fillSeq } : {}) })
     )
-    yield* haltIfActive(`fill entry ${entry.entryId} moved to the dead-letter stream: ${reason.slice(0, 200)}`)
+    yield* haltPair(`fill entry ${entry.entryId} moved to the dead-letter stream: ${reason.slice(0, 200)}`)
     yield* bus.deadLetter(entry.entryId, entry.raw, reason)
     yield* raiseAlert("poison-message", `fill entry ${entry.entryId} moved to the dead-letter stream, never hedged: ${reason.slice(0, 300)}`)
     if (settings.onPoison !== undefined) yield* settings.onPoison(reason)
@@ -223,7 +224,7 @@ const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: HedgerSet
       // resets the count before a sampling monitor would see it.
       const limit = settings.risk?.limits.maxConsecutiveFailures ?? 0
       if (limit > 0 && failuresInARow.n >= limit) {
-        yield* haltIfActive(`${failuresInARow.n} hedges in a row failed (risk.max_consecutive_failures ${limit})`)
+        yield* haltPair(`${failuresInARow.n} hedges in a row failed (risk.max_consecutive_failures ${limit})`)
       }
     } else if (result.status === "hedged") {
       failuresInARow.n = 0
@@ -241,7 +242,7 @@ const checkSlippage = (fill: FillMessage, result: HedgeResult, settings: HedgerS
       settings.risk?.limits.maxHedgeSlippageBps
     )
     if (breach === undefined) return
-    yield* haltIfActive(breach)
+    yield* haltPair(breach)
   }).pipe(
     // The fill is recorded already: a failed check must not replay it through the consume loop.
     Effect.catchCause((cause) =>
@@ -409,16 +410,11 @@ const riskMonitor = (
             }).pipe(Effect.catch((e) => raiseAlert("reconciliation-mismatch", `correction not sent: ${e.message}`)))
           }
         } else if (rc.action._tag === "Halt" && trading === "ACTIVE") {
-          yield* state.setTradingState("HALTED", `reconciliation: ${rc.action.reason}`)
-          yield* raiseAlert("halted", `pair HALTED by reconciliation: ${rc.action.reason}`)
+          yield* haltPair(`reconciliation: ${rc.action.reason}`)
           continue
         }
       }
-      if (r.breaches.length > 0 && trading === "ACTIVE") {
-        const reason = r.breaches.join("; ")
-        yield* state.setTradingState("HALTED", reason)
-        yield* raiseAlert("halted", `pair HALTED: ${reason}. A stops quoting; B keeps hedging what is pending. After fixing the cause: bin/hedge resume`)
-      }
+      if (r.breaches.length > 0 && trading === "ACTIVE") yield* haltPair(r.breaches.join("; "))
     }
   }).pipe(
     Effect.catch((e) => Effect.logWarning(`risk check failed: ${e.message}`)),

@@ -12,6 +12,7 @@ import { isOrderTerminal } from "../domain/events.ts"
 import { quoteClientIndex } from "../domain/client-index.ts"
 import { closingClientIndexA, isClosingClientIndex } from "../domain/closing.ts"
 import { forceCloseResponder } from "../safety/force-close.ts"
+import { haltPair } from "../safety/halt.ts"
 import { FillTracker } from "../domain/fills.ts"
 import { beatFresh, beatToken, initialBeatWatch, observeBeat } from "../domain/freshness.ts"
 import type { MakerBeat } from "../domain/heartbeat.ts"
@@ -224,9 +225,10 @@ export const runMaker = (settings: MakerSettings) =>
         )
         const limit = settings.haltAfterSignatureRefusals ?? 0
         if (limit > 0 && refusedInARow >= limit && (yield* pairState.tradingState()) === "ACTIVE") {
-          const reason = `A's transactions refused ${refusedInARow} times in a row (${e.code}): ${e.message}`
-          yield* pairState.setTradingState("HALTED", reason)
-          yield* raiseAlert("halted", `pair HALTED: ${reason}. After fixing the key: bin/hedge keys check, then bin/hedge resume`)
+          yield* haltPair(
+            `A's transactions refused ${refusedInARow} times in a row (${e.code}): ${e.message}`,
+            "After fixing the key: bin/hedge keys check, then bin/hedge resume"
+          )
           refusedInARow = 0
         }
       })

@@ -18,6 +18,7 @@ import { announceCloseAll } from "../bus/redis/LegacyMirror.ts"
 import { raiseAlert } from "../ops/alerts.ts"
 import { monoMs, wallMs } from "../ops/time.ts"
 import { closePosition, positionNow } from "./close-position.ts"
+import { haltPair } from "./halt.ts"
 
 export type ForceCloseAction = "flatten" | "halt"
 
@@ -37,12 +38,11 @@ export const triggerForceClose = (reason: string, action: ForceCloseAction, mark
     const state = yield* PairState
     if (Option.isSome(yield* state.forceClose())) return
     if (action === "halt") {
-      if ((yield* state.tradingState()) === "HALTED") return
-      yield* state.setTradingState("HALTED", `strategy.force_close_timeout: ${reason}`)
-      yield* raiseAlert(
-        "halted",
-        `pair HALTED: ${reason}. risk.force_close_action is halt: the positions are left as they are ` +
-          `(bin/hedge flatten closes both accounts; bin/hedge resume after fixing the cause)`
+      // Once: the rule stays due while the mismatch lasts, and a stopped pair needs no second word.
+      if ((yield* state.tradingState()) !== "ACTIVE") return
+      yield* haltPair(
+        `strategy.force_close_timeout: ${reason}`,
+        "risk.force_close_action is halt: the positions are left as they are (bin/hedge flatten closes both accounts; bin/hedge resume after fixing the cause)"
       )
       return
     }
