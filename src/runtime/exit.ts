@@ -8,6 +8,7 @@
 //
 // A shutdown that could not finish is told by the code that knows (A's and B's finalizers)
 // through `shutdownIncomplete` (shutdown-report.ts).
+import { releaseEarlySignals } from "./early-signals.ts"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { writeFileSync } from "node:fs"
 import { Cause, Effect, Exit } from "effect"
@@ -141,4 +142,9 @@ export const runMainProgram = <E, A>(program: string, effect: Effect.Effect<A, E
       teardown(exit, onExit)
     }
   })
+  // runMain's own SIGINT/SIGTERM handlers are in place now: a stop that came while the program
+  // was loading (early-signals.ts) is delivered to them, and the program stops cleanly.
+  const early = releaseEarlySignals()
+  if (early !== undefined) writeStderr(`${withProgramName(program, `${early} during start-up: stopping before anything was traded`)}
+`)
 }

@@ -181,8 +181,11 @@ describe("one writer per role (real processes)", () => {
     expect(Date.now() - restartedAt).toBeGreaterThanOrEqual(11_000)
     expect(Date.now() - restartedAt).toBeLessThan(30_000)
     expect(b1.stderr()).toMatch(/another main-b holds .*:lease:b: .*waiting/)
-    expect(b1.stderr()).toMatch(/took over .*:lease:b after the previous main-b's lease expired unrenewed/)
-    expect(a1.stderr()).toMatch(/took over .*:lease:a after the previous main-a's lease expired unrenewed/)
+    // The lease is in Redis a moment before the line saying so has come through the pipe.
+    const tookOver = (proc: typeof a1, role: "a" | "b") =>
+      waitUntil(`main-${role} says it took over`, () => new RegExp(`took over .*:lease:${role} after the previous main-${role}'s lease expired unrenewed`).test(proc.stderr()), 5_000)
+    await tookOver(b1, "b")
+    await tookOver(a1, "a")
     expect(b1.p.exitCode).toBeNull()
     expect(a1.p.exitCode).toBeNull()
   }, 90_000)
