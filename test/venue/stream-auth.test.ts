@@ -73,12 +73,25 @@ const run = <A>(body: Effect.Effect<A, unknown, import("effect").Scope.Scope>) =
 /** A rests a post-only buy inside the spread and B sells into it: one fill of 20 units for A. */
 const fillA = (a: Opened, b: Opened, coi: number) =>
   Effect.gen(function*() {
-    const book = yield* a.venue.orderBook(BTC, 1)
-    const price = book.bids[0]!.price + 1
-    yield* a.venue.placeLimit({ marketId: BTC, side: "buy", base: 20, price, clientOrderIndex: coi, postOnly: true, reduceOnly: false })
-    // Resting before B sells (B's IOC would otherwise hit the book's other bids).
-    yield* waitFor(`quote ${coi} resting`, () => sim.exchange.engine.account(A).activeByClientIndex(coi) !== undefined, 5000)
-    yield* b.venue.placeMarket({ marketId: BTC, side: "sell", base: 20, priceCap: price - 500, clientOrderIndex: coi, reduceOnly: false })
+    // A's post-only bid one tick above the best bid: the synthetic market moves, and a bid that
+    // would cross by the time it arrives is cancelled post-only — then again at the new price
+    // (a fresh client index each time: the test waits for that one to rest).
+    for (let attempt = 0;; attempt++) {
+      const quoteCoi = coi + 1000 * attempt
+      const book = yield* a.venue.orderBook(BTC, 1)
+      const price = book.bids[0]!.price + 1
+      yield* a.venue.placeLimit({ marketId: BTC, side: "buy", base: 20, price, clientOrderIndex: quoteCoi, postOnly: true, reduceOnly: false })
+      // Resting before B sells (B's IOC would otherwise hit the book's other bids).
+      const account = sim.exchange.engine.account(A)
+      yield* waitFor(`quote ${quoteCoi} resting or cancelled`, () =>
+        account.activeByClientIndex(quoteCoi) !== undefined || account.inactive.some((o) => o.clientOrderIndex === quoteCoi), 5000)
+      if (account.activeByClientIndex(quoteCoi) === undefined) {
+        if (attempt >= 4) return yield* Effect.die(new Error(`quote ${coi}: cancelled ${attempt + 1} times (${account.inactive.at(-1)?.status})`))
+        continue
+      }
+      yield* b.venue.placeMarket({ marketId: BTC, side: "sell", base: 20, priceCap: price - 500, clientOrderIndex: coi, reduceOnly: false })
+      return
+    }
   })
 
 const tradesOfA = () => sim.exchange.engine.trades.filter((t) => t.bidAccountId === A || t.askAccountId === A).map((t) => String(t.tradeId))
