@@ -2,19 +2,9 @@
 // not seen, the fields a fill carries (trade id, clamped timestamps, a client index learnt late),
 // which reports it ignores, and the bound on remembered trade ids.
 import { describe, expect, it } from "vitest"
-import type { OrderUpdate, TradeEvent } from "../../src/domain/events.ts"
 import { FillTracker, MAX_FINISHED_ORDERS } from "../../src/domain/fills.ts"
+import { ACC, order, trade } from "../support/domain-fixtures.ts"
 
-const ACC = 1
-const order = (orderIndex: string, filled: number, over: Partial<OrderUpdate> = {}): OrderUpdate => ({
-  _tag: "OrderUpdate", accountIndex: ACC, marketId: 1, orderIndex, clientOrderIndex: 9, side: "buy", kind: "limit",
-  timeInForce: "post-only", reduceOnly: false, price: 1000, initialBase: 100, filledBase: filled, remainingBase: 100 - filled,
-  filledQuoteMicro: 0n, status: filled === 100 ? "filled" : "open", updatedAtMs: 1, ...over
-})
-const trade = (orderIndex: string, tradeId: string, size: number, over: Partial<TradeEvent> = {}): TradeEvent => ({
-  _tag: "TradeEvent", accountIndex: ACC, marketId: 1, tradeId, orderIndex, clientOrderIndex: 9, side: "buy", isMaker: true,
-  size, price: 1000, counterpartyAccountIndex: 100, timestampMs: 1, ...over
-})
 const tracker = (published?: ReadonlyMap<string, number>) =>
   new FillTracker({ pair: "p", accountIndex: ACC, ...(published !== undefined ? { published } : {}) })
 

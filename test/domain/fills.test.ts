@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest"
 import fc from "fast-check"
-import type { OrderUpdate, TradeEvent } from "../../src/domain/events.ts"
 import { FillTracker } from "../../src/domain/fills.ts"
 import type { FillEvent } from "../../src/domain/messages.ts"
+import type { OrderUpdate, TradeEvent } from "../../src/domain/events.ts"
+import { ACC, order, trade } from "../support/domain-fixtures.ts"
 
-const ACC = 1
-const order = (orderIndex: string, filled: number, over: Partial<OrderUpdate> = {}): OrderUpdate => ({
-  _tag: "OrderUpdate", accountIndex: ACC, marketId: 1, orderIndex, clientOrderIndex: 9, side: "buy", kind: "limit",
-  timeInForce: "post-only", reduceOnly: false, price: 1000, initialBase: 100, filledBase: filled, remainingBase: 100 - filled,
-  filledQuoteMicro: 0n, status: filled === 100 ? "filled" : "open", updatedAtMs: 1, ...over
-})
-const trade = (orderIndex: string, tradeId: string, size: number, over: Partial<TradeEvent> = {}): TradeEvent => ({
-  _tag: "TradeEvent", accountIndex: ACC, marketId: 1, tradeId, orderIndex, clientOrderIndex: 9, side: "buy", isMaker: true,
-  size, price: 1000, counterpartyAccountIndex: 100, timestampMs: 1, ...over
-})
 const feed = (t: FillTracker, events: ReadonlyArray<OrderUpdate | TradeEvent>) =>
   events.flatMap((e) => (e._tag === "OrderUpdate" ? t.onOrderUpdate(e, 5) : t.onTrade(e, 5)))
 const sum = (fs: ReadonlyArray<FillEvent>) => fs.reduce((s, f) => s + f.size, 0)

@@ -19,24 +19,9 @@ import {
   RESIDUAL_FILL_PREFIX,
   RESIDUAL_ORDER_INDEX
 } from "../../src/domain/messages.ts"
+import { decodesFill, validFillFields } from "../support/domain-fixtures.ts"
 
-const fill = {
-  fillId: "281474976710700:20",
-  pair: "BTC-1-2",
-  accountIndex: 1,
-  marketId: 1,
-  side: "buy",
-  orderIndex: "281474976710700",
-  clientOrderIndex: 5,
-  filledBefore: 0,
-  filledAfter: 20,
-  size: 20,
-  price: 1_000_000,
-  venueTimestampMs: 1,
-  detectedAtMs: 2,
-  fillSeq: 7
-}
-const decodesFill = (patch: Record<string, unknown>): boolean => Schema.decodeUnknownResult(FillMessage)({ ...fill, ...patch })._tag === "Success"
+const fill = validFillFields
 
 describe("the venue's ranges, as numbers (Lighter: 48-bit amounts, indexes and accounts, 32-bit prices, 16-bit markets)", () => {
   const cases: ReadonlyArray<readonly [string, number]> = [

@@ -1,27 +1,11 @@
 // The schemas of what crosses Redis: every bounded field accepts its edges and refuses one past
 // them, so an out-of-range value is a dead letter at the edge, never a RangeError in the hedge path.
-import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { MAX_FILL_SEQ } from "../../src/domain/client-index.ts"
-import { FillMessage, makeFillId, MAX_ACCOUNT_INDEX, MAX_BASE, MAX_MARKET_ID, MAX_PRICE, isResidualFlush } from "../../src/domain/messages.ts"
+import { makeFillId, MAX_ACCOUNT_INDEX, MAX_BASE, MAX_MARKET_ID, MAX_PRICE, isResidualFlush } from "../../src/domain/messages.ts"
+import { decodesFill } from "../support/domain-fixtures.ts"
 
-const valid = {
-  fillId: "281474976710700:20",
-  pair: "BTC-1-2",
-  accountIndex: 1,
-  marketId: 1,
-  side: "buy",
-  orderIndex: "281474976710700",
-  clientOrderIndex: 5,
-  filledBefore: 0,
-  filledAfter: 20,
-  size: 20,
-  price: 1_000_000,
-  venueTimestampMs: 1,
-  detectedAtMs: 2,
-  fillSeq: 7
-}
-const decodes = (patch: Record<string, unknown>): boolean => Schema.decodeUnknownResult(FillMessage)({ ...valid, ...patch })._tag === "Success"
+const decodes = decodesFill
 
 describe("FillMessage ranges", () => {
   it("a plain fill decodes", () => expect(decodes({})).toBe(true))
