@@ -41,7 +41,8 @@ export interface PairUnderTest {
 
 /** `edit` changes the config's YAML before it is written (a test's own keys). */
 export const startPair = async (redis: TestRedis, name: string, seed = 5, edit: (yaml: string) => string = (y) => y): Promise<PairUnderTest> => {
-  const sim = await startSimulator({ port: 0, seed, accounts: withSimKeys(), market: { fillRatePerMin: 0, stepMs: 100 } })
+  // No random takers at all (sweeps nor noise takers): every fill of A is one the test makes.
+  const sim = await startSimulator({ port: 0, seed, accounts: withSimKeys(), market: { fillRatePerMin: 0, noiseTakersPerMin: 0, stepMs: 100 } })
   const dir = mkdtempSync(join(tmpdir(), `hedgeflow-${name}-`))
   const prefix = redis.prefix(name)
   const config = join(dir, "config.yaml")
