@@ -4,6 +4,13 @@
 // state) tells nothing: its position is unknown, never guessed.
 import { Schema } from "effect"
 
+/**
+ * A and B each write their beat this often. Not a config key: the freshness limits are built on
+ * it (B judges A's beat by A_HEARTBEAT_FRESH_MS = 5 beats, status flags a beat older than 2.5,
+ * maker.hedger_heartbeat_timeout_ms allows at least 2), so changing it alone would break them.
+ */
+export const HEARTBEAT_EVERY_MS = 1_000
+
 /** A's beat: its position and figures, and a counter B watches change (src/domain/freshness.ts). */
 export const MakerBeat = Schema.Struct({
   beat: Schema.Int,

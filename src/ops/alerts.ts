@@ -2,7 +2,7 @@
 // Delivery is best effort with a timeout and never blocks or fails the caller; known secrets are
 // scrubbed from every message.
 import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { scrub } from "./secrets.ts"
+import { scrub } from "../config/secrets.ts"
 
 export type AlertKind =
   | "halted"

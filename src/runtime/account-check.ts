@@ -2,7 +2,7 @@
 // (GET /api/v1/account?by=index&value=N). A missing account is one clear line naming it, before
 // the key check (whose answer for a missing account would only confuse).
 import { Effect, Schema } from "effect"
-import type { HedgeflowConfig } from "../ops/config.ts"
+import type { HedgeflowConfig } from "../config/load.ts"
 import type { VenueError } from "../venue/errors.ts"
 import { getJson } from "../venue/lighter/http.ts"
 import type { Role } from "../domain/role.ts"

@@ -1,6 +1,7 @@
 // `bin/hedge demo --venue memory`: A and B as fibers in one process over a shared in-memory
 // venue that fills A's quotes at random, with real Redis between them. Prints fills and hedges
 // as they happen and a summary on exit (Ctrl-C or --duration).
+import { HEARTBEAT_EVERY_MS } from "../domain/heartbeat.ts"
 import { countCycles } from "../domain/cycles.ts"
 import { writeFileSync } from "node:fs"
 import { Effect, Fiber, Layer, Ref, Schedule } from "effect"
@@ -63,7 +64,7 @@ export const runMemoryDemo = (options: MemoryDemoOptions) =>
       cancelOnExit: true,
       cancelOrphansOnStart: true,
       requireHedgerHeartbeatMs: 0,
-      heartbeatMs: 1000,
+      heartbeatMs: HEARTBEAT_EVERY_MS,
       orderRetries: 3,
       onFill
     }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, A), MemoryAccountStream.layer(ex, A))))
@@ -83,7 +84,7 @@ export const runMemoryDemo = (options: MemoryDemoOptions) =>
       blockMs: 500,
       claimIdleMs: 30_000,
       claimEveryMs: 10_000,
-      heartbeatMs: 1000,
+      heartbeatMs: HEARTBEAT_EVERY_MS,
       onResult
     }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, B), MemoryAccountStream.layer(ex, B))))
 

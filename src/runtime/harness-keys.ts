@@ -3,7 +3,7 @@
 // private key handed to the engine's processes through the environment only — never argv, a
 // config file or a log line.
 import type { SimAccountOption } from "../sim/server.ts"
-import { ACCOUNT_A_PRIVATE_KEY_ENV, ACCOUNT_B_PRIVATE_KEY_ENV } from "../ops/secrets.ts"
+import { ACCOUNT_A_PRIVATE_KEY_ENV, ACCOUNT_B_PRIVATE_KEY_ENV } from "../config/secrets.ts"
 import { bytesToHex, generateKeyPair } from "../venue/lighter/signing/index.ts"
 
 /** The API key slot the demo configuration uses for both accounts. */

@@ -8,7 +8,7 @@
 // Private keys are read, parsed and dropped here; only public keys are ever printed.
 import { chmodSync, existsSync, writeFileSync } from "node:fs"
 import { Effect, Schema } from "effect"
-import { type HedgeflowConfig, loadConfig } from "../ops/config.ts"
+import { type HedgeflowConfig, loadConfig } from "../config/load.ts"
 import { compareKeys, fetchRegisteredKey } from "../venue/lighter/api-keys.ts"
 import { parseKey } from "../venue/lighter/signer.ts"
 import { bytesToHex, generateKeyPair } from "../venue/lighter/signing/index.ts"

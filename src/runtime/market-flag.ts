@@ -3,7 +3,7 @@
 // and market follow it. It is taken out of the sub-command's arguments and handed to the config as
 // HEDGEFLOW_MARKET, so a flag wins over the environment and the file, as everywhere.
 import { Effect, Schema } from "effect"
-import { MarketSymbol } from "../ops/config-schema.ts"
+import { MarketSymbol } from "../config/fields.ts"
 
 export class MarketFlagError extends Schema.TaggedError<MarketFlagError>()("MarketFlagError", { message: Schema.String }) {}
 

@@ -16,7 +16,7 @@ import type { BusError } from "../bus/errors.ts"
 import { type LeaseHeldError, LeaseLostError, ProcessLease, readPresence } from "../bus/redis/lease.ts"
 import { ensurePairIdentity, type PairIdentityError, type RedisDatabaseError, verifyRedisDatabase } from "../bus/redis/pair-identity.ts"
 import { raiseAlert } from "../ops/alerts.ts"
-import { type HedgeflowConfig, metricsPortOf } from "../ops/config.ts"
+import { type HedgeflowConfig, metricsPortOf } from "../config/load.ts"
 import { type Metrics, serveMetrics } from "../ops/metrics.ts"
 import type { Presence } from "./presence.ts"
 

@@ -8,10 +8,11 @@ import { bookReferencePrice, hedgeOrderFor } from "../domain/hedge-plan.ts"
 import { DecimalFormatError, formatBase, formatPrice, type MarketSpec, parseScaled } from "../domain/market.ts"
 import { MemoryFillBus } from "../bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../bus/memory/MemoryPairState.ts"
-import { FREE_COLLATERAL_POLL_MS, runHedger } from "../hedger/hedger.ts"
+import { runHedger } from "../hedger/hedger.ts"
+import { HEARTBEAT_EVERY_MS } from "../domain/heartbeat.ts"
 import { runMaker } from "../maker/maker.ts"
-import { parseMainAArgs, parseMainBArgs } from "../ops/cli-args.ts"
-import { type HedgeflowConfig, loadConfig, metricsPortOf } from "../ops/config.ts"
+import { parseMainAArgs, parseMainBArgs } from "../config/flags.ts"
+import { type HedgeflowConfig, loadConfig, metricsPortOf } from "../config/load.ts"
 import { jsonLogFileFor, makeLoggerLayer } from "../ops/logging.ts"
 import { Metrics } from "../ops/metrics.ts"
 import { Alerts } from "../ops/alerts.ts"
@@ -98,8 +99,9 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
       minFreeCollateralMicro: config.risk.minFreeCollateralMicro,
       forceCloseAfterMs: config.risk.forceCloseAfterMs
     }
+    const tunables = config.settings
     // Each process reads its own account's free collateral, and only when the limit is on (rate limits).
-    const freeCollateralEveryMs = config.risk.minFreeCollateralMicro > 0 ? FREE_COLLATERAL_POLL_MS : 0
+    const freeCollateralEveryMs = config.risk.minFreeCollateralMicro > 0 ? tunables.risk.free_collateral_poll_ms : 0
     const prefix = config.redis.keyPrefix
     // The pair's epoch as this process knows it, beside its logs (epoch-guard.ts): a lost fill
     // sequence counter continues above what it recorded. A dry run keeps no epoch.
@@ -170,7 +172,7 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
         cancelOrphansOnStart: config.maker.cancelOrphansOnStart,
         // A dry run has no B to wait for.
         requireHedgerHeartbeatMs: mode.dryRun ? 0 : config.maker.hedgerHeartbeatTimeoutMs,
-        heartbeatMs: 1000,
+        heartbeatMs: HEARTBEAT_EVERY_MS,
         orderRetries: config.orders.retries,
         haltAfterSignatureRefusals: config.risk.maxConsecutiveFailures,
         freeCollateralEveryMs,
@@ -190,12 +192,12 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
         maxAttempts: config.hedge.maxAttempts,
         outcomeTimeoutMs: config.hedge.resultTimeoutMs,
         sendRetries: config.orders.retries,
-        sendRetryBaseMs: 100,
-        batch: 16,
-        blockMs: 1000,
+        sendRetryBaseMs: tunables.hedge.send_retry_base_ms,
+        batch: tunables.hedge.batch_size,
+        blockMs: tunables.hedge.read_block_ms,
         claimIdleMs: config.hedge.claimIdleMs,
         claimEveryMs: Math.max(1000, Math.floor(config.hedge.claimIdleMs / 2)),
-        heartbeatMs: 1000,
+        heartbeatMs: HEARTBEAT_EVERY_MS,
         clockSkew: { maxSkewMs: config.risk.maxClockSkewMs },
         onResult: (r) =>
           Effect.gen(function*() {
@@ -208,11 +210,11 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
         onDuplicate: () => metrics.fillDuplicate(),
         risk: {
           limits: riskLimits,
-          intervalMs: 500,
+          intervalMs: tunables.risk.check_interval_ms,
           minBase: market.minBaseAmount,
-          reconcileGraceMs: 10_000,
-          maxCorrection: 5 * quantity,
-          freeCollateralEveryMs: FREE_COLLATERAL_POLL_MS,
+          reconcileGraceMs: tunables.risk.reconcile_grace_ms,
+          maxCorrection: tunables.risk.max_correction_multiple * quantity,
+          freeCollateralEveryMs: tunables.risk.free_collateral_poll_ms,
           forceCloseAction: config.risk.forceCloseAction
         },
         onAccountEvent: observeAccount

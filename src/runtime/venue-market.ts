@@ -2,7 +2,7 @@
 // that trade (flatten): a market id guessed from the symbol would close another market's positions.
 import { Effect } from "effect"
 import { LIGHTER_BTC, LIGHTER_ETH, type MarketSpec } from "../domain/market.ts"
-import type { HedgeflowConfig } from "../ops/config.ts"
+import type { HedgeflowConfig } from "../config/load.ts"
 import { fetchMarkets } from "../venue/lighter/LighterVenue.ts"
 
 export class MarketLookupError extends Error {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Redacted } from "effect"
-import { loadConfigText } from "../../src/ops/config.ts"
+import { loadConfigText } from "../../src/config/load.ts"
 import { jsonLogFileFor, makeLoggerLayer, readableLogFileFor } from "../../src/ops/logging.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "hedgeflow-logs-"))

@@ -7,7 +7,7 @@ import { Effect, Layer, Logger, Option } from "effect"
 import { PairState, type PairStateShape } from "../../src/bus/PairState.ts"
 import type { OrderStatus, OrderUpdate } from "../../src/domain/events.ts"
 import { LIGHTER_BTC } from "../../src/domain/market.ts"
-import { loadConfigText } from "../../src/ops/config.ts"
+import { loadConfigText } from "../../src/config/load.ts"
 import {
   checkForeignOrders,
   foreignOrders,

@@ -2,8 +2,8 @@
 // decodes to, and every way it is refused (each message naming the keys involved).
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { type CliParse, parseMainAArgs, parseMainBArgs } from "../../src/ops/cli-args.ts"
-import { type ConfigLoadError, type HedgeflowConfig, loadConfigText } from "../../src/ops/config.ts"
+import { type CliParse, parseMainAArgs, parseMainBArgs } from "../../src/config/flags.ts"
+import { type ConfigLoadError, type HedgeflowConfig, loadConfigText } from "../../src/config/load.ts"
 import { chainIdOf } from "../../src/runtime/venue-layers.ts"
 
 const ACCOUNTS = `accounts:

@@ -7,6 +7,12 @@ export type Problem =
   | { readonly _tag: "Invalid"; readonly path: ReadonlyArray<string>; readonly expected: string; readonly input: unknown; readonly hasInput: boolean }
   | { readonly _tag: "Unknown"; readonly path: ReadonlyArray<string>; readonly suggestion: string | undefined }
 
+/** One problem about one key (or, with an empty key, about the whole file). */
+export interface KeyProblem {
+  readonly key: ReadonlyArray<string>
+  readonly text: string
+}
+
 export const pathKey = (path: ReadonlyArray<string>): string => path.join(".")
 
 /** Walks the issue tree; one problem per path (the first one seen). */

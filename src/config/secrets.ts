@@ -1,8 +1,12 @@
-// Secrets never live in config.yaml. This module finds anything in the parsed YAML document
+// Secrets never live in config.yaml: they come from the environment or from files the config
+// names, and are held as Redacted. This module reads them, and finds anything in the parsed YAML document
 // that looks like one (by key name, or by shape: long hex such as a 40-byte Lighter API key),
 // and says where it belongs instead. It reads the raw YAML nodes, so a key pasted unquoted
 // (`0xabc…`, which YAML would turn into a lossy number) is still recognised from its source text.
+import { readFileSync, statSync } from "node:fs"
+import { Redacted } from "effect"
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from "yaml"
+import type { KeyProblem } from "./issues.ts"
 
 export const ACCOUNT_A_PRIVATE_KEY_ENV = "HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY"
 export const ACCOUNT_B_PRIVATE_KEY_ENV = "HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY"
@@ -117,3 +121,55 @@ export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
   }
   return out
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reading secrets: from the environment, or from a file named in the config. Held as Redacted.
+
+/** The Redis password: HEDGEFLOW_REDIS_PASSWORD wins over REDIS_PASSWORD. */
+export const REDIS_PASSWORD_ENVS = [`HEDGEFLOW_${REDIS_PASSWORD_ENV}`, REDIS_PASSWORD_ENV] as const
+/** Secrets of the alert channels (URLs of webhooks carry tokens too). */
+export const ALERT_WEBHOOK_ENV = "HEDGEFLOW_ALERT_WEBHOOK_URL"
+export const TELEGRAM_BOT_TOKEN_ENV = "HEDGEFLOW_TELEGRAM_BOT_TOKEN"
+
+export const SECRET_ENV = {
+  accountAPrivateKey: ACCOUNT_A_PRIVATE_KEY_ENV,
+  accountBPrivateKey: ACCOUNT_B_PRIVATE_KEY_ENV,
+  redisPassword: REDIS_PASSWORD_ENVS,
+  alertWebhookUrl: ALERT_WEBHOOK_ENV,
+  telegramBotToken: TELEGRAM_BOT_TOKEN_ENV
+} as const
+
+/** An environment variable holding a secret; empty counts as unset. */
+export const secretFromEnv = (env: Record<string, string | undefined>, name: string): Redacted.Redacted<string> | undefined => {
+  const v = env[name]
+  return v === undefined || v.trim() === "" ? undefined : Redacted.make(v.trim())
+}
+
+export type SecretFileRead =
+  | { readonly _tag: "Read"; readonly value: Redacted.Redacted<string>; readonly warning: string | undefined }
+  | { readonly _tag: "Refused"; readonly problem: KeyProblem }
+
+/** A secret alone in a file (`key` names the config key that names the file). */
+export const readSecretFile = (file: string, key: ReadonlyArray<string>): SecretFileRead => {
+  const refuse = (text: string): SecretFileRead => ({ _tag: "Refused", problem: { key, text } })
+  try {
+    const st = statSync(file)
+    if (!st.isFile()) return refuse(`${file} is not a file`)
+    const text = readFileSync(file, "utf8").trim()
+    if (text === "") return refuse(`${file} is empty`)
+    const warning = (st.mode & 0o077) !== 0
+      ? `${key.join(".")}: ${file} can be read by other users of this machine; run: chmod 600 ${file}`
+      : undefined
+    return { _tag: "Read", value: Redacted.make(text), warning }
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    return refuse(code === "ENOENT" ? `${file} does not exist` : `cannot read ${file} (${code ?? "error"})`)
+  }
+}
+
+/** Every secret the environment holds, to scrub from messages. */
+export const secretsInEnv = (env: Record<string, string | undefined>): ReadonlyArray<string> =>
+  [ACCOUNT_A_PRIVATE_KEY_ENV, ACCOUNT_B_PRIVATE_KEY_ENV, ...REDIS_PASSWORD_ENVS, ALERT_WEBHOOK_ENV, TELEGRAM_BOT_TOKEN_ENV]
+    .map((n) => secretFromEnv(env, n))
+    .filter((s): s is Redacted.Redacted<string> => s !== undefined)
+    .map((s) => Redacted.value(s))

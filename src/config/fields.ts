@@ -1,9 +1,6 @@
-// The shape of config.yaml, as Schema. One field schema per kind of value, each with an
-// `expected` annotation that error messages quote ("expected a positive integer, got …").
-// The file keeps the previous system's keys at their old paths (accounts, redis, lighter,
-// strategy) next to hedgeflow's own sections; config.ts maps both onto HedgeflowConfig.
-// Every key is optional here: defaults are applied after decoding, so a missing key is never
-// an error. Unknown keys are: the file is decoded with onExcessProperty: "error".
+// One field schema per kind of value a config key holds, each with an `expected` annotation
+// that error messages quote ("expected a positive integer, got …"). keys.ts gives every key one
+// of these; the command-line flags decode with the same ones.
 import { Schema } from "effect"
 
 // ---------------------------------------------------------------------------------------------
@@ -169,108 +166,9 @@ export const SlippageLimitBps = Schema.Int.check(Schema.isBetween({ minimum: 0, 
 export const MaxAttempts = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 20 })).annotate({
   expected: "an integer 1-20"
 })
+/** What strategy.force_close_timeout does: close both accounts at market, or only halt. */
+export const ForceCloseAction = Schema.Literals(["flatten", "halt"]).annotate({ expected: "flatten or halt" })
 /** Legacy files may carry `password:` empty or null; a real password there is refused as a secret. */
 export const EmptyPassword = Schema.Union([Schema.Null, Schema.Literal("")]).annotate({
   expected: "empty (put the password in REDIS_PASSWORD or a file named by redis.password_file)"
 })
-
-// ---------------------------------------------------------------------------------------------
-// The file
-
-const opt = Schema.optionalKey
-
-export const AccountSection = Schema.Struct({
-  account_name: opt(NonEmptyString),
-  account_index: opt(AccountIndex),
-  api_key_index: opt(ApiKeyIndex),
-  private_key_file: opt(FilePath)
-})
-
-export const ConfigFile = Schema.Struct({
-  // --- the previous system's sections (same keys, same meaning) ---
-  accounts: opt(Schema.Struct({ account_a: opt(AccountSection), account_b: opt(AccountSection) })),
-  redis: opt(Schema.Struct({
-    host: opt(Host),
-    port: opt(Port),
-    db: opt(RedisDb),
-    password: opt(EmptyPassword),
-    // hedgeflow additions
-    url: opt(RedisUrl),
-    username: opt(NonEmptyString),
-    password_file: opt(FilePath),
-    key_prefix: opt(KeyPrefix)
-  })),
-  lighter: opt(Schema.Struct({
-    base_url: opt(HttpUrl),
-    ws_url: opt(WsUrl),
-    maker_order_time_out: opt(SecondsBetween(1, 86_400)),
-    // The venue refuses tokens living longer than 8 h (PROTOCOL.md §3.6).
-    auth_lifetime: opt(SecondsBetween(60, 28_800)),
-    chain_id: opt(IntBetween(0, 4_294_967_295, "a chain id: an integer"))
-  })),
-  strategy: opt(Schema.Struct({
-    retry_times: opt(IntBetween(1, 50)),
-    poll_interval: opt(SecondsBetween(MIN_LOOP_INTERVAL_S, 60)),
-    ws_reconnect_delay: opt(SecondsBetween(MIN_LOOP_INTERVAL_S, 30)),
-    force_close_timeout: opt(OffOrSecondsBetween(1, 604_800))
-  })),
-  // --- hedgeflow's own sections ---
-  venue: opt(Schema.Struct({ kind: opt(VenueKind), live: opt(Bool), network: opt(LighterNetwork) })),
-  pair: opt(Schema.Struct({ name: opt(Identifier) })),
-  market: opt(Schema.Struct({ symbol: opt(MarketSymbol), quantity: opt(Quantity), depth: opt(Depth) })),
-  maker: opt(Schema.Struct({
-    requote_drift_ticks: opt(IntBetween(0, 1_000_000, "a number of ticks")),
-    cancel_on_exit: opt(Bool),
-    post_only: opt(Bool),
-    cancel_orphans_on_start: opt(Bool),
-    cancel_foreign_orders: opt(Bool),
-    depth_unit: opt(DepthUnitSchema),
-    // The order list is a REST read: below 2 s it alone would take half of a Standard account's 60 a minute.
-    book_orders_refresh_ms: opt(IntBetween(2_000, 600_000, "a number of milliseconds")),
-    min_requote_interval_ms: opt(IntBetween(0, 3_600_000, "a number of milliseconds")),
-    // A re-quote is two transactions (cancel, place): a cap below 2 could never re-quote.
-    quote_tx_per_minute: opt(OffOrIntBetween(2, 1_000_000, "transactions a minute", "no cap")),
-    // B writes its heartbeat every second: a shorter timeout would stop A's quotes between two beats.
-    hedger_heartbeat_timeout_ms: opt(OffOrIntBetween(2_000, 600_000, "milliseconds", "don't check")),
-    // After this long trying to close, A's close quote goes to the best ask (post-only still).
-    close_at_best_after: opt(OffOrSecondsBetween(1, 604_800))
-  })),
-  hedge: opt(Schema.Struct({
-    slippage_bps: opt(SlippageBps),
-    max_attempts: opt(MaxAttempts),
-    client_index_tag: opt(ClientIndexTag),
-    result_timeout_ms: opt(IntBetween(100, 120_000, "a number of milliseconds")),
-    instance: opt(Identifier),
-    claim_idle_ms: opt(IntBetween(1_000, 3_600_000, "a number of milliseconds")),
-    max_fill_multiple: opt(IntBetween(1, 1_000, "a multiple of market.quantity: an integer"))
-  })),
-  risk: opt(Schema.Struct({
-    max_position: opt(Quantity),
-    max_unhedged: opt(Quantity),
-    max_unhedged_age_ms: opt(OffOrIntBetween(1_000, 86_400_000, "milliseconds")),
-    max_consecutive_failures: opt(IntBetween(0, 1_000, "an integer (0 = off)")),
-    max_hedge_slippage_bps: opt(SlippageLimitBps),
-    min_free_collateral: opt(UsdcAmount),
-    // Below half a second, a frame's transit time alone could look like skew.
-    max_clock_skew_ms: opt(OffOrIntBetween(500, 300_000, "milliseconds")),
-    stream_refused_halt_after: opt(SecondsBetween(1, 3_600)),
-    // What strategy.force_close_timeout does: close both accounts at market, or only halt.
-    force_close_action: opt(Schema.Literals(["flatten", "halt"]).annotate({ expected: "flatten or halt" }))
-  })),
-  alerts: opt(Schema.Struct({ telegram_chat_id: opt(Schema.String), telegram_api_url: opt(Schema.String) })),
-  budget: opt(Schema.Struct({
-    tx_per_minute: opt(IntBetween(0, 1_000_000, "a number of transactions per minute (0 = no limit)")),
-    hedge_reserve: opt(IntBetween(0, 1_000_000, "a number of transactions per minute")),
-    key: opt(Identifier)
-  })),
-  logging: opt(Schema.Struct({ dir: opt(FilePath), level: opt(LogLevel), console: opt(ConsoleMode) })),
-  metrics: opt(Schema.Struct({
-    port: opt(OptionalPort),
-    port_a: opt(OptionalPort),
-    port_b: opt(OptionalPort),
-    host: opt(Host)
-  })),
-  // The previous system's Redis messages, published beside the streams (docs/CONFIG.md "legacy").
-  legacy: opt(Schema.Struct({ documented_channels: opt(Bool), previous_channels: opt(Bool) }))
-})
-export type ConfigFile = typeof ConfigFile.Type

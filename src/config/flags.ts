@@ -5,8 +5,9 @@
 // Flags override config.yaml and the environment. Values are decoded with the same field
 // schemas as the file, so `--depth 0` fails the same way `market.depth: 0` does.
 import { Effect, Result, Schema } from "effect"
-import { levenshtein, problemsOf, showValue } from "./config-issues.ts"
-import { Bool, Depth, FilePath, Identifier, LighterNetwork, MarketSymbol, Quantity, RedisUrl, VenueKind } from "./config-schema.ts"
+import { levenshtein, pathKey, problemsOf, showValue } from "./issues.ts"
+import { KEY_ENTRIES } from "./keys.ts"
+import { Bool, FilePath, type LighterNetwork, type VenueKind } from "./fields.ts"
 
 /** What flags can override. Each maps onto one config key (see docs/CONFIG.md). */
 export interface CliOverrides {
@@ -52,43 +53,55 @@ type Program = "a" | "b"
 interface FlagSpec {
   readonly flag: string
   readonly key: keyof CliOverrides | "config" | "dryRun"
+  /** The config key the flag sets (keys.ts), for flags that set one. */
+  readonly path?: ReadonlyArray<string>
   readonly hint: string
   readonly programs: ReadonlyArray<Program>
   readonly number?: boolean
   /** A switch: present means true, takes no value (`--flag=false` turns it off). */
   readonly switch?: boolean
   readonly help: string
+  /** docs/CONFIG.md's text for the flag, after its key (or instead, for a flag without one). */
+  readonly doc?: string
 }
 
-const FLAGS: ReadonlyArray<FlagSpec> = [
-  { flag: "--config", key: "config", hint: "FILE", programs: ["a", "b"], help: "config file (default config.yaml)" },
-  { flag: "--market", key: "market", hint: "SYMBOL", programs: ["a", "b"], help: "market symbol, e.g. BTC (market.symbol)" },
+export const FLAGS: ReadonlyArray<FlagSpec> = [
+  {
+    flag: "--config",
+    key: "config",
+    hint: "FILE",
+    programs: ["a", "b"],
+    help: "config file (default config.yaml)",
+    doc: "the config file (default `config.yaml`) / 配置文件"
+  },
+  { flag: "--market", key: "market", path: ["market", "symbol"], hint: "SYMBOL", programs: ["a", "b"], help: "market symbol, e.g. BTC (market.symbol)" },
   {
     flag: "--quantity",
-    key: "quantity",
+    key: "quantity", path: ["market", "quantity"],
     hint: "DECIMAL",
     programs: ["a"],
     help: "quote size in base asset, e.g. 0.0002 (market.quantity)"
   },
   {
     flag: "--depth",
-    key: "depth",
+    key: "depth", path: ["market", "depth"],
     hint: "N",
     programs: ["a"],
     number: true,
     help: "quote at the price of the N-th resting order of its own side of the book (bids to buy, asks to sell), counted in orders as the previous system did; 1 = best (market.depth; maker.depth_unit: levels counts price levels)"
   },
-  { flag: "--venue", key: "venue", hint: "KIND", programs: ["a", "b"], help: "simulator | lighter | memory (venue.kind)" },
+  { flag: "--venue", key: "venue", path: ["venue", "kind"], hint: "KIND", programs: ["a", "b"], help: "simulator | lighter | memory (venue.kind)" },
   {
     flag: "--network",
-    key: "network",
+    key: "network", path: ["venue", "network"],
     hint: "NETWORK",
     programs: ["a", "b"],
-    help: "mainnet | testnet: Lighter's URLs and chain id (venue.network)"
+    help: "mainnet | testnet: Lighter's URLs and chain id (venue.network)",
+    doc: "(`mainnet` / `testnet`)"
   },
   {
     flag: "--cancel-foreign-orders",
-    key: "cancelForeignOrders",
+    key: "cancelForeignOrders", path: ["maker", "cancel_foreign_orders"],
     hint: "",
     programs: ["a"],
     switch: true,
@@ -100,26 +113,32 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
     hint: "",
     programs: ["a", "b"],
     switch: true,
-    help: "connect, authenticate, subscribe and read with the real keys; log every transaction instead of sending it; no Redis"
+    help: "connect, authenticate, subscribe and read with the real keys; log every transaction instead of sending it; no Redis",
+    doc: "no key: connect, authenticate, subscribe and read with the real keys; log every transaction instead of sending it; no Redis (README \"Going live\") / 演练模式：用真实密钥连接、认证、订阅和读取，只记录将要发送的交易而不发送，不使用 Redis"
   },
-  { flag: "--redis-url", key: "redisUrl", hint: "URL", programs: ["a", "b"], help: "redis://host:port/db (redis.url)" },
-  { flag: "--log-dir", key: "logDir", hint: "DIR", programs: ["a", "b"], help: "log directory (logging.dir)" },
-  { flag: "--instance", key: "instance", hint: "ID", programs: ["b"], help: "consumer id of this hedger (hedge.instance)" }
+  { flag: "--redis-url", key: "redisUrl", path: ["redis", "url"], hint: "URL", programs: ["a", "b"], help: "redis://host:port/db (redis.url)",
+    doc: "(don't put a password here: the process list shows it / 不要在此写密码，进程列表可见)"
+  },
+  { flag: "--log-dir", key: "logDir", path: ["logging", "dir"], hint: "DIR", programs: ["a", "b"], help: "log directory (logging.dir)" },
+  { flag: "--instance", key: "instance", path: ["hedge", "instance"], hint: "ID", programs: ["b"], help: "consumer id of this hedger (hedge.instance)" }
 ]
 
+/** The config keys flags can set, with their flag and override name (sources.ts lays them over the file). */
+export const CLI_KEYS: ReadonlyArray<{ readonly key: keyof CliOverrides; readonly flag: string; readonly path: ReadonlyArray<string> }> =
+  FLAGS.flatMap((f) => (f.path === undefined || f.key === "config" || f.key === "dryRun" ? [] : [{ key: f.key, flag: f.flag, path: f.path }]))
+
+const schemaOfKey = (path: ReadonlyArray<string>): Schema.Top => {
+  const entry = KEY_ENTRIES.find((e) => pathKey(e.path) === pathKey(path))
+  if (entry === undefined) throw new Error(`flags.ts: ${pathKey(path)} is not a config key`)
+  return entry.spec.schema
+}
+
+/** Each flag's value decodes with its key's own schema, so `--depth 0` fails as `market.depth: 0` does. */
 const OverridesSchema = Schema.Struct({
   config: Schema.optionalKey(FilePath),
-  market: Schema.optionalKey(MarketSymbol),
-  quantity: Schema.optionalKey(Quantity),
-  depth: Schema.optionalKey(Depth),
-  venue: Schema.optionalKey(VenueKind),
-  network: Schema.optionalKey(LighterNetwork),
-  cancelForeignOrders: Schema.optionalKey(Bool),
   dryRun: Schema.optionalKey(Bool),
-  redisUrl: Schema.optionalKey(RedisUrl),
-  logDir: Schema.optionalKey(FilePath),
-  instance: Schema.optionalKey(Identifier)
-})
+  ...Object.fromEntries(CLI_KEYS.map((k) => [k.key, Schema.optionalKey(schemaOfKey(k.path))]))
+}) as unknown as Schema.Codec<{ readonly config?: string; readonly dryRun?: boolean } & CliOverrides, unknown>
 
 const flagsOf = (program: Program) => FLAGS.filter((f) => f.programs.includes(program))
 

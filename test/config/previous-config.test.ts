@@ -4,7 +4,7 @@
 // whose meaning changed says so at start.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { loadConfigText } from "../../src/ops/config.ts"
+import { loadConfigText } from "../../src/config/load.ts"
 import { previousConfigYaml as previous } from "../support/previous-config.ts"
 
 describe("the previous system's config.yaml", () => {

@@ -3,9 +3,9 @@
 // that leaves quotes no room, and one metrics port for A and B.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { leafPaths } from "../../src/ops/config-issues.ts"
-import { ConfigFile } from "../../src/ops/config-schema.ts"
-import { loadConfigText, metricsPortOf, MIN_QUOTE_ROOM_PER_MINUTE } from "../../src/ops/config.ts"
+import { leafPaths } from "../../src/config/issues.ts"
+import { ConfigFile } from "../../src/config/keys.ts"
+import { loadConfigText, metricsPortOf, MIN_QUOTE_ROOM_PER_MINUTE } from "../../src/config/load.ts"
 
 const load = (text: string, env: Record<string, string> = {}) => Effect.runSyncExit(loadConfigText({ text, env }))
 const refused = (text: string, env: Record<string, string> = {}): string => {
@@ -47,6 +47,13 @@ const RANGES: ReadonlyArray<readonly [string, number, number, number, number, Re
   ["hedge.max_fill_multiple", 0, 1, 1_000, 1_001, /a multiple of market.quantity: an integer from 1 to 1000/],
   ["hedge.result_timeout_ms", 99, 100, 120_000, 120_001, /a number of milliseconds from 100 to 120000/],
   ["hedge.claim_idle_ms", 999, 1_000, 3_600_000, 3_600_001, /a number of milliseconds from 1000 to 3600000/],
+  ["hedge.batch_size", 0, 1, 1_000, 1_001, /a number of fills from 1 to 1000/],
+  ["hedge.read_block_ms", 49, 50, 10_000, 10_001, /a number of milliseconds from 50 to 10000/],
+  ["hedge.send_retry_base_ms", 9, 10, 10_000, 10_001, /a number of milliseconds from 10 to 10000/],
+  ["risk.check_interval_ms", 49, 50, 60_000, 60_001, /a number of milliseconds from 50 to 60000/],
+  ["risk.reconcile_grace_ms", 999, 1_000, 600_000, 600_001, /0 \(off\) or an integer from 1000 to 600000 milliseconds/],
+  ["risk.max_correction_multiple", 0, 1, 1_000, 1_001, /a multiple of market.quantity: an integer from 1 to 1000/],
+  ["risk.free_collateral_poll_ms", 999, 1_000, 600_000, 600_001, /a number of milliseconds from 1000 to 600000/],
   ["risk.max_unhedged_age_ms", 999, 1_000, 86_400_000, 86_400_001, /0 \(off\) or an integer from 1000 to 86400000 milliseconds/],
   ["risk.max_consecutive_failures", -1, 0, 1_000, 1_001, /an integer \(0 = off\) from 0 to 1000/],
   ["risk.max_hedge_slippage_bps", -1, 0, 10_000, 10_001, /basis points from 0 to 10000/],

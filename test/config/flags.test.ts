@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { type CliParse, parseMainAArgs, parseMainBArgs } from "../../src/ops/cli-args.ts"
+import { type CliParse, parseMainAArgs, parseMainBArgs } from "../../src/config/flags.ts"
 
 const run = (p: CliParse) => {
   if (p._tag !== "Run") return assert.fail("expected flags, got help")

@@ -4,17 +4,16 @@ import { join } from "node:path"
 import { inspect } from "node:util"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Redacted } from "effect"
-import { leafPaths } from "../../src/ops/config-issues.ts"
-import { ConfigFile } from "../../src/ops/config-schema.ts"
+import { leafPaths } from "../../src/config/issues.ts"
+import { ConfigFile, KEY_ENTRIES } from "../../src/config/keys.ts"
 import {
   type ConfigLoadError,
-  ENV_OVERRIDES,
   type HedgeflowConfig,
   loadConfig,
   loadConfigText,
   requirePrivateKey,
   SECRET_ENV
-} from "../../src/ops/config.ts"
+} from "../../src/config/load.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "hedgeflow-config-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -543,7 +542,7 @@ describe("docs/CONFIG.md", () => {
         (path[0] === "accounts" && path[1] === "account_b" && doc.includes("`accounts.account_b.*`"))
       assert.isTrue(documented, `${key} is not in docs/CONFIG.md`)
     }
-    for (const { name } of ENV_OVERRIDES) assert.include(doc, `\`${name}\``)
+    for (const name of KEY_ENTRIES.flatMap((e) => e.spec.env ?? [])) assert.include(doc, `\`${name}\``)
     for (const name of [SECRET_ENV.accountAPrivateKey, SECRET_ENV.accountBPrivateKey, ...SECRET_ENV.redisPassword]) {
       assert.include(doc, `\`${name}\``)
     }

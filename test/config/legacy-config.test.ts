@@ -2,7 +2,7 @@
 // of the previous system's channel and hash fall back as the previous system's did.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { loadConfigText } from "../../src/ops/config.ts"
+import { loadConfigText } from "../../src/config/load.ts"
 
 const load = (text: string) => loadConfigText({ text, env: {} })
 

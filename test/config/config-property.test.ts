@@ -5,7 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
 import fc from "fast-check"
 import { stringify } from "yaml"
-import { loadConfigText } from "../../src/ops/config.ts"
+import { loadConfigText } from "../../src/config/load.ts"
 
 const SECTIONS = ["accounts", "redis", "lighter", "strategy", "venue", "pair", "market", "maker", "hedge", "logging", "metrics"]
 const KEYS = [
