@@ -19,7 +19,7 @@ import { hostname } from "node:os"
 import { dirname, isAbsolute, resolve } from "node:path"
 import { Effect, Redacted, Result, Schema } from "effect"
 import { CONFIG_CHECKS, configWarnings, expandPrefix, parseUsdc } from "./checks.ts"
-import type { LighterNetwork, VenueKind } from "./fields.ts"
+import type { LighterNetwork } from "./fields.ts"
 import type { CliOverrides } from "./flags.ts"
 import { pathKey, problemsOf, showValue } from "./issues.ts"
 import { ConfigFile, type ConfigFileData, KEY_ENTRIES, type Settings, withDefaults } from "./keys.ts"
@@ -59,17 +59,24 @@ export interface AccountConfig {
 export type LogLevelName = "trace" | "debug" | "info" | "warn" | "error" | "fatal"
 export type ConsoleMode = "pretty" | "json" | "off"
 
+/**
+ * What the programs read. `settings` holds every key as written, its default applied (keys.ts:
+ * one place per key; read a tunable from there). The other fields are only what is derived:
+ * times in the previous system's seconds as ms, URLs and chain id from the network, secrets,
+ * the expanded key prefix, defaults computed from other keys, values normalised.
+ */
 export interface HedgeflowConfig {
   /** The config file this came from (absolute path). */
   readonly source: string
+  /** Every key of config.yaml with its default applied (keys.ts). */
+  readonly settings: Settings
+  /** Where each key's value came from: the file's path, "environment variable X", "--flag" or "default". */
+  readonly provenance: Readonly<Record<string, string>>
   readonly pair: {
     /** pair.name, default "<SYMBOL>-<a index>-<b index>" */
     readonly name: string
   }
   readonly venue: {
-    readonly kind: VenueKind
-    /** venue.live: true is required with kind lighter (whatever the URL) and for any non-loopback URL. */
-    readonly live: boolean
     /**
      * Lighter's network: venue.network, or the one lighter.base_url / ws_url's host names
      * (mainnet.zklighter.elliot.ai, testnet.zklighter.elliot.ai); undefined for other URLs.
@@ -81,20 +88,11 @@ export interface HedgeflowConfig {
     readonly wsUrl: string
     /** lighter.chain_id, else the network's (304 mainnet, 300 testnet); unset: the venue adapter decides */
     readonly chainId: number | undefined
-    /** lighter.auth_lifetime (s): lifetime of the auth tokens of private channels and reads (≤ 8 h). */
-    readonly authTokenTtlSec: number
   }
   readonly accounts: { readonly a: AccountConfig; readonly b: AccountConfig }
   readonly market: {
-    /** Upper case, e.g. "BTC" */
+    /** market.symbol upper-cased, e.g. "BTC" */
     readonly symbol: string
-    /** Decimal string, e.g. "0.0002": convert with parseScaled once the market's decimals are known. */
-    readonly quantity: string
-    /**
-     * market.depth (--depth N): the quote is priced at the N-th resting order of its own side
-     * (maker.depth_unit orders, the default and the previous system's meaning) or the N-th price level.
-     */
-    readonly depth: number
   }
   readonly maker: {
     /** lighter.maker_order_time_out (s): a resting quote older than this is replaced. */
@@ -103,51 +101,16 @@ export interface HedgeflowConfig {
     readonly closeAtBestAfterMs: number
     /** strategy.poll_interval (s): how often the quote loop decides. */
     readonly pollIntervalMs: number
-    readonly requoteDriftTicks: number
-    readonly cancelOnExit: boolean
-    readonly postOnly: boolean
-    readonly cancelOrphansOnStart: boolean
-    /** maker.cancel_foreign_orders / --cancel-foreign-orders: cancel orders A did not place (else refuse to start). */
-    readonly cancelForeignOrders: boolean
-    /** Stop quoting when B's heartbeat is older than this; 0 = don't check. */
-    readonly hedgerHeartbeatTimeoutMs: number
-    /** maker.depth_unit: what market.depth counts, individual resting orders (default) or price levels. */
-    readonly depthUnit: "orders" | "levels"
-    /** maker.book_orders_refresh_ms: the venue's order list (REST) is read at most this often, and only when a decision needs it. */
-    readonly bookOrdersRefreshMs: number
-    /** maker.min_requote_interval_ms: a quote rests at least this long before a drift replaces it. */
-    readonly minRequoteIntervalMs: number
-    /** maker.quote_tx_per_minute: A's own cap on its quote transactions a minute; 0 = none (the shared budget still applies). */
-    readonly quoteTxPerMinute: number
   }
   readonly hedge: {
-    readonly slippageBps: number
-    readonly maxAttempts: number
-    /** "auto": derived from the Redis key prefix. */
-    readonly clientIndexTag: number | "auto"
-    /** How long to wait for a hedge's outcome on B's stream before asking the venue. */
-    readonly resultTimeoutMs: number
-    /** B's consumer id in the fills stream's group (stable across restarts of this machine). */
+    /** hedge.instance, default b-<hostname>: B's consumer id in the fills stream's group. */
     readonly instance: string
-    /** Fills pending at a dead consumer longer than this are claimed. */
-    readonly claimIdleMs: number
-    /** A fill larger than this many times market.quantity is refused (dead letter, halt), never hedged. */
-    readonly maxFillMultiple: number
   }
-  /** Limits whose breach halts the pair (decimal strings: the market's decimals come from the venue). */
   readonly risk: {
-    /** |position| of either account; undefined = 5 × market.quantity. */
-    readonly maxPosition: string | undefined
-    /** |A + B| that halts at once; undefined = 5 × market.quantity. */
-    readonly maxUnhedged: string | undefined
-    readonly maxUnhedgedAgeMs: number
-    readonly maxConsecutiveFailures: number
-    /** A completed hedge executing more than this many bps worse than A's fill halts; 0 = off; default half of hedge.slippageBps. */
+    /** risk.max_hedge_slippage_bps, default half of hedge.slippage_bps; 0 = off. */
     readonly maxHedgeSlippageBps: number
     /** Free collateral (micro-USDC) each account must keep, parsed from risk.min_free_collateral; 0 = off. */
     readonly minFreeCollateralMicro: number
-    /** This machine's clock more than this far from the venue's (its timestamps) alerts; 0 = off. */
-    readonly maxClockSkewMs: number
     /** risk.stream_refused_halt_after (s → ms): a channel of the account stream refused this long halts the pair. */
     readonly streamRefusedHaltAfterMs: number
     /**
@@ -155,28 +118,20 @@ export interface HedgeflowConfig {
      * mismatched this long → risk.force_close_action (src/safety/force-close.ts). 0 = off.
      */
     readonly forceCloseAfterMs: number
-    /** risk.force_close_action: "flatten" closes both accounts at market; "halt" only halts the pair. */
-    readonly forceCloseAction: "flatten" | "halt"
   }
   /** Where alerts go besides the log. Secrets only from the environment. */
   readonly alerts: {
     readonly webhookUrl: Redacted.Redacted<string> | undefined
     readonly telegramBotToken: Redacted.Redacted<string> | undefined
-    readonly telegramChatId: string | undefined
-    readonly telegramApiUrl: string
   }
   /** Transactions per minute shared by A and B of one Lighter address (DESIGN I7). */
   readonly budget: {
-    /** 0 = no limit (the embedded exchange without its rate limit). */
+    /** budget.tx_per_minute; 0 = no limit (the embedded exchange without its rate limit). */
     readonly txPerMinute: number
-    /** Part of the budget only hedges (and cancels) may use; quotes stop short of it. */
+    /** budget.hedge_reserve, at most the budget: the part only hedges (and cancels) may use. */
     readonly hedgeReserve: number
-    /** Redis key of the shared window: pairs trading from one address must use the same key. */
+    /** budget.key, default <prefix>:tx-budget: pairs trading from one address must use the same key. */
     readonly key: string
-  }
-  readonly orders: {
-    /** strategy.retry_times: retries of an order that was not sent (rate limit, venue unreachable). */
-    readonly retries: number
   }
   readonly connection: {
     /** strategy.ws_reconnect_delay (s): first reconnect delay; it doubles up to reconnectMaxDelayMs. */
@@ -192,9 +147,8 @@ export interface HedgeflowConfig {
     readonly keyPrefix: string
   }
   readonly logging: {
-    readonly dir: string
+    /** logging.level, "warning" read as "warn". */
     readonly level: LogLevelName
-    readonly console: ConsoleMode
   }
   readonly metrics: {
     /** metrics.port: one port for whichever process reads this config (A or B); undefined = off. */
@@ -202,23 +156,18 @@ export interface HedgeflowConfig {
     /** metrics.port_a / metrics.port_b: each process's own port (wins over `port`). */
     readonly portA: number | undefined
     readonly portB: number | undefined
-    readonly host: string
   }
   /** The previous system's Redis messages beside the streams (src/bus/legacy-messages.ts). */
   readonly legacy: {
-    /** legacy.documented_channels (default true): hedge:account_a_filled / hedge:account_b_filled. */
+    /** legacy.documented_channels: hedge:account_a_filled / hedge:account_b_filled. */
     readonly documentedChannels: boolean
-    /** legacy.previous_channels (default true): hedge:{a}_to_{b}, hedge:positions:{a}_{b}:{SYMBOL}, close_all. */
+    /** legacy.previous_channels: hedge:{a}_to_{b}, hedge:positions:{a}_{b}:{SYMBOL}, close_all. */
     readonly previousChannels: boolean
     /** accounts.account_a.account_name, else "account_a" (the previous system's fallback, not "A"). */
     readonly accountAName: string
     /** accounts.account_b.account_name, else "account_b". */
     readonly accountBName: string
   }
-  /** Every key of config.yaml with its default applied (keys.ts); new tunables are read from here. */
-  readonly settings: Settings
-  /** Where each key's value came from: the file's path, "environment variable X", "--flag" or "default". */
-  readonly provenance: Readonly<Record<string, string>>
   /** Things worth logging at start (e.g. a key file readable by others). */
   readonly warnings: ReadonlyArray<string>
 }
@@ -365,81 +314,43 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
   )
   const config: HedgeflowConfig = {
     source: input.absPath,
+    settings,
+    provenance,
     pair: { name: pairName },
-    venue: {
-      kind: settings.venue.kind,
-      live: settings.venue.live,
-      network: endpoints.network,
-      baseUrl: endpoints.baseUrl,
-      wsUrl: endpoints.wsUrl,
-      chainId: endpoints.chainId,
-      authTokenTtlSec: settings.lighter.auth_lifetime
-    },
+    venue: { network: endpoints.network, baseUrl: endpoints.baseUrl, wsUrl: endpoints.wsUrl, chainId: endpoints.chainId },
     accounts: { a, b },
-    market: { symbol, quantity: settings.market.quantity, depth: settings.market.depth },
+    market: { symbol },
     maker: {
       maxQuoteAgeMs: toMs(settings.lighter.maker_order_time_out),
       closeAtBestAfterMs: toMs(settings.maker.close_at_best_after),
-      pollIntervalMs: Math.max(1, toMs(settings.strategy.poll_interval)),
-      requoteDriftTicks: settings.maker.requote_drift_ticks,
-      cancelOnExit: settings.maker.cancel_on_exit,
-      postOnly: settings.maker.post_only,
-      cancelOrphansOnStart: settings.maker.cancel_orphans_on_start,
-      cancelForeignOrders: settings.maker.cancel_foreign_orders,
-      hedgerHeartbeatTimeoutMs: settings.maker.hedger_heartbeat_timeout_ms,
-      depthUnit: settings.maker.depth_unit,
-      bookOrdersRefreshMs: settings.maker.book_orders_refresh_ms,
-      minRequoteIntervalMs: settings.maker.min_requote_interval_ms,
-      quoteTxPerMinute: settings.maker.quote_tx_per_minute
+      pollIntervalMs: Math.max(1, toMs(settings.strategy.poll_interval))
     },
-    hedge: {
-      slippageBps: settings.hedge.slippage_bps,
-      maxAttempts: settings.hedge.max_attempts,
-      clientIndexTag: settings.hedge.client_index_tag,
-      resultTimeoutMs: settings.hedge.result_timeout_ms,
-      instance: settings.hedge.instance ?? `b-${sanitizeId(hostname())}`,
-      claimIdleMs: settings.hedge.claim_idle_ms,
-      maxFillMultiple: settings.hedge.max_fill_multiple
-    },
+    hedge: { instance: settings.hedge.instance ?? `b-${sanitizeId(hostname())}` },
     risk: {
-      maxPosition: settings.risk.max_position,
-      maxUnhedged: settings.risk.max_unhedged,
-      maxUnhedgedAgeMs: settings.risk.max_unhedged_age_ms,
-      maxConsecutiveFailures: settings.risk.max_consecutive_failures,
       maxHedgeSlippageBps,
       minFreeCollateralMicro: collateral !== undefined && "micro" in collateral ? collateral.micro : 0,
-      maxClockSkewMs: settings.risk.max_clock_skew_ms,
       streamRefusedHaltAfterMs: toMs(settings.risk.stream_refused_halt_after),
-      forceCloseAfterMs: toMs(settings.strategy.force_close_timeout),
-      forceCloseAction: settings.risk.force_close_action
+      forceCloseAfterMs: toMs(settings.strategy.force_close_timeout)
     },
     alerts: {
       webhookUrl: secretFromEnv(input.env, ALERT_WEBHOOK_ENV),
-      telegramBotToken: secretFromEnv(input.env, TELEGRAM_BOT_TOKEN_ENV),
-      telegramChatId: settings.alerts.telegram_chat_id,
-      telegramApiUrl: settings.alerts.telegram_api_url
+      telegramBotToken: secretFromEnv(input.env, TELEGRAM_BOT_TOKEN_ENV)
     },
     budget: {
       txPerMinute: settings.budget.tx_per_minute,
       hedgeReserve: Math.min(settings.budget.hedge_reserve, settings.budget.tx_per_minute),
       key: settings.budget.key ?? `${prefix}:tx-budget`
     },
-    orders: { retries: settings.strategy.retry_times },
     connection: {
       reconnectBaseDelayMs: Math.max(1, reconnectBaseDelayMs),
       reconnectMaxDelayMs: Math.max(reconnectBaseDelayMs, RECONNECT_MAX_DELAY_MS)
     },
     redis: { url: redis.url, username: redis.username, password: redisPassword, keyPrefix: prefix },
-    logging: {
-      dir: settings.logging.dir,
-      level: settings.logging.level === "warning" ? "warn" : settings.logging.level,
-      console: settings.logging.console
-    },
+    logging: { level: settings.logging.level === "warning" ? "warn" : settings.logging.level },
     metrics: {
       port: settings.metrics.port ?? undefined,
       portA: settings.metrics.port_a ?? undefined,
-      portB: settings.metrics.port_b ?? undefined,
-      host: settings.metrics.host
+      portB: settings.metrics.port_b ?? undefined
     },
     legacy: {
       documentedChannels: settings.legacy.documented_channels,
@@ -448,8 +359,6 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
       accountAName: file.accounts?.account_a?.account_name ?? "account_a",
       accountBName: file.accounts?.account_b?.account_name ?? "account_b"
     },
-    settings,
-    provenance,
     warnings
   }
   return Result.succeed(freeze(config))

@@ -126,10 +126,10 @@ export const keysCheck = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const args = yield* parseFlags("hedge keys check", argv, [{ flag: "--config", key: "config", kind: "string" }], CheckArgs)
     const config = yield* loadConfig({ path: args.config ?? "config.yaml", env: process.env })
-    if (config.venue.kind === "memory") {
+    if (config.settings.venue.kind === "memory") {
       return yield* Effect.fail(new Error('venue.kind "memory" has no API keys: keys check needs venue.kind simulator or lighter'))
     }
-    yield* out(`API keys on ${config.venue.baseUrl} (venue.kind ${config.venue.kind}, chain id ${chainIdOf(config)}) / API 密钥检查`)
+    yield* out(`API keys on ${config.venue.baseUrl} (venue.kind ${config.settings.venue.kind}, chain id ${chainIdOf(config)}) / API 密钥检查`)
     let allMatch = true
     for (const role of ["a", "b"] as const) {
       const s = yield* accountKeyStatus(role, config)

@@ -46,17 +46,17 @@ const serveOwnMetrics = (role: Role, config: HedgeflowConfig) =>
         )
       }
     }
-    const served = yield* serveMetrics(own.port, config.metrics.host).pipe(
+    const served = yield* serveMetrics(own.port, config.settings.metrics.host).pipe(
       Effect.mapError((e) =>
         new OneWriterError(
           /EADDRINUSE/.test(e.message)
-            ? `${own.key} ${own.port}: port ${own.port} on ${config.metrics.host} is already in use (EADDRINUSE)` +
+            ? `${own.key} ${own.port}: port ${own.port} on ${config.settings.metrics.host} is already in use (EADDRINUSE)` +
               (own.key === "metrics.port" ? ` — by ${programName(other)} of this pair? ${advice}` : "; choose a free port")
             : `${own.key} ${own.port}: ${e.message}`
         )
       )
     )
-    yield* Effect.logInfo(`metrics on http://${config.metrics.host}:${served.port}/metrics`)
+    yield* Effect.logInfo(`metrics on http://${config.settings.metrics.host}:${served.port}/metrics`)
   })
 
 /**

@@ -143,7 +143,7 @@ export const flatten = (argv: ReadonlyArray<string>) =>
       prefix: config.redis.keyPrefix,
       market,
       settleTimeoutMs: Math.round((args.settleTimeout ?? 30) * 1000),
-      bClientIndexTag: config.hedge.clientIndexTag === "auto" ? tagFromPrefix(config.redis.keyPrefix) : config.hedge.clientIndexTag,
+      bClientIndexTag: config.settings.hedge.client_index_tag === "auto" ? tagFromPrefix(config.redis.keyPrefix) : config.settings.hedge.client_index_tag,
       venueA: venueLayers("a", config),
       venueB: venueLayers("b", config),
       accountIndexes: { a: config.accounts.a.accountIndex, b: config.accounts.b.accountIndex },

@@ -68,7 +68,7 @@ const resolveMarket = (config: HedgeflowConfig) =>
     return yield* venue.market(config.market.symbol).pipe(
       Effect.mapError((e) =>
         e.kind === "unavailable" || e.kind === "unknown-outcome"
-          ? new StartupError(`cannot reach the venue (${config.venue.kind}) at ${config.venue.baseUrl}: ${e.message}`)
+          ? new StartupError(`cannot reach the venue (${config.settings.venue.kind}) at ${config.venue.baseUrl}: ${e.message}`)
           : new StartupError(`market "${config.market.symbol}": ${e.message}`)
       )
     )
@@ -82,7 +82,7 @@ export interface RunMode {
 const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: false }) =>
   Effect.gen(function*() {
     const market = yield* resolveMarket(config)
-    const quantity = yield* Effect.try({ try: () => quantityUnits(market, config.market.quantity), catch: (e) => e as StartupError })
+    const quantity = yield* Effect.try({ try: () => quantityUnits(market, config.settings.market.quantity), catch: (e) => e as StartupError })
     const sizeOrDefault = (key: string, text: string | undefined) =>
       text === undefined
         ? Effect.succeed(5 * quantity)
@@ -91,21 +91,20 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
           catch: () => new StartupError(`${key} "${text}": more decimals than ${market.symbol} allows (${market.sizeDecimals})`)
         })
     const riskLimits = {
-      maxPosition: yield* sizeOrDefault("risk.max_position", config.risk.maxPosition),
-      maxUnhedged: yield* sizeOrDefault("risk.max_unhedged", config.risk.maxUnhedged),
-      maxUnhedgedAgeMs: config.risk.maxUnhedgedAgeMs,
-      maxConsecutiveFailures: config.risk.maxConsecutiveFailures,
+      maxPosition: yield* sizeOrDefault("risk.max_position", config.settings.risk.max_position),
+      maxUnhedged: yield* sizeOrDefault("risk.max_unhedged", config.settings.risk.max_unhedged),
+      maxUnhedgedAgeMs: config.settings.risk.max_unhedged_age_ms,
+      maxConsecutiveFailures: config.settings.risk.max_consecutive_failures,
       maxHedgeSlippageBps: config.risk.maxHedgeSlippageBps,
       minFreeCollateralMicro: config.risk.minFreeCollateralMicro,
       forceCloseAfterMs: config.risk.forceCloseAfterMs
     }
-    const tunables = config.settings
     // Each process reads its own account's free collateral, and only when the limit is on (rate limits).
-    const freeCollateralEveryMs = config.risk.minFreeCollateralMicro > 0 ? tunables.risk.free_collateral_poll_ms : 0
+    const freeCollateralEveryMs = config.risk.minFreeCollateralMicro > 0 ? config.settings.risk.free_collateral_poll_ms : 0
     const prefix = config.redis.keyPrefix
     // The pair's epoch as this process knows it, beside its logs (epoch-guard.ts): a lost fill
     // sequence counter continues above what it recorded. A dry run keeps no epoch.
-    const mirror = mode.dryRun ? undefined : EpochMirror.open(config.logging.dir, prefix, role)
+    const mirror = mode.dryRun ? undefined : EpochMirror.open(config.settings.logging.dir, prefix, role)
     // A dry run never touches Redis: it cannot take a running pair's lease, fills or state.
     const redisBus = (m: EpochMirror) =>
       busLayers({
@@ -119,12 +118,12 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
         legacy: config.legacy
       })
     yield* Effect.logInfo(
-      `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.venue.kind} ${config.venue.baseUrl}, ` +
+      `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.settings.venue.kind} ${config.venue.baseUrl}, ` +
         (mode.dryRun ? "DRY RUN: transactions are logged, never sent; no Redis" : `Redis prefix ${prefix}`)
     )
     // Account, tier, balances, position and open orders in market units, once (never fatal).
     yield* startupReport(role, config, market)
-    if (mode.dryRun && role === "b") yield* logDryRunHedges(market, quantity, config.hedge.slippageBps)
+    if (mode.dryRun && role === "b") yield* logDryRunHedges(market, quantity, config.settings.hedge.slippage_bps)
     const metrics = yield* Metrics
     // Live stream state, position (and on B the exposure) for `bin/hedge status`, written with the lease.
     const venue = yield* Venue
@@ -157,26 +156,26 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
         market,
         cycle: {
           quantity,
-          depth: config.market.depth,
+          depth: config.settings.market.depth,
           maxQuoteAgeMs: config.maker.maxQuoteAgeMs,
-          requoteDriftTicks: config.maker.requoteDriftTicks,
+          requoteDriftTicks: config.settings.maker.requote_drift_ticks,
           closeAtBestAfterMs: config.maker.closeAtBestAfterMs,
-          minRequoteIntervalMs: config.maker.minRequoteIntervalMs
+          minRequoteIntervalMs: config.settings.maker.min_requote_interval_ms
         },
         pollIntervalMs: config.maker.pollIntervalMs,
-        depthUnit: config.maker.depthUnit,
-        bookOrdersRefreshMs: config.maker.bookOrdersRefreshMs,
-        quoteTxPerMinute: config.maker.quoteTxPerMinute,
+        depthUnit: config.settings.maker.depth_unit,
+        bookOrdersRefreshMs: config.settings.maker.book_orders_refresh_ms,
+        quoteTxPerMinute: config.settings.maker.quote_tx_per_minute,
         sharedTxBudget: config.budget,
-        cancelOnExit: config.maker.cancelOnExit,
-        cancelOrphansOnStart: config.maker.cancelOrphansOnStart,
+        cancelOnExit: config.settings.maker.cancel_on_exit,
+        cancelOrphansOnStart: config.settings.maker.cancel_orphans_on_start,
         // A dry run has no B to wait for.
-        requireHedgerHeartbeatMs: mode.dryRun ? 0 : config.maker.hedgerHeartbeatTimeoutMs,
+        requireHedgerHeartbeatMs: mode.dryRun ? 0 : config.settings.maker.hedger_heartbeat_timeout_ms,
         heartbeatMs: HEARTBEAT_EVERY_MS,
-        orderRetries: config.orders.retries,
-        haltAfterSignatureRefusals: config.risk.maxConsecutiveFailures,
+        orderRetries: config.settings.strategy.retry_times,
+        haltAfterSignatureRefusals: config.settings.risk.max_consecutive_failures,
         freeCollateralEveryMs,
-        clockSkew: { maxSkewMs: config.risk.maxClockSkewMs },
+        clockSkew: { maxSkewMs: config.settings.risk.max_clock_skew_ms },
         onFill: () => metrics.fillPublished(),
         ...(mirror === undefined ? {} : { epoch: makerEpochHooks(mirror) }),
         onAccountEvent: observeAccount
@@ -184,21 +183,21 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
       : runHedger({
         pair: config.pair.name,
         aAccountIndex: config.accounts.a.accountIndex,
-        maxFillBase: config.hedge.maxFillMultiple * quantity,
+        maxFillBase: config.settings.hedge.max_fill_multiple * quantity,
         market,
         consumer: config.hedge.instance,
-        clientIndexTag: config.hedge.clientIndexTag === "auto" ? tagFromPrefix(prefix) : config.hedge.clientIndexTag,
-        slippageBps: config.hedge.slippageBps,
-        maxAttempts: config.hedge.maxAttempts,
-        outcomeTimeoutMs: config.hedge.resultTimeoutMs,
-        sendRetries: config.orders.retries,
-        sendRetryBaseMs: tunables.hedge.send_retry_base_ms,
-        batch: tunables.hedge.batch_size,
-        blockMs: tunables.hedge.read_block_ms,
-        claimIdleMs: config.hedge.claimIdleMs,
-        claimEveryMs: Math.max(1000, Math.floor(config.hedge.claimIdleMs / 2)),
+        clientIndexTag: config.settings.hedge.client_index_tag === "auto" ? tagFromPrefix(prefix) : config.settings.hedge.client_index_tag,
+        slippageBps: config.settings.hedge.slippage_bps,
+        maxAttempts: config.settings.hedge.max_attempts,
+        outcomeTimeoutMs: config.settings.hedge.result_timeout_ms,
+        sendRetries: config.settings.strategy.retry_times,
+        sendRetryBaseMs: config.settings.hedge.send_retry_base_ms,
+        batch: config.settings.hedge.batch_size,
+        blockMs: config.settings.hedge.read_block_ms,
+        claimIdleMs: config.settings.hedge.claim_idle_ms,
+        claimEveryMs: Math.max(1000, Math.floor(config.settings.hedge.claim_idle_ms / 2)),
         heartbeatMs: HEARTBEAT_EVERY_MS,
-        clockSkew: { maxSkewMs: config.risk.maxClockSkewMs },
+        clockSkew: { maxSkewMs: config.settings.risk.max_clock_skew_ms },
         onResult: (r) =>
           Effect.gen(function*() {
             const sent = r.attempts.filter((a) => a.error === undefined || a.filledBase !== undefined).length
@@ -210,12 +209,12 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
         onDuplicate: () => metrics.fillDuplicate(),
         risk: {
           limits: riskLimits,
-          intervalMs: tunables.risk.check_interval_ms,
+          intervalMs: config.settings.risk.check_interval_ms,
           minBase: market.minBaseAmount,
-          reconcileGraceMs: tunables.risk.reconcile_grace_ms,
-          maxCorrection: tunables.risk.max_correction_multiple * quantity,
-          freeCollateralEveryMs: tunables.risk.free_collateral_poll_ms,
-          forceCloseAction: config.risk.forceCloseAction
+          reconcileGraceMs: config.settings.risk.reconcile_grace_ms,
+          maxCorrection: config.settings.risk.max_correction_multiple * quantity,
+          freeCollateralEveryMs: config.settings.risk.free_collateral_poll_ms,
+          forceCloseAction: config.settings.risk.force_close_action
         },
         onAccountEvent: observeAccount
       })
@@ -243,8 +242,8 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
         pair: config.pair.name,
         process: role === "a" ? "main-a" : "main-b",
         webhookUrl: config.alerts.webhookUrl,
-        telegram: config.alerts.telegramBotToken !== undefined && config.alerts.telegramChatId !== undefined
-          ? { apiUrl: config.alerts.telegramApiUrl, botToken: config.alerts.telegramBotToken, chatId: config.alerts.telegramChatId }
+        telegram: config.alerts.telegramBotToken !== undefined && config.settings.alerts.telegram_chat_id !== undefined
+          ? { apiUrl: config.settings.alerts.telegram_api_url, botToken: config.alerts.telegramBotToken, chatId: config.settings.alerts.telegram_chat_id }
           : undefined
       })
     )
@@ -288,20 +287,20 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
     const mode = started.value.mode
     for (const w of c.warnings) yield* Effect.logWarning(w)
     const logger = makeLoggerLayer({
-      file: jsonLogFileFor(c.logging.dir, role === "a" ? "main_A" : "main_B"),
+      file: jsonLogFileFor(c.settings.logging.dir, role === "a" ? "main_A" : "main_B"),
       level: c.logging.level,
-      console: c.logging.console
+      console: c.settings.logging.console
     })
     const venue = venueLayers(role, c, { dryRun: mode.dryRun })
     const unreachable = (e: { readonly message: string }) =>
       new StartupError(
-        `cannot reach the venue (${c.venue.kind}) at ${c.venue.baseUrl}: ${e.message}` +
-          (c.venue.kind === "simulator" ? " — is the simulator running? start it with `bin/hedge sim`, or run everything with `bin/hedge demo`" : "")
+        `cannot reach the venue (${c.settings.venue.kind}) at ${c.venue.baseUrl}: ${e.message}` +
+          (c.settings.venue.kind === "simulator" ? " — is the simulator running? start it with `bin/hedge sim`, or run everything with `bin/hedge demo`" : "")
       )
     // The venue (simulator or Lighter) must have this process's key registered before anything is
     // signed (venue.kind memory is refused by venueLayers before that matters).
     // The account must exist there first: a key check of a missing account only confuses.
-    const keyCheck = c.venue.kind === "simulator" || c.venue.kind === "lighter"
+    const keyCheck = c.settings.venue.kind === "simulator" || c.settings.venue.kind === "lighter"
       ? ensureAccountExists(role, c).pipe(Effect.andThen(ensureOwnKey(role, c)))
       : Effect.void
     yield* keyCheck.pipe(

@@ -132,7 +132,7 @@ export class StartStopError extends Schema.TaggedError<StartStopError>()("StartS
 const say = (line: string) => Effect.sync(() => void process.stdout.write(line + "\n"))
 
 /** The log directory a config names (logging.dir, with --log-dir and HEDGEFLOW_LOG_DIR applied). */
-const logDirOf = (config: HedgeflowConfig) => resolve(config.logging.dir)
+const logDirOf = (config: HedgeflowConfig) => resolve(config.settings.logging.dir)
 
 // ---------------------------------------------------------------------------------------------
 // start

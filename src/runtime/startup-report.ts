@@ -60,7 +60,7 @@ const LISTED = 20
  * orders on A's account in `market` that this pair's A did not place (see oursOnA; the pair's
  * quote counter is used when PairState is in the context). None: succeeds with []. Some: fails
  * with ForeignOrdersError listing them (side, size, price, order index), unless
- * config.maker.cancelForeignOrders (maker.cancel_foreign_orders, --cancel-foreign-orders): then
+ * config.settings.maker.cancel_foreign_orders (maker.cancel_foreign_orders, --cancel-foreign-orders): then
  * cancels each one via Venue.cancel, logs it, and succeeds with the cancelled orders. A cancel
  * the venue refuses fails the start too. Reading the open orders failing is returned as its
  * VenueError (an unreachable venue ends the start like any other).
@@ -83,7 +83,7 @@ export const checkForeignOrders = (
     if (foreign.length === 0) return []
     const acc = config.accounts.a
     const where = `account A (${acc.name}, index ${acc.accountIndex}) in ${market.symbol} (market ${market.marketId})`
-    if (!config.maker.cancelForeignOrders) {
+    if (!config.settings.maker.cancel_foreign_orders) {
       const listed = foreign.slice(0, LISTED).map((o) => describeOrder(market, o)).join("; ")
       const more = foreign.length > LISTED ? `; and ${foreign.length - LISTED} more` : ""
       return yield* new ForeignOrdersError({
@@ -191,7 +191,7 @@ export const formatStartupReport = (
   const network = config.venue.network === undefined ? "" : `, ${config.venue.network}`
   return [
     `start-up report of ${role === "a" ? "maker (A)" : "hedger (B)"}: account ${acc.accountIndex} (${acc.name}, API key ${acc.apiKeyIndex}) ` +
-    `on ${config.venue.kind}${network} ${safeUrl(config.venue.baseUrl)}, market ${market.symbol} (${market.marketId})`,
+    `on ${config.settings.venue.kind}${network} ${safeUrl(config.venue.baseUrl)}, market ${market.symbol} (${market.marketId})`,
     `  tier: ${tier}`,
     `  collateral: ${usdc(s.collateralMicro)}; available balance: ${usdc(s.availableMicro)}`,
     `  position: ${position}`,

@@ -72,7 +72,7 @@ const secs = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(1)} s`
  */
 export const venuePositions = (config: HedgeflowConfig) =>
   Effect.gen(function*() {
-    if (config.venue.kind === "memory") return yield* Effect.fail("venue.kind memory has no venue to ask")
+    if (config.settings.venue.kind === "memory") return yield* Effect.fail("venue.kind memory has no venue to ask")
     const http = { baseUrl: config.venue.baseUrl, timeoutMs: 2_000 }
     const details = yield* getJson(http, "market", "orderBookDetails", {}, WireOrderBookDetails)
     const m = details.order_book_details.find((d) => d.symbol.toUpperCase() === config.market.symbol.toUpperCase())

@@ -1,4 +1,4 @@
-// Venue + AccountStream for one account, chosen by config.venue.kind.
+// Venue + AccountStream for one account, chosen by config.settings.venue.kind.
 import { Effect, Layer } from "effect"
 import type { AccountStream } from "../venue/AccountStream.ts"
 import type { Venue } from "../venue/Venue.ts"
@@ -60,7 +60,7 @@ export const venueLayers = (
   config: HedgeflowConfig,
   options: { readonly dryRun?: boolean } = {}
 ): Layer.Layer<Venue | AccountStream, VenueConfigError | VenueError | BusError | SignerKeyError> => {
-  if (config.venue.kind === "memory") {
+  if (config.settings.venue.kind === "memory") {
     return failLayer(
       'venue.kind "memory" exists only inside one process: run `bin/hedge demo --venue memory`, or set venue.kind: simulator'
     )
@@ -68,7 +68,7 @@ export const venueLayers = (
   // simulator and lighter speak the same protocol: the same client, signer and budget. Lighter
   // itself needs venue.live: true, which config.ts already enforced; checked again here because
   // a config can be built by hand (tests, tools).
-  if (config.venue.kind === "lighter" && !config.venue.live) {
+  if (config.settings.venue.kind === "lighter" && !config.settings.venue.live) {
     return failLayer("venue.kind: lighter needs venue.live: true (real money) / 实盘保护：venue.kind: lighter 需要同时设置 venue.live: true")
   }
   const account = role === "a" ? config.accounts.a : config.accounts.b
@@ -78,7 +78,7 @@ export const venueLayers = (
     wsUrl: config.venue.wsUrl,
     accountIndex: account.accountIndex,
     apiKeyIndex: account.apiKeyIndex,
-    authTtlSec: config.venue.authTokenTtlSec
+    authTtlSec: config.settings.lighter.auth_lifetime
   })
   const stream = LighterAccountStream.layer({
     baseUrl: config.venue.baseUrl,
@@ -86,7 +86,7 @@ export const venueLayers = (
     accountIndex: account.accountIndex,
     reconnectBaseMs: config.connection.reconnectBaseDelayMs,
     reconnectMaxMs: config.connection.reconnectMaxDelayMs,
-    authTtlSec: config.venue.authTokenTtlSec
+    authTtlSec: config.settings.lighter.auth_lifetime
   })
   const budget = RedisTxBudget.layer({ key: config.budget.key, txPerMinute: config.budget.txPerMinute, hedgeReserve: config.budget.hedgeReserve }).pipe(
     Layer.provide(RedisConnection.layer({

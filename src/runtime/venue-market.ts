@@ -11,7 +11,7 @@ export class MarketLookupError extends Error {
 
 /** market.symbol resolved at the configured venue (venue.kind memory has none: BTC/ETH as built in). */
 export const marketFromVenue = (config: HedgeflowConfig): Effect.Effect<MarketSpec, MarketLookupError> =>
-  config.venue.kind === "memory"
+  config.settings.venue.kind === "memory"
     ? Effect.succeed(config.market.symbol === "ETH" ? LIGHTER_ETH : LIGHTER_BTC)
     : fetchMarkets({ baseUrl: config.venue.baseUrl, timeoutMs: 5000 }).pipe(
       Effect.mapError((e) => new MarketLookupError(`cannot ask the venue at ${config.venue.baseUrl} for market ${config.market.symbol}: ${e.message}`)),

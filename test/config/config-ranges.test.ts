@@ -162,21 +162,21 @@ describe("market.depth and what it counts (maker.depth_unit)", () => {
     )
     assert.match(refused("market: { depth: 300 }\n", { HEDGEFLOW_DEPTH: "300" }), /^environment variable HEDGEFLOW_DEPTH \(market\.depth\): 300 orders deep/)
     const levels = accepted("market: { depth: 10000 }\nmaker: { depth_unit: levels }\n")
-    assert.deepStrictEqual([levels.market.depth, levels.maker.depthUnit], [10_000, "levels"])
+    assert.deepStrictEqual([levels.settings.market.depth, levels.settings.maker.depth_unit], [10_000, "levels"])
     assert.match(refused("maker: { depth_unit: level }\n"), /^config\.yaml: maker\.depth_unit: expected orders or levels, got "level"$/)
   })
 
   it("the quote policy's defaults fit a Standard account (60 tx/min, 60 REST requests/min)", () => {
     const c = accepted("")
     assert.deepStrictEqual(
-      [c.maker.depthUnit, c.maker.bookOrdersRefreshMs, c.maker.minRequoteIntervalMs, c.maker.quoteTxPerMinute, c.maker.maxQuoteAgeMs, c.maker.requoteDriftTicks],
+      [c.settings.maker.depth_unit, c.settings.maker.book_orders_refresh_ms, c.settings.maker.min_requote_interval_ms, c.settings.maker.quote_tx_per_minute, c.maker.maxQuoteAgeMs, c.settings.maker.requote_drift_ticks],
       ["orders", 5_000, 10_000, 20, 30_000, 3]
     )
     // A's cap leaves B at least twice the reserve, and the order list at most 12 requests a minute.
-    assert.isAtMost(c.maker.quoteTxPerMinute, (c.budget.txPerMinute - c.budget.hedgeReserve) / 2)
-    assert.isAtMost(60_000 / c.maker.bookOrdersRefreshMs, 12)
+    assert.isAtMost(c.settings.maker.quote_tx_per_minute, (c.budget.txPerMinute - c.budget.hedgeReserve) / 2)
+    assert.isAtMost(60_000 / c.settings.maker.book_orders_refresh_ms, 12)
     const set = accepted("maker: { depth_unit: orders, book_orders_refresh_ms: 8000, min_requote_interval_ms: 0, quote_tx_per_minute: 0 }\n")
-    assert.deepStrictEqual([set.maker.bookOrdersRefreshMs, set.maker.minRequoteIntervalMs, set.maker.quoteTxPerMinute], [8_000, 0, 0])
+    assert.deepStrictEqual([set.settings.maker.book_orders_refresh_ms, set.settings.maker.min_requote_interval_ms, set.settings.maker.quote_tx_per_minute], [8_000, 0, 0])
   })
 })
 

@@ -61,22 +61,22 @@ describe("loadConfig: the previous system's file", () => {
       assert.strictEqual(c.redis.url, "redis://127.0.0.1:6379/0")
       assert.strictEqual(c.venue.baseUrl, "http://127.0.0.1:8787")
       assert.strictEqual(c.venue.wsUrl, "ws://127.0.0.1:8787/stream")
-      assert.strictEqual(c.venue.kind, "simulator")
-      assert.strictEqual(c.venue.live, false)
+      assert.strictEqual(c.settings.venue.kind, "simulator")
+      assert.strictEqual(c.settings.venue.live, false)
       assert.strictEqual(c.maker.maxQuoteAgeMs, 30_000) // maker_order_time_out
-      assert.strictEqual(c.orders.retries, 3) // retry_times
+      assert.strictEqual(c.settings.strategy.retry_times, 3) // retry_times
       assert.strictEqual(c.maker.pollIntervalMs, 1_000) // poll_interval
       assert.strictEqual(c.connection.reconnectBaseDelayMs, 1_000) // ws_reconnect_delay
       // force_close_timeout: the previous meaning (A and B mismatched this long → both closed)
       assert.strictEqual(c.risk.forceCloseAfterMs, 300_000)
-      assert.strictEqual(c.risk.forceCloseAction, "flatten")
+      assert.strictEqual(c.settings.risk.force_close_action, "flatten")
       assert.strictEqual(c.maker.closeAtBestAfterMs, 300_000) // maker.close_at_best_after's default, not force_close_timeout
       assert.strictEqual(c.source, path)
       // our keys take their defaults
-      assert.deepStrictEqual(c.market, { symbol: "BTC", quantity: "0.0002", depth: 5 })
+      assert.deepStrictEqual([c.market.symbol, c.settings.market.quantity, c.settings.market.depth], ["BTC", "0.0002", 5])
       assert.strictEqual(c.redis.keyPrefix, "hedgeflow:BTC:1-2")
       assert.strictEqual(c.pair.name, "BTC-1-2")
-      assert.deepStrictEqual(c.logging, { dir: "logs", level: "info", console: "pretty" })
+      assert.deepStrictEqual([c.settings.logging.dir, c.logging.level, c.settings.logging.console], ["logs", "info", "pretty"])
       assert.strictEqual(c.metrics.port, undefined)
     }))
 
@@ -98,7 +98,7 @@ describe("loadConfig: the previous system's file", () => {
       assert.include(short.message, "strategy.force_close_timeout: 9 s is not longer than B's own tries at one hedge (hedge.max_attempts 3 × hedge.result_timeout_ms 3000 = 9 s)")
       const ok = yield* loadConfigText({ text: "strategy: { force_close_timeout: 10 }\nrisk: { force_close_action: halt }\nmaker: { close_at_best_after: 0 }\n" })
       assert.strictEqual(ok.risk.forceCloseAfterMs, 10_000)
-      assert.strictEqual(ok.risk.forceCloseAction, "halt")
+      assert.strictEqual(ok.settings.risk.force_close_action, "halt")
       assert.strictEqual(ok.maker.closeAtBestAfterMs, 0)
       // Faster hedges allow a shorter timeout.
       const fast = yield* loadConfigText({ text: "strategy: { force_close_timeout: 5 }\nhedge: { max_attempts: 2, result_timeout_ms: 2000 }\n" })
@@ -113,10 +113,10 @@ describe("loadConfig: the previous system's file", () => {
   it.effect("the repository's config.yaml loads: simulator, local Redis, BTC 0.0002 depth 5, accounts 1 and 2", () =>
     Effect.gen(function*() {
       const c = yield* loadConfig({ path: "config.yaml", env: {} })
-      assert.strictEqual(c.venue.kind, "simulator")
+      assert.strictEqual(c.settings.venue.kind, "simulator")
       assert.strictEqual(c.venue.baseUrl, "http://127.0.0.1:8787")
       assert.strictEqual(c.redis.url, "redis://127.0.0.1:6379/0")
-      assert.deepStrictEqual(c.market, { symbol: "BTC", quantity: "0.0002", depth: 5 })
+      assert.deepStrictEqual([c.market.symbol, c.settings.market.quantity, c.settings.market.depth], ["BTC", "0.0002", 5])
       assert.deepStrictEqual([c.accounts.a.accountIndex, c.accounts.b.accountIndex], [1, 2])
       assert.deepStrictEqual([c.accounts.a.apiKeyIndex, c.accounts.b.apiKeyIndex], [4, 4])
     }))
@@ -124,9 +124,9 @@ describe("loadConfig: the previous system's file", () => {
   it.effect("an empty file gives every default", () =>
     Effect.gen(function*() {
       const c = yield* loadConfig({ path: writeConfig(""), env: {} })
-      assert.strictEqual(c.venue.kind, "simulator")
-      assert.strictEqual(c.orders.retries, 3)
-      assert.strictEqual(c.hedge.clientIndexTag, "auto")
+      assert.strictEqual(c.settings.venue.kind, "simulator")
+      assert.strictEqual(c.settings.strategy.retry_times, 3)
+      assert.strictEqual(c.settings.hedge.client_index_tag, "auto")
       assert.match(c.hedge.instance, /^b-/)
     }))
 })
@@ -146,29 +146,34 @@ metrics: { port: 9464 }
 `
       })
       assert.strictEqual(c.pair.name, "btc-main")
-      assert.deepStrictEqual(c.market, { symbol: "ETH", quantity: "0.01", depth: 60 })
+      assert.deepStrictEqual([c.market.symbol, c.settings.market.quantity, c.settings.market.depth], ["ETH", "0.01", 60])
       assert.strictEqual(c.redis.keyPrefix, "hedgeflow:ETH:1-2")
       assert.deepStrictEqual(
-        [c.maker.requoteDriftTicks, c.maker.cancelOnExit, c.maker.postOnly, c.maker.cancelOrphansOnStart, c.maker.hedgerHeartbeatTimeoutMs],
+        [c.settings.maker.requote_drift_ticks, c.settings.maker.cancel_on_exit, c.settings.maker.post_only, c.settings.maker.cancel_orphans_on_start, c.settings.maker.hedger_heartbeat_timeout_ms],
         [7, false, true, false, 0]
       )
-      assert.deepStrictEqual(c.hedge, {
-        slippageBps: 30,
-        maxAttempts: 5,
-        clientIndexTag: 17,
-        resultTimeoutMs: 1500,
+      assert.deepStrictEqual(c.settings.hedge, {
+        slippage_bps: 30,
+        max_attempts: 5,
+        client_index_tag: 17,
+        result_timeout_ms: 1500,
         instance: "b-tokyo-1",
-        claimIdleMs: 60_000,
-        maxFillMultiple: 20
+        claim_idle_ms: 60_000,
+        max_fill_multiple: 20,
+        batch_size: 16,
+        read_block_ms: 1_000,
+        send_retry_base_ms: 100
       })
-      assert.deepStrictEqual(c.logging, { dir: "/var/log/hedgeflow", level: "debug", console: "json" })
-      assert.deepStrictEqual(c.metrics, { port: 9464, portA: undefined, portB: undefined, host: "127.0.0.1" })
+      assert.strictEqual(c.hedge.instance, "b-tokyo-1")
+      assert.deepStrictEqual([c.settings.logging.dir, c.logging.level, c.settings.logging.console], ["/var/log/hedgeflow", "debug", "json"])
+      assert.deepStrictEqual(c.metrics, { port: 9464, portA: undefined, portB: undefined })
+      assert.strictEqual(c.settings.metrics.host, "127.0.0.1")
     }))
 
   it.effect("market.quantity written as a bare YAML number keeps its exact decimal text", () =>
     Effect.gen(function*() {
       const c = yield* loadConfigText({ text: "market: { quantity: 0.00001 }\n" })
-      assert.strictEqual(c.market.quantity, "0.00001") // not "1e-5"
+      assert.strictEqual(c.settings.market.quantity, "0.00001") // not "1e-5"
     }))
 
   it.effect("risk: hedge slippage limit and minimum free collateral (USDC text -> integer micro-USDC)", () =>
@@ -200,9 +205,9 @@ metrics: { port: 9464 }
 
   it.effect("risk.max_clock_skew_ms: 2000 by default, 0 turns the check off", () =>
     Effect.gen(function*() {
-      assert.strictEqual((yield* loadConfigText({ text: "" })).risk.maxClockSkewMs, 2_000)
-      assert.strictEqual((yield* loadConfigText({ text: "risk: { max_clock_skew_ms: 5000 }\n" })).risk.maxClockSkewMs, 5_000)
-      assert.strictEqual((yield* loadConfigText({ text: "risk: { max_clock_skew_ms: 0 }\n" })).risk.maxClockSkewMs, 0)
+      assert.strictEqual((yield* loadConfigText({ text: "" })).settings.risk.max_clock_skew_ms, 2_000)
+      assert.strictEqual((yield* loadConfigText({ text: "risk: { max_clock_skew_ms: 5000 }\n" })).settings.risk.max_clock_skew_ms, 5_000)
+      assert.strictEqual((yield* loadConfigText({ text: "risk: { max_clock_skew_ms: 0 }\n" })).settings.risk.max_clock_skew_ms, 0)
     }))
 
   it.effect("redis.key_prefix placeholders are filled; unknown ones refused", () =>
@@ -335,7 +340,7 @@ describe("loadConfig: overrides", () => {
       const c = yield* loadConfigText({ text: LEGACY, env })
       assert.strictEqual(c.redis.url, "redis://10.0.0.5:6380/0")
       assert.strictEqual(c.market.symbol, "ETH")
-      assert.strictEqual(c.market.depth, 9)
+      assert.strictEqual(c.settings.market.depth, 9)
       assert.strictEqual(c.logging.level, "debug")
       assert.strictEqual(c.metrics.port, 9464)
       assert.strictEqual(c.hedge.instance, "b-env")
@@ -344,10 +349,10 @@ describe("loadConfig: overrides", () => {
         env,
         overrides: { market: "SOL", depth: 60, quantity: "0.5", logDir: "/tmp/x", instance: "b-cli", venue: "memory" }
       })
-      assert.deepStrictEqual(c2.market, { symbol: "SOL", quantity: "0.5", depth: 60 })
-      assert.strictEqual(c2.logging.dir, "/tmp/x")
+      assert.deepStrictEqual([c2.market.symbol, c2.settings.market.quantity, c2.settings.market.depth], ["SOL", "0.5", 60])
+      assert.strictEqual(c2.settings.logging.dir, "/tmp/x")
       assert.strictEqual(c2.hedge.instance, "b-cli")
-      assert.strictEqual(c2.venue.kind, "memory")
+      assert.strictEqual(c2.settings.venue.kind, "memory")
     }))
 
   it.effect("REDIS_URL replaces the file's host/port/db; its password becomes a secret", () =>
@@ -404,7 +409,7 @@ describe("loadConfig: no real money without explicit config", () => {
     Effect.gen(function*() {
       const c = yield* loadConfigText({ text: LEGACY.replace(/lighter:.*\n/, MAINNET) + "venue: { kind: lighter, live: true }\n" })
       assert.strictEqual(c.venue.baseUrl, "https://mainnet.zklighter.elliot.ai")
-      assert.strictEqual(c.venue.live, true)
+      assert.strictEqual(c.settings.venue.live, true)
       const err = yield* loadError(loadConfigText({ text: MAINNET + "venue: { kind: lighter, live: true }\n" }))
       assert.include(err.message, "accounts.account_a.account_index: required when venue.kind is lighter")
     }))

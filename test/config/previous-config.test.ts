@@ -47,7 +47,7 @@ describe("the previous system's config.yaml", () => {
     Effect.gen(function*() {
       const c = yield* loadConfigText({ text: previous({ baseUrl: "http://127.0.0.1:8787", wsUrl: "127.0.0.1:8787" }) })
       assert.strictEqual(c.risk.forceCloseAfterMs, 30_000)
-      assert.strictEqual(c.risk.forceCloseAction, "flatten")
+      assert.strictEqual(c.settings.risk.force_close_action, "flatten")
       assert.isFalse(c.warnings.some((w) => w.includes("force_close_timeout")))
       const off = yield* loadConfigText({ text: previous({ baseUrl: "http://127.0.0.1:8787", wsUrl: "127.0.0.1:8787", forceClose: 0 }) })
       assert.strictEqual(off.risk.forceCloseAfterMs, 0)

@@ -136,13 +136,13 @@ describe("venue.kind lighter needs venue.live: true, whatever the URL", () => {
       assert.strictEqual(err.problems.length, 1, err.message)
       assert.match(err.problems[0]!, /^environment variable HEDGEFLOW_VENUE \(venue\.kind\): .*venue\.live: true/)
       const ok = yield* loadConfigText({ text: ACCOUNTS, env: { HEDGEFLOW_VENUE: "lighter", HEDGEFLOW_VENUE_LIVE: "true" } })
-      assert.strictEqual(ok.venue.kind, "lighter")
+      assert.strictEqual(ok.settings.venue.kind, "lighter")
     }))
 
   it.effect("live true with the simulator stays fine on loopback and refused elsewhere", () =>
     Effect.gen(function*() {
       const c = yield* loadConfigText({ text: "venue: { kind: simulator, live: true }\n" })
-      assert.strictEqual(c.venue.live, true)
+      assert.strictEqual(c.settings.venue.live, true)
       const err = yield* loadError(loadConfigText({ text: `venue: { kind: simulator, live: true }\nlighter: { base_url: "${MAINNET_URL}" }\n` }))
       assert.include(err.message, "is not on this machine")
     }))
@@ -166,9 +166,9 @@ describe("the environment and the flags", () => {
 
   it.effect("maker.cancel_foreign_orders: off by default, on from the file or --cancel-foreign-orders", () =>
     Effect.gen(function*() {
-      assert.strictEqual((yield* loadConfigText({ text: "" })).maker.cancelForeignOrders, false)
-      assert.strictEqual((yield* loadConfigText({ text: "maker: { cancel_foreign_orders: true }\n" })).maker.cancelForeignOrders, true)
-      assert.strictEqual((yield* loadConfigText({ text: "", overrides: { cancelForeignOrders: true } })).maker.cancelForeignOrders, true)
+      assert.strictEqual((yield* loadConfigText({ text: "" })).settings.maker.cancel_foreign_orders, false)
+      assert.strictEqual((yield* loadConfigText({ text: "maker: { cancel_foreign_orders: true }\n" })).settings.maker.cancel_foreign_orders, true)
+      assert.strictEqual((yield* loadConfigText({ text: "", overrides: { cancelForeignOrders: true } })).settings.maker.cancel_foreign_orders, true)
     }))
 
   const run = (p: CliParse) => (p._tag === "Run" ? p : assert.fail("expected flags, got help"))
