@@ -1,0 +1,54 @@
+// A failed or partial hedge returns its remainder to the residual pool, where the next fill of A
+// picks it up — but when none comes (A stopped, halted, or quiet) it would stay unhedged. So after
+// such a result B looks at the pool (with backoff, loop-state.ts) and, when it can be sent, puts a
+// residual flush on the fill stream: it is then hedged with the stream's crash safety, in order
+// with the fills.
+import { Effect } from "effect"
+import { effectiveMinBase } from "../domain/hedge-plan.ts"
+import { formatBase } from "../domain/market.ts"
+import { FillEvent, RESIDUAL_FILL_PREFIX, RESIDUAL_ORDER_INDEX } from "../domain/messages.ts"
+import { FillBus } from "../bus/FillBus.ts"
+import { PairState } from "../bus/PairState.ts"
+import { wallMs } from "../ops/time.ts"
+import { Venue } from "../venue/Venue.ts"
+import { flushDone, type HedgerLoopState, takeFlushTurn } from "./loop-state.ts"
+import type { HedgerSettings } from "./settings.ts"
+
+/** Looks at the pool when a look is due; publishes a residual flush when the pool can be hedged. */
+export const maybeFlushResidual = (settings: Pick<HedgerSettings, "market" | "pair">, loop: HedgerLoopState) =>
+  Effect.gen(function*() {
+    if (!(yield* takeFlushTurn(loop))) return
+    const state = yield* PairState
+    const bus = yield* FillBus
+    const venue = yield* Venue
+    const pool = yield* state.residualPool()
+    if (pool === 0) return yield* flushDone(loop)
+    const book = yield* venue.orderBook(settings.market.marketId, 1)
+    const ref = pool > 0 ? book.asks[0]?.price : book.bids[0]?.price
+    // No price to judge the pool by: looked at again after the backoff.
+    if (ref === undefined) return
+    // Below the minimum: it waits for a fill in its direction (poolDecision).
+    if (Math.abs(pool) < effectiveMinBase(settings.market, ref)) return yield* flushDone(loop)
+    const now = yield* wallMs // records only
+    const size = Math.abs(pool)
+    const published = yield* bus.publishResidualFlush(new FillEvent({
+      fillId: RESIDUAL_FILL_PREFIX,
+      pair: settings.pair,
+      accountIndex: venue.accountIndex,
+      marketId: settings.market.marketId,
+      // The A side whose hedge is the pool's direction: B buys (pool > 0) to hedge an A sell.
+      side: pool > 0 ? "sell" : "buy",
+      orderIndex: RESIDUAL_ORDER_INDEX,
+      clientOrderIndex: 0,
+      filledBefore: 0,
+      filledAfter: size,
+      size,
+      price: ref,
+      venueTimestampMs: now,
+      detectedAtMs: now
+    }))
+    yield* flushDone(loop)
+    yield* Effect.logWarning(
+      `residual pool ${formatBase(settings.market, Math.abs(pool))} ${settings.market.symbol} is at or above the venue minimum: hedging it now (residual:${published.fillSeq})`
+    )
+  }).pipe(Effect.catch((e) => Effect.logWarning(`residual pool check failed, will retry: ${e.message}`)))
