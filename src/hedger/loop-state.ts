@@ -3,18 +3,23 @@
 // next (with backoff). All times are on the monotonic clock: a wall clock set back would hold the
 // flush off for as long.
 import { Effect, Ref } from "effect"
+import { type Backoff, backoffMs } from "../domain/backoff.ts"
 import { monoMs } from "../ops/time.ts"
 
 /** The first look at the pool after a failed hedge, and the longest wait between two looks. */
 export const FLUSH_FIRST_MS = 1000
 export const FLUSH_MAX_MS = 30_000
+const FLUSH_BACKOFF: Backoff = { baseMs: FLUSH_FIRST_MS, maxMs: FLUSH_MAX_MS }
 
 export interface FlushSchedule {
   /** When to look at the residual pool next; undefined: no failed hedge since the last look. */
   readonly dueMonoMs: number | undefined
-  /** The wait after the next look that finds the pool still unsendable. */
-  readonly backoffMs: number
+  /** Looks since the backoff was last reset: the next wait is FLUSH_FIRST_MS × 2^looks, at most FLUSH_MAX_MS. */
+  readonly looks: number
 }
+
+/** The wait before the look after the next one. */
+export const nextWaitMs = (f: FlushSchedule): number => backoffMs(FLUSH_BACKOFF, f.looks)
 
 export interface HedgerLoopState {
   readonly failuresInARow: Ref.Ref<number>
@@ -26,7 +31,7 @@ export const makeLoopState: Effect.Effect<HedgerLoopState> = Effect.gen(function
   const now = yield* monoMs
   return {
     failuresInARow: yield* Ref.make(0),
-    flush: yield* Ref.make<FlushSchedule>({ dueMonoMs: now, backoffMs: FLUSH_FIRST_MS })
+    flush: yield* Ref.make<FlushSchedule>({ dueMonoMs: now, looks: 0 })
   }
 })
 
@@ -34,7 +39,7 @@ export const makeLoopState: Effect.Effect<HedgerLoopState> = Effect.gen(function
 export const recordFailure = (s: HedgerLoopState): Effect.Effect<number> =>
   Effect.gen(function*() {
     const now = yield* monoMs
-    yield* Ref.update(s.flush, (f) => (f.dueMonoMs === undefined ? { ...f, dueMonoMs: now + f.backoffMs } : f))
+    yield* Ref.update(s.flush, (f) => (f.dueMonoMs === undefined ? { ...f, dueMonoMs: now + nextWaitMs(f) } : f))
     return yield* Ref.updateAndGet(s.failuresInARow, (n) => n + 1)
   })
 
@@ -42,7 +47,7 @@ export const recordFailure = (s: HedgerLoopState): Effect.Effect<number> =>
 export const recordSuccess = (s: HedgerLoopState, wasResidualFlush: boolean): Effect.Effect<void> =>
   Effect.gen(function*() {
     yield* Ref.set(s.failuresInARow, 0)
-    if (wasResidualFlush) yield* Ref.update(s.flush, (f) => ({ ...f, backoffMs: FLUSH_FIRST_MS }))
+    if (wasResidualFlush) yield* Ref.update(s.flush, (f) => ({ ...f, looks: 0 }))
   })
 
 /**
@@ -55,7 +60,7 @@ export const takeFlushTurn = (s: HedgerLoopState): Effect.Effect<boolean> =>
     return yield* Ref.modify(s.flush, (f) =>
       f.dueMonoMs === undefined || now < f.dueMonoMs
         ? [false, f] as const
-        : [true, { dueMonoMs: now + f.backoffMs, backoffMs: Math.min(f.backoffMs * 2, FLUSH_MAX_MS) }] as const
+        : [true, { dueMonoMs: now + nextWaitMs(f), looks: f.looks + 1 }] as const
     )
   })
 

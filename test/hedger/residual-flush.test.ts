@@ -10,7 +10,7 @@ import { FillBus } from "../../src/bus/FillBus.ts"
 import { PairState, type PairStateShape } from "../../src/bus/PairState.ts"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
-import { FLUSH_FIRST_MS, flushDone, makeLoopState, recordFailure } from "../../src/hedger/loop-state.ts"
+import { FLUSH_FIRST_MS, flushDone, makeLoopState, nextWaitMs, recordFailure } from "../../src/hedger/loop-state.ts"
 import { maybeFlushResidual } from "../../src/hedger/residual-flush.ts"
 import { Venue } from "../../src/venue/Venue.ts"
 import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
@@ -89,7 +89,7 @@ describe("residual flush", () => {
         const due = (yield* Ref.get(loop.flush)).dueMonoMs
         assert.isDefined(due)
         assert.strictEqual(fills.inspect.streamLength(), 0)
-        assert.strictEqual((yield* Ref.get(loop.flush)).backoffMs, 2 * FLUSH_FIRST_MS)
+        assert.strictEqual(nextWaitMs(yield* Ref.get(loop.flush)), 2 * FLUSH_FIRST_MS)
       }).pipe(Effect.provideContext(ctx))
     }))
 

@@ -9,6 +9,7 @@
 // attributed to the channel its message names, else to the subscriptions still waiting for their
 // snapshot, and a subscription without a snapshot after `subscribeTimeoutMs` counts as refused
 // too. Refused channels are reported (onRefused) and retried with backoff; nothing is swallowed.
+import { jitteredBackoffMs } from "../../domain/backoff.ts"
 import { WebSocket } from "ws"
 import { type ChannelRefusal, channelOfMessage, frameChannelToSubscribe, isBenignSubscribeError } from "./channels.ts"
 
@@ -144,9 +145,7 @@ export class LighterSocket {
 
   private refuse(sub: Subscription, code: number | undefined, message: string): void {
     sub.state = "refused"
-    const base = this.o.refusedRetryBaseMs ?? 1000
-    const max = this.o.refusedRetryMaxMs ?? 30_000
-    const delay = Math.min(max, base * 2 ** Math.min(sub.refusals++, 16)) * (0.8 + Math.random() * 0.4)
+    const delay = jitteredBackoffMs({ baseMs: this.o.refusedRetryBaseMs ?? 1000, maxMs: this.o.refusedRetryMaxMs ?? 30_000 }, sub.refusals++, Math.random())
     this.o.log?.(`${this.o.name}: the venue refused ${sub.channel}${code === undefined ? "" : ` (code ${code})`}: ${message}; retrying in ${Math.round(delay)} ms`)
     this.o.onRefused?.({ channel: sub.channel, ...(code === undefined ? {} : { code }), message, retryInMs: Math.round(delay) })
     clearTimeout(sub.retryTimer)
@@ -270,9 +269,7 @@ export class LighterSocket {
       this.failPending(reason)
       if (wasReady) this.o.onState(false, { reconnect: true, reason })
       if (this.stopped) return
-      const base = this.o.reconnectBaseMs ?? 200
-      const max = this.o.reconnectMaxMs ?? 10_000
-      const delay = Math.min(max, base * 2 ** Math.min(this.attempts++, 16)) * (0.8 + Math.random() * 0.4)
+      const delay = jitteredBackoffMs({ baseMs: this.o.reconnectBaseMs ?? 200, maxMs: this.o.reconnectMaxMs ?? 10_000 }, this.attempts++, Math.random())
       this.o.log?.(`${this.o.name}: disconnected (${reason}); reconnecting in ${Math.round(delay)} ms`)
       this.reconnectTimer = setTimeout(() => this.connect(), delay)
     }
