@@ -16,6 +16,7 @@
 //     engine detected the loss and both processes reported their positions, and the pair ends flat;
 //   - settled by a flatten: A's fills the flatten fenced before A published them (the flatten
 //     closed the position instead) — excused from I3 only inside a flatten's window.
+import { isSelfTrade, replayNet } from "../domain/trade-log.ts"
 import { MAX_FILL_SEQ, decodeHedgeClientIndex } from "../domain/client-index.ts"
 import { isClosingClientIndex } from "../domain/closing.ts"
 import { FAULT_KINDS, type FaultKind } from "./plan.ts"
@@ -235,9 +236,6 @@ export const classifyBClientIndex = (clientId: number, tag: number): BOrderKind 
   return d.fillSeq >= B_CLOSING_SEQ_MIN ? "closing" : "correction"
 }
 
-const signedFor = (t: AuditTrade, account: number): number =>
-  (t.bidAccountId === account ? t.size : 0) - (t.askAccountId === account ? t.size : 0)
-
 const within = (ms: number, from: number, to: number) => ms >= from && ms <= to
 
 export const audit = (x: AuditInput): ChaosVerdict => {
@@ -250,7 +248,7 @@ export const audit = (x: AuditInput): ChaosVerdict => {
   const events: Array<string> = []
 
   // I5: a trade with A on one side and B on the other.
-  const selfTrades = trades.filter((t) => (t.askAccountId === A && t.bidAccountId === B) || (t.askAccountId === B && t.bidAccountId === A)).length
+  const selfTrades = trades.filter((t) => isSelfTrade(t, A, B)).length
 
   // The legs of A and B in each trade, classified.
   type Leg = { readonly t: AuditTrade; readonly orderId: number; readonly clientId: number; readonly signed: number }
@@ -265,26 +263,17 @@ export const audit = (x: AuditInput): ChaosVerdict => {
 
   // I4: replay the log; net = signed A + signed B after every trade. Also the net a flatten found
   // (just before its first closing trade).
-  let net = 0
-  let maxAbsNet = 0
-  let since: number | undefined
-  let longestUnhedgedMs = 0
   const netBeforeFlatten = new Map<number, number>()
   const flattenOf = (ms: number) => flattens.findIndex((f) => within(ms, f.startMs, f.endMs))
-  for (const t of trades) {
-    if (isClosingLeg(t)) {
-      const i = flattenOf(t.timestampMs)
-      if (i >= 0 && !netBeforeFlatten.has(i)) netBeforeFlatten.set(i, net)
-    }
-    net += signedFor(t, A) + signedFor(t, B)
-    maxAbsNet = Math.max(maxAbsNet, Math.abs(net))
-    if (Math.abs(net) >= x.minBase) since ??= t.timestampMs
-    else if (since !== undefined) {
-      longestUnhedgedMs = Math.max(longestUnhedgedMs, t.timestampMs - since)
-      since = undefined
-    }
-  }
-  const stillOpenSince = since
+  const replay = replayNet(trades, A, B, x.minBase, (t, netBefore) => {
+    if (!isClosingLeg(t)) return
+    const i = flattenOf(t.timestampMs)
+    if (i >= 0 && !netBeforeFlatten.has(i)) netBeforeFlatten.set(i, netBefore)
+  })
+  const net = replay.finalNet
+  const maxAbsNet = replay.maxAbsNet
+  let longestUnhedgedMs = replay.longestUnhedgedMs
+  const stillOpenSince = replay.openSinceMs
 
   // A's legs: quote fills by order (for I3), closing trades.
   const quoteTradesByOrder = new Map<string, Array<Leg>>()

@@ -2,6 +2,7 @@
 // then bin/main-a and bin/main-b as separate processes over real sockets. Shows a live view
 // until Ctrl-C (or --duration), then stops A first (it cancels its quote), lets B hedge what
 // is pending, stops B, and prints a summary (and writes it as JSON with --summary).
+import { tallyPair } from "../domain/trade-log.ts"
 import { countCycles } from "../domain/cycles.ts"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
@@ -76,33 +77,21 @@ interface Stats {
   readonly posA: number
   readonly posB: number
   readonly selfTrades: number
+  /** A's signed legs in the exchange's trade log, in order. */
+  readonly legsA: ReadonlyArray<number>
   readonly wearMicro: bigint
   readonly quote: string
 }
 
 const collect = (sim: SimHandle, market: MarketSpec, startCollateral: bigint): Stats => {
   const engine = sim.exchange.engine
-  let fillsA = 0
-  let fillsB = 0
-  let volumeA = 0
-  let volumeB = 0
+  const trades = engine.trades.filter((t) => t.marketId === market.marketId)
+  const tally = tallyPair(trades, A, B)
+  // USDC volume of the pair's legs (a trade between A and B would count twice, as each side's).
   let volumeUsdMicro = 0n
-  let selfTrades = 0
-  for (const t of engine.trades) {
-    if (t.marketId !== market.marketId) continue
-    const a = t.askAccountId === A || t.bidAccountId === A
-    const b = t.askAccountId === B || t.bidAccountId === B
-    if (a && b) selfTrades++
-    if (a) {
-      fillsA++
-      volumeA += t.size
-      volumeUsdMicro += t.usdMicro
-    }
-    if (b) {
-      fillsB++
-      volumeB += t.size
-      volumeUsdMicro += t.usdMicro
-    }
+  for (const t of trades) {
+    if (t.askAccountId === A || t.bidAccountId === A) volumeUsdMicro += t.usdMicro
+    if (t.askAccountId === B || t.bidAccountId === B) volumeUsdMicro += t.usdMicro
   }
   const accA = engine.account(A)
   const accB = engine.account(B)
@@ -113,14 +102,15 @@ const collect = (sim: SimHandle, market: MarketSpec, startCollateral: bigint): S
     ? "none"
     : `${q.isAsk ? "sell" : "buy "} ${formatBase(market, q.initialBase - q.filledBase)} @ ${formatPrice(market, q.price)}`
   return {
-    fillsA,
-    fillsB,
-    volumeA,
-    volumeB,
+    fillsA: tally.fillsA,
+    fillsB: tally.fillsB,
+    volumeA: tally.volumeA,
+    volumeB: tally.volumeB,
     volumeUsdMicro,
     posA: accA.position(market.marketId).size,
     posB: accB.position(market.marketId).size,
-    selfTrades,
+    selfTrades: tally.selfTrades,
+    legsA: tally.legsA,
     wearMicro,
     quote
   }
@@ -275,11 +265,7 @@ export const runSimDemo = (options: SimDemoOptions) =>
         residualPool: formatBase(market, pool),
         latencyMs: latencyFigures(rs.filter((r) => r.status !== "deferred").map((r) => r.doneAtMs - r.fillDetectedAtMs)),
         // From the exchange's own trade log: A back to flat after reaching the quote size.
-        cycles: countCycles(
-          sim.exchange.engine.trades.filter((t) => t.marketId === market.marketId && (t.bidAccountId === A) !== (t.askAccountId === A))
-            .map((t) => (t.bidAccountId === A ? t.size : -t.size)),
-          parseScaled(options.quantity, market.sizeDecimals)
-        ),
+        cycles: countCycles(s.legsA, parseScaled(options.quantity, market.sizeDecimals)),
         wearUsdcPer1M: wearPer1M(s),
         exitCodes: { a: codeA, b: codeB },
         selfTrades: s.selfTrades,
