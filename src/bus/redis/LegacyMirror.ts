@@ -7,7 +7,7 @@
 //   hedge:{a}_to_{b}                   close_all when bin/hedge flatten closes the pair
 // A's fills on hedge:{a}_to_{b} are published by RedisFillBus with the stream entry. Nothing here
 // is ever a reason to stop: a failed write is logged and tried again on the next turn.
-import { Clock, Context, Effect, Layer, Option } from "effect"
+import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import type { AccountEvent } from "../../domain/events.ts"
 import type { MarketSpec } from "../../domain/market.ts"
 import { BusError } from "../errors.ts"
@@ -20,7 +20,8 @@ import {
   previousPosition,
   previousPositionsKey
 } from "../legacy-messages.ts"
-import { luaScript, RedisConnection } from "./connection.ts"
+import { RedisConnection } from "./connection.ts"
+import { redisScript } from "./script.ts"
 
 export interface LegacyPositionWrite {
   readonly role: "a" | "b"
@@ -42,12 +43,15 @@ export interface LegacyMirrorShape {
 
 export class LegacyMirror extends Context.Service<LegacyMirror, LegacyMirrorShape>()("hedgeflow/bus/LegacyMirror") {}
 
-// KEYS positions hash. ARGV field, size, sign, timestamp, head, tail: writes head .. ts .. tail,
-// ts the stored timestamp when the stored size and sign are these (update_position keeps the
-// time the position was taken), else ARGV[4]. Returns the timestamp written.
-const WRITE_POSITION = luaScript(
-  "legacyPosition",
-  `
+// Writes the account's field as head .. ts .. tail, ts the stored timestamp when the stored size
+// and sign are these (update_position keeps the time the position was taken), else `timestamp`.
+// Returns the timestamp written.
+export const WRITE_POSITION = redisScript({
+  name: "legacyPosition",
+  keys: ["positions"],
+  args: ["field", "size", "sign", "timestamp", "head", "tail"],
+  reply: Schema.String,
+  source: `
 local ts = ARGV[4]
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then
@@ -59,7 +63,7 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[5] .. ts .. ARGV[6])
 return ts
 `
-)
+})
 
 /** Builds a message; a value it cannot hold is a BusError (logged by the callers), never a defect. */
 const build = <A>(op: string, f: () => A): Effect.Effect<A, BusError> =>
@@ -78,7 +82,11 @@ export const makeLegacyMirror = (o: { readonly legacy: LegacyOptions; readonly m
         const parts = yield* build("legacyPosition", () =>
           positionValueParts(previousPosition({ accountName, accountIndex: p.accountIndex, market: o.market, signedBase: p.signedBase, atMs, availableBalanceMicro: p.availableBalanceMicro }))
         )
-        yield* conn.evalScript(WRITE_POSITION, [key], [accountName, parts.size, parts.sign, Math.floor(atMs / 1000), parts.head, parts.tail])
+        yield* conn.runScript(
+          WRITE_POSITION,
+          { positions: key },
+          { field: accountName, size: parts.size, sign: parts.sign, timestamp: Math.floor(atMs / 1000), head: parts.head, tail: parts.tail }
+        )
       })
     const closeAll = () =>
       !enabled ? Effect.void : Effect.gen(function*() {

@@ -38,7 +38,8 @@ import {
 import { BusError } from "../errors.ts"
 import { fillMirrors, type LegacyMirrors, type LegacyOptions, type LegacyPublish, resultMirrors } from "../legacy-messages.ts"
 import { type BusEntry, FillBus, type FillBusShape, type HedgedFillRecord, type PublishedFill, type ReadOptions } from "../FillBus.ts"
-import { errorText, luaScript, RedisConnection, transientRetry } from "./connection.ts"
+import { busError, RedisConnection, transientRetry } from "./connection.ts"
+import { redisScript, ZeroOrOne } from "./script.ts"
 import { CLOSING_CLIENT_INDEX_MIN } from "../../domain/closing.ts"
 import { pairControlKeys } from "./pair-keys.ts"
 
@@ -125,15 +126,22 @@ local function nextSeq(key, seen)
 end
 `
 
-// KEYS fills, levels, last, seq, seen, fence, epoch. ARGV orderIndex, filledBefore, filledAfter,
-// mirror count m, retentionMs, clientOrderIndex, seqSeen, epochId ('' = not checked), m (channel,
-// message) pairs PUBLISHed only when the fill is appended, field pairs… Returns {0, seq, id} appended |
-// {1, seq, id} duplicate | {2, level} overlaps the published level | {3, why} fenced: a fill of
-// an order that a flatten closed, of a closing order itself, or of an order placed before Redis
-// lost its state and not recorded since (see PairFences); nothing is appended.
-const PUBLISH_FILL = luaScript(
-  "publishFill",
-  NEXT_SEQ_LUA + `
+// Appends A's fill. epochId '' = not checked; the m (channel, message) pairs are PUBLISHed only
+// when the fill is appended. Replies {0, seq, id} appended | {1, seq, id} duplicate | {2, level}
+// overlaps the published level | {3, why} fenced: a fill of an order that a flatten closed, of a
+// closing order itself, or of an order placed before Redis lost its state and not recorded since
+// (see PairFences); nothing is appended.
+export const PUBLISH_FILL = redisScript({
+  name: "publishFill",
+  keys: ["fills", "levels", "last", "seq", "seen", "fence", "epoch"],
+  args: ["orderIndex", "filledBefore", "filledAfter", "mirrorCount", "retentionMs", "clientOrderIndex", "seqSeen", "epochId"],
+  rest: "mirrorCount (channel, message) pairs, then the fill's field pairs",
+  reply: Schema.Union([
+    Schema.Tuple([Schema.Literals([0, 1]), Schema.String, Schema.String]),
+    Schema.Tuple([Schema.Literal(2), Schema.String]),
+    Schema.Tuple([Schema.Literal(3), Schema.String])
+  ]),
+  source: NEXT_SEQ_LUA + `
 if ARGV[8] ~= '' then
   local id = redis.call('HGET', KEYS[7], 'id')
   if not id then return {3, 'Redis holds no epoch (it lost its state): the fill is not appended; the epoch guard reports it'} end
@@ -190,12 +198,16 @@ end
 for i = 0, mirrors - 1 do redis.call('PUBLISH', ARGV[9 + 2 * i], ARGV[10 + 2 * i]) end
 return {0, string.format('%d', seq), id}
 `
-)
+})
 
-// KEYS fills, seq. ARGV seqSeen, field pairs (fillId and fillSeq are set here). Returns {seq, id}.
-const PUBLISH_RESIDUAL = luaScript(
-  "publishResidualFlush",
-  NEXT_SEQ_LUA + `
+// Appends B's residual flush under the next sequence number (fillId and fillSeq are set here).
+export const PUBLISH_RESIDUAL = redisScript({
+  name: "publishResidualFlush",
+  keys: ["fills", "seq"],
+  args: ["seqSeen"],
+  rest: "the fill's field pairs (its fillId and fillSeq are replaced)",
+  reply: Schema.Tuple([Schema.String, Schema.String]), // {seq, id}
+  source: NEXT_SEQ_LUA + `
 local seq = nextSeq(KEYS[2], tonumber(ARGV[1]) or 0)
 local fields = {}
 for i = 2, #ARGV, 2 do
@@ -211,25 +223,35 @@ fields[#fields + 1] = string.format('%d', seq)
 local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
 return {string.format('%d', seq), id}
 `
-)
+})
 
-// KEYS fills. ARGV group, consumer, count. Own pending entries with their delivery counts.
-const READ_OWN = luaScript(
-  "readOwnPending",
-  `
+/** A stream entry as XREADGROUP / XAUTOCLAIM return it: id and field pairs (nil: deleted from the stream). */
+const RawEntry = Schema.Tuple([Schema.String, Schema.NullOr(Schema.Array(Schema.String))])
+type RawEntry = typeof RawEntry.Type
+
+// Own pending entries with their delivery counts: {entries, XPENDING rows {id, consumer, idleMs, deliveries}}.
+export const READ_OWN = redisScript({
+  name: "readOwnPending",
+  keys: ["fills"],
+  args: ["group", "consumer", "count"],
+  reply: Schema.Tuple([Schema.Array(RawEntry), Schema.Array(Schema.Tuple([Schema.String, Schema.String, Schema.Number, Schema.Number]))]),
+  source: `
 local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '0')
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', ARGV[3], ARGV[2])
 local entries = {}
 if r and r[1] then entries = r[1][2] end
 return {entries, p}
 `
-)
+})
 
-// KEYS fills. ARGV group, consumer, minIdleMs, count. Claimed entries, their delivery counts,
-// and ids of entries that were deleted from the stream (Redis drops those from the PEL).
-const CLAIM_STALE = luaScript(
-  "claimStale",
-  `
+// Claimed entries, their delivery counts, and ids of entries that were deleted from the stream
+// (Redis drops those from the PEL): {entries, counts, deleted}.
+export const CLAIM_STALE = redisScript({
+  name: "claimStale",
+  keys: ["fills"],
+  args: ["group", "consumer", "minIdleMs", "count"],
+  reply: Schema.Tuple([Schema.Array(RawEntry), Schema.Array(Schema.Number), Schema.Array(Schema.String)]),
+  source: `
 local want = tonumber(ARGV[4])
 local cursor = '0-0'
 local entries = {}
@@ -247,7 +269,7 @@ for i, e in ipairs(entries) do
 end
 return {entries, counts, deleted}
 `
-)
+})
 
 // Trims the fills stream to about ARGV max entries, never past any group's oldest pending entry
 // or last delivered entry (so no unacknowledged or undelivered fill is ever removed).
@@ -283,13 +305,15 @@ local function trimFills(key, maxLen)
 end
 `
 
-// KEYS fills, hedges, hedged, hedged-at. ARGV group, entryId, maxLen, mirrorCount m, fillId,
-// hedged record, m (channel, message) pairs, field pairs…
-// Records the result and the fill's identity, acknowledges, publishes the mirrors; a no-op (0)
+// Records the result and the fill's identity, acknowledges, publishes the mirrors (1); a no-op (0)
 // when the entry is no longer pending. Identities beyond the newest maxLen are dropped (a few per call).
-const COMPLETE_FILL = luaScript(
-  "completeFill",
-  TRIM_FILLS_LUA + `
+export const COMPLETE_FILL = redisScript({
+  name: "completeFill",
+  keys: ["fills", "hedges", "hedged", "hedgedAt"],
+  args: ["group", "entryId", "maxLen", "mirrorCount", "fillId", "hedgedRecord"],
+  rest: "mirrorCount (channel, message) pairs, then the result's field pairs",
+  reply: ZeroOrOne,
+  source: TRIM_FILLS_LUA + `
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
 if #p == 0 then return 0 end
 local mirrors = tonumber(ARGV[4]) or 0
@@ -317,14 +341,17 @@ for i = 0, mirrors - 1 do redis.call('PUBLISH', ARGV[7 + 2 * i], ARGV[8 + 2 * i]
 trimFills(KEYS[1], tonumber(ARGV[3]))
 return 1
 `
-)
+})
 
-// KEYS fills, dead-letter. ARGV group, entryId, maxLen, reason, nowMs, raw field pairs…
 // Records the entry when it is pending (then acknowledges it) or when it is gone from the
-// stream; a no-op (0) when it was already acknowledged.
-const DEAD_LETTER = luaScript(
-  "deadLetter",
-  `
+// stream (1); a no-op (0) when it was already acknowledged.
+export const DEAD_LETTER = redisScript({
+  name: "deadLetter",
+  keys: ["fills", "deadLetter"],
+  args: ["group", "entryId", "maxLen", "reason", "nowMs"],
+  rest: "the entry's raw field pairs",
+  reply: ZeroOrOne,
+  source: `
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
 if #p == 0 then
   local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
@@ -339,9 +366,12 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
 if #p > 0 then redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) end
 return 1
 `
-)
+})
 
-const isNoGroup = (e: BusError): boolean => e.message.includes("NOGROUP")
+/** The fill bus's scripts (test/bus/scripts.test.ts checks each declaration against its source). */
+export const fillBusScripts = [PUBLISH_FILL, PUBLISH_RESIDUAL, READ_OWN, CLAIM_STALE, COMPLETE_FILL, DEAD_LETTER] as const
+
+const isNoGroup = (e: BusError): boolean => e.code === "NOGROUP"
 
 /** The (channel, message) pairs as the scripts take them, after their count. */
 const mirrorPairs = (mirrors: ReadonlyArray<LegacyPublish>): Array<string> => mirrors.flatMap((m) => [m.channel, m.message])
@@ -354,8 +384,6 @@ const usable = (m: LegacyMirrors, what: string): Effect.Effect<ReadonlyArray<Leg
 
 const LevelsFields = Schema.toCodecStringTree(Schema.Record(Schema.String, Schema.Int))
 const decodeLevels = Schema.decodeUnknownResult(LevelsFields)
-
-type RawEntry = [string, Array<string> | null]
 
 export class RedisFillBus {
   static readonly layer = (options: RedisFillBusOptions): Layer.Layer<FillBus, BusError, RedisConnection> =>
@@ -372,7 +400,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
 
     const ensureGroup = conn.run("ensureGroup", (c) => c.xgroup("CREATE", keys.fills, group, "0", "MKSTREAM")).pipe(
       Effect.asVoid,
-      Effect.catchIf((e) => e.message.includes("BUSYGROUP"), () => Effect.void)
+      Effect.catchIf((e) => e.code === "BUSYGROUP", () => Effect.void)
     )
     /** Runs `op`; when Redis lost the group (restart without persistence), re-creates it and runs it again. */
     const withGroup = <A>(op: Effect.Effect<A, BusError>): Effect.Effect<A, BusError> =>
@@ -391,21 +419,32 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
 
     const publishOnce = (fill: FillEvent) =>
       usable(fillMirrors(fill, options.market, options.legacy), `fill ${fill.fillId}`).pipe(Effect.flatMap((mirrors) =>
-      conn.evalScript(PUBLISH_FILL, [keys.fills, keys.levels, keys.last, keys.seq, keys.seen, fenceKey, pairControlKeys(options.prefix).epoch], [
-        fill.orderIndex,
-        fill.filledBefore,
-        fill.filledAfter,
-        mirrors.length,
-        levelRetentionMs,
-        fill.clientOrderIndex,
-        seqSeen(),
-        options.epochId?.() ?? "",
-        ...mirrorPairs(mirrors),
-        ...recordToPairs(fillEventToFields(fill))
-      ]) as Effect.Effect<[number, string, string?], BusError>))
+      conn.runScript(
+        PUBLISH_FILL,
+        {
+          fills: keys.fills,
+          levels: keys.levels,
+          last: keys.last,
+          seq: keys.seq,
+          seen: keys.seen,
+          fence: fenceKey,
+          epoch: pairControlKeys(options.prefix).epoch
+        },
+        {
+          orderIndex: fill.orderIndex,
+          filledBefore: fill.filledBefore,
+          filledAfter: fill.filledAfter,
+          mirrorCount: mirrors.length,
+          retentionMs: levelRetentionMs,
+          clientOrderIndex: fill.clientOrderIndex,
+          seqSeen: seqSeen(),
+          epochId: options.epochId?.() ?? ""
+        },
+        [...mirrorPairs(mirrors), ...recordToPairs(fillEventToFields(fill))]
+      )))
 
     const publishResidualFlush = (event: FillEvent): Effect.Effect<PublishedFill, BusError> =>
-      (conn.evalScript(PUBLISH_RESIDUAL, [keys.fills, keys.seq], [seqSeen(), ...recordToPairs(fillEventToFields(event))]) as Effect.Effect<[string, string], BusError>).pipe(
+      conn.runScript(PUBLISH_RESIDUAL, { fills: keys.fills, seq: keys.seq }, { seqSeen: seqSeen() }, recordToPairs(fillEventToFields(event))).pipe(
         Effect.map(([seq, id]) => ({ fillSeq: Number(seq), entryId: id, duplicate: false }))
       )
 
@@ -413,16 +452,16 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
       Effect.gen(function*() {
         let event = fill
         for (let i = 0; i < 3; i++) {
-          const r = yield* publishOnce(event)
-          if (r[0] === 2) {
+          const [outcome, value, entryId] = yield* publishOnce(event)
+          if (outcome === 2) {
             // Part of the range is already published: append only the part above the level.
-            const level = Number(r[1])
+            const level = Number(value)
             yield* Effect.logWarning(`fill ${fill.fillId} overlaps published level ${level}; publishing only (${level}, ${fill.filledAfter}]`)
             event = new FillEventClass({ ...event, filledBefore: level, size: event.filledAfter - level })
             continue
           }
-          if (r[0] === 3) return { duplicate: true, fillSeq: 0, entryId: "", fenced: r[1] }
-          return { duplicate: r[0] === 1, fillSeq: Number(r[1]), entryId: r[2] ?? "" }
+          if (outcome === 3) return { duplicate: true, fillSeq: 0, entryId: "", fenced: value }
+          return { duplicate: outcome === 1, fillSeq: Number(value), entryId }
         }
         return yield* new BusError({ op: "publishFill", message: `fill ${fill.fillId}: published level kept moving` })
       })
@@ -441,18 +480,16 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
       raw.map(([id, fields]) => decodeEntry(id, fields === null ? undefined : pairsToRecord(fields), deliveries(id)))
 
     const readOwnPending = (consumer: string, count: number) =>
-      withGroup(conn.evalScript(READ_OWN, [keys.fills], [group, consumer, count])).pipe(
-        Effect.map((reply) => {
-          const [entries, pending] = reply as [Array<RawEntry>, Array<[string, string, number, number]>]
+      withGroup(conn.runScript(READ_OWN, { fills: keys.fills }, { group, consumer, count })).pipe(
+        Effect.map(([entries, pending]) => {
           const counts = new Map(pending.map((p) => [p[0], Number(p[3])]))
           return toEntries(entries, (id) => counts.get(id) ?? 1)
         })
       )
 
     const claimStale = (consumer: string, minIdleMs: number, count: number) =>
-      withGroup(conn.evalScript(CLAIM_STALE, [keys.fills], [group, consumer, Math.max(0, Math.floor(minIdleMs)), count])).pipe(
-        Effect.flatMap((reply) => {
-          const [entries, counts, deleted] = reply as [Array<RawEntry>, Array<number>, Array<string>]
+      withGroup(conn.runScript(CLAIM_STALE, { fills: keys.fills }, { group, consumer, minIdleMs: Math.max(0, Math.floor(minIdleMs)), count })).pipe(
+        Effect.flatMap(([entries, counts, deleted]) => {
           const out = entries.map(([id, fields], i) =>
             decodeEntry(id, fields === null ? undefined : pairsToRecord(fields), Number(counts[i] ?? 1))
           )
@@ -484,7 +521,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
         args.push("STREAMS", keys.fills, ">")
         return yield* Effect.tryPromise({
           try: () => c.call("XREADGROUP", ...args) as Promise<Array<[string, Array<RawEntry>]> | null>,
-          catch: (cause) => new BusError({ op: "readNew", message: `readNew on Redis ${conn.target}: ${errorText(cause)}` })
+          catch: (cause) => busError("readNew", conn.target, cause)
         }).pipe(
           Effect.onExit((exit) =>
             Effect.sync(() => {
@@ -506,16 +543,19 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
     const completeFill = (entryId: string, result: HedgeResult) =>
       usable(resultMirrors(result, options.market, options.legacy), `result of ${result.fillId}`).pipe(Effect.flatMap((mirrors) =>
       withGroup(
-        conn.evalScript(COMPLETE_FILL, [keys.fills, keys.hedges, keys.hedged, keys.hedgedAt], [
-          group,
-          entryId,
-          maxLen,
-          mirrors.length,
-          result.fillId,
-          hedgedRecordValue(entryId, result),
-          ...mirrorPairs(mirrors),
-          ...recordToPairs(hedgeResultFields(entryId, result))
-        ])
+        conn.runScript(
+          COMPLETE_FILL,
+          { fills: keys.fills, hedges: keys.hedges, hedged: keys.hedged, hedgedAt: keys.hedgedAt },
+          {
+            group,
+            entryId,
+            maxLen,
+            mirrorCount: mirrors.length,
+            fillId: result.fillId,
+            hedgedRecord: hedgedRecordValue(entryId, result)
+          },
+          [...mirrorPairs(mirrors), ...recordToPairs(hedgeResultFields(entryId, result))]
+        )
       ).pipe(Effect.asVoid)))
 
     const hedgedFill = (fillId: string) =>
@@ -536,7 +576,12 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
       Effect.gen(function*() {
         const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
         yield* withGroup(
-          conn.evalScript(DEAD_LETTER, [keys.fills, keys.deadLetter], [group, entryId, maxLen, reason, now, ...recordToPairs(raw)])
+          conn.runScript(
+            DEAD_LETTER,
+            { fills: keys.fills, deadLetter: keys.deadLetter },
+            { group, entryId, maxLen, reason, nowMs: now },
+            recordToPairs(raw)
+          )
         )
       })
 

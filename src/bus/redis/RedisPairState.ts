@@ -31,7 +31,8 @@ import {
   type RestingQuoteInfo,
   type TradingState
 } from "../PairState.ts"
-import { luaScript, RedisConnection } from "./connection.ts"
+import { RedisConnection } from "./connection.ts"
+import { FlatPairs, redisScript, ZeroOrOne } from "./script.ts"
 import { AUDIT_MAX_LEN, pairControlKeys } from "./pair-keys.ts"
 import { fillBusKeys } from "./RedisFillBus.ts"
 
@@ -65,13 +66,16 @@ local function units(n, d, sym)
 end
 `
 
-// KEYS intents, residual, fence, audit. ARGV fillId, fillSeq, signedDelta, minBase, nowMs, size decimals, symbol.
-// Returns {1, json} existing | {0, json} created.
+// Creates the fill's hedge intent, or returns the existing one: {1, json} existing | {0, json} created.
 // A fill at or below a flatten's fill fence was settled by the flatten (its position is closed):
 // it gets a deferred intent of 0 that touches nothing, and an audit line; it is never hedged.
-const BEGIN_HEDGE = luaScript(
-  "beginHedge",
-  `
+// sizeDecimals and symbol: the market's, for the audit text ('' decimals: base units).
+export const BEGIN_HEDGE = redisScript({
+  name: "beginHedge",
+  keys: ["intents", "residual", "fence", "audit"],
+  args: ["fillId", "fillSeq", "signedDelta", "minBase", "nowMs", "sizeDecimals", "symbol"],
+  reply: Schema.Tuple([ZeroOrOne, Schema.String]),
+  source: `
 ${LUA_UNITS}local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then return {1, existing} end
 local fenced = tonumber(redis.call('HGET', KEYS[3], 'flattenFillSeq') or '0') or 0
@@ -105,36 +109,47 @@ local json = '{"fillId":' .. cjson.encode(ARGV[1]) .. ',"fillSeq":' .. ARGV[2] .
 redis.call('HSET', KEYS[1], ARGV[1], json)
 return {0, json}
 `
-)
+})
 
-// KEYS intents, residual. ARGV fillId, expectedJson, newJson, poolDelta. 1 written | 0 changed meanwhile.
-const CAS_INTENT = luaScript(
-  "casIntent",
-  `
+// Writes newJson (and adds poolDelta to the pool) only if the intent is still expectedJson:
+// 1 written | 0 changed meanwhile.
+export const CAS_INTENT = redisScript({
+  name: "casIntent",
+  keys: ["intents", "residual"],
+  args: ["fillId", "expectedJson", "newJson", "poolDelta"],
+  reply: ZeroOrOne,
+  source: `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 if ARGV[4] ~= '0' then redis.call('INCRBY', KEYS[2], ARGV[4]) end
 return 1
 `
-)
+})
 
-// KEYS intents. ARGV fillId. Deletes the intent unless it is still open.
-const FORGET_INTENT = luaScript(
-  "forgetIntent",
-  `
+// Deletes the intent unless it is still open: 1 deleted | 0 open or absent.
+export const FORGET_INTENT = redisScript({
+  name: "forgetIntent",
+  keys: ["intents"],
+  args: ["fillId"],
+  reply: ZeroOrOne,
+  source: `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return 0 end
 if string.find(cur, '"status":"open"', 1, true) then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 return 1
 `
-)
+})
 
-// KEYS quote-seq, state, epoch. ARGV epochId ('' = not checked). {1, seq} | {0, reason}.
-const CLAIM_QUOTE_SEQ = luaScript(
-  "claimQuoteSeq",
-  `
+// The next quote sequence number while the pair is ACTIVE and (epochId '' = not checked) Redis
+// holds that adopted epoch: {1, seq} | {0, reason}.
+export const CLAIM_QUOTE_SEQ = redisScript({
+  name: "claimQuoteSeq",
+  keys: ["quoteSeq", "state", "epoch"],
+  args: ["epochId"],
+  reply: Schema.Union([Schema.Tuple([Schema.Literal(1), Schema.Number]), Schema.Tuple([Schema.Literal(0), Schema.String])]),
+  source: `
 local st = redis.call('HGET', KEYS[2], 'state')
 if st and st ~= 'ACTIVE' then return {0, 'the pair is ' .. st} end
 if ARGV[1] ~= '' then
@@ -145,12 +160,17 @@ if ARGV[1] ~= '' then
 end
 return {1, redis.call('INCR', KEYS[1])}
 `
-)
+})
 
-// KEYS epoch. ARGV expectedId ('' = none stored), field pairs. Returns the stored hash afterwards.
-const REPLACE_EPOCH = luaScript(
-  "replaceEpoch",
-  `
+// Replaces the epoch marker when the stored one is expectedId ('' = none stored). Returns the
+// stored hash afterwards (HGETALL pairs).
+export const REPLACE_EPOCH = redisScript({
+  name: "replaceEpoch",
+  keys: ["epoch"],
+  args: ["expectedId"],
+  rest: "the new marker's field pairs",
+  reply: FlatPairs,
+  source: `
 local cur = redis.call('HGET', KEYS[1], 'id')
 if (not cur and ARGV[1] == '') or (cur and cur == ARGV[1]) then
   redis.call('DEL', KEYS[1])
@@ -158,12 +178,16 @@ if (not cur and ARGV[1] == '') or (cur and cur == ARGV[1]) then
 end
 return redis.call('HGETALL', KEYS[1])
 `
-)
+})
 
-// KEYS epoch, audit. ARGV by, nowMs. Returns the stored hash ({} when there is none).
-const ADOPT_EPOCH = luaScript(
-  "adoptEpoch",
-  `
+// Marks the stored epoch adopted (once, with an audit line). Returns the stored hash (HGETALL
+// pairs; none when there is no epoch).
+export const ADOPT_EPOCH = redisScript({
+  name: "adoptEpoch",
+  keys: ["epoch", "audit"],
+  args: ["by", "nowMs"],
+  reply: FlatPairs,
+  source: `
 local id = redis.call('HGET', KEYS[1], 'id')
 if not id then return {} end
 if not redis.call('HGET', KEYS[1], 'adoptedAtMs') then
@@ -173,27 +197,37 @@ if not redis.call('HGET', KEYS[1], 'adoptedAtMs') then
 end
 return redis.call('HGETALL', KEYS[1])
 `
-)
+})
 
-// KEYS fill-seq, quote-seq. ARGV floors ('' = leave). Raises, never lowers.
-const RAISE_SEQUENCES = luaScript(
-  "raiseSequences",
-  `
-for i = 1, 2 do
-  if ARGV[i] ~= '' then
-    local cur = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
-    local floor = tonumber(ARGV[i])
-    if cur < floor then redis.call('SET', KEYS[i], ARGV[i]) end
+// Raises each counter to its floor ('' = leave), never lowers it. Always 1.
+export const RAISE_SEQUENCES = redisScript({
+  name: "raiseSequences",
+  keys: ["fillSeq", "quoteSeq"],
+  args: ["fillSeqFloor", "quoteSeqFloor"],
+  reply: Schema.Literal(1),
+  source: `
+local function raise(key, floorArg)
+  if floorArg ~= '' then
+    local cur = tonumber(redis.call('GET', key) or '0') or 0
+    local floor = tonumber(floorArg)
+    if cur < floor then redis.call('SET', key, floorArg) end
   end
 end
+raise(KEYS[1], ARGV[1])
+raise(KEYS[2], ARGV[2])
 return 1
 `
-)
+})
 
-// KEYS fence, a-levels, a-seen. ARGV quoteSeq, nowMs, (orderIndex, level) pairs.
-const FENCE_LOSS = luaScript(
-  "fenceLoss",
-  `
+// Raises the loss fence to quoteSeq and A's published levels to the given ones (recording the
+// orders as seen at nowMs). Always 1.
+export const FENCE_LOSS = redisScript({
+  name: "fenceLoss",
+  keys: ["fence", "levels", "seen"],
+  args: ["quoteSeq", "nowMs"],
+  rest: "(orderIndex, level) pairs",
+  reply: Schema.Literal(1),
+  source: `
 local cur = tonumber(redis.call('HGET', KEYS[1], 'lossQuoteSeq') or '0') or 0
 if cur < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'lossQuoteSeq', ARGV[1]) end
 for i = 3, #ARGV, 2 do
@@ -203,14 +237,17 @@ for i = 3, #ARGV, 2 do
 end
 return 1
 `
-)
+})
 
-// KEYS fence, quote-seq, fill-seq, intents, residual, audit. ARGV id, nowMs, size decimals, symbol.
-// Returns {quoteSeqFence, fillSeqFence, pool, {closed fillIds}}. Intents are changed as text
-// (status open → done), never re-encoded in Lua.
-const FENCE_FLATTEN = luaScript(
-  "fenceFlatten",
-  `
+// Flatten `id`'s fence: settles the quotes and fills so far, closes open intents, clears the
+// pool, with an audit line. Returns {quoteSeqFence, fillSeqFence, pool, {closed fillIds}}. Intents
+// are changed as text (status open → done), never re-encoded in Lua.
+export const FENCE_FLATTEN = redisScript({
+  name: "fenceFlatten",
+  keys: ["fence", "quoteSeq", "fillSeq", "intents", "residual", "audit"],
+  args: ["id", "nowMs", "sizeDecimals", "symbol"],
+  reply: Schema.Tuple([Schema.String, Schema.String, Schema.String, Schema.Array(Schema.String)]),
+  source: `
 ${LUA_UNITS}local q = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
 local f = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
 local cq = tonumber(redis.call('HGET', KEYS[1], 'flattenQuoteSeq') or '0') or 0
@@ -236,54 +273,82 @@ redis.call('XADD', KEYS[6], 'MAXLEN', '~', ${AUDIT_MAX_LEN}, '*', 'atMs', ARGV[2
   ' settled; residual pool ' .. units(pool, ARGV[3], ARGV[4]) .. ' cleared; ' .. #closed .. ' open hedge intent(s) closed')
 return {string.format('%d', q), string.format('%d', f), pool, closed}
 `
-)
+})
 
-// KEYS residual. Returns what the pool held, and clears it.
-const CLEAR_POOL = luaScript(
-  "clearResidualPool",
-  `
+// Returns what the pool held, and clears it.
+export const CLEAR_POOL = redisScript({
+  name: "clearResidualPool",
+  keys: ["residual"],
+  args: [],
+  reply: Schema.String,
+  source: `
 local v = redis.call('GET', KEYS[1]) or '0'
 redis.call('SET', KEYS[1], '0')
 return v
 `
-)
+})
 
-// KEYS force-close. ARGV id, request JSON. A second request never replaces the first; returns
-// what is stored afterwards (HGETALL pairs).
-const REQUEST_FORCE_CLOSE = luaScript(
-  "requestForceClose",
-  `
+// Stores the request; a second request never replaces the first. Returns what is stored
+// afterwards (HGETALL pairs).
+export const REQUEST_FORCE_CLOSE = redisScript({
+  name: "requestForceClose",
+  keys: ["forceClose"],
+  args: ["id", "requestJson"],
+  reply: FlatPairs,
+  source: `
 if redis.call('HEXISTS', KEYS[1], 'request') == 0 then
   redis.call('HSET', KEYS[1], 'request', ARGV[2], 'id', ARGV[1])
 end
 return redis.call('HGETALL', KEYS[1])
 `
-)
+})
 
-// KEYS force-close. ARGV id, role, result JSON. Written only while request `id` is stored.
-const RECORD_FORCE_CLOSE = luaScript(
-  "recordForceCloseResult",
-  `
+// Writes a side's result only while request `id` is stored: 1 written | 0 not.
+export const RECORD_FORCE_CLOSE = redisScript({
+  name: "recordForceCloseResult",
+  keys: ["forceClose"],
+  args: ["id", "role", "resultJson"],
+  reply: ZeroOrOne,
+  source: `
 if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 return 1
 `
-)
+})
 
-// KEYS force-close. Returns what was stored (HGETALL pairs), then removes it.
-const CLEAR_FORCE_CLOSE = luaScript(
-  "clearForceClose",
-  `
+// Returns what was stored (HGETALL pairs), then removes it.
+export const CLEAR_FORCE_CLOSE = redisScript({
+  name: "clearForceClose",
+  keys: ["forceClose"],
+  args: [],
+  reply: FlatPairs,
+  source: `
 local all = redis.call('HGETALL', KEYS[1])
 redis.call('DEL', KEYS[1])
 return all
 `
-)
+})
 
-const pairsToObject = (reply: unknown): Record<string, string> => {
+/** The pair state's scripts (test/bus/scripts.test.ts checks each declaration against its source). */
+export const pairStateScripts = [
+  BEGIN_HEDGE,
+  CAS_INTENT,
+  FORGET_INTENT,
+  CLAIM_QUOTE_SEQ,
+  REPLACE_EPOCH,
+  ADOPT_EPOCH,
+  RAISE_SEQUENCES,
+  FENCE_LOSS,
+  FENCE_FLATTEN,
+  CLEAR_POOL,
+  REQUEST_FORCE_CLOSE,
+  RECORD_FORCE_CLOSE,
+  CLEAR_FORCE_CLOSE
+] as const
+
+const pairsToObject = (pairs: ReadonlyArray<string>): Record<string, string> => {
   const out: Record<string, string> = {}
-  if (!Array.isArray(reply)) return out
-  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1])
+  for (let i = 0; i + 1 < pairs.length; i += 2) out[pairs[i]!] = pairs[i + 1]!
   return out
 }
 
@@ -368,7 +433,9 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
     const control = pairControlKeys(options.prefix)
     const busKeys = fillBusKeys(options.prefix)
     // The market's size decimals and symbol for the scripts' audit texts ('' : unknown).
-    const unitArgs = options.market === undefined ? ["", ""] : [options.market.sizeDecimals, options.market.symbol]
+    const unitArgs = options.market === undefined
+      ? { sizeDecimals: "", symbol: "" }
+      : { sizeDecimals: options.market.sizeDecimals, symbol: options.market.symbol }
 
     const parseIntent = (op: string, fillId: string, json: string) => {
       const r = decodeIntent(json)
@@ -379,16 +446,20 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
 
     const beginHedge: PairStateShape["beginHedge"] = (args) =>
       Effect.gen(function*() {
-        const reply = (yield* conn.evalScript(BEGIN_HEDGE, [keys.intents, keys.residual, control.fence, control.audit], [
-          args.fillId,
-          Math.trunc(args.fillSeq),
-          Math.trunc(args.signedDelta),
-          args.minBase,
-          Math.trunc(args.nowMs),
-          ...unitArgs
-        ])) as [number, string]
-        const intent = yield* parseIntent("beginHedge", args.fillId, reply[1])
-        return (reply[0] === 1 ? { _tag: "Existing", intent } : { _tag: "Created", intent }) satisfies BeginHedgeResult
+        const [existing, json] = yield* conn.runScript(
+          BEGIN_HEDGE,
+          { intents: keys.intents, residual: keys.residual, fence: control.fence, audit: control.audit },
+          {
+            fillId: args.fillId,
+            fillSeq: Math.trunc(args.fillSeq),
+            signedDelta: Math.trunc(args.signedDelta),
+            minBase: args.minBase,
+            nowMs: Math.trunc(args.nowMs),
+            ...unitArgs
+          }
+        )
+        const intent = yield* parseIntent("beginHedge", args.fillId, json)
+        return (existing === 1 ? { _tag: "Existing", intent } : { _tag: "Created", intent }) satisfies BeginHedgeResult
       })
 
     /** Read-modify-write of one intent, atomic by compare-and-set; `f` returns undefined for "no change". */
@@ -404,12 +475,12 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
           const intent = yield* parseIntent(op, fillId, json)
           const change = yield* f(intent)
           if (change === undefined) return
-          const ok = yield* conn.evalScript(CAS_INTENT, [keys.intents, keys.residual], [
+          const ok = yield* conn.runScript(CAS_INTENT, { intents: keys.intents, residual: keys.residual }, {
             fillId,
-            json,
-            encodeIntent(change.next),
-            String(Math.trunc(change.poolDelta))
-          ])
+            expectedJson: json,
+            newJson: encodeIntent(change.next),
+            poolDelta: String(Math.trunc(change.poolDelta))
+          })
           if (ok === 1) return
         }
         return yield* new BusError({ op, message: `hedge intent ${fillId} kept changing under concurrent updates` })
@@ -427,7 +498,7 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
           intent.status === "open" ? { next: { ...intent, status: "done" as const }, poolDelta: returnToPool } : undefined
         ))
 
-    const forgetIntent = (fillId: string) => conn.evalScript(FORGET_INTENT, [keys.intents], [fillId]).pipe(Effect.asVoid)
+    const forgetIntent = (fillId: string) => conn.runScript(FORGET_INTENT, { intents: keys.intents }, { fillId }).pipe(Effect.asVoid)
 
     const getIntent = (fillId: string) =>
       Effect.gen(function*() {
@@ -526,30 +597,27 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       })
 
     const claimQuoteSeq = (gate: { readonly epochId?: string | undefined }) =>
-      conn.evalScript(CLAIM_QUOTE_SEQ, [keys.quoteSeq, keys.state, control.epoch], [gate.epochId ?? ""]).pipe(
-        Effect.map((reply): QuoteSeqClaim => {
-          const [ok, v] = reply as [number, number | string]
-          return ok === 1 ? { _tag: "Granted", seq: Number(v) } : { _tag: "Refused", reason: String(v) }
-        })
+      conn.runScript(CLAIM_QUOTE_SEQ, { quoteSeq: keys.quoteSeq, state: keys.state, epoch: control.epoch }, { epochId: gate.epochId ?? "" }).pipe(
+        Effect.map((reply): QuoteSeqClaim => (reply[0] === 1 ? { _tag: "Granted", seq: reply[1] } : { _tag: "Refused", reason: reply[1] }))
       )
 
     const epoch = () =>
       conn.run("epoch", (c) => c.hgetall(control.epoch)).pipe(Effect.map((f) => Option.fromNullishOr(epochFromFields(f))))
 
-    const storedEpoch = (op: string, reply: unknown) => {
+    const storedEpoch = (op: string, reply: ReadonlyArray<string>) => {
       const e = epochFromFields(pairsToObject(reply))
       return e === undefined ? Effect.fail(new BusError({ op, message: `no readable epoch in ${control.epoch} after ${op}` })) : Effect.succeed(e)
     }
 
     const replaceEpoch = (next: EpochMarker, expectedId: string | undefined) =>
-      conn.evalScript(REPLACE_EPOCH, [control.epoch], [expectedId ?? "", ...epochFields(next)]).pipe(
+      conn.runScript(REPLACE_EPOCH, { epoch: control.epoch }, { expectedId: expectedId ?? "" }, epochFields(next)).pipe(
         Effect.flatMap((reply) => storedEpoch("replaceEpoch", reply))
       )
 
     const adoptEpoch = (by: string) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const reply = yield* conn.evalScript(ADOPT_EPOCH, [control.epoch, control.audit], [by, now])
+        const reply = yield* conn.runScript(ADOPT_EPOCH, { epoch: control.epoch, audit: control.audit }, { by, nowMs: now })
         return Option.fromNullishOr(epochFromFields(pairsToObject(reply)))
       })
 
@@ -559,10 +627,10 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       )
 
     const raiseSequences = (floors: { readonly fillSeq?: number | undefined; readonly quoteSeq?: number | undefined }) =>
-      conn.evalScript(RAISE_SEQUENCES, [busKeys.seq, keys.quoteSeq], [
-        floors.fillSeq === undefined ? "" : String(Math.trunc(floors.fillSeq)),
-        floors.quoteSeq === undefined ? "" : String(Math.trunc(floors.quoteSeq))
-      ]).pipe(Effect.asVoid)
+      conn.runScript(RAISE_SEQUENCES, { fillSeq: busKeys.seq, quoteSeq: keys.quoteSeq }, {
+        fillSeqFloor: floors.fillSeq === undefined ? "" : String(Math.trunc(floors.fillSeq)),
+        quoteSeqFloor: floors.quoteSeq === undefined ? "" : String(Math.trunc(floors.quoteSeq))
+      }).pipe(Effect.asVoid)
 
     const fences = () =>
       conn.run("fences", (c) => c.hgetall(control.fence)).pipe(
@@ -579,26 +647,38 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const pairs = [...levels].flatMap(([order, level]) => [order, String(Math.trunc(level))])
-        yield* conn.evalScript(FENCE_LOSS, [control.fence, busKeys.levels, busKeys.seen], [String(Math.trunc(quoteSeq)), now, ...pairs])
+        yield* conn.runScript(
+          FENCE_LOSS,
+          { fence: control.fence, levels: busKeys.levels, seen: busKeys.seen },
+          { quoteSeq: String(Math.trunc(quoteSeq)), nowMs: now },
+          pairs
+        )
       })
 
     const fenceFlatten = (id: string) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const reply = (yield* conn.evalScript(FENCE_FLATTEN, [control.fence, keys.quoteSeq, busKeys.seq, keys.intents, keys.residual, control.audit], [
-          id,
-          now,
-          ...unitArgs
-        ])) as [string, string, string, Array<string>]
+        const [quoteSeqFence, fillSeqFence, pool, closed] = yield* conn.runScript(
+          FENCE_FLATTEN,
+          {
+            fence: control.fence,
+            quoteSeq: keys.quoteSeq,
+            fillSeq: busKeys.seq,
+            intents: keys.intents,
+            residual: keys.residual,
+            audit: control.audit
+          },
+          { id, nowMs: now, ...unitArgs }
+        )
         return {
-          quoteSeqFence: Number(reply[0]),
-          fillSeqFence: Number(reply[1]),
-          poolCleared: Number(reply[2]),
-          intentsClosed: reply[3]
+          quoteSeqFence: Number(quoteSeqFence),
+          fillSeqFence: Number(fillSeqFence),
+          poolCleared: Number(pool),
+          intentsClosed: closed
         } satisfies FlattenFence
       })
 
-    const clearResidualPool = () => conn.evalScript(CLEAR_POOL, [keys.residual], []).pipe(Effect.map((v) => Number(v)))
+    const clearResidualPool = () => conn.runScript(CLEAR_POOL, { residual: keys.residual }, {}).pipe(Effect.map((v) => Number(v)))
 
     const audit = (kind: string, text: string) =>
       Effect.gen(function*() {
@@ -620,16 +700,16 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       conn.run("forceClose", (c) => c.hgetall(control.forceClose)).pipe(Effect.flatMap((f) => forceCloseFromFields("forceClose", f)))
 
     const requestForceClose = (request: ForceCloseRequest) =>
-      conn.evalScript(REQUEST_FORCE_CLOSE, [control.forceClose], [request.id, JSON.stringify(request)]).pipe(
+      conn.runScript(REQUEST_FORCE_CLOSE, { forceClose: control.forceClose }, { id: request.id, requestJson: JSON.stringify(request) }).pipe(
         Effect.flatMap((reply) => forceCloseFromFields("requestForceClose", pairsToObject(reply))),
         Effect.map((stored) => (Option.isSome(stored) ? stored.value : { request }))
       )
 
     const recordForceCloseResult = (id: string, role: "a" | "b", result: ForceCloseResult) =>
-      conn.evalScript(RECORD_FORCE_CLOSE, [control.forceClose], [id, role, JSON.stringify(result)]).pipe(Effect.asVoid)
+      conn.runScript(RECORD_FORCE_CLOSE, { forceClose: control.forceClose }, { id, role, resultJson: JSON.stringify(result) }).pipe(Effect.asVoid)
 
     const clearForceClose = () =>
-      conn.evalScript(CLEAR_FORCE_CLOSE, [control.forceClose], []).pipe(
+      conn.runScript(CLEAR_FORCE_CLOSE, { forceClose: control.forceClose }, {}).pipe(
         Effect.flatMap((reply) => forceCloseFromFields("clearForceClose", pairsToObject(reply)))
       )
 

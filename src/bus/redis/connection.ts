@@ -6,10 +6,11 @@
 // `run` maps every failure to a typed BusError and retries transient connection errors a few
 // times with the same kind of backoff. All bus operations are idempotent, so a retry after a
 // lost reply is safe.
-import { createHash } from "node:crypto"
 import { Context, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
 import { Redis } from "ioredis"
 import { BusError } from "../errors.ts"
+import { redisErrorCode } from "./error-code.ts"
+import { type AnyRedisScript, scriptCall, type ScriptArgs, type ScriptKeys, type ScriptReply, type ScriptRest } from "./script.ts"
 
 export interface RedisConnectionOptions {
   readonly host: string
@@ -22,32 +23,28 @@ export interface RedisConnectionOptions {
   readonly commandTimeoutMs?: number
 }
 
-/** A Lua script run with EVALSHA, falling back to EVAL when Redis does not know it (after a restart). */
-export interface LuaScript {
-  readonly name: string
-  readonly source: string
-  readonly sha: string
-}
-
-export const luaScript = (name: string, source: string): LuaScript => ({
-  name,
-  source,
-  sha: createHash("sha1").update(source).digest("hex")
-})
-
 export interface RedisConnectionShape {
   /** "host:port/db", for messages (never includes credentials). */
   readonly target: string
   /** The shared command connection. Do not issue blocking commands on it. */
   readonly client: Redis
-  /** Runs one command (or pipeline) on the command connection, typed errors, transient retries. */
+  /**
+   * Runs one command (or pipeline) on the command connection, typed errors (with the reply's
+   * error code, see `busError`), transient retries.
+   */
   readonly run: <A>(op: string, f: (client: Redis) => Promise<A>) => Effect.Effect<A, BusError>
-  /** Runs a Lua script on the command connection. */
-  readonly evalScript: (
-    script: LuaScript,
-    keys: ReadonlyArray<string>,
-    args: ReadonlyArray<string | number>
-  ) => Effect.Effect<unknown, BusError>
+  /**
+   * Runs a declared Lua script (src/bus/redis/script.ts) on the command connection: keys and
+   * arguments by name, the variadic tail when the script declares one; EVALSHA, EVAL when Redis
+   * does not know the script (after a restart); the reply decoded with the script's Schema (a
+   * reply that does not decode is a BusError naming the script).
+   */
+  readonly runScript: <S extends AnyRedisScript>(
+    script: S,
+    keys: ScriptKeys<S>,
+    args: ScriptArgs<S>,
+    ...rest: ScriptRest<S>
+  ) => Effect.Effect<ScriptReply<S>, BusError>
   /**
    * Opens a dedicated connection for blocking commands, closed (disconnect()) when the scope
    * closes. Its commands fail rather than queue while Redis is unreachable.
@@ -65,6 +62,15 @@ export const errorText = (cause: unknown): string => {
     return cause.message
   }
   return String(cause)
+}
+
+/**
+ * The BusError of a failed Redis operation: `op` and the error's text, with the error reply's
+ * code (NOGROUP, BUSYGROUP, …) when Redis answered with one.
+ */
+export const busError = (op: string, target: string, cause: unknown): BusError => {
+  const code = redisErrorCode(cause)
+  return new BusError({ op, message: `${op} on Redis ${target}: ${errorText(cause)}`, ...(code !== undefined ? { code } : {}) })
 }
 
 const TRANSIENT = [
@@ -138,6 +144,17 @@ const connectClient = (o: RedisConnectionOptions, target: string, name: string, 
     catch: (cause) => new BusError({ op: "connect", message: `cannot reach Redis at ${target}: ${errorText(cause)}` })
   })
 
+/** A reply as text for messages, cut short. */
+const replyPreview = (reply: unknown): string => {
+  let text: string
+  try {
+    text = JSON.stringify(reply) ?? String(reply)
+  } catch {
+    text = String(reply)
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text
+}
+
 const startupRetry = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("1 second")]).pipe(
   Schedule.jittered,
   Schedule.upTo({ times: 3 }),
@@ -195,18 +212,36 @@ const make = (options: RedisConnectionOptions) =>
     const run = <A>(op: string, f: (c: Redis) => Promise<A>): Effect.Effect<A, BusError> =>
       Effect.tryPromise({
         try: () => f(client),
-        catch: (cause) => new BusError({ op, message: `${op} on Redis ${target}: ${errorText(cause)}` })
+        catch: (cause) => busError(op, target, cause)
       }).pipe(Effect.retry(transientRetry))
 
-    const evalScript = (script: LuaScript, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) =>
-      run(script.name, async (c) => {
+    const runScript = <S extends AnyRedisScript>(
+      script: S,
+      keys: ScriptKeys<S>,
+      args: ScriptArgs<S>,
+      ...rest: ScriptRest<S>
+    ): Effect.Effect<ScriptReply<S>, BusError> =>
+      run(script.name, async (c): Promise<unknown> => {
+        const call = scriptCall(script, keys, args, rest[0])
         try {
-          return await c.evalsha(script.sha, keys.length, ...keys, ...args)
+          return await c.evalsha(script.sha, call.keys.length, ...call.keys, ...call.args)
         } catch (e) {
-          if (e instanceof Error && e.message.startsWith("NOSCRIPT")) return await c.eval(script.source, keys.length, ...keys, ...args)
+          if (redisErrorCode(e) === "NOSCRIPT") return await c.eval(script.source, call.keys.length, ...call.keys, ...call.args)
           throw e
         }
-      })
+      }).pipe(
+        Effect.flatMap((reply) => {
+          const decoded = script.decodeReply(reply)
+          return decoded._tag === "Success"
+            ? Effect.succeed(decoded.success)
+            : Effect.fail(
+              new BusError({
+                op: script.name,
+                message: `script ${script.name} on Redis ${target}: unexpected reply ${replyPreview(reply)}: ${decoded.failure.message}`
+              })
+            )
+        })
+      )
 
     // No retry here: the blocking reads retry as a whole (transientRetry), and nested retries multiply.
     const connectBlocking = (name: string) =>
@@ -220,5 +255,5 @@ const make = (options: RedisConnectionOptions) =>
       )
     const openBlocking = (name: string) => Effect.acquireRelease(connectBlocking(name), (c) => Effect.sync(() => c.disconnect()))
 
-    return RedisConnection.of({ target, client, run, evalScript, openBlocking, connectBlocking })
+    return RedisConnection.of({ target, client, run, runScript, openBlocking, connectBlocking })
   })

@@ -8,7 +8,8 @@ import { Effect, Option } from "effect"
 import type { HedgeIntent } from "../PairState.ts"
 import { decodeIntent, pairsToRecord } from "../codec.ts"
 import { BusError } from "../errors.ts"
-import { luaScript, RedisConnection } from "./connection.ts"
+import { RedisConnection } from "./connection.ts"
+import { redisScript, ZeroOrOne } from "./script.ts"
 import { AUDIT_MAX_LEN, pairControlKeys } from "./pair-keys.ts"
 import { pairStateKeys } from "./RedisPairState.ts"
 
@@ -165,11 +166,9 @@ export const findPendingEntry = (prefix: string, fillId: string, group = HEDGER_
     const keys = inspectKeys(prefix)
     const exists = (yield* conn.run("exists", (c) => c.exists(keys.fills))) === 1
     if (!exists) return Option.none<string>()
-    const pending = yield* conn.run("xpending", (c) =>
-      (c.xpending(keys.fills, group, "-", "+", 1000) as Promise<Array<[string, string, number, number]>>).catch((e: unknown) => {
-        if (String(e).includes("NOGROUP")) return [] as Array<[string, string, number, number]>
-        throw e
-      }))
+    const pending = yield* conn.run("xpending", (c) => c.xpending(keys.fills, group, "-", "+", 1000) as Promise<Array<[string, string, number, number]>>).pipe(
+      Effect.catchIf((e) => e.code === "NOGROUP", () => Effect.succeed([] as Array<[string, string, number, number]>))
+    )
     for (const [id] of pending) {
       const e = yield* conn.run("xrange", (c) => c.xrange(keys.fills, id, id))
       if (e[0] !== undefined && pairsToRecord(e[0][1])["fillId"] === fillId) return Option.some(id)
@@ -177,12 +176,15 @@ export const findPendingEntry = (prefix: string, fillId: string, group = HEDGER_
     return Option.none<string>()
   })
 
-// KEYS intents, audit. ARGV fillId, expectedRaw, maxLen, field pairs…
 // Removes the intent only if it is still exactly what was resolved, and records the audit entry
 // in the same step. 1 removed | 0 changed or gone meanwhile.
-const DROP_INTENT = luaScript(
-  "dropIntent",
-  `
+export const DROP_INTENT = redisScript({
+  name: "dropIntent",
+  keys: ["intents", "audit"],
+  args: ["fillId", "expectedRaw", "maxLen"],
+  rest: "the audit entry's field pairs",
+  reply: ZeroOrOne,
+  source: `
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 local fields = {}
@@ -193,7 +195,7 @@ end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
 return 1
 `
-)
+})
 
 /** Who and where, for audit records. */
 export const operator = (): { readonly by: string; readonly host: string } => {
@@ -227,7 +229,12 @@ export const dropIntent = (prefix: string, fillId: string, expectedRaw: string, 
       ...details
     }
     const pairs = Object.entries(fields).flat()
-    const r = yield* conn.evalScript(DROP_INTENT, [keys.intents, keys.audit], [fillId, expectedRaw, AUDIT_MAX_LEN, ...pairs])
+    const r = yield* conn.runScript(
+      DROP_INTENT,
+      { intents: keys.intents, audit: keys.audit },
+      { fillId, expectedRaw, maxLen: AUDIT_MAX_LEN },
+      pairs
+    )
     if (r !== 1) {
       return yield* new BusError({ op: "dropIntent", message: `intent ${fillId} changed (or was removed) while it was being resolved; nothing was dropped — look again with bin/hedge inspect` })
     }

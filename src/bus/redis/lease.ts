@@ -17,7 +17,8 @@ import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
 import { Context, Deferred, Effect, Layer, Schema } from "effect"
 import type { BusError } from "../errors.ts"
-import { luaScript, RedisConnection } from "./connection.ts"
+import { RedisConnection } from "./connection.ts"
+import { redisScript, ZeroOrOne } from "./script.ts"
 
 export type LeaseRole = "a" | "b"
 
@@ -78,10 +79,16 @@ local function nowMs()
 end
 `
 
-// KEYS lease, seen. ARGV value, ttlMs, statusJson. {1, '', 0} taken | {0, holder, pttl} held.
-const ACQUIRE = luaScript(
-  "leaseAcquire",
-  NOW_MS_LUA + `
+// Takes the lease when it is free: {1, '', 0} taken | {0, holder, pttl} held.
+export const LEASE_ACQUIRE = redisScript({
+  name: "leaseAcquire",
+  keys: ["lease", "seen"],
+  args: ["value", "ttlMs", "statusJson"],
+  reply: Schema.Union([
+    Schema.Tuple([Schema.Literal(1), Schema.String, Schema.Number]),
+    Schema.Tuple([Schema.Literal(0), Schema.String, Schema.Number])
+  ]),
+  source: NOW_MS_LUA + `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   redis.call('HSET', KEYS[2], 'holder', ARGV[1], 'atMs', nowMs(), 'status', ARGV[3])
   redis.call('HDEL', KEYS[2], 'stoppedAtMs')
@@ -89,13 +96,15 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
 end
 return {0, redis.call('GET', KEYS[1]) or '', redis.call('PTTL', KEYS[1])}
 `
-)
+})
 
-// KEYS lease, seen. ARGV value, ttlMs, statusJson.
 // {1, ''} renewed | {2, ''} had expired, taken again | {0, holder} another process holds it.
-const RENEW = luaScript(
-  "leaseRenew",
-  NOW_MS_LUA + `
+export const LEASE_RENEW = redisScript({
+  name: "leaseRenew",
+  keys: ["lease", "seen"],
+  args: ["value", "ttlMs", "statusJson"],
+  reply: Schema.Tuple([Schema.Literals([0, 1, 2]), Schema.String]),
+  source: NOW_MS_LUA + `
 local cur = redis.call('GET', KEYS[1])
 local r = 1
 if cur == ARGV[1] then
@@ -110,31 +119,40 @@ redis.call('HSET', KEYS[2], 'holder', ARGV[1], 'atMs', nowMs(), 'status', ARGV[3
 redis.call('HDEL', KEYS[2], 'stoppedAtMs')
 return {r, ''}
 `
-)
+})
 
-// KEYS lease, seen. ARGV expected, value, ttlMs, statusJson. Replaces a dead holder's value with ours.
-const TAKE_BACK = luaScript(
-  "leaseTakeBack",
-  NOW_MS_LUA + `
+// Replaces a dead holder's value (expected) with ours: 1 taken back | 0 the lease changed meanwhile.
+export const LEASE_TAKE_BACK = redisScript({
+  name: "leaseTakeBack",
+  keys: ["lease", "seen"],
+  args: ["expected", "value", "ttlMs", "statusJson"],
+  reply: ZeroOrOne,
+  source: NOW_MS_LUA + `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('HSET', KEYS[2], 'holder', ARGV[2], 'atMs', nowMs(), 'status', ARGV[4])
 redis.call('HDEL', KEYS[2], 'stoppedAtMs')
 return 1
 `
-)
+})
 
-// KEYS lease, seen. ARGV value. Deletes the lease when it is still ours; records the clean stop.
-const RELEASE = luaScript(
-  "leaseRelease",
-  NOW_MS_LUA + `
+// Deletes the lease when it is still ours and records the clean stop: 1 | 0 not ours.
+export const LEASE_RELEASE = redisScript({
+  name: "leaseRelease",
+  keys: ["lease", "seen"],
+  args: ["value"],
+  reply: ZeroOrOne,
+  source: NOW_MS_LUA + `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 local now = nowMs()
 redis.call('HSET', KEYS[2], 'atMs', now, 'stoppedAtMs', now)
 return 1
 `
-)
+})
+
+/** The lease's scripts (test/bus/scripts.test.ts checks each declaration against its source). */
+export const leaseScripts = [LEASE_ACQUIRE, LEASE_RENEW, LEASE_TAKE_BACK, LEASE_RELEASE] as const
 
 export interface LeaseOptions {
   readonly prefix: string
@@ -197,7 +215,7 @@ const acquire = (options: LeaseOptions, value: string, key: string, seenKey: str
     let watched: { readonly holder: string; lastPttl: number; readonly fromMs: number } | undefined
     for (;;) {
       const status = yield* statusJson(options)
-      const reply = (yield* conn.evalScript(ACQUIRE, [key, seenKey], [value, ttlMs, status])) as [number, string, number]
+      const reply = yield* conn.runScript(LEASE_ACQUIRE, { lease: key, seen: seenKey }, { value, ttlMs, statusJson: status })
       if (reply[0] === 1) {
         if (watched !== undefined) {
           yield* Effect.logWarning(
@@ -259,7 +277,7 @@ export const makeProcessLease = (options: LeaseOptions) =>
     }
     const value = encodeHolder(holder)
     yield* Effect.acquireRelease(acquire(options, value, key, seenKey, ttlMs), () =>
-      conn.evalScript(RELEASE, [key, seenKey], [value]).pipe(
+      conn.runScript(LEASE_RELEASE, { lease: key, seen: seenKey }, { value }).pipe(
         Effect.timeout("2 seconds"),
         Effect.catchCause(() => Effect.logWarning(`could not release ${key}; it expires by itself within ${seconds(ttlMs)}`))
       ))
@@ -269,7 +287,7 @@ export const makeProcessLease = (options: LeaseOptions) =>
     let lastWarnAt = -Infinity
     const renewOnce = Effect.gen(function*() {
       const status = yield* statusJson(options)
-      const reply = (yield* conn.evalScript(RENEW, [key, seenKey], [value, ttlMs, status])) as [number, string]
+      const reply = yield* conn.runScript(LEASE_RENEW, { lease: key, seen: seenKey }, { value, ttlMs, statusJson: status })
       if (reply[0] === 1) return true
       if (reply[0] === 2) {
         yield* Effect.logWarning(`${key} had expired (Redis lost it, or this process stalled for over ${seconds(ttlMs)}); nobody else took it: held again`)
@@ -279,7 +297,7 @@ export const makeProcessLease = (options: LeaseOptions) =>
       // (a restart from an AOF a second behind). Take it back rather than stop.
       const other = decodeHolder(reply[1])
       if (other !== undefined && other.host === holder.host && other.pid !== holder.pid && !isAlive(other.pid)) {
-        const back = yield* conn.evalScript(TAKE_BACK, [key, seenKey], [reply[1], value, ttlMs, status])
+        const back = yield* conn.runScript(LEASE_TAKE_BACK, { lease: key, seen: seenKey }, { expected: reply[1], value, ttlMs, statusJson: status })
         if (back === 1) {
           yield* Effect.logWarning(
             `${key} named ${describeHolder(reply[1])}, a process that is not running on this host (Redis restored an old lease?); took it back`

@@ -6,7 +6,8 @@
 //     so two pairs never mix their fills, intents and residual pools.
 import { Effect, Option, Schema } from "effect"
 import type { BusError } from "../errors.ts"
-import { errorText, luaScript, RedisConnection } from "./connection.ts"
+import { errorText, RedisConnection } from "./connection.ts"
+import { redisScript } from "./script.ts"
 
 export interface PairIdentity {
   /** Market symbol, upper case. */
@@ -39,14 +40,17 @@ export class RedisDatabaseError extends Schema.TaggedError<RedisDatabaseError>()
   message: Schema.String
 }) {}
 
-// KEYS pair. ARGV json. Returns '' when recorded now, else the recorded JSON.
-const CLAIM = luaScript(
-  "pairIdentity",
-  `
+// Records the identity unless one is recorded: '' when recorded now, else the recorded JSON.
+export const PAIR_IDENTITY_CLAIM = redisScript({
+  name: "pairIdentity",
+  keys: ["pair"],
+  args: ["json"],
+  reply: Schema.String,
+  source: `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return '' end
 return redis.call('GET', KEYS[1]) or ''
 `
-)
+})
 
 const same = (a: PairIdentity, b: PairIdentity) =>
   a.market.toUpperCase() === b.market.toUpperCase() && a.marketId === b.marketId && a.accountA === b.accountA && a.accountB === b.accountB
@@ -70,7 +74,7 @@ export const ensurePairIdentity = (prefix: string, identity: PairIdentity) =>
     const conn = yield* RedisConnection
     const key = pairIdentityKey(prefix)
     const json = JSON.stringify({ ...identity, market: identity.market.toUpperCase(), createdAtMs: Date.now() })
-    const existing = (yield* conn.evalScript(CLAIM, [key], [json])) as string
+    const existing = yield* conn.runScript(PAIR_IDENTITY_CLAIM, { pair: key }, { json })
     if (existing === "") {
       return yield* Effect.logInfo(`recorded this pair's identity under ${key}: ${describeIdentity(identity)}`)
     }

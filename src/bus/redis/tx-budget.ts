@@ -1,15 +1,19 @@
 // The shared transaction budget (src/venue/TxBudget.ts) on Redis: a sliding one-minute window
 // per Lighter address, counted on Redis's clock so that A and B on different machines agree.
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { TxBudget, type TxPriority } from "../../venue/TxBudget.ts"
-import { luaScript, RedisConnection } from "./connection.ts"
+import { RedisConnection } from "./connection.ts"
+import { redisScript } from "./script.ts"
 
-// KEYS window. ARGV windowMs, limit, reserve, priority ('hedge'|'quote'), member.
-// Returns 0 when counted, else the ms to wait before trying again. Uses Redis's clock, so
-// processes on different machines agree.
-const ACQUIRE = luaScript(
-  "txBudgetAcquire",
-  `
+// Counts one transaction of `priority` ('hedge'|'quote'; quotes leave `reserve` for hedges) in the
+// window as `member`. Returns 0 when counted, else the ms to wait before trying again. Uses
+// Redis's clock, so processes on different machines agree.
+export const TX_BUDGET_ACQUIRE = redisScript({
+  name: "txBudgetAcquire",
+  keys: ["window"],
+  args: ["windowMs", "limit", "reserve", "priority", "member"],
+  reply: Schema.Number,
+  source: `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
@@ -26,7 +30,7 @@ end
 local e = redis.call('ZRANGE', KEYS[1], n - cap, n - cap, 'WITHSCORES')
 return math.max(1, tonumber(e[2]) + window - now)
 `
-)
+})
 
 let member = 0
 const unique = () => `${process.pid}-${Date.now()}-${++member}`
@@ -43,11 +47,14 @@ export const RedisTxBudget = {
           const acquire = (priority: TxPriority): Effect.Effect<void> =>
             Effect.gen(function*() {
               for (let waited = 0;;) {
-                const r = yield* conn.evalScript(ACQUIRE, [o.key], [windowMs, o.txPerMinute, o.hedgeReserve, priority, unique()]).pipe(
+                const wait = yield* conn.runScript(
+                  TX_BUDGET_ACQUIRE,
+                  { window: o.key },
+                  { windowMs, limit: o.txPerMinute, reserve: o.hedgeReserve, priority, member: unique() }
+                ).pipe(
                   // Redis unreachable: do not block trading on the budget; the venue's own 429 still protects.
                   Effect.catch((e) => Effect.logWarning(`tx budget unavailable (${e.message}); sending without it`).pipe(Effect.as(0)))
                 )
-                const wait = Number(r)
                 if (wait <= 0) return
                 if (waited === 0) yield* Effect.logInfo(`tx budget: ${priority} waits ${wait} ms (${o.txPerMinute}/min shared by A and B)`)
                 waited += wait
