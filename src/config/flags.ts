@@ -3,11 +3,13 @@
 //   main_A.py --market BTC --quantity 0.0002 --depth 60 --config config.yaml
 //   main_B.py --market BTC --config config.yaml
 // Flags override config.yaml and the environment. Values are decoded with the same field
-// schemas as the file, so `--depth 0` fails the same way `market.depth: 0` does.
+// schemas as the file, so `--depth 0` fails the same way `market.depth: 0` does. FLAGS is the one
+// table (docs/CONFIG.md's flag table is generated from it); argv.ts parses by it.
 import { Effect, Result, Schema } from "effect"
-import { levenshtein, pathKey, problemsOf, showValue } from "./issues.ts"
+import { command, type Flag, helpText as argvHelpText, intFlag, readArgv, switchFlag, textFlag } from "./argv.ts"
+import { pathKey } from "./issues.ts"
 import { KEY_ENTRIES } from "./keys.ts"
-import { Bool, FilePath, type LighterNetwork, type VenueKind } from "./fields.ts"
+import { FilePath, type LighterNetwork, type VenueKind } from "./fields.ts"
 
 /** What flags can override. Each maps onto one config key (see docs/CONFIG.md). */
 export interface CliOverrides {
@@ -127,22 +129,30 @@ export const FLAGS: ReadonlyArray<FlagSpec> = [
 export const CLI_KEYS: ReadonlyArray<{ readonly key: keyof CliOverrides; readonly flag: string; readonly path: ReadonlyArray<string> }> =
   FLAGS.flatMap((f) => (f.path === undefined || f.key === "config" || f.key === "dryRun" ? [] : [{ key: f.key, flag: f.flag, path: f.path }]))
 
-const schemaOfKey = (path: ReadonlyArray<string>): Schema.Top => {
+/** The key's own schema (the keys' schemas need no services). */
+const schemaOfKey = (path: ReadonlyArray<string>): Schema.ConstraintDecoder<unknown> => {
   const entry = KEY_ENTRIES.find((e) => pathKey(e.path) === pathKey(path))
   if (entry === undefined) throw new Error(`flags.ts: ${pathKey(path)} is not a config key`)
-  return entry.spec.schema
+  return entry.spec.schema as Schema.ConstraintDecoder<unknown>
 }
-
-/** Each flag's value decodes with its key's own schema, so `--depth 0` fails as `market.depth: 0` does. */
-const OverridesSchema = Schema.Struct({
-  config: Schema.optionalKey(FilePath),
-  dryRun: Schema.optionalKey(Bool),
-  ...Object.fromEntries(CLI_KEYS.map((k) => [k.key, Schema.optionalKey(schemaOfKey(k.path))]))
-}) as unknown as Schema.Codec<{ readonly config?: string; readonly dryRun?: boolean } & CliOverrides, unknown>
 
 const flagsOf = (program: Program) => FLAGS.filter((f) => f.programs.includes(program))
 
-export const helpText = (program: Program): string => {
+const upperCase = (text: string) => text.toUpperCase()
+
+/** A row of FLAGS as the argv parser takes it: each value decodes with its key's own schema, so `--depth 0` fails as `market.depth: 0` does. */
+const argvFlag = (f: FlagSpec): Flag<unknown> => {
+  if (f.switch === true) return switchFlag(f.flag, f.help)
+  const schema = f.path === undefined ? FilePath : schemaOfKey(f.path)
+  if (f.number === true) return intFlag(f.flag, f.hint, f.help, schema)
+  return textFlag(f.flag, f.hint, f.help, schema, {
+    // the Redis URL may hold a password: a bad one is not repeated
+    ...(f.key === "redisUrl" ? { secret: true } : {}),
+    ...(f.key === "market" ? { normalize: upperCase } : {})
+  })
+}
+
+const commandOf = (program: Program) => {
   const name = program === "a" ? "main-a" : "main-b"
   const role = program === "a"
     ? "process A: quotes post-only orders on account A and publishes its fills to Redis"
@@ -153,94 +163,27 @@ export const helpText = (program: Program): string => {
   const example = program === "a"
     ? `${name} --market BTC --quantity 0.0002 --depth 60 --config config.yaml`
     : `${name} --market BTC --config config.yaml`
-  const rows = flagsOf(program).map((f) => {
-    const head = f.hint === "" ? f.flag : `${f.flag} ${f.hint}`
-    return head.length > 22 ? `  ${head}\n  ${"".padEnd(22)} ${f.help}` : `  ${head.padEnd(22)} ${f.help}`
+  return command({
+    name,
+    flags: Object.fromEntries(flagsOf(program).map((f) => [f.key, argvFlag(f)])),
+    about: `${role}.\n${zh}`,
+    flagsTitle: "flags (--flag VALUE or --flag=VALUE; flags override the environment, which overrides the file):",
+    footer: `example: ${example}\nsecrets come from the environment only: HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY, HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY, REDIS_PASSWORD`,
+    example: "--market BTC",
+    elsewhere: FLAGS.filter((f) => !f.programs.includes(program)).map((f) => ({ flag: f.flag, program: program === "a" ? "main-b" : "main-a" }))
   })
-  return [
-    `usage: ${name} [flags]`,
-    "",
-    role + ".",
-    zh,
-    "",
-    "flags (--flag VALUE or --flag=VALUE; flags override the environment, which overrides the file):",
-    ...rows,
-    `  ${"-h, --help".padEnd(22)} show this help`,
-    "",
-    `example: ${example}`,
-    "secrets come from the environment only: HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY, HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY, REDIS_PASSWORD"
-  ].join("\n")
 }
 
-const fail = (flag: string, message: string) => Effect.fail(new CliArgsError({ flag, message }))
+const COMMANDS = { a: commandOf("a"), b: commandOf("b") }
+
+export const helpText = (program: Program): string => argvHelpText(COMMANDS[program])
 
 const parse = (program: Program, argv: ReadonlyArray<string>): Effect.Effect<CliParse, CliArgsError> =>
   Effect.suspend((): Effect.Effect<CliParse, CliArgsError> => {
-    const name = program === "a" ? "main-a" : "main-b"
-    const mine = flagsOf(program)
-    const raw: Record<string, unknown> = {}
-    const flagOfKey = new Map<string, string>()
-    for (let i = 0; i < argv.length; i++) {
-      const arg = argv[i]!
-      if (arg === "-h" || arg === "--help") return Effect.succeed({ _tag: "Help", text: helpText(program) } as const)
-      if (!arg.startsWith("--") || arg === "--") {
-        return fail(arg, `${name}: unexpected argument ${JSON.stringify(arg)} (flags look like --market BTC; see --help)`)
-      }
-      const eq = arg.indexOf("=")
-      const flag = eq >= 0 ? arg.slice(0, eq) : arg
-      const spec = mine.find((f) => f.flag === flag)
-      if (spec === undefined) {
-        const other = FLAGS.find((f) => f.flag === flag)
-        if (other !== undefined) {
-          return fail(flag, `${name}: ${flag} is a flag of ${program === "a" ? "main-b" : "main-a"} only (see --help)`)
-        }
-        const near = mine
-          .map((f) => ({ f: f.flag, d: levenshtein(flag, f.flag) }))
-          .filter((x) => x.d <= 3)
-          .sort((x, y) => x.d - y.d)[0]
-        return fail(flag, `${name}: unknown flag ${flag}${near !== undefined ? ` (did you mean ${near.f}?)` : ""}; see --help`)
-      }
-      if (spec.switch === true) {
-        const v = eq >= 0 ? arg.slice(eq + 1).trim().toLowerCase() : "true"
-        if (v !== "true" && v !== "false") {
-          return fail(flag, `${name}: ${flag} takes no value (or ${flag}=true / ${flag}=false), got ${showValue(arg.slice(eq + 1))}`)
-        }
-        raw[spec.key] = v === "true"
-        flagOfKey.set(spec.key, flag)
-        continue
-      }
-      let value: string
-      if (eq >= 0) {
-        value = arg.slice(eq + 1)
-      } else {
-        const next = argv[i + 1]
-        if (next === undefined || (next.startsWith("--") && next.length > 2)) {
-          return fail(flag, `${name}: ${flag} needs a value (${flag} ${spec.hint})`)
-        }
-        value = next
-        i++
-      }
-      if (value.trim() === "") return fail(flag, `${name}: ${flag} needs a value (${flag} ${spec.hint})`)
-      if (spec.number === true) {
-        if (!/^[+-]?\d+$/.test(value.trim())) {
-          return fail(flag, `${name}: ${flag}: expected a whole number, got ${showValue(value)}`)
-        }
-        raw[spec.key] = Number(value.trim())
-      } else {
-        raw[spec.key] = spec.key === "market" ? value.trim().toUpperCase() : value.trim()
-      }
-      flagOfKey.set(spec.key, flag)
-    }
-    const decoded = Schema.decodeUnknownResult(OverridesSchema)(raw, { errors: "all", onExcessProperty: "error" })
-    if (Result.isFailure(decoded)) {
-      const problem = problemsOf(decoded.failure.issue, OverridesSchema.ast)[0]
-      const key = problem?.path[0] ?? ""
-      const flag = flagOfKey.get(key) ?? key
-      const expected = problem?._tag === "Invalid" ? problem.expected : "a valid value"
-      const got = key === "redisUrl" ? "a value that is not one (not shown: it may hold a password)" : showValue(raw[key])
-      return fail(flag, `${name}: ${flag}: expected ${expected}, got ${got}`)
-    }
-    const { config, dryRun, ...overrides } = decoded.success
+    const parsed = readArgv(COMMANDS[program], argv)
+    if (Result.isFailure(parsed)) return Effect.fail(new CliArgsError({ flag: parsed.failure.flag, message: parsed.failure.message }))
+    if (parsed.success._tag === "Help") return Effect.succeed({ _tag: "Help", text: parsed.success.text } as const)
+    const { config, dryRun, ...overrides } = parsed.success.args as { readonly config?: string; readonly dryRun?: boolean } & CliOverrides
     return Effect.succeed({ _tag: "Run", config: config ?? DEFAULT_CONFIG_PATH, overrides, dryRun: dryRun ?? false } as const)
   })
 
