@@ -9,8 +9,12 @@
 // `makeHostClock` (wall steps while monotonic time and timers run on).
 import { Clock, Effect, Layer } from "effect"
 
-/** This process's wall clock, ms since the epoch: for records only, never for a duration checked against a limit. */
-export const wallMs: Effect.Effect<number> = Clock.currentTimeMillis
+/**
+ * This process's wall clock, whole ms since the epoch: for records only, never for a duration
+ * checked against a limit. Whole: records are integers (a Clock may report fractions, as the
+ * TestClock does after a jittered sleep).
+ */
+export const wallMs: Effect.Effect<number> = Clock.clockWith((c) => Effect.sync(() => Math.floor(c.currentTimeMillisUnsafe())))
 
 const nanosToMs = (n: bigint): number => Number(n / 1_000_000n)
 
@@ -24,7 +28,7 @@ export interface Clocks {
 }
 
 export const clocks: Effect.Effect<Clocks> = Clock.clockWith((c) =>
-  Effect.succeed({ wallMs: () => c.currentTimeMillisUnsafe(), monoMs: () => nanosToMs(c.monotonicTimeNanosUnsafe()) })
+  Effect.succeed({ wallMs: () => Math.floor(c.currentTimeMillisUnsafe()), monoMs: () => nanosToMs(c.monotonicTimeNanosUnsafe()) })
 )
 
 /**

@@ -11,6 +11,8 @@ let last: ReturnType<typeof MemoryFillBus.make> | undefined
 
 const busUnderTest: BusUnderTest = {
   name: "in-memory",
+  // No real I/O: the scenarios run on the TestClock.
+  virtualTime: true,
   make: () => {
     last = MemoryFillBus.make({ market })
     return Layer.mergeAll(last.layer, MemoryPairState.make().layer)
@@ -21,5 +23,6 @@ const busUnderTest: BusUnderTest = {
 }
 
 engineScenarios(busUnderTest)
-clockScenarios(busUnderTest)
+// The clock scenarios give A and B host clocks of their own: they run in real time.
+clockScenarios({ ...busUnderTest, virtualTime: false })
 forceCloseScenarios(busUnderTest)

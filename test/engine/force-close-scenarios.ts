@@ -3,11 +3,11 @@
 // process closing its own account, or only halt the pair (halt). Run once per bus implementation.
 // The mismatch is an operator's manual trade on B (a sell of 40 after B hedged A's 60): the
 // exchange's own positions and trade log are the judge.
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import { Effect, Option, type Scope } from "effect"
 import { closingClientIndexA, isClosingClientIndex } from "../../src/domain/closing.ts"
 import { A, B, type Harness, makeHarness, market } from "./harness.ts"
-import { type BusUnderTest, fillQuote, restingOrderOfA, settled } from "./scenarios.ts"
+import { type BusUnderTest, fillQuote, itFor, restingOrderOfA, settled } from "./scenarios.ts"
 
 const position = (h: Harness, account: number) => h.ex.position(account, market.marketId).signedBase
 
@@ -32,13 +32,14 @@ const mismatchByHand = (h: Harness) =>
 
 export const forceCloseScenarios = (bus: BusUnderTest) =>
   describe(`force close: engine over ${bus.name} bus`, () => {
+    const scenario = itFor(bus)
     const run = <X>(body: (h: Harness) => Effect.Effect<X, unknown, Scope.Scope>) =>
       Effect.gen(function*() {
-        const h = yield* makeHarness(bus.make())
+        const h = yield* makeHarness(bus.make(), {}, { virtualTime: bus.virtualTime === true })
         return yield* body(h)
       }).pipe(Effect.scoped)
 
-    it.live("mismatched for force_close_timeout: the pair halts, A and B each close their own account, both flat; nothing published or hedged after", () =>
+    scenario("mismatched for force_close_timeout: the pair halts, A and B each close their own account, both flat; nothing published or hedged after", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger({ risk: riskWith("flatten"), forceClosePollMs: 50 })
@@ -60,7 +61,7 @@ export const forceCloseScenarios = (bus: BusUnderTest) =>
           // Every order after the mismatch was a reduce-only closing order: A's under its reserved
           // indexes (never published as a fill), B's closing its short; no hedge of them.
           expect(h.fills.length).toBe(fillsBefore)
-          yield* Effect.sleep("300 millis")
+          yield* h.sleep("300 millis")
           expect(h.results.length).toBe(resultsBefore)
           expect(h.ex.marketOrdersReceived.filter((o) => o.accountIndex === A).every((o) => isClosingClientIndex(o.clientOrderIndex))).toBe(true)
           expect(restingOrderOfA(h)).toBeUndefined()
@@ -71,7 +72,7 @@ export const forceCloseScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("risk.force_close_action halt: the pair halts and the positions stay as they are", () =>
+    scenario("risk.force_close_action halt: the pair halts and the positions stay as they are", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger({ risk: riskWith("halt"), forceClosePollMs: 50 })
@@ -81,7 +82,7 @@ export const forceCloseScenarios = (bus: BusUnderTest) =>
           expect(yield* h.tradingState()).toBe("HALTED")
           expect(h.alerts.find((a) => a.kind === "halted")!.message).toMatch(/mismatched \(net -0\.00040 BTC\).*risk\.force_close_action is halt: the positions are left as they are/)
           yield* h.waitFor("A's quote pulled", () => restingOrderOfA(h) === undefined, 5_000)
-          yield* Effect.sleep("1500 millis")
+          yield* h.sleep("1500 millis")
           expect(Option.isNone(yield* h.pairState.forceClose())).toBe(true)
           expect(position(h, A)).toBe(60)
           expect(position(h, B)).toBe(-100)
@@ -89,7 +90,7 @@ export const forceCloseScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a force close requested while A is down: A closes its own account when it starts", () =>
+    scenario("a force close requested while A is down: A closes its own account when it starts", () =>
       run((h) =>
         Effect.gen(function*() {
           // A holds 60 from an earlier run and is not running; the request is already stored. (The
@@ -104,7 +105,7 @@ export const forceCloseScenarios = (bus: BusUnderTest) =>
           expect(h.fills.map((f) => f.clientOrderIndex)).toEqual([]) // its closing order is not a fill to hedge
           // Answered once: no closing order after it is flat.
           const orders = h.ex.marketOrdersReceived.length
-          yield* Effect.sleep("300 millis")
+          yield* h.sleep("300 millis")
           expect(h.ex.marketOrdersReceived.length).toBe(orders)
         })
       ), 30_000)

@@ -1,6 +1,7 @@
 // Runs A (maker) and B (hedger) as fibers over a MemoryExchange and a given bus, and gives
 // tests what they need to check the invariants from the venue's own records.
-import { Context, Effect, Fiber, Layer, Option } from "effect"
+import { Clock, Context, Duration, Effect, Fiber, Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
 import { LIGHTER_BTC, type MarketSpec } from "../../src/domain/market.ts"
 import type { FillEvent, HedgeResult } from "../../src/domain/messages.ts"
 import { signedBase } from "../../src/domain/side.ts"
@@ -69,7 +70,10 @@ export interface Harness {
   readonly tradedSigned: (account: number) => number
   /** The exchange's net position of the pair (A + B). */
   readonly net: () => number
-  /** Waits (real time, monotonic: a test may step the wall clock) until `cond` holds, failing after `timeoutMs` with `what`. */
+  /**
+   * Waits until `cond` holds, failing after `timeoutMs` with `what`: real time (monotonic: a test
+   * may step the wall clock), or with virtual time the test clock, moved on 5 ms at a time.
+   */
   readonly waitFor: (what: string, cond: () => boolean, timeoutMs?: number) => Effect.Effect<void, Error>
   /** Alerts A and B raised, oldest first. */
   readonly alerts: Array<{ readonly kind: AlertKind; readonly message: string }>
@@ -87,13 +91,38 @@ export interface Harness {
   readonly heartbeatStatus: (role: "a" | "b") => Effect.Effect<Readonly<Record<string, unknown>> | undefined, unknown>
   /** Fill entries delivered to B and not acknowledged. */
   readonly pendingCount: () => Effect.Effect<number, unknown>
-  /** Polls an effectful condition (real time) until it holds, failing after `timeoutMs`. */
+  /** Polls an effectful condition until it holds, failing after `timeoutMs` (real or virtual time, as waitFor). */
   readonly waitForEffect: (what: string, cond: Effect.Effect<boolean, unknown>, timeoutMs?: number) => Effect.Effect<void, unknown>
+  /** Lets `duration` pass: real time, or the test clock moved on 5 ms at a time. */
+  readonly sleep: (duration: Duration.Input) => Effect.Effect<void>
 }
 
-export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof MemoryExchange>[0] = {}) =>
+/**
+ * Virtual time: A and B, the memory bus and the memory exchange wait only through Effect's
+ * Clock, so a scenario can run on the TestClock — the same steps, timers and timeouts, in a
+ * fraction of the real time (and without the scheduling noise of a loaded machine). A scenario
+ * with real I/O (Redis) runs in real time.
+ */
+export interface HarnessOptions {
+  readonly virtualTime?: boolean
+}
+
+const STEP_MS = 5
+
+/** Moves the test clock on by `ms` in small steps, letting every fiber run in between. */
+const advance = (ms: number) =>
   Effect.gen(function*() {
-    const ex = new MemoryExchange({ seed: 42, mid: { 1: 1_000_000 }, ...exOptions })
+    for (let t = 0; t < ms; t += STEP_MS) {
+      yield* TestClock.adjust(Math.min(STEP_MS, ms - t))
+      yield* Effect.yieldNow
+    }
+  })
+
+export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof MemoryExchange>[0] = {}, options: HarnessOptions = {}) =>
+  Effect.gen(function*() {
+    // The exchange stamps orders and trades by the test's clock (the TestClock on virtual time).
+    const clock = yield* Clock.clockWith(Effect.succeed)
+    const ex = new MemoryExchange({ seed: 42, mid: { 1: 1_000_000 }, now: () => Math.floor(clock.currentTimeMillisUnsafe()), ...exOptions })
     const fills: Array<FillEvent> = []
     const results: Array<HedgeResult> = []
     const alerts: Array<{ kind: AlertKind; message: string }> = []
@@ -123,14 +152,22 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
         (s, t) => s + (t.buyAccount === account ? signedBase("buy", t.size) : 0) + (t.sellAccount === account ? signedBase("sell", t.size) : 0),
         0
       )
-    const waitFor = (what: string, cond: () => boolean, timeoutMs = 10_000) =>
+    const virtual = options.virtualTime === true
+    const sleep = (d: Duration.Input) => (virtual ? advance(Duration.toMillis(Duration.fromInputUnsafe(d))) : Effect.sleep(d))
+    /** Until `cond` holds; on virtual time also bounded by real time, should virtual time stop moving. */
+    const pollUntil = <E>(what: string, cond: Effect.Effect<boolean, E>, timeoutMs: number) =>
       Effect.gen(function*() {
         const deadline = performance.now() + timeoutMs
-        while (!cond()) {
-          if (performance.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for: ${what}`))
-          yield* Effect.sleep("5 millis")
+        const realDeadline = performance.now() + Math.max(timeoutMs, 60_000)
+        let waited = 0
+        while (!(yield* cond)) {
+          const late = virtual ? waited > timeoutMs || performance.now() > realDeadline : performance.now() > deadline
+          if (late) return yield* Effect.fail(new Error(`timed out waiting for: ${what}`))
+          yield* sleep(STEP_MS)
+          waited += STEP_MS
         }
       })
+    const waitFor = (what: string, cond: () => boolean, timeoutMs = 10_000) => pollUntil(what, Effect.sync(cond), timeoutMs)
     const harness: Harness = {
       ex,
       pairState,
@@ -151,14 +188,8 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
       alive: (role) => Effect.map(pairState.lastHeartbeat(role), Option.isSome),
       heartbeatStatus: (role) => Effect.map(pairState.lastHeartbeat(role), (o) => (Option.isSome(o) ? o.value.status : undefined)),
       pendingCount: () => fillBus.pendingCount(),
-      waitForEffect: (what, cond, timeoutMs = 10_000) =>
-        Effect.gen(function*() {
-          const deadline = performance.now() + timeoutMs
-          while (!(yield* cond)) {
-            if (performance.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for: ${what}`))
-            yield* Effect.sleep("5 millis")
-          }
-        })
+      waitForEffect: (what, cond, timeoutMs = 10_000) => pollUntil(what, cond, timeoutMs),
+      sleep
     }
     return harness
   })

@@ -20,7 +20,12 @@ export interface BusUnderTest {
   readonly deadLetters: () => Effect.Effect<number>
   /** Reasons recorded in the dead-letter stream of the bus made last, oldest first. */
   readonly deadLetterReasons: () => Effect.Effect<ReadonlyArray<string>>
+  /** Run on the TestClock (harness.ts HarnessOptions): for a bus with no real I/O. */
+  readonly virtualTime?: boolean
 }
+
+/** `it.effect` (TestClock) for a bus on virtual time, else `it.live`. */
+export const itFor = (bus: BusUnderTest) => (bus.virtualTime === true ? it.effect : it.live)
 
 /**
  * The raw fields of a fill entry as A's publish writes them (the event plus `fillSeq`): by
@@ -100,13 +105,14 @@ export const expectConservation = (h: Harness) => {
 
 export const engineScenarios = (bus: BusUnderTest) =>
   describe(`engine over ${bus.name} bus`, () => {
+    const scenario = itFor(bus)
     const run = <A>(body: (h: Harness) => Effect.Effect<A, unknown>, exOptions = {}) =>
       Effect.gen(function*() {
-        const h = yield* makeHarness(bus.make(), exOptions)
+        const h = yield* makeHarness(bus.make(), exOptions, { virtualTime: bus.virtualTime === true })
         return yield* body(h)
       }).pipe(Effect.scoped)
 
-    it.live("many open/close cycles: every fill hedged once, opposite side, pair flat", () =>
+    scenario("many open/close cycles: every fill hedged once, opposite side, pair flat", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger()
@@ -126,7 +132,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("partial fills, some below the venue minimum, are pooled and hedged exactly", () =>
+    scenario("partial fills, some below the venue minimum, are pooled and hedged exactly", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger()
@@ -150,7 +156,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("B never prices a hedge through A's resting quote (no self-trade)", () =>
+    scenario("B never prices a hedge through A's resting quote (no self-trade)", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger()
@@ -168,7 +174,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("A places no quote on the side an in-flight hedge is heading for (a delayed IOC cannot hit it)", () =>
+    scenario("A places no quote on the side an in-flight hedge is heading for (a delayed IOC cannot hit it)", () =>
       run((h) =>
         Effect.gen(function*() {
           // B's sell hedge of A's open-long fill is answered only after 1.5 s.
@@ -187,7 +193,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a risk breach halts the pair: A pulls its quote and stops quoting, B keeps hedging", () =>
+    scenario("a risk breach halts the pair: A pulls its quote and stops quoting, B keeps hedging", () =>
       run((h) =>
         Effect.gen(function*() {
           // Every hedge order is refused: the first fill exhausts its attempts.
@@ -202,12 +208,12 @@ export const engineScenarios = (bus: BusUnderTest) =>
           yield* h.waitFor("hedge failed", () => h.results.length >= 1)
           expect(h.results[0]!.status).toBe("failed")
           yield* h.waitFor("A's quote pulled", () => restingOrderOfA(h) === undefined, 5_000)
-          yield* Effect.sleep("200 millis")
+          yield* h.sleep("200 millis")
           expect(restingOrderOfA(h)).toBeUndefined() // and no new one while HALTED
         })
       ), 30_000)
 
-    it.live("a hedge executed beyond risk.max_hedge_slippage_bps halts the pair at once", () =>
+    scenario("a hedge executed beyond risk.max_hedge_slippage_bps halts the pair at once", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger({
@@ -232,12 +238,12 @@ export const engineScenarios = (bus: BusUnderTest) =>
           expectConservation(h)
           expect(h.results[0]!.status).toBe("hedged")
           yield* h.waitFor("A's quote pulled", () => restingOrderOfA(h) === undefined, 5_000)
-          yield* Effect.sleep("200 millis")
+          yield* h.sleep("200 millis")
           expect(restingOrderOfA(h)).toBeUndefined()
         })
       ), 30_000)
 
-    it.live("a hedge within risk.max_hedge_slippage_bps (or better than A's fill) leaves the pair ACTIVE", () =>
+    scenario("a hedge within risk.max_hedge_slippage_bps (or better than A's fill) leaves the pair ACTIVE", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger({
@@ -254,14 +260,14 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("free collateral below risk.min_free_collateral on B, then on A, halts the pair", () =>
+    scenario("free collateral below risk.min_free_collateral on B, then on A, halts the pair", () =>
       run((h) =>
         Effect.gen(function*() {
           const limits = { maxPosition: 0, maxUnhedged: 0, maxUnhedgedAgeMs: 0, maxConsecutiveFailures: 0, minFreeCollateralMicro: 50_000_000 }
           yield* h.startHedger({ risk: { limits, intervalMs: 20, minBase: 20, freeCollateralEveryMs: 50 } })
           yield* h.startMaker({ freeCollateralEveryMs: 50 })
           yield* h.waitFor("A has a resting quote", () => restingOrderOfA(h) !== undefined)
-          yield* Effect.sleep("300 millis") // both readings taken: 100 000 USDC each
+          yield* h.sleep("300 millis") // both readings taken: 100 000 USDC each
           expect(yield* h.tradingState()).toBe("ACTIVE")
           // B's own reading (its venue) falls below 50 USDC
           h.ex.setFreeCollateral(B, 10_000_000)
@@ -271,9 +277,9 @@ export const engineScenarios = (bus: BusUnderTest) =>
           yield* h.waitFor("A's quote pulled", () => restingOrderOfA(h) === undefined, 5_000)
           // B topped up, resumed; then A's collateral (read by A, published in its heartbeat) runs low
           h.ex.setFreeCollateral(B, 60_000_000)
-          yield* Effect.sleep("300 millis") // B's next readings
+          yield* h.sleep("300 millis") // B's next readings
           yield* h.setTradingState("ACTIVE", "test: resumed")
-          yield* Effect.sleep("300 millis")
+          yield* h.sleep("300 millis")
           expect(yield* h.tradingState()).toBe("ACTIVE")
           const before = h.alerts.length
           h.ex.setFreeCollateral(A, 49_999_999)
@@ -282,14 +288,14 @@ export const engineScenarios = (bus: BusUnderTest) =>
           expect(h.alerts.at(-1)!.message).toContain("A's free collateral 49.999999 USDC is below risk.min_free_collateral 50.000000 USDC")
           // an unknown reading (the venue omits it) does not halt by itself
           h.ex.setFreeCollateral(A, undefined)
-          yield* Effect.sleep("400 millis") // A's reading goes stale and leaves its heartbeat
+          yield* h.sleep("400 millis") // A's reading goes stale and leaves its heartbeat
           yield* h.setTradingState("ACTIVE", "test: resumed")
-          yield* Effect.sleep("300 millis")
+          yield* h.sleep("300 millis")
           expect(yield* h.tradingState()).toBe("ACTIVE")
         })
       ), 30_000)
 
-    it.live("reconciliation repairs an over-hedged B with a bounded reduce-only order", () =>
+    scenario("reconciliation repairs an over-hedged B with a bounded reduce-only order", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger({
@@ -307,7 +313,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("B's order is rejected, then the next attempt succeeds", () =>
+    scenario("B's order is rejected, then the next attempt succeeds", () =>
       run((h) =>
         Effect.gen(function*() {
           h.ex.nextMarketOrders(B, { kind: "reject", code: 21739, message: "not enough margin" })
@@ -324,7 +330,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a hedge that fails every attempt goes to the pool, and B hedges the pool without waiting for another fill", () =>
+    scenario("a hedge that fails every attempt goes to the pool, and B hedges the pool without waiting for another fill", () =>
       run((h) =>
         Effect.gen(function*() {
           for (let i = 0; i < 3; i++) h.ex.nextMarketOrders(B, { kind: "reject", code: 21739, message: "not enough margin" })
@@ -346,7 +352,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("B's IOC fills partly: the residual is re-hedged with a fresh client index", () =>
+    scenario("B's IOC fills partly: the residual is re-hedged with a fresh client index", () =>
       run((h) =>
         Effect.gen(function*() {
           h.ex.nextMarketOrders(B, { kind: "partial", fraction: 0.5 })
@@ -360,7 +366,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a fill that lands while A shuts down is still published and hedged", () =>
+    scenario("a fill that lands while A shuts down is still published and hedged", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger()
@@ -376,7 +382,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a rate-limited send is retried as the same attempt (nothing was sent)", () =>
+    scenario("a rate-limited send is retried as the same attempt (nothing was sent)", () =>
       run((h) =>
         Effect.gen(function*() {
           h.ex.nextMarketOrders(B, { kind: "rate-limit" })
@@ -390,7 +396,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("duplicate, replayed and out-of-order account updates never publish a fill twice", () =>
+    scenario("duplicate, replayed and out-of-order account updates never publish a fill twice", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger()
@@ -403,7 +409,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
           h.ex.replayLast(A, 10)
           h.ex.replayStale(order, 2)
           yield* settled(h)
-          yield* Effect.sleep("100 millis")
+          yield* h.sleep("100 millis")
           expect(h.fills).toHaveLength(2)
           expect(h.fills.map((f) => [f.filledBefore, f.filledAfter])).toEqual([[0, 20], [20, 60]])
           expectConservation(h)
@@ -411,7 +417,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("fills made while A's stream is down are caught up from the reconnect snapshot", () =>
+    scenario("fills made while A's stream is down are caught up from the reconnect snapshot", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger()
@@ -419,7 +425,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
           yield* h.waitFor("A has a resting quote", () => restingOrderOfA(h) !== undefined)
           h.ex.dropStream(A)
           h.ex.fillOrder(restingOrderOfA(h)!.orderIndex, 40)
-          yield* Effect.sleep("50 millis")
+          yield* h.sleep("50 millis")
           expect(h.fills.map((f) => `${f.side} ${f.filledBefore}-${f.filledAfter} ${f.orderIndex}`)).toEqual([])
           h.ex.reconnectStream(A)
           yield* settled(h)
@@ -428,7 +434,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("an unknown send outcome is resolved against the venue, not resent", () =>
+    scenario("an unknown send outcome is resolved against the venue, not resent", () =>
       run((h) =>
         Effect.gen(function*() {
           h.ex.nextMarketOrders(B, { kind: "ack-lost" })
@@ -442,7 +448,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a send that never reached the venue is found absent and sent again as a new attempt", () =>
+    scenario("a send that never reached the venue is found absent and sent again as a new attempt", () =>
       run((h) =>
         Effect.gen(function*() {
           h.ex.nextMarketOrders(B, { kind: "lost" })
@@ -457,7 +463,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("B restarted mid-hedge resumes its pending fill from the intent: no second order", () =>
+    scenario("B restarted mid-hedge resumes its pending fill from the intent: no second order", () =>
       run((h) =>
         Effect.gen(function*() {
           // The hedge executes at once but its answer takes long: B dies while waiting.
@@ -481,7 +487,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a flatten that closes the intent while B's order is out: B records what its order did, returns nothing to the pool, raises no failure alert", () =>
+    scenario("a flatten that closes the intent while B's order is out: B records what its order did, returns nothing to the pool, raises no failure alert", () =>
       run((h) =>
         Effect.gen(function*() {
           // The hedge executes at once but its answer takes 1.5 s: the flatten fences meanwhile.
@@ -504,12 +510,12 @@ export const engineScenarios = (bus: BusUnderTest) =>
           expect(yield* h.residualPool()).toBe(0)
           expect(h.alerts.filter((a) => a.kind === "hedge-retries-exhausted")).toEqual([])
           // Never sent again.
-          yield* Effect.sleep("500 millis")
+          yield* h.sleep("500 millis")
           expect(h.ex.marketOrdersReceived).toHaveLength(1)
         })
       ), 30_000)
 
-    it.live("a dead consumer's pending fill is claimed by another and not hedged twice", () =>
+    scenario("a dead consumer's pending fill is claimed by another and not hedged twice", () =>
       run((h) =>
         Effect.gen(function*() {
           h.ex.nextMarketOrders(B, { kind: "delay", ms: 5_000 })
@@ -525,7 +531,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a poison message goes to the dead-letter stream, halts the pair, and the pipeline keeps going", () =>
+    scenario("a poison message goes to the dead-letter stream, halts the pair, and the pipeline keeps going", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger()
@@ -545,7 +551,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
       ), 30_000)
 
     for (const c of refusedEntries) {
-      it.live(`${c.name} is dead-lettered with the reason, alerts and halts the pair, and is never hedged`, () =>
+      scenario(`${c.name} is dead-lettered with the reason, alerts and halts the pair, and is never hedged`, () =>
         run((h) =>
           Effect.gen(function*() {
             yield* h.startHedger()
@@ -586,7 +592,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         return fillId
       })
 
-    it.live("a copy of a real fill entry added under a new stream id is acknowledged as a duplicate, never hedged again", () =>
+    scenario("a copy of a real fill entry added under a new stream id is acknowledged as a duplicate, never hedged again", () =>
       run((h) =>
         Effect.gen(function*() {
           let duplicates = 0
@@ -597,7 +603,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
           yield* bus.injectPoison(copyOf(h, 0))
           yield* bus.injectPoison({ ...copyOf(h, 0), fillSeq: String(h.results[0]!.fillSeq + 1_000) })
           yield* h.waitFor("both copies handled", () => duplicates === 2 || h.ex.marketOrdersReceived.length > 1)
-          yield* Effect.sleep("100 millis")
+          yield* h.sleep("100 millis")
           expect(h.ex.marketOrdersReceived).toHaveLength(1)
           expect(h.results).toHaveLength(1)
           expect(duplicates).toBe(2)
@@ -615,7 +621,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a copy added while B is down is a duplicate after B restarts (the intent is long deleted)", () =>
+    scenario("a copy added while B is down is a duplicate after B restarts (the intent is long deleted)", () =>
       run((h) =>
         Effect.gen(function*() {
           let duplicates = 0
@@ -626,7 +632,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
           yield* bus.injectPoison(copyOf(h, 0))
           yield* h.startHedger({ onDuplicate: () => Effect.sync(() => void duplicates++) })
           yield* h.waitFor("the copy handled", () => duplicates === 1 || h.ex.marketOrdersReceived.length > 1)
-          yield* Effect.sleep("100 millis")
+          yield* h.sleep("100 millis")
           expect(h.ex.marketOrdersReceived).toHaveLength(1)
           expect(h.results).toHaveLength(1)
           expect(h.net()).toBe(0)
@@ -638,7 +644,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("a fill whose sequence number an earlier hedge used is an alarm: its client index is not reused", () =>
+    scenario("a fill whose sequence number an earlier hedge used is an alarm: its client index is not reused", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startHedger()
@@ -657,14 +663,14 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    it.live("an order found at the venue under the attempt's client index but of another size is an alarm, not the attempt's outcome", () =>
+    scenario("an order found at the venue under the attempt's client index but of another size is an alarm, not the attempt's outcome", () =>
       run((h) =>
         Effect.gen(function*() {
           const fillSeq = 515_151
           const index = hedgeClientIndex(hedgerSettings().clientIndexTag, fillSeq, 1)
           yield* h.startHedger({ outcomeTimeoutMs: 100 })
           yield* h.waitForEffect("B started", h.alive("b"))
-          yield* Effect.sleep("100 millis") // its order watcher has subscribed
+          yield* h.sleep("100 millis") // its order watcher has subscribed
           // B's stream is down (B cannot see it), and an order of 40 already has the index B will derive.
           h.ex.dropStream(B)
           h.ex.placeMarket({ accountIndex: B, marketId: market.marketId, side: "sell", base: 40, priceCap: 1, clientOrderIndex: index, reduceOnly: false })
