@@ -1,15 +1,15 @@
-// The engine scenarios over the in-memory bus.
+// The engine scenarios over the in-memory bus, on the TestClock (the clock scenarios, which give A
+// and B host clocks of their own, are in engine.memory-clocks.test.ts, in real time).
 import { Effect, Layer } from "effect"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { market } from "./harness.ts"
-import { clockScenarios } from "./clock-scenarios.ts"
 import { forceCloseScenarios } from "./force-close-scenarios.ts"
 import { type BusUnderTest, engineScenarios } from "./scenarios.ts"
 
 let last: ReturnType<typeof MemoryFillBus.make> | undefined
 
-const busUnderTest: BusUnderTest = {
+const memoryBus: BusUnderTest = {
   name: "in-memory",
   // No real I/O: the scenarios run on the TestClock.
   virtualTime: true,
@@ -22,7 +22,5 @@ const busUnderTest: BusUnderTest = {
   deadLetterReasons: () => Effect.sync(() => last!.inspect.deadLetters().map((d) => d.reason))
 }
 
-engineScenarios(busUnderTest)
-// The clock scenarios give A and B host clocks of their own: they run in real time.
-clockScenarios({ ...busUnderTest, virtualTime: false })
-forceCloseScenarios(busUnderTest)
+engineScenarios(memoryBus)
+forceCloseScenarios(memoryBus)
