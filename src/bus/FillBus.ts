@@ -3,7 +3,7 @@
 // `<prefix>:dead-letter`, with the previous system's Pub/Sub messages published beside them
 // (src/bus/legacy-messages.ts; Redis only). In-memory implementation for tests.
 import { Context, type Effect, type Option } from "effect"
-import type { FillEvent, FillMessage, HedgeResult } from "../domain/messages.ts"
+import type { FillEvent, FillMessage, HedgeResult, ResidualFlush, ResidualFlushMessage } from "../domain/messages.ts"
 import type { Side } from "../domain/side.ts"
 import type { BusError } from "./errors.ts"
 
@@ -28,6 +28,13 @@ export type BusEntry =
     readonly _tag: "Fill"
     readonly entryId: string
     readonly fill: FillMessage
+    readonly deliveries: number
+    readonly raw: Readonly<Record<string, string>>
+  }
+  | {
+    readonly _tag: "ResidualFlush"
+    readonly entryId: string
+    readonly flush: ResidualFlushMessage
     readonly deliveries: number
     readonly raw: Readonly<Record<string, string>>
   }
@@ -65,10 +72,10 @@ export interface FillBusShape {
    */
   readonly publishFill: (fill: FillEvent) => Effect.Effect<PublishedFill, BusError>
   /**
-   * Appends B's request to hedge the residual pool (see isResidualFlush): a FillEvent whose
-   * fillId is replaced by `residual:<fillSeq>`, with a fresh sequence number; no A levels, no mirror.
+   * Appends B's request to hedge the residual pool, with a fresh sequence number (its identity
+   * becomes `residual:<fillSeq>`); no A levels, no mirror. Read back as a ResidualFlush entry.
    */
-  readonly publishResidualFlush: (event: FillEvent) => Effect.Effect<PublishedFill, BusError>
+  readonly publishResidualFlush: (flush: ResidualFlush) => Effect.Effect<PublishedFill, BusError>
   /** Highest filled level published so far for each of A's orders (for A's restart). */
   readonly publishedLevels: () => Effect.Effect<ReadonlyMap<string, number>, BusError>
   /** This consumer's own delivered-but-unacknowledged entries (read these first on start). */

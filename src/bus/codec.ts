@@ -2,7 +2,7 @@
 // and decode exactly the same shapes. Stream entries are flat string maps: numbers travel as
 // strings and are decoded with a Schema transformation (toCodecStringTree), never with casts.
 import { Schema } from "effect"
-import { FillEvent, FillMessage, HedgeResult, SideSchema } from "../domain/messages.ts"
+import { FillEvent, FillMessage, HedgeResult, RESIDUAL_FILL_PREFIX, type ResidualFlush, ResidualFlushMessage, SideSchema } from "../domain/messages.ts"
 import type { BusEntry, HedgedFillRecord } from "./FillBus.ts"
 import { type HedgeIntent, HedgeIntentSchema } from "../domain/intent.ts"
 
@@ -17,7 +17,48 @@ const decodeFillMessageFields = Schema.decodeUnknownResult(FillMessageFields)
 export const fillEventToFields = (fill: FillEvent): Record<string, string> =>
   encodeFillEventFields(fill) as unknown as Record<string, string>
 
-/** Decodes one stream entry; what does not decode is poison, with the Schema error as reason. */
+// A residual flush travels on the fill stream in the fields of a fill (the stream's one entry
+// shape, and what earlier versions wrote): order "residual", client index 0, range (0, size], the
+// A side its hedge answers, its reference price, fillId `residual:<fillSeq>` (the bus sets the id
+// and the sequence number). Only this module knows that encoding.
+const RESIDUAL_ORDER_INDEX = "residual"
+
+/** A residual flush's fields on the stream, before the bus adds `fillId` and `fillSeq`. */
+export const residualFlushToFields = (flush: ResidualFlush): Record<string, string> =>
+  fillEventToFields(new FillEvent({
+    fillId: RESIDUAL_FILL_PREFIX,
+    pair: flush.pair,
+    accountIndex: flush.accountIndex,
+    marketId: flush.marketId,
+    side: flush.hedgeSide === "buy" ? "sell" : "buy",
+    orderIndex: RESIDUAL_ORDER_INDEX,
+    clientOrderIndex: 0,
+    filledBefore: 0,
+    filledAfter: flush.size,
+    size: flush.size,
+    price: flush.referencePrice,
+    venueTimestampMs: flush.requestedAtMs,
+    detectedAtMs: flush.requestedAtMs
+  }))
+
+/** The flush a stored entry encodes, or why it is not a well-formed one. */
+const flushOf = (m: FillMessage): ResidualFlushMessage | string =>
+  m.fillId !== `${RESIDUAL_FILL_PREFIX}${m.fillSeq}` || m.orderIndex !== RESIDUAL_ORDER_INDEX || m.clientOrderIndex !== 0 ||
+    m.filledBefore !== 0 || m.filledAfter !== m.size
+    ? `malformed residual flush: fillId "${m.fillId}", order "${m.orderIndex}", client index ${m.clientOrderIndex}, ` +
+      `range (${m.filledBefore}, ${m.filledAfter}], size ${m.size}, fillSeq ${m.fillSeq}`
+    : new ResidualFlushMessage({
+      pair: m.pair,
+      accountIndex: m.accountIndex,
+      marketId: m.marketId,
+      hedgeSide: m.side === "buy" ? "sell" : "buy",
+      size: m.size,
+      referencePrice: m.price,
+      requestedAtMs: m.detectedAtMs,
+      fillSeq: m.fillSeq
+    })
+
+/** Decodes one stream entry; what does not decode is poison, with the reason. */
 export const decodeEntry = (
   entryId: string,
   raw: Readonly<Record<string, string>> | undefined,
@@ -27,9 +68,15 @@ export const decodeEntry = (
     return { _tag: "Poison", entryId, raw: {}, reason: "entry no longer in the stream (deleted or trimmed)" }
   }
   const r = decodeFillMessageFields(raw, { errors: "all" })
-  return r._tag === "Success"
-    ? { _tag: "Fill", entryId, fill: r.success, deliveries, raw }
-    : { _tag: "Poison", entryId, raw, reason: r.failure.message }
+  if (r._tag === "Failure") return { _tag: "Poison", entryId, raw, reason: r.failure.message }
+  // A venue order's index is decimal and its fill's id "<order>:<level>": never taken for a flush.
+  if (r.success.fillId.startsWith(RESIDUAL_FILL_PREFIX) || r.success.orderIndex === RESIDUAL_ORDER_INDEX) {
+    const flush = flushOf(r.success)
+    return typeof flush === "string"
+      ? { _tag: "Poison", entryId, raw, reason: flush }
+      : { _tag: "ResidualFlush", entryId, flush, deliveries, raw }
+  }
+  return { _tag: "Fill", entryId, fill: r.success, deliveries, raw }
 }
 
 /** [k1, v1, k2, v2, …] → record. */

@@ -16,7 +16,7 @@ import { HEDGER_GROUP } from "../bus/redis/inspect.ts"
 import { pairControlKeys } from "../bus/redis/pair-keys.ts"
 import { tagFromPrefix } from "../domain/client-index.ts"
 import { isClosingClientIndex } from "../domain/closing.ts"
-import { isResidualFlush } from "../domain/messages.ts"
+import { subjectOfFlush } from "../domain/messages.ts"
 import { formatBase, LIGHTER_BTC, parseScaled } from "../domain/market.ts"
 import { busLayers } from "../runtime/bus-layers.ts"
 import { type Child, startEngineProcess } from "../runtime/children.ts"
@@ -227,9 +227,14 @@ export const runChaos = (o: ChaosOptions) =>
       const fills: Array<AuditFill> = []
       for (const [id, fields] of entries) {
         const e = decodeEntry(id, pairsToRecord(fields), 1)
-        if (e._tag !== "Fill") continue
-        const f = e.fill
-        fills.push({ fillSeq: f.fillSeq, fillId: f.fillId, orderIndex: f.orderIndex, side: f.side, size: f.size, filledAfter: f.filledAfter, epoch })
+        if (e._tag === "Fill") {
+          const f = e.fill
+          fills.push({ fillSeq: f.fillSeq, fillId: f.fillId, orderIndex: f.orderIndex, side: f.side, size: f.size, filledAfter: f.filledAfter, epoch })
+        } else if (e._tag === "ResidualFlush") {
+          // B's flush, as the audit counts it: the A side its hedge answers, the whole pool.
+          const s = subjectOfFlush(e.flush)
+          fills.push({ fillSeq: s.fillSeq, fillId: s.fillId, orderIndex: "residual", side: s.side, size: s.size, filledAfter: s.size, epoch })
+        }
       }
       const raw = yield* fillBus.hedgeResults()
       const results: Array<AuditResult> = raw.map((r) => ({ fillSeq: r.fillSeq, hedgedSignedBase: r.hedgedSignedBase, status: r.status, epoch }))
@@ -382,7 +387,7 @@ export const runChaos = (o: ChaosOptions) =>
           const newest = yield* conn.run("xrevrange fills", (c) => c.xrevrange(busKeys.fills, "+", "-", "COUNT", 200)).pipe(Effect.orElseSucceed(() => []))
           const candidates = newest.flatMap(([id, fields]) => {
             const e = decodeEntry(id, pairsToRecord(fields), 1)
-            return e._tag === "Fill" && !isResidualFlush(e.fill) ? [{ id, fields, fillId: e.fill.fillId, fillSeq: e.fill.fillSeq }] : []
+            return e._tag === "Fill" ? [{ id, fields, fillId: e.fill.fillId, fillSeq: e.fill.fillSeq }] : []
           })
           picked = candidates[Math.min(back, candidates.length - 1)]
           if (picked === undefined) yield* Effect.sleep("200 millis")

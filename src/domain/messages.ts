@@ -50,16 +50,40 @@ export class FillEvent extends Schema.Class<FillEvent>("FillEvent")({
 
 export const makeFillId = (orderIndex: string, filledAfter: number): string => `${orderIndex}:${filledAfter}`
 
+/** Hedge results of residual flushes carry the fillId `residual:<fillSeq>`. */
+export const RESIDUAL_FILL_PREFIX = "residual:"
+export const isResidualFlush = (x: { readonly fillId: string }): boolean => x.fillId.startsWith(RESIDUAL_FILL_PREFIX)
+
 /**
  * B's own request to hedge the residual pool, put on the fill stream (so it has the stream's
- * crash safety) when a failed or partial hedge left the pool at or above the venue minimum and
- * no fill of A may come to carry it. Its fillId is `residual:<fillSeq>`; it adds nothing to the
- * pool, it hedges what is there. `size`/`side` describe the pool when it was requested, `price` is
- * the book's price then (the hedge's reference).
+ * crash safety, in order with the fills) when a failed or partial hedge left the pool at or above
+ * the venue minimum and no fill of A may come to carry it. It adds nothing to the pool: it hedges
+ * what is there when it is taken up. `size` and `hedgeSide` describe the pool when it was
+ * requested; `referencePrice` is the book's price then.
  */
-export const RESIDUAL_FILL_PREFIX = "residual:"
-export const RESIDUAL_ORDER_INDEX = "residual"
-export const isResidualFlush = (fill: { readonly fillId: string }): boolean => fill.fillId.startsWith(RESIDUAL_FILL_PREFIX)
+export class ResidualFlush extends Schema.Class<ResidualFlush>("ResidualFlush")({
+  pair: ShortString(64),
+  /** B's account: only B puts residual flushes on the stream. */
+  accountIndex: between(0, MAX_ACCOUNT_INDEX),
+  marketId: between(0, MAX_MARKET_ID),
+  /** What B trades to bring the pool to zero (a pool > 0 is bought). */
+  hedgeSide: SideSchema,
+  size: PosBaseAmount,
+  referencePrice: between(1, MAX_PRICE),
+  /** When B requested it (ms, B's clock): a record. */
+  requestedAtMs: NonNegInt
+}) {}
+
+/** A residual flush as stored on the bus, with the pair-wide sequence number the bus gave it. */
+export class ResidualFlushMessage extends Schema.Class<ResidualFlushMessage>("ResidualFlushMessage")({
+  ...ResidualFlush.fields,
+  fillSeq: between(1, MAX_FILL_SEQ)
+}) {
+  /** Its identity in intents and results. */
+  get fillId(): string {
+    return `${RESIDUAL_FILL_PREFIX}${this.fillSeq}`
+  }
+}
 
 /** A fill as stored on the bus: the event plus the pair-wide sequence number the bus gave it. */
 export class FillMessage extends Schema.Class<FillMessage>("FillMessage")({
@@ -70,6 +94,57 @@ export class FillMessage extends Schema.Class<FillMessage>("FillMessage")({
    */
   fillSeq: between(1, MAX_FILL_SEQ)
 }) {}
+
+/**
+ * What B hedges, whatever put it on the stream: A's fill, or B's own residual flush. `side` and
+ * `size` are the A side and amount the hedge answers (B trades the opposite side); `price` is
+ * the fill's price, or the flush's reference price.
+ */
+export interface HedgeSubject {
+  readonly fillId: string
+  readonly fillSeq: number
+  readonly pair: string
+  readonly marketId: number
+  readonly side: "buy" | "sell"
+  readonly size: number
+  readonly price: number
+  /** A's order's client index and the level the fill reached (the self-trade guard ignores a quote its own fill completed); 0 and `size` for a flush. */
+  readonly clientOrderIndex: number
+  readonly filledAfter: number
+  /** When it was seen (a fill) or requested (a flush), ms: a record. */
+  readonly detectedAtMs: number
+  /** A residual flush: it adds nothing to the pool, it hedges what the pool holds. */
+  readonly residual: boolean
+}
+
+export const subjectOfFill = (f: FillMessage): HedgeSubject => ({
+  fillId: f.fillId,
+  fillSeq: f.fillSeq,
+  pair: f.pair,
+  marketId: f.marketId,
+  side: f.side,
+  size: f.size,
+  price: f.price,
+  clientOrderIndex: f.clientOrderIndex,
+  filledAfter: f.filledAfter,
+  detectedAtMs: f.detectedAtMs,
+  residual: false
+})
+
+export const subjectOfFlush = (f: ResidualFlushMessage): HedgeSubject => ({
+  fillId: f.fillId,
+  fillSeq: f.fillSeq,
+  pair: f.pair,
+  marketId: f.marketId,
+  // The A side whose hedge is the flush's direction: B buys to answer an A sell.
+  side: f.hedgeSide === "buy" ? "sell" : "buy",
+  size: f.size,
+  price: f.referencePrice,
+  clientOrderIndex: 0,
+  filledAfter: f.size,
+  detectedAtMs: f.requestedAtMs,
+  residual: true
+})
 
 export const HedgeStatus = Schema.Literals([
   /** the whole fill (plus any pooled residual) was hedged */

@@ -6,7 +6,7 @@ import { Effect, Fiber, Option } from "effect"
 import { type BusEntry, FillBus } from "../bus/FillBus.ts"
 import { monoMs } from "../ops/time.ts"
 import { shutdownIncomplete } from "../ops/shutdown-report.ts"
-import { handleEntry } from "./entry.ts"
+import { handleEntry, subjectOf } from "./entry.ts"
 import type { HedgerLoopState } from "./loop-state.ts"
 import type { OrderWatcher } from "./order-watcher.ts"
 import { maybeFlushResidual } from "./residual-flush.ts"
@@ -34,9 +34,9 @@ const settleBeforeStop = <A, E, R>(e: BusEntry, work: Effect.Effect<A, E, R>, gr
   })
 
 const reportCutOff = (e: BusEntry, waitedMs: number) =>
-  e._tag === "Fill"
+  e._tag !== "Poison"
     ? shutdownIncomplete(
-      `B's hedge of fill ${e.fill.fillId} (seq ${e.fill.fillSeq}) was interrupted before it settled` +
+      `B's hedge of fill ${subjectOf(e).fillId} (seq ${subjectOf(e).fillSeq}) was interrupted before it settled` +
         `${waitedMs > 0 ? ` (waited ${waitedMs / 1000} s)` : ""}; B resumes it from its intent on its next start`
     )
     : Effect.void

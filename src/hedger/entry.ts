@@ -8,7 +8,7 @@ import { hedgeClientIndex } from "../domain/client-index.ts"
 import { hedgeSideFor } from "../domain/side.ts"
 import { bookReferencePrice } from "../domain/hedge-plan.ts"
 import { formatBase } from "../domain/market.ts"
-import { type FillMessage, type HedgeResult, isResidualFlush } from "../domain/messages.ts"
+import { type HedgeResult, type HedgeSubject, isResidualFlush, subjectOfFill, subjectOfFlush } from "../domain/messages.ts"
 import { VenueError } from "../venue/errors.ts"
 import { Venue } from "../venue/Venue.ts"
 import { raiseAlert } from "../ops/alerts.ts"
@@ -16,7 +16,7 @@ import { wallMs } from "../ops/time.ts"
 import { type BusEntry, FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { haltPair } from "../safety/halt.ts"
-import { priceRefusal, refuseFill } from "./fill-check.ts"
+import { priceRefusal, refuseFill, refuseFlush } from "./fill-check.ts"
 import { hedgeFill } from "./hedge-fill.ts"
 import { type HedgerLoopState, recordFailure, recordSuccess } from "./loop-state.ts"
 import type { OrderWatcher } from "./order-watcher.ts"
@@ -30,7 +30,7 @@ const refuseEntry = (entry: BusEntry, reason: string, settings: HedgerSettings) 
   Effect.gen(function*() {
     const bus = yield* FillBus
     yield* Effect.logError(`fill entry refused, moved to the dead-letter stream, never hedged: ${reason}`).pipe(
-      Effect.annotateLogs({ entryId: entry.entryId, ...(entry._tag === "Fill" ? { fillId: entry.fill.fillId, fillSeq: entry.fill.fillSeq } : {}) })
+      Effect.annotateLogs({ entryId: entry.entryId, ...(entry._tag === "Poison" ? {} : { fillId: subjectOf(entry).fillId, fillSeq: subjectOf(entry).fillSeq }) })
     )
     yield* haltPair(`fill entry ${entry.entryId} moved to the dead-letter stream: ${reason.slice(0, 200)}`)
     yield* bus.deadLetter(entry.entryId, entry.raw, reason)
@@ -48,21 +48,29 @@ const acknowledgeDuplicate = (entryId: string, fillId: string, why: string, sett
     if (settings.onDuplicate !== undefined) yield* settings.onDuplicate()
   })
 
+/** An entry B hedges: A's fill, or B's own residual flush. */
+export type HedgeableEntry = Exclude<BusEntry, { readonly _tag: "Poison" }>
+
+/** What the entry asks B to hedge. */
+export const subjectOf = (entry: HedgeableEntry): HedgeSubject =>
+  entry._tag === "Fill" ? subjectOfFill(entry.fill) : subjectOfFlush(entry.flush)
+
 /**
  * Whether B may hedge this entry's fill: "refuse" (not ours, implausible, or a client index that
  * is another intent's), "duplicate" (hedged already), or "hedge".
  */
-const admit = (entry: BusEntry & { readonly _tag: "Fill" }, watcher: OrderWatcher, settings: HedgerSettings) =>
+const admit = (entry: HedgeableEntry, watcher: OrderWatcher, settings: HedgerSettings) =>
   Effect.gen(function*() {
     const venue = yield* Venue
-    const fill = entry.fill
-    const refused = refuseFill(fill, {
+    const fill = subjectOf(entry)
+    const expected = {
       pair: settings.pair,
       market: settings.market,
       aAccountIndex: settings.aAccountIndex,
       bAccountIndex: venue.accountIndex,
       maxFillBase: settings.maxFillBase
-    })
+    }
+    const refused = entry._tag === "Fill" ? refuseFill(entry.fill, expected) : refuseFlush(entry.flush, expected)
     if (refused !== undefined) return { _tag: "Refuse", reason: refused } as const
     // Hedged once, whatever its stream id: by the fill's identity, recorded with each result.
     const hedged = yield* (yield* FillBus).hedgedFill(fill.fillId)
@@ -106,14 +114,15 @@ export const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: He
     const bus = yield* FillBus
     if (entry._tag === "Poison") return yield* refuseEntry(entry, entry.reason, settings)
     const verdict = yield* admit(entry, watcher, settings)
+    const subject = subjectOf(entry)
     if (verdict._tag === "Refuse") return yield* refuseEntry(entry, verdict.reason, settings)
-    if (verdict._tag === "Duplicate") return yield* acknowledgeDuplicate(entry.entryId, entry.fill.fillId, verdict.why, settings)
+    if (verdict._tag === "Duplicate") return yield* acknowledgeDuplicate(entry.entryId, subject.fillId, verdict.why, settings)
     const receivedAtMs = yield* wallMs
-    const hedged = yield* hedgeFill(entry.fill, watcher, settings, receivedAtMs).pipe(
+    const hedged = yield* hedgeFill(subject, watcher, settings, receivedAtMs).pipe(
       Effect.map((r) => ({ _tag: "Result", result: r }) as const),
       Effect.catchTag("FillInFlight", (e) => Effect.succeed({ _tag: "InFlight", message: e.message } as const))
     )
-    if (hedged._tag === "InFlight") return yield* acknowledgeDuplicate(entry.entryId, entry.fill.fillId, hedged.message, settings)
+    if (hedged._tag === "InFlight") return yield* acknowledgeDuplicate(entry.entryId, subject.fillId, hedged.message, settings)
     const result = hedged.result
     yield* bus.completeFill(entry.entryId, result)
     // Acknowledged: the intent is history now (the result is in <prefix>:hedges). Off the hedge
@@ -158,12 +167,12 @@ export const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: He
     } else if (result.status === "hedged") {
       yield* recordSuccess(loop, isResidualFlush(result))
     }
-    yield* checkSlippage(entry.fill, result, settings)
+    yield* checkSlippage(subject, result, settings)
     if (settings.onResult !== undefined) yield* settings.onResult(result)
   })
 
 /** A completed hedge that executed worse than risk.max_hedge_slippage_bps halts the pair at once. */
-const checkSlippage = (fill: FillMessage, result: HedgeResult, settings: HedgerSettings) =>
+const checkSlippage = (fill: HedgeSubject, result: HedgeResult, settings: HedgerSettings) =>
   Effect.gen(function*() {
     const breach = hedgeSlippageBreach(
       { market: settings.market, fillId: result.fillId, fillPrice: fill.price, hedgeSide: hedgeSideFor(fill.side), attempts: result.attempts },

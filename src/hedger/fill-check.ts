@@ -1,10 +1,11 @@
 // Is this fill ours, and plausible? B hedges a fill only when it belongs to B's pair (pair id,
 // market, A's account), is well-formed (its id names its own order and range), and is no larger
 // than a configured multiple of the quote size; its price is checked against the book separately
-// (priceRefusal). Anything else is refused: dead letter, alert, halt — never hedged. Pure.
+// (priceRefusal). A residual flush must be B's own, of this pair. Anything else is refused: dead
+// letter, alert, halt — never hedged. Pure.
 import { VENUE_PRICE_BAND_BPS, withinPriceBand } from "../domain/hedge-plan.ts"
 import { formatBase, formatPrice, type MarketSpec } from "../domain/market.ts"
-import { type FillMessage, isResidualFlush, makeFillId, RESIDUAL_FILL_PREFIX, RESIDUAL_ORDER_INDEX } from "../domain/messages.ts"
+import { type FillMessage, makeFillId, type ResidualFlushMessage } from "../domain/messages.ts"
 
 export interface FillExpectations {
   /** The pair's name (config pair.name): A puts it on every fill. */
@@ -26,16 +27,8 @@ export const refuseFill = (fill: FillMessage, x: FillExpectations): string | und
   if (fill.filledAfter - fill.filledBefore !== fill.size) {
     return `malformed fill: size ${fill.size} is not filledAfter ${fill.filledAfter} − filledBefore ${fill.filledBefore}`
   }
-  if (isResidualFlush(fill)) {
-    // B's own request to hedge the pool: it adds nothing to the pool, its price is the reference.
-    if (fill.accountIndex !== x.bAccountIndex) return `not this pair's residual flush: account ${fill.accountIndex}, expected B's ${x.bAccountIndex}`
-    if (fill.fillId !== `${RESIDUAL_FILL_PREFIX}${fill.fillSeq}` || fill.orderIndex !== RESIDUAL_ORDER_INDEX) {
-      return `malformed residual flush: fillId "${fill.fillId}", order "${fill.orderIndex}", fillSeq ${fill.fillSeq}`
-    }
-    return undefined
-  }
   if (fill.accountIndex !== x.aAccountIndex) return `not this pair's fill: account ${fill.accountIndex}, expected A's ${x.aAccountIndex}`
-  if (fill.orderIndex === RESIDUAL_ORDER_INDEX || fill.fillId !== makeFillId(fill.orderIndex, fill.filledAfter)) {
+  if (fill.fillId !== makeFillId(fill.orderIndex, fill.filledAfter)) {
     return `malformed fill: fillId "${fill.fillId}" is not "<orderIndex>:<filledAfter>" of order "${fill.orderIndex}" filled to ${fill.filledAfter}`
   }
   if (fill.size > x.maxFillBase) {
@@ -45,8 +38,17 @@ export const refuseFill = (fill: FillMessage, x: FillExpectations): string | und
   return undefined
 }
 
+/** Why B refuses a residual flush (not this pair's, or not B's own), or undefined. */
+export const refuseFlush = (flush: ResidualFlushMessage, x: FillExpectations): string | undefined => {
+  if (flush.pair !== x.pair) return `not this pair's residual flush: pair "${flush.pair}", expected "${x.pair}"`
+  if (flush.marketId !== x.market.marketId) return `not this pair's residual flush: market ${flush.marketId}, expected ${x.market.marketId}`
+  // B's own request to hedge the pool: it adds nothing to the pool, its price is the reference.
+  if (flush.accountIndex !== x.bAccountIndex) return `not this pair's residual flush: account ${flush.accountIndex}, expected B's ${x.bAccountIndex}`
+  return undefined
+}
+
 /** Why B refuses a fill priced outside the venue's band around the book's reference, or undefined. */
-export const priceRefusal = (fill: FillMessage, ref: number, market: MarketSpec, bandBps = VENUE_PRICE_BAND_BPS): string | undefined =>
+export const priceRefusal = (fill: { readonly price: number }, ref: number, market: MarketSpec, bandBps = VENUE_PRICE_BAND_BPS): string | undefined =>
   withinPriceBand(fill.price, ref, bandBps)
     ? undefined
     : `implausible price: ${formatPrice(market, fill.price)} is outside the venue's ±${bandBps / 100} % band around the book's ${formatPrice(market, ref)}`

@@ -15,7 +15,7 @@ import { hedgeClientIndex } from "../domain/client-index.ts"
 import { blockedByQuote, effectiveMinBase, guardSelfTrade, hedgeOrderFor, planNextAttempt, quoteStillResting } from "../domain/hedge-plan.ts"
 import { averagePriceTicks } from "../domain/slippage.ts"
 import { formatPrice, type MarketSpec } from "../domain/market.ts"
-import { type FillMessage, HedgeAttempt, HedgeResult, isResidualFlush } from "../domain/messages.ts"
+import { HedgeAttempt, HedgeResult, type HedgeSubject } from "../domain/messages.ts"
 import { hedgeSideFor, signedBase } from "../domain/side.ts"
 import type { BusError } from "../bus/errors.ts"
 import { type HedgeIntent, PairState } from "../bus/PairState.ts"
@@ -190,7 +190,7 @@ const runAttempt = (watcher: OrderWatcher, settings: HedgeSettings, fillId: stri
  * Hedges `fill` and returns the result to record. Safe to call again for the same fill after a
  * crash at any point: it resumes from the stored intent.
  */
-export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: HedgeSettings, receivedAtMs: number) =>
+export const hedgeFill = (fill: HedgeSubject, watcher: OrderWatcher, settings: HedgeSettings, receivedAtMs: number) =>
   Effect.gen(function*() {
     const state = yield* PairState
     const venue = yield* Venue
@@ -202,7 +202,7 @@ export const hedgeFill = (fill: FillMessage, watcher: OrderWatcher, settings: He
       fillId: fill.fillId,
       fillSeq: fill.fillSeq,
       // A residual flush adds nothing: it hedges what the pool holds.
-      signedDelta: isResidualFlush(fill) ? 0 : signedBase(hedgeSide, fill.size),
+      signedDelta: fill.residual ? 0 : signedBase(hedgeSide, fill.size),
       minBase,
       nowMs: yield* wallMs // the intent's createdAtMs: a record
     })

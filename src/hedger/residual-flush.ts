@@ -6,7 +6,7 @@
 import { Effect } from "effect"
 import { effectiveMinBase } from "../domain/hedge-plan.ts"
 import { formatBase } from "../domain/market.ts"
-import { FillEvent, RESIDUAL_FILL_PREFIX, RESIDUAL_ORDER_INDEX } from "../domain/messages.ts"
+import { ResidualFlush } from "../domain/messages.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { wallMs } from "../ops/time.ts"
@@ -29,23 +29,15 @@ export const maybeFlushResidual = (settings: Pick<HedgerSettings, "market" | "pa
     if (ref === undefined) return
     // Below the minimum: it waits for a fill in its direction (poolDecision).
     if (Math.abs(pool) < effectiveMinBase(settings.market, ref)) return yield* flushDone(loop)
-    const now = yield* wallMs // records only
-    const size = Math.abs(pool)
-    const published = yield* bus.publishResidualFlush(new FillEvent({
-      fillId: RESIDUAL_FILL_PREFIX,
+    const published = yield* bus.publishResidualFlush(new ResidualFlush({
       pair: settings.pair,
       accountIndex: venue.accountIndex,
       marketId: settings.market.marketId,
-      // The A side whose hedge is the pool's direction: B buys (pool > 0) to hedge an A sell.
-      side: pool > 0 ? "sell" : "buy",
-      orderIndex: RESIDUAL_ORDER_INDEX,
-      clientOrderIndex: 0,
-      filledBefore: 0,
-      filledAfter: size,
-      size,
-      price: ref,
-      venueTimestampMs: now,
-      detectedAtMs: now
+      // B buys a pool > 0 (it is short of its hedges) and sells one < 0.
+      hedgeSide: pool > 0 ? "buy" : "sell",
+      size: Math.abs(pool),
+      referencePrice: ref,
+      requestedAtMs: yield* wallMs // a record
     }))
     yield* flushDone(loop)
     yield* Effect.logWarning(

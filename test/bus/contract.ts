@@ -14,7 +14,8 @@ import {
   FillMessage as FillMessageClass,
   HedgeAttempt,
   HedgeResult,
-  makeFillId
+  makeFillId,
+  ResidualFlush
 } from "../../src/domain/messages.ts"
 
 export interface DeadLetterView {
@@ -91,7 +92,7 @@ export const hedgeResultFor = (fill: FillMessage, hedged = true): HedgeResult =>
 
 const fillsOf = (entries: ReadonlyArray<BusEntry>) =>
   entries.map((e) => {
-    if (e._tag !== "Fill") throw new Error(`expected a fill, got poison: ${e.reason}`)
+    if (e._tag !== "Fill") throw new Error(`expected a fill, got ${e._tag === "Poison" ? `poison: ${e.reason}` : e._tag}`)
     return e
   })
 
@@ -142,14 +143,18 @@ export const contractSuite = (name: string, makeFixture: MakeFixture) =>
           const bus = yield* FillBus
           const p1 = yield* bus.publishFill(fillEvent({ orderIndex: newOrderIndex() }))
           const levelsBefore = yield* bus.publishedLevels()
-          const flush = fillEvent({ orderIndex: "residual", fillId: "residual:", clientOrderIndex: 0, size: 35, side: "sell" })
+          const flush = new ResidualFlush({ pair: "BTC:1-2", accountIndex: 2, marketId: 1, hedgeSide: "buy", size: 35, referencePrice: 1_000_000, requestedAtMs: 5 })
           const p2 = yield* bus.publishResidualFlush(flush)
           assert.strictEqual(p2.fillSeq, p1.fillSeq + 1)
-          const entries = fillsOf(yield* read("b1"))
-          assert.strictEqual(entries.length, 2)
-          const f = entries[1]!.fill
-          assert.strictEqual(f.fillId, `residual:${p2.fillSeq}`)
-          assert.deepStrictEqual([f.fillSeq, f.size, f.side, f.orderIndex], [p2.fillSeq, 35, "sell", "residual"])
+          const entries = yield* read("b1")
+          assert.deepStrictEqual(entries.map((e) => e._tag), ["Fill", "ResidualFlush"])
+          const e = entries[1]!
+          if (e._tag !== "ResidualFlush") return
+          assert.strictEqual(e.flush.fillId, `residual:${p2.fillSeq}`)
+          assert.deepStrictEqual(
+            [e.flush.fillSeq, e.flush.size, e.flush.hedgeSide, e.flush.referencePrice, e.flush.pair],
+            [p2.fillSeq, 35, "buy", 1_000_000, "BTC:1-2"]
+          )
           assert.deepStrictEqual(yield* bus.publishedLevels(), levelsBefore)
         })
       ))

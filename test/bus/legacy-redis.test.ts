@@ -80,7 +80,7 @@ const read = (consumer: string) =>
   FillBus.use((bus) => bus.readNew({ consumer, count: 10, blockMs: 200 })).pipe(
     Effect.map((es) =>
       es.map((e) => {
-        if (e._tag !== "Fill") throw new Error(`poison: ${e.reason}`)
+        if (e._tag !== "Fill") throw new Error(e._tag === "Poison" ? `poison: ${e.reason}` : `not a fill: ${e._tag}`)
         return e
       })
     )

@@ -17,7 +17,10 @@ import {
   MAX_MARKET_ID,
   MAX_PRICE,
   RESIDUAL_FILL_PREFIX,
-  RESIDUAL_ORDER_INDEX
+  ResidualFlush,
+  ResidualFlushMessage,
+  subjectOfFill,
+  subjectOfFlush
 } from "../../src/domain/messages.ts"
 import { decodesFill, validFillFields } from "../support/domain-fixtures.ts"
 
@@ -51,34 +54,33 @@ describe("the venue's ranges, as numbers (Lighter: 48-bit amounts, indexes and a
   })
 })
 
-describe("the residual flush's own fill", () => {
-  it("builds as the hedger builds it, is recognised, and names no venue order", () => {
-    const flush = new FillEvent({
-      fillId: RESIDUAL_FILL_PREFIX,
-      pair: "BTC-1-2",
-      accountIndex: 2,
-      marketId: 1,
-      side: "sell",
-      orderIndex: RESIDUAL_ORDER_INDEX,
-      clientOrderIndex: 0,
-      filledBefore: 0,
-      filledAfter: 35,
-      size: 35,
-      price: 1_000,
-      venueTimestampMs: 0,
-      detectedAtMs: 0
-    })
-    expect(flush.orderIndex).toBe(RESIDUAL_ORDER_INDEX)
-    // Venue order indexes are decimal: the flush's order index can never be one, nor its fill id a venue fill's.
-    expect(RESIDUAL_ORDER_INDEX).not.toMatch(/^\d*$/)
+describe("the residual flush, its own message", () => {
+  it("names itself by its sequence number, and is never a venue fill's id", () => {
+    const flush = new ResidualFlushMessage({ pair: "BTC-1-2", accountIndex: 2, marketId: 1, hedgeSide: "buy", size: 35, referencePrice: 1_000, requestedAtMs: 0, fillSeq: 9 })
+    expect(flush.fillId).toBe(`${RESIDUAL_FILL_PREFIX}9`)
     expect(isResidualFlush(flush)).toBe(true)
-    const stored = { ...fill, fillId: `${RESIDUAL_FILL_PREFIX}9`, orderIndex: RESIDUAL_ORDER_INDEX, clientOrderIndex: 0, fillSeq: 9 }
-    const r = Schema.decodeUnknownResult(FillMessage)(stored)
-    expect(r._tag).toBe("Success")
-    // and a venue order's fill id is never taken for a flush
     fc.assert(fc.property(fc.bigInt({ min: 0n, max: 2n ** 60n }), fc.integer({ min: 1, max: MAX_BASE }), (order, level) => {
       expect(isResidualFlush({ fillId: makeFillId(String(order), level) })).toBe(false)
     }))
+  })
+
+  it("is range-checked like a fill: a size, price or sequence number out of range does not decode", () => {
+    const ok = { pair: "BTC-1-2", accountIndex: 2, marketId: 1, hedgeSide: "sell", size: 35, referencePrice: 1_000, requestedAtMs: 0 }
+    expect(Schema.decodeUnknownResult(ResidualFlush)(ok)._tag).toBe("Success")
+    for (const bad of [{ size: 0 }, { size: MAX_BASE + 1 }, { referencePrice: 0 }, { referencePrice: MAX_PRICE + 1 }, { hedgeSide: "hold" }, { marketId: MAX_MARKET_ID + 1 }]) {
+      expect(Schema.decodeUnknownResult(ResidualFlush)({ ...ok, ...bad })._tag, JSON.stringify(bad)).toBe("Failure")
+    }
+    expect(Schema.decodeUnknownResult(ResidualFlushMessage)({ ...ok, fillSeq: 0 })._tag).toBe("Failure")
+  })
+
+  it("as a hedge subject: the A side its hedge answers, the whole pool, its reference price; it adds nothing to the pool", () => {
+    const buy = subjectOfFlush(new ResidualFlushMessage({ pair: "p", accountIndex: 2, marketId: 1, hedgeSide: "buy", size: 35, referencePrice: 1_000, requestedAtMs: 4, fillSeq: 9 }))
+    expect(buy).toEqual({ fillId: "residual:9", fillSeq: 9, pair: "p", marketId: 1, side: "sell", size: 35, price: 1_000, clientOrderIndex: 0, filledAfter: 35, detectedAtMs: 4, residual: true })
+    const sell = subjectOfFlush(new ResidualFlushMessage({ pair: "p", accountIndex: 2, marketId: 1, hedgeSide: "sell", size: 35, referencePrice: 1_000, requestedAtMs: 4, fillSeq: 9 }))
+    expect(sell.side).toBe("buy")
+    const f = subjectOfFill(new FillMessage({ ...fill, fillSeq: 9 } as ConstructorParameters<typeof FillMessage>[0]))
+    expect(f.residual).toBe(false)
+    expect([f.fillId, f.side, f.size, f.price, f.clientOrderIndex, f.filledAfter]).toEqual([fill.fillId, fill.side, fill.size, fill.price, fill.clientOrderIndex, fill.filledAfter])
   })
 })
 

@@ -81,7 +81,8 @@ describe("fuzz: bus entries", () => {
       fc.property(fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("fillId", "size", "side", "fillSeq", "price", "__proto__")), fc.string()), (raw) => {
         const e = decodeEntry("1-0", raw, 1)
         if (e._tag === "Poison") expect(e.reason.length).toBeGreaterThan(0)
-        else expect(e.fill.size).toBe(e.fill.filledAfter - e.fill.filledBefore)
+        else if (e._tag === "Fill") expect(e.fill.size).toBe(e.fill.filledAfter - e.fill.filledBefore)
+        else expect(e.flush.fillId).toBe(`residual:${e.flush.fillSeq}`)
       }),
       { numRuns: Number(process.env["FUZZ_RUNS"] ?? 1000) }
     )

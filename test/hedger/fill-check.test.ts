@@ -6,8 +6,8 @@ import { decodeEntry } from "../../src/bus/codec.ts"
 import { hedgeClientIndex, MAX_ATTEMPT, MAX_TAG } from "../../src/domain/client-index.ts"
 import { bookReferencePrice, withinPriceBand } from "../../src/domain/hedge-plan.ts"
 import { LIGHTER_BTC } from "../../src/domain/market.ts"
-import { FillMessage, makeFillId } from "../../src/domain/messages.ts"
-import { type FillExpectations, priceRefusal, refuseFill } from "../../src/hedger/fill-check.ts"
+import { FillMessage, makeFillId, ResidualFlushMessage } from "../../src/domain/messages.ts"
+import { type FillExpectations, priceRefusal, refuseFill, refuseFlush } from "../../src/hedger/fill-check.ts"
 
 const expected: FillExpectations = { pair: "BTC:1-2", market: LIGHTER_BTC, aAccountIndex: 1, bAccountIndex: 2, maxFillBase: 600 }
 
@@ -34,8 +34,14 @@ const fill = (over: Partial<ConstructorParameters<typeof FillMessage>[0]> = {}) 
   })
 }
 
-const residual = (over: Partial<ConstructorParameters<typeof FillMessage>[0]> = {}) =>
-  fill({ fillId: "residual:9", fillSeq: 9, orderIndex: "residual", accountIndex: 2, clientOrderIndex: 0, filledBefore: 0, filledAfter: 5_000, size: 5_000, side: "sell", ...over })
+const residual = (over: Partial<ConstructorParameters<typeof ResidualFlushMessage>[0]> = {}) =>
+  new ResidualFlushMessage({ pair: "BTC:1-2", accountIndex: 2, marketId: 1, hedgeSide: "buy", size: 5_000, referencePrice: 1_000_000, requestedAtMs: 2, fillSeq: 9, ...over })
+
+/** A stored entry as the stream holds it: every field a string. */
+const stored = (f: FillMessage, over: Record<string, string> = {}): Record<string, string> => ({
+  ...Object.fromEntries(Object.entries({ ...f }).map(([k, v]) => [k, String(v)])),
+  ...over
+})
 
 describe("refuseFill: is this fill the pair's own, and plausible?", () => {
   it("accepts A's fills of this pair up to the size bound, and B's own residual flushes", () => {
@@ -43,14 +49,15 @@ describe("refuseFill: is this fill the pair's own, and plausible?", () => {
     expect(refuseFill(fill({ size: 600 }), expected)).toBeUndefined()
     expect(refuseFill(fill({ filledBefore: 20, filledAfter: 60, size: 40 }), expected)).toBeUndefined()
     // A residual flush hedges the pool: its size is the pool's, not a fill of A.
-    expect(refuseFill(residual(), expected)).toBeUndefined()
+    expect(refuseFlush(residual(), expected)).toBeUndefined()
   })
   it("refuses another pair, market or account, naming what it expected", () => {
     expect(refuseFill(fill({ pair: "ETH:1-2" }), expected)).toBe(`not this pair's fill: pair "ETH:1-2", expected "BTC:1-2"`)
     expect(refuseFill(fill({ marketId: 0 }), expected)).toBe("not this pair's fill: market 0, expected 1")
     expect(refuseFill(fill({ accountIndex: 2 }), expected)).toBe("not this pair's fill: account 2, expected A's 1")
-    expect(refuseFill(residual({ accountIndex: 1 }), expected)).toBe("not this pair's residual flush: account 1, expected B's 2")
-    expect(refuseFill(residual({ pair: "x" }), expected)).toMatch(/^not this pair's fill: pair "x"/)
+    expect(refuseFlush(residual({ accountIndex: 1 }), expected)).toBe("not this pair's residual flush: account 1, expected B's 2")
+    expect(refuseFlush(residual({ pair: "x" }), expected)).toMatch(/^not this pair's residual flush: pair "x"/)
+    expect(refuseFlush(residual({ marketId: 0 }), expected)).toBe("not this pair's residual flush: market 0, expected 1")
   })
   it("refuses a fill larger than the configured multiple of the quote size", () => {
     expect(refuseFill(fill({ size: 601 }), expected)).toBe(
@@ -62,10 +69,24 @@ describe("refuseFill: is this fill the pair's own, and plausible?", () => {
     expect(refuseFill(fill({ fillId: "281474976710700:61" }), expected)).toMatch(/^malformed fill: fillId "281474976710700:61"/)
     expect(refuseFill(fill({ fillId: "other:60" }), expected)).toMatch(/^malformed fill/)
     expect(refuseFill(fill({ filledAfter: 60, size: 59 }), expected)).toMatch(/^malformed fill: size 59 is not filledAfter 60 − filledBefore 0/)
-    // A's fill cannot pose as B's residual flush, nor a flush carry another sequence number.
-    expect(refuseFill(fill({ orderIndex: "residual", fillId: "residual:60" }), expected)).toMatch(/^not this pair's residual flush: account 1/)
-    expect(refuseFill(residual({ fillId: "residual:10" }), expected)).toMatch(/^malformed residual flush/)
-    expect(refuseFill(residual({ orderIndex: "123" }), expected)).toMatch(/^malformed residual flush/)
+  })
+  it("an entry that claims to be a residual flush is one, whole, or poison; never taken for A's fill", () => {
+    const flushEntry = stored(fill({ fillId: "residual:9", fillSeq: 9, orderIndex: "residual", accountIndex: 2, clientOrderIndex: 0, side: "sell", size: 5_000, filledAfter: 5_000 }))
+    const ok = decodeEntry("1-0", flushEntry, 1)
+    expect(ok._tag).toBe("ResidualFlush")
+    if (ok._tag === "ResidualFlush") {
+      // A sell answered by B's buy: the pool B is short of, at the book's price then.
+      expect([ok.flush.hedgeSide, ok.flush.size, ok.flush.referencePrice, ok.flush.fillId]).toEqual(["buy", 5_000, 1_000_000, "residual:9"])
+    }
+    // A's fill cannot pose as B's residual flush (B refuses it: not B's account), nor a flush
+    // carry another sequence number, a client index, or a range that is not (0, size].
+    const posing = decodeEntry("1-0", stored(fill({ orderIndex: "residual", fillId: "residual:7", clientOrderIndex: 0 })), 1)
+    expect(posing._tag === "ResidualFlush" ? refuseFlush(posing.flush, expected) : posing._tag).toMatch(/^not this pair's residual flush: account 1/)
+    for (const over of [{ fillId: "residual:10" }, { orderIndex: "123" }, { clientOrderIndex: "5" }, { filledBefore: "1", size: "4999" }]) {
+      const e = decodeEntry("1-0", { ...flushEntry, ...over }, 1)
+      expect(e._tag, JSON.stringify(over)).toBe("Poison")
+      if (e._tag === "Poison") expect(e.reason).toMatch(/^malformed residual flush/)
+    }
   })
 })
 
@@ -102,7 +123,7 @@ describe("every fill the schema accepts derives a client index (property)", () =
           const raw = Object.fromEntries(Object.entries({ ...f, fillSeq }).map(([k, v]) => [k, String(v)]))
           const e = decodeEntry("1-0", raw, 1)
           if (e._tag === "Fill") expect(() => hedgeClientIndex(tag, e.fill.fillSeq, attempt)).not.toThrow()
-          else expect(e.reason).toContain("fillSeq")
+          else expect(e._tag === "Poison" ? e.reason : "").toContain("fillSeq")
         }
       )
     )

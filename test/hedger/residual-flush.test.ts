@@ -50,13 +50,14 @@ describe("residual flush", () => {
         yield* maybeFlushResidual({ market, pair: "BTC-1-2" }, loop)
         assert.strictEqual(fills.inspect.streamLength(), 1)
         const [entry] = yield* (yield* FillBus).readNew({ consumer: "t", count: 10, blockMs: 0 })
-        assert.strictEqual(entry?._tag, "Fill")
-        if (entry?._tag !== "Fill") return
-        // B sells 30 to bring a pool of −30 (B must sell) to zero: the A side it hedges is a buy.
-        assert.strictEqual(entry.fill.side, "buy")
-        assert.strictEqual(entry.fill.size, 30)
-        assert.strictEqual(entry.fill.pair, "BTC-1-2")
-        assert.isTrue(entry.fill.fillId.startsWith("residual"))
+        assert.strictEqual(entry?._tag, "ResidualFlush")
+        if (entry?._tag !== "ResidualFlush") return
+        // B sells 30 to bring a pool of −30 (B must sell) to zero, at the book's bid.
+        assert.strictEqual(entry.flush.hedgeSide, "sell")
+        assert.strictEqual(entry.flush.size, 30)
+        assert.strictEqual(entry.flush.pair, "BTC-1-2")
+        assert.strictEqual(entry.flush.accountIndex, B)
+        assert.isTrue(entry.flush.fillId.startsWith("residual:"))
         // Published once: nothing more is due.
         yield* TestClock.adjust("1 minute")
         yield* maybeFlushResidual({ market, pair: "BTC-1-2" }, loop)

@@ -7,7 +7,7 @@
 // same data, like a new connection to the same Redis.
 import { Clock, Effect, Layer, Option } from "effect"
 import type { MarketSpec } from "../../domain/market.ts"
-import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, RESIDUAL_FILL_PREFIX } from "../../domain/messages.ts"
+import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, RESIDUAL_FILL_PREFIX, type ResidualFlush } from "../../domain/messages.ts"
 import {
   compareEntryIds,
   decodeEntry,
@@ -15,7 +15,8 @@ import {
   encodeHedgeResult,
   fillEventToFields,
   hedgedRecordValue,
-  parseHedgedRecord
+  parseHedgedRecord,
+  residualFlushToFields
 } from "../codec.ts"
 import { BusError } from "../errors.ts"
 import { monoNow } from "./mono.ts"
@@ -124,13 +125,13 @@ export class MemoryFillBus {
       store.down ? Effect.fail(new BusError({ op, message: `${op} on memory bus: unavailable (simulated)` })) : Effect.void
     const byId = (id: string) => store.entries.find((e) => e.id === id)
 
-    const publishResidualFlush = (event: FillEvent): Effect.Effect<PublishedFill, BusError> =>
+    const publishResidualFlush = (flush: ResidualFlush): Effect.Effect<PublishedFill, BusError> =>
       available("publishResidualFlush").pipe(
         Effect.andThen(Clock.currentTimeMillis),
         Effect.map((nowMs) => {
           if (store.seq === 0) store.seq = Math.floor(nowMs / 250)
           const seq = ++store.seq
-          const id = append({ ...fillEventToFields(event), fillId: `${RESIDUAL_FILL_PREFIX}${seq}`, fillSeq: String(seq) })
+          const id = append({ ...residualFlushToFields(flush), fillId: `${RESIDUAL_FILL_PREFIX}${seq}`, fillSeq: String(seq) })
           return { duplicate: false, fillSeq: seq, entryId: id }
         })
       )

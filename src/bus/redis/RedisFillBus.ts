@@ -24,7 +24,7 @@
 import { Effect, Layer, Option, Schema } from "effect"
 import type { Redis } from "ioredis"
 import type { MarketSpec } from "../../domain/market.ts"
-import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, RESIDUAL_FILL_PREFIX } from "../../domain/messages.ts"
+import { type FillEvent, FillEvent as FillEventClass, type HedgeResult, RESIDUAL_FILL_PREFIX, type ResidualFlush } from "../../domain/messages.ts"
 import {
   decodeEntry,
   decodeHedgeResult,
@@ -33,7 +33,8 @@ import {
   hedgeResultFields,
   pairsToRecord,
   parseHedgedRecord,
-  recordToPairs
+  recordToPairs,
+  residualFlushToFields
 } from "../codec.ts"
 import { BusError } from "../errors.ts"
 import { fillMirrors, type LegacyMirrors, type LegacyOptions, type LegacyPublish, resultMirrors } from "../legacy-messages.ts"
@@ -205,7 +206,7 @@ export const PUBLISH_RESIDUAL = redisScript({
   name: "publishResidualFlush",
   keys: ["fills", "seq"],
   args: ["seqSeen"],
-  rest: "the fill's field pairs (its fillId and fillSeq are replaced)",
+  rest: "the flush's field pairs (codec.ts residualFlushToFields; its fillId and fillSeq are replaced)",
   reply: Schema.Tuple([Schema.String, Schema.String]), // {seq, id}
   source: NEXT_SEQ_LUA + `
 local seq = nextSeq(KEYS[2], tonumber(ARGV[1]) or 0)
@@ -443,8 +444,8 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
         [...mirrorPairs(mirrors), ...recordToPairs(fillEventToFields(fill))]
       )))
 
-    const publishResidualFlush = (event: FillEvent): Effect.Effect<PublishedFill, BusError> =>
-      conn.runScript(PUBLISH_RESIDUAL, { fills: keys.fills, seq: keys.seq }, { seqSeen: seqSeen() }, recordToPairs(fillEventToFields(event))).pipe(
+    const publishResidualFlush = (flush: ResidualFlush): Effect.Effect<PublishedFill, BusError> =>
+      conn.runScript(PUBLISH_RESIDUAL, { fills: keys.fills, seq: keys.seq }, { seqSeen: seqSeen() }, recordToPairs(residualFlushToFields(flush))).pipe(
         Effect.map(([seq, id]) => ({ fillSeq: Number(seq), entryId: id, duplicate: false }))
       )
 
