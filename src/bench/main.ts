@@ -5,7 +5,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { Effect } from "effect"
+import { Effect, Result, Schema } from "effect"
+import { defineCommand, numberFlag, readArgv, switchFlag, textFlag } from "../config/argv.ts"
+import { FilePath, PositiveSeconds } from "../config/fields.ts"
 import { RedisConnection } from "../bus/redis/connection.ts"
 import { makeRedisFillBus } from "../bus/redis/RedisFillBus.ts"
 import { LIGHTER_BTC } from "../domain/market.ts"
@@ -23,32 +25,22 @@ const root = resolve(import.meta.dirname, "../..")
 const A = 1
 const B = 2
 
-interface Args {
-  durationSec: number
-  fillRate: number
-  json: string | undefined
-}
-
-const parseArgs = (argv: ReadonlyArray<string>): Args => {
-  const a: Args = { durationSec: 30, fillRate: 120, json: undefined }
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i]
-    const v = argv[i + 1]
-    const num = () => {
-      const n = Number(v)
-      if (v === undefined || !Number.isFinite(n) || n <= 0) throw new Error(`bench: ${f} needs a positive number`)
-      i++
-      return n
-    }
-    if (f === "--duration") a.durationSec = num()
-    else if (f === "--fill-rate") a.fillRate = num()
-    else if (f === "--json" && v !== undefined) {
-      a.json = v
-      i++
-    } else throw new Error(`bench: unknown flag ${f} (flags: --duration SECONDS, --fill-rate PER_MIN, --json FILE, --signing-only)`)
+const BENCH = defineCommand({
+  name: "hedge bench",
+  about: "The demo configuration (embedded exchange, Redis, main-a and main-b as processes) at a fixed fill rate for a\n" +
+    "fixed time, then the floor on the same exchange: fill→hedge latency, hedges per second, RSS, signing.",
+  flags: {
+    durationSec: numberFlag("--duration", "SECONDS", "how long each of the engine and the floor runs (default 30)", PositiveSeconds),
+    fillRate: numberFlag(
+      "--fill-rate",
+      "PER_MIN",
+      "fills per minute per side the exchange aims at (default 120)",
+      Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0)).annotate({ expected: "a positive number of fills per minute" })
+    ),
+    json: textFlag("--json", "FILE", "write the figures as JSON", FilePath),
+    signingOnly: switchFlag("--signing-only", "only the in-process signing figures (no exchange, no Redis)")
   }
-  return a
-}
+})
 
 const timelineOf = (sim: Awaited<ReturnType<typeof startSimulator>>) => {
   const tl = sim.exchange.exchange.timeline
@@ -65,11 +57,18 @@ const row = (name: string, f: LatencyFigures, rate: number) =>
   `${name.padEnd(8)} ${fmt(f.p50)} ${fmt(f.p90)} ${fmt(f.p99)} ${fmt(f.max)}   ${String(f.samples).padStart(6)}   ${rate.toFixed(2).padStart(6)}`
 
 export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => {
-  if (argv.includes("--signing-only")) {
+  const parsed = readArgv(BENCH, argv)
+  if (Result.isFailure(parsed)) throw parsed.failure
+  if (parsed.success._tag === "Help") {
+    process.stdout.write(parsed.success.text + "\n")
+    return 0
+  }
+  const given = parsed.success.args
+  if (given.signingOnly === true) {
     process.stdout.write(signingFigures().map(formatSigningFigure).join("\n") + "\n")
     return 0
   }
-  const args = parseArgs(argv)
+  const args = { durationSec: given.durationSec ?? 30, fillRate: given.fillRate ?? 120, json: given.json }
   const program = Effect.gen(function*() {
     const redis = yield* startLocalRedis()
     // Fresh API keys for this run: the exchange verifies every signature, the floor signs too.

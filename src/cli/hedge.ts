@@ -1,10 +1,50 @@
 // bin/hedge — the operator CLI: start, stop, demo, chaos, sim, status, inspect, drop-intent, halt, resume, flatten, keys, bench.
 import { Cause, Effect, Schema } from "effect"
+import { ArgvHelp, defineCommand, flagRows, intFlag, numberFlag, parseArgv, switchFlag, textFlag } from "../config/argv.ts"
+import { FilePath, IntBetween, PositiveSeconds, Quantity, RedisUrl } from "../config/fields.ts"
 import { runMemoryDemo } from "../runtime/demo-memory.ts"
 import type { DemoOptions } from "../runtime/demo-options.ts"
 import { describeCause, runMainProgram, withProgramName, writeStderr } from "../runtime/exit.ts"
-import { type FlagSpec, parseFlags } from "../runtime/flags.ts"
-import { withMarketFlag } from "../runtime/market-flag.ts"
+
+const FillsPerMinute = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0)).annotate({ expected: "a positive number of fills per minute" })
+
+const DEMO = defineCommand({
+  name: "hedge demo",
+  about: "Run the whole system: simulator + Redis + A + B with a live view (Ctrl-C stops).",
+  flags: {
+    venue: textFlag(
+      "--venue",
+      "sim|memory",
+      "sim (default): A and B as processes over real sockets;\nmemory: A and B as fibers in one process over an in-memory venue",
+      Schema.Literals(["sim", "memory"]).annotate({ expected: "sim or memory" })
+    ),
+    duration: numberFlag("--duration", "SECONDS", "stop by itself after this long (no live view)", PositiveSeconds),
+    summary: textFlag("--summary", "FILE", "write the summary as JSON", FilePath),
+    quantity: textFlag("--quantity", "DECIMAL", "quote size (default 0.0002; memory demo 0.0006)", Quantity),
+    depth: intFlag("--depth", "N", "quote at the N-th book level (default 5)", IntBetween(1, 200, "a depth")),
+    seed: intFlag("--seed", "N", "seed of the synthetic market"),
+    fillRate: numberFlag("--fill-rate", "N", "fills of A's quote per minute the market aims at (default 60)", FillsPerMinute),
+    redisUrl: textFlag("--redis-url", "URL", "use this Redis instead of starting a private redis-server", RedisUrl, { secret: true }),
+    quiet: switchFlag("--quiet", "no live view and no progress lines")
+  }
+})
+
+const CHAOS = defineCommand({
+  name: "hedge chaos",
+  about: "A, B, the exchange and a private Redis under seeded faults, then checks that nothing was lost or doubled;\n" +
+    "exit code 1 when an invariant fails.",
+  flags: {
+    seed: intFlag("--seed", "N", "seed of the fault plan and of the market (default 1)"),
+    fills: intFlag("--fills", "N", "run until A has this many fills (default 500)", IntBetween(1, 1_000_000, "a number of fills")),
+    json: textFlag("--json", "FILE", "write the report as JSON", FilePath),
+    fillRate: numberFlag("--fill-rate", "N", "fills of A's quote per minute the market aims at (default 240)", FillsPerMinute),
+    quiet: switchFlag("--quiet", "no progress lines and no report on stdout (the exit code and --json still tell)")
+  }
+})
+
+/** A command's flags in bin/hedge's overview: under the command, 13 columns in. */
+const overviewRows = (flags: Parameters<typeof flagRows>[0], omit: ReadonlyArray<string> = []) =>
+  flagRows(flags.filter((f) => !omit.includes(f.flag)), 13, 20).join("\n")
 
 const USAGE = `usage: bin/hedge <command> [flags]
 
@@ -19,27 +59,17 @@ commands:
            then SIGKILL after --timeout SECONDS (default 30), saying so; reports each exit code and
            removes the pid files; exit code 1 unless both exited 0 (--config FILE, --log-dir DIR)
   demo     run the whole system: simulator + Redis + A + B with a live view (Ctrl-C stops)
-             --venue sim|memory   sim (default): A and B as processes over real sockets;
-                                  memory: A and B as fibers in one process over an in-memory venue
-             --duration SECONDS   stop by itself after this long (no live view)
-             --summary FILE       write the summary as JSON
-             --quantity DECIMAL   quote size (default 0.0002; memory demo 0.0006)
-             --depth N            quote at the N-th book level (default 5)
-             --seed N             seed of the synthetic market
-             --fill-rate N        fills of A's quote per minute the market aims at (default 60)
-             --redis-url URL      use this Redis instead of starting a private redis-server
+${overviewRows(Object.values(DEMO.flags), ["--quiet"])}
   chaos    A, B, the exchange and a private Redis (AOF) under seeded faults (kill -9, Redis restarts,
            dropped sockets, delayed/rejected/partial/429 txs, duplicate and reordered frames, Redis
            restarted empty, copied fill entries, flatten mid-run — acting as the operator with the
            real flatten/resume), then checks that nothing was lost or doubled; exit code 1 when an
            invariant fails
-             --seed N             seed of the fault plan and of the market (default 1)
-             --fills N            run until A has this many fills (default 500)
-             --json FILE          write the report as JSON
-             --fill-rate N        fills of A's quote per minute the market aims at (default 240)
+${overviewRows(Object.values(CHAOS.flags), ["--quiet"])}
   sim      run the embedded Lighter exchange alone (default port 8787); see src/sim/README.md
-  (status, inspect, drop-intent, halt, resume, flatten, keys and stop also take --market SYMBOL,
-   as main-a and main-b: the pair of that market, over market.symbol and HEDGEFLOW_MARKET)
+  (status, inspect, drop-intent, halt, resume, flatten, keys check and stop also take --market SYMBOL,
+   as main-a and main-b: the pair of that market, over market.symbol and HEDGEFLOW_MARKET;
+   every command takes -h / --help: its flags)
   status   the pair's state now, from Redis (--config FILE, --json): trading state; A and B running,
            stale or down (since when) with their account streams; pending fills (the group's lag plus
            its unacknowledged entries, oldest age); unhedged exposure and how long; A's quote; stale keys
@@ -67,49 +97,9 @@ bin/hedge demo 运行演示；bin/hedge sim 单独运行模拟交易所；bin/he
 bin/hedge inspect 列出未完成的对冲意图和死信；bin/hedge drop-intent ID --yes 先向交易所核实后删除卡住的对冲意图（记入审计流）；
 bin/hedge keys check 检查 API 密钥；bin/hedge keys generate 生成新密钥对。`
 
-const demoFlags: ReadonlyArray<FlagSpec> = [
-  { flag: "--venue", key: "venue", kind: "string" },
-  { flag: "--duration", key: "duration", kind: "number" },
-  { flag: "--summary", key: "summary", kind: "string" },
-  { flag: "--quantity", key: "quantity", kind: "string" },
-  { flag: "--depth", key: "depth", kind: "number" },
-  { flag: "--seed", key: "seed", kind: "number" },
-  { flag: "--fill-rate", key: "fillRate", kind: "number" },
-  { flag: "--redis-url", key: "redisUrl", kind: "string" },
-  { flag: "--quiet", key: "quiet", kind: "boolean" }
-]
-
-const DemoArgs = Schema.Struct({
-  venue: Schema.optionalKey(Schema.Literals(["sim", "memory"])),
-  duration: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0))),
-  summary: Schema.optionalKey(Schema.NonEmptyString),
-  quantity: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^\d+(\.\d+)?$/))),
-  depth: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 200 }))),
-  seed: Schema.optionalKey(Schema.Int),
-  fillRate: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0))),
-  redisUrl: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^rediss?:\/\//))),
-  quiet: Schema.optionalKey(Schema.Boolean)
-})
-
-const chaosFlags: ReadonlyArray<FlagSpec> = [
-  { flag: "--seed", key: "seed", kind: "number" },
-  { flag: "--fills", key: "fills", kind: "number" },
-  { flag: "--json", key: "json", kind: "string" },
-  { flag: "--fill-rate", key: "fillRate", kind: "number" },
-  { flag: "--quiet", key: "quiet", kind: "boolean" }
-]
-
-const ChaosArgs = Schema.Struct({
-  seed: Schema.optionalKey(Schema.Int),
-  fills: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 1_000_000 }))),
-  json: Schema.optionalKey(Schema.NonEmptyString),
-  fillRate: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0))),
-  quiet: Schema.optionalKey(Schema.Boolean)
-})
-
 const chaos = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const args = yield* parseFlags("hedge chaos", argv, chaosFlags, ChaosArgs)
+    const args = yield* parseArgv(CHAOS, argv)
     const { runChaos } = yield* Effect.promise(() => import("../chaos/run.ts"))
     const report = yield* runChaos({
       seed: args.seed ?? 1,
@@ -123,7 +113,7 @@ const chaos = (argv: ReadonlyArray<string>) =>
 
 const demo = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const args = yield* parseFlags("hedge demo", argv, demoFlags, DemoArgs)
+    const args = yield* parseArgv(DEMO, argv)
     const redisUrl = args.redisUrl ?? (process.env.REDIS_URL !== undefined && process.env.REDIS_URL !== "" ? process.env.REDIS_URL : undefined)
     const memory = args.venue === "memory"
     const options: DemoOptions = {
@@ -153,14 +143,14 @@ const commands: Record<string, (argv: ReadonlyArray<string>) => Effect.Effect<un
       process.exit(code)
     }).pipe(Effect.uninterruptible),
   start: (argv) => Effect.promise(() => import("../runtime/start-stop.ts")).pipe(Effect.flatMap((m) => m.start(argv))),
-  stop: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/start-stop.ts")).pipe(Effect.flatMap((m) => m.stop(argv)))),
-  status: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/status-command.ts")).pipe(Effect.flatMap((m) => m.status(argv)))),
-  inspect: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/repair-commands.ts")).pipe(Effect.flatMap((m) => m.inspect(argv)))),
-  "drop-intent": (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/repair-commands.ts")).pipe(Effect.flatMap((m) => m.dropIntentCommand(argv)))),
-  halt: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv)))),
-  resume: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv)))),
-  flatten: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv)))),
-  keys: (argv) => withMarketFlag(argv, (argv) => Effect.promise(() => import("../runtime/keys.ts")).pipe(Effect.flatMap((m) => m.keysCommand(argv)))),
+  stop: (argv) => Effect.promise(() => import("../runtime/start-stop.ts")).pipe(Effect.flatMap((m) => m.stop(argv))),
+  status: (argv) => Effect.promise(() => import("../runtime/status-command.ts")).pipe(Effect.flatMap((m) => m.status(argv))),
+  inspect: (argv) => Effect.promise(() => import("../runtime/repair-commands.ts")).pipe(Effect.flatMap((m) => m.inspect(argv))),
+  "drop-intent": (argv) => Effect.promise(() => import("../runtime/repair-commands.ts")).pipe(Effect.flatMap((m) => m.dropIntentCommand(argv))),
+  halt: (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv))),
+  resume: (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv))),
+  flatten: (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv))),
+  keys: (argv) => Effect.promise(() => import("../runtime/keys.ts")).pipe(Effect.flatMap((m) => m.keysCommand(argv))),
   bench: (argv) =>
     Effect.promise(async () => {
       const { runBench } = await import("../bench/main.ts")
@@ -189,6 +179,12 @@ runMainProgram(
   run.pipe(
     Effect.catchCause((cause) => {
       if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+      // -h / --help of a sub-command: its help on stdout, exit code 0
+      const failure = Cause.findErrorOption(cause)
+      if (failure._tag === "Some" && failure.value instanceof ArgvHelp) {
+        const text = failure.value.text
+        return Effect.sync(() => void process.stdout.write(text + "\n"))
+      }
       const text = describeCause(cause)
       const debug = process.env["HEDGEFLOW_DEBUG"] !== undefined && process.env["HEDGEFLOW_DEBUG"] !== "" ? `\n${Cause.pretty(cause)}` : ""
       return Effect.sync(() => {

@@ -107,7 +107,7 @@ export interface Command<F extends Flags> {
 }
 
 /** Declares a command (the identity, for its flags' types). */
-export const command = <const F extends Flags>(c: Command<F>): Command<F> => c
+export const defineCommand = <const F extends Flags>(c: Command<F>): Command<F> => c
 
 export class ArgvError extends Schema.TaggedError<ArgvError>()("ArgvError", {
   /** The flag (or stray argument) the message is about. */

@@ -6,7 +6,7 @@
 // schemas as the file, so `--depth 0` fails the same way `market.depth: 0` does. FLAGS is the one
 // table (docs/CONFIG.md's flag table is generated from it); argv.ts parses by it.
 import { Effect, Result, Schema } from "effect"
-import { command, type Flag, helpText as argvHelpText, intFlag, readArgv, switchFlag, textFlag } from "./argv.ts"
+import { defineCommand, type Flag, helpText as argvHelpText, intFlag, readArgv, switchFlag, textFlag } from "./argv.ts"
 import { pathKey } from "./issues.ts"
 import { KEY_ENTRIES } from "./keys.ts"
 import { FilePath, type LighterNetwork, type VenueKind } from "./fields.ts"
@@ -163,7 +163,7 @@ const commandOf = (program: Program) => {
   const example = program === "a"
     ? `${name} --market BTC --quantity 0.0002 --depth 60 --config config.yaml`
     : `${name} --market BTC --config config.yaml`
-  return command({
+  return defineCommand({
     name,
     flags: Object.fromEntries(flagsOf(program).map((f) => [f.key, argvFlag(f)])),
     about: `${role}.\n${zh}`,

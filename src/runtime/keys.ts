@@ -13,7 +13,9 @@ import { compareKeys, fetchRegisteredKey } from "../venue/lighter/api-keys.ts"
 import { parseKey } from "../venue/lighter/signer.ts"
 import { bytesToHex, generateKeyPair } from "../venue/lighter/signing/index.ts"
 import type { VenueError } from "../venue/errors.ts"
-import { parseFlags } from "./flags.ts"
+import { defineCommand, parseArgv, textFlag } from "../config/argv.ts"
+import { FilePath } from "../config/fields.ts"
+import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
 import type { Role } from "../domain/role.ts"
 import { chainIdOf, keySourceOf, missingKeyAdvice, missingKeyMessage } from "./venue-layers.ts"
 
@@ -116,15 +118,26 @@ export const ensureOwnKey = (role: Role, config: HedgeflowConfig): Effect.Effect
 // ---------------------------------------------------------------------------------------------
 // bin/hedge keys
 
-const CheckArgs = Schema.Struct({ config: Schema.optionalKey(Schema.NonEmptyString) })
-const GenerateArgs = Schema.Struct({ privateKeyFile: Schema.optionalKey(Schema.NonEmptyString) })
+const KEYS_CHECK = defineCommand({
+  name: "hedge keys check",
+  about: "Compare the public key of A's and B's private keys with what the venue has registered for their API key;\n" +
+    "exit code 1 unless both match.",
+  flags: { config: CONFIG_FLAG, market: MARKET_FLAG }
+})
+const KEYS_GENERATE = defineCommand({
+  name: "hedge keys generate",
+  about: "Print a new API key pair; register its public key with Lighter's tools.",
+  flags: {
+    privateKeyFile: textFlag("--private-key-file", "FILE", "write the private key there (mode 600) instead of showing it", FilePath)
+  }
+})
 
 const out = (text: string) => Effect.sync(() => void process.stdout.write(text + "\n"))
 
 /** `keys check`: one line per account; exit code 1 unless both match. */
 export const keysCheck = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const args = yield* parseFlags("hedge keys check", argv, [{ flag: "--config", key: "config", kind: "string" }], CheckArgs)
+    const args = yield* parsePairArgv(KEYS_CHECK, argv)
     const config = yield* loadConfig({ path: args.config ?? "config.yaml", env: process.env })
     if (config.settings.venue.kind === "memory") {
       return yield* Effect.fail(new Error('venue.kind "memory" has no API keys: keys check needs venue.kind simulator or lighter'))
@@ -145,7 +158,7 @@ export const keysCheck = (argv: ReadonlyArray<string>) =>
 /** `keys generate`: a new key pair; the private key is shown once (or written to a chmod 600 file). */
 export const keysGenerate = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const args = yield* parseFlags("hedge keys generate", argv, [{ flag: "--private-key-file", key: "privateKeyFile", kind: "string" }], GenerateArgs)
+    const args = yield* parseArgv(KEYS_GENERATE, argv)
     const pair = generateKeyPair()
     const privateHex = "0x" + bytesToHex(pair.privateKey)
     const publicHex = "0x" + bytesToHex(pair.publicKey)
@@ -190,5 +203,5 @@ export const keysCommand = (argv: ReadonlyArray<string>) => {
   const [sub, ...rest] = argv
   if (sub === "check") return keysCheck(rest)
   if (sub === "generate") return keysGenerate(rest)
-  return Effect.fail(new Error(`usage: bin/hedge keys check [--config FILE] | bin/hedge keys generate [--private-key-file FILE]`))
+  return Effect.fail(new Error(`usage: bin/hedge keys check [--config FILE] [--market SYMBOL] | bin/hedge keys generate [--private-key-file FILE]`))
 }

@@ -1,34 +1,41 @@
 // bin/hedge halt | resume | flatten (and status, from status-command.ts): read and steer a running pair through Redis.
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option } from "effect"
 import { formatBase, type MarketSpec } from "../domain/market.ts"
 import { marketForMessages, marketFromVenue } from "./venue-market.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState, type PairStateShape, type TradingState } from "../bus/PairState.ts"
 import { loadConfig } from "../config/load.ts"
+import { SecondsBetween } from "../config/fields.ts"
 import { busLayers } from "./bus-layers.ts"
-import { parseFlags } from "./flags.ts"
+import { type ArgsOf, defineCommand, numberFlag, switchFlag, textFlag } from "../config/argv.ts"
+import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
 import { venueLayers } from "./venue-layers.ts"
 import { tagFromPrefix } from "../domain/client-index.ts"
 import { runFlatten } from "./flatten.ts"
 
-const Args = Schema.Struct({
-  config: Schema.optionalKey(Schema.NonEmptyString),
-  reason: Schema.optionalKey(Schema.NonEmptyString),
-  json: Schema.optionalKey(Schema.Boolean)
-})
-const specs = [
-  { flag: "--config", key: "config", kind: "string" },
-  { flag: "--reason", key: "reason", kind: "string" },
-  { flag: "--json", key: "json", kind: "boolean" }
-] as const
+const pairStateFlags = {
+  config: CONFIG_FLAG,
+  market: MARKET_FLAG,
+  reason: textFlag("--reason", "TEXT", "why (in the audit log, and shown by bin/hedge status)"),
+  json: switchFlag("--json", "no effect (the output is text)")
+}
+
+const PAIR_STATE_COMMANDS = {
+  halt: defineCommand({ name: "hedge halt", about: "Stop quoting: A cancels and stays out until resume.", flags: pairStateFlags }),
+  resume: defineCommand({
+    name: "hedge resume",
+    about: "Allow quoting again; after Redis lost the pair's state, show A's and B's positions and adopt the new epoch first.",
+    flags: pairStateFlags
+  })
+}
 
 const withPair = <A, E>(
-  command: string,
+  name: "halt" | "resume",
   argv: ReadonlyArray<string>,
-  body: (args: typeof Args.Type, market: MarketSpec) => Effect.Effect<A, E, FillBus | PairState>
+  body: (args: ArgsOf<typeof pairStateFlags>, market: MarketSpec) => Effect.Effect<A, E, FillBus | PairState>
 ) =>
   Effect.gen(function*() {
-    const args = yield* parseFlags(`hedge ${command}`, argv, specs, Args)
+    const args = yield* parsePairArgv(PAIR_STATE_COMMANDS[name], argv)
     const config = yield* loadConfig({ path: args.config ?? "config.yaml", env: process.env })
     // The decimals of the mirror messages and of the printed positions: from the venue when it
     // answers (halt must work without it: then BTC's or ETH's, as status does).
@@ -106,10 +113,16 @@ const clearForceClose = (state: PairStateShape) =>
     yield* print(`force close ${request.id} cleared.`)
   })
 
-const FlattenArgs = Schema.Struct({
-  config: Schema.optionalKey(Schema.NonEmptyString),
-  yes: Schema.optionalKey(Schema.Boolean),
-  settleTimeout: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 600 })))
+const FLATTEN = defineCommand({
+  name: "hedge flatten",
+  about: "Halt, settle the fills in flight, clear the residual pool, close both accounts with reduce-only orders;\n" +
+    "nothing trades until resume.",
+  flags: {
+    config: CONFIG_FLAG,
+    market: MARKET_FLAG,
+    yes: switchFlag("--yes", "do not ask for confirmation"),
+    settleTimeout: numberFlag("--settle-timeout", "SECONDS", "how long to wait for the fills in flight (default 30)", SecondsBetween(0, 600))
+  }
 })
 
 const confirm = (question: string) =>
@@ -124,11 +137,7 @@ const confirm = (question: string) =>
 /** bin/hedge flatten: see flatten.ts. Prints progress and the report; exit code 1 unless both accounts end flat. */
 export const flatten = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const args = yield* parseFlags("hedge flatten", argv, [
-      { flag: "--config", key: "config", kind: "string" },
-      { flag: "--yes", key: "yes", kind: "boolean" },
-      { flag: "--settle-timeout", key: "settleTimeout", kind: "number" }
-    ], FlattenArgs)
+    const args = yield* parsePairArgv(FLATTEN, argv)
     const config = yield* loadConfig({ path: args.config ?? "config.yaml", env: process.env })
     if (args.yes !== true) {
       const ok = yield* confirm(

@@ -1,14 +1,15 @@
 // bin/hedge inspect | drop-intent: look at a pair's hedge intents and dead letters, and remove a
 // stuck intent — after asking the venue what became of its orders — with an audit record, so no
 // operator needs redis-cli.
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option } from "effect"
 import { formatBase, formatPrice, type MarketSpec } from "../domain/market.ts"
 import type { OrderUpdate } from "../domain/events.ts"
 import { findPendingEntry, type IntentRow, inspectKeys, readAudit, readDeadLetters, readIntents, dropIntent } from "../bus/redis/inspect.ts"
 import { LEASE_STALE_AFTER_MS, readPresence, redisNowMs } from "../bus/redis/lease.ts"
 import type { HedgeflowConfig } from "../config/load.ts"
 import { Venue } from "../venue/Venue.ts"
-import { parseFlags } from "./flags.ts"
+import { defineCommand, switchFlag } from "../config/argv.ts"
+import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
 import { withPairRedis } from "./status-command.ts"
 import { venueLayers } from "./venue-layers.ts"
 
@@ -18,10 +19,15 @@ const out = (text: string) => Effect.sync(() => void process.stdout.write(text +
 // ---------------------------------------------------------------------------------------------
 // inspect
 
-const InspectArgs = Schema.Struct({
-  config: Schema.optionalKey(Schema.NonEmptyString),
-  json: Schema.optionalKey(Schema.Boolean),
-  all: Schema.optionalKey(Schema.Boolean)
+const INSPECT = defineCommand({
+  name: "hedge inspect",
+  about: "List open hedge intents (with their orders), corrupt intents, dead letters with their reasons and the operator audit log.",
+  flags: {
+    config: CONFIG_FLAG,
+    market: MARKET_FLAG,
+    json: switchFlag("--json", "print it as JSON"),
+    all: switchFlag("--all", "up to 1000 dead letters instead of the newest 50")
+  }
 })
 
 const describeAttempts = (row: IntentRow & { readonly _tag: "Intent" }, market: MarketSpec, now: number): ReadonlyArray<string> =>
@@ -35,11 +41,7 @@ const describeAttempts = (row: IntentRow & { readonly _tag: "Intent" }, market: 
 
 export const inspect = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const args = yield* parseFlags("hedge inspect", argv, [
-      { flag: "--config", key: "config", kind: "string" },
-      { flag: "--json", key: "json", kind: "boolean" },
-      { flag: "--all", key: "all", kind: "boolean" }
-    ], InspectArgs)
+    const args = yield* parsePairArgv(INSPECT, argv)
     yield* withPairRedis("inspect", args.config, (config, market) =>
       Effect.gen(function*() {
         const prefix = config.redis.keyPrefix
@@ -102,10 +104,20 @@ export const inspect = (argv: ReadonlyArray<string>) =>
 // ---------------------------------------------------------------------------------------------
 // drop-intent
 
-const DropArgs = Schema.Struct({
-  config: Schema.optionalKey(Schema.NonEmptyString),
-  yes: Schema.optionalKey(Schema.Boolean),
-  force: Schema.optionalKey(Schema.Boolean)
+const DROP_INTENT_USAGE = "usage: bin/hedge drop-intent FILL_ID --yes [--force] [--config FILE] [--market SYMBOL] (bin/hedge inspect lists the intents)"
+
+const DROP_INTENT = defineCommand({
+  name: "hedge drop-intent",
+  usage: DROP_INTENT_USAGE,
+  about: "Remove a stuck hedge intent: first asks the venue (as account B, so B's key is needed) what became of its orders;\n" +
+    "refuses when one executed or may still trade, when the venue cannot be asked, or when its fill is still pending.\n" +
+    "Records the action in <prefix>:audit.",
+  flags: {
+    config: CONFIG_FLAG,
+    market: MARKET_FLAG,
+    yes: switchFlag("--yes", "drop it (without: only show what was found)"),
+    force: switchFlag("--force", "drop it even when the venue or the pending fill says not to")
+  }
 })
 
 type Finding =
@@ -153,14 +165,9 @@ const resolveAtVenue = (config: HedgeflowConfig, row: IntentRow) =>
 export const dropIntentCommand = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const [fillId, ...rest] = argv
-    if (fillId === undefined || fillId.startsWith("--")) {
-      return yield* Effect.fail(new Error("usage: bin/hedge drop-intent FILL_ID --yes [--force] [--config FILE] (bin/hedge inspect lists the intents)"))
-    }
-    const args = yield* parseFlags("hedge drop-intent", rest, [
-      { flag: "--config", key: "config", kind: "string" },
-      { flag: "--yes", key: "yes", kind: "boolean" },
-      { flag: "--force", key: "force", kind: "boolean" }
-    ], DropArgs)
+    if (fillId === "-h" || fillId === "--help") return yield* parsePairArgv(DROP_INTENT, [fillId])
+    if (fillId === undefined || fillId.startsWith("--")) return yield* Effect.fail(new Error(DROP_INTENT_USAGE))
+    const args = yield* parsePairArgv(DROP_INTENT, rest)
     const force = args.force === true
     yield* withPairRedis("drop-intent", args.config, (config, fallbackMarket) =>
       Effect.gen(function*() {

@@ -22,7 +22,9 @@ import { parseMainAArgs, parseMainBArgs } from "../config/flags.ts"
 import { type HedgeflowConfig, loadConfig } from "../config/load.ts"
 import { jsonLogFileFor, readableLogFileFor } from "../ops/logging.ts"
 import { EXIT_CODE_FILE_ENV } from "./exit.ts"
-import { type FlagSpec, parseFlags } from "./flags.ts"
+import { type ArgsOf, defineCommand, numberFlag, parseArgv, textFlag } from "../config/argv.ts"
+import { FilePath, PositiveSeconds } from "../config/fields.ts"
+import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
 import { pendingFills } from "./pending-fills.ts"
 import { withPairRedis } from "./status-command.ts"
 
@@ -137,26 +139,26 @@ const logDirOf = (config: HedgeflowConfig) => resolve(config.settings.logging.di
 // ---------------------------------------------------------------------------------------------
 // start
 
-const startSpecs: ReadonlyArray<FlagSpec> = [
-  { flag: "--config", key: "config", kind: "string" },
-  { flag: "--market", key: "market", kind: "string" },
-  { flag: "--quantity", key: "quantity", kind: "string" },
-  { flag: "--depth", key: "depth", kind: "string" },
-  { flag: "--log-dir", key: "logDir", kind: "string" },
-  { flag: "--wait", key: "wait", kind: "number" }
-]
+const LOG_DIR_FLAG = textFlag("--log-dir", "DIR", "where logs and pid files go (logging.dir; default logs)", FilePath)
 
-const StartArgs = Schema.Struct({
-  config: Schema.optionalKey(Schema.NonEmptyString),
-  market: Schema.optionalKey(Schema.NonEmptyString),
-  quantity: Schema.optionalKey(Schema.NonEmptyString),
-  depth: Schema.optionalKey(Schema.NonEmptyString),
-  logDir: Schema.optionalKey(Schema.NonEmptyString),
-  wait: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0)))
+// --market, --quantity and --depth are passed on as given: main-a and main-b check them (below,
+// before anything starts) with their own flags' schemas.
+const START = defineCommand({
+  name: "hedge start",
+  about: "Start B, then A, in the background, as start_hedge.sh did: output to logs/main_B.log and logs/main_A.log,\n" +
+    "pids in logs/main_B.pid and logs/main_A.pid; refuses while they run; a stale pid file is removed.",
+  flags: {
+    config: textFlag("--config", "FILE", "config file (default config.yaml), passed on to both"),
+    market: textFlag("--market", "SYMBOL", "passed on to both"),
+    quantity: textFlag("--quantity", "DECIMAL", "passed on to main-a"),
+    depth: textFlag("--depth", "N", "passed on to main-a"),
+    logDir: LOG_DIR_FLAG,
+    wait: numberFlag("--wait", "SECONDS", "how long each may take to say it started (default 30)", PositiveSeconds)
+  }
 })
 
 /** The flags each process gets, as the previous start script gave them. */
-export const startArgv = (args: typeof StartArgs.Type): { readonly a: ReadonlyArray<string>; readonly b: ReadonlyArray<string> } => {
+export const startArgv = (args: ArgsOf<typeof START.flags>): { readonly a: ReadonlyArray<string>; readonly b: ReadonlyArray<string> } => {
   const opt = (flag: string, v: string | undefined) => (v === undefined ? [] : [flag, v])
   const common = [...opt("--market", args.market)]
   const tail = [...opt("--config", args.config), ...opt("--log-dir", args.logDir)]
@@ -253,7 +255,7 @@ const awaitStarted = (role: Role, s: Started, jsonl: string, fromByte: number, w
 
 export const start = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const args = yield* parseFlags("hedge start", argv, startSpecs, StartArgs)
+    const args = yield* parseArgv(START, argv)
     const forward = startArgv(args)
     // The flags as A and B will read them, and the config: a mistake stops here, nothing started.
     const parsedA = yield* parseMainAArgs(forward.a)
@@ -329,16 +331,16 @@ export const start = (argv: ReadonlyArray<string>) =>
 // ---------------------------------------------------------------------------------------------
 // stop
 
-const stopSpecs: ReadonlyArray<FlagSpec> = [
-  { flag: "--config", key: "config", kind: "string" },
-  { flag: "--log-dir", key: "logDir", kind: "string" },
-  { flag: "--timeout", key: "timeout", kind: "number" }
-]
-
-const StopArgs = Schema.Struct({
-  config: Schema.optionalKey(Schema.NonEmptyString),
-  logDir: Schema.optionalKey(Schema.NonEmptyString),
-  timeout: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0)))
+const STOP = defineCommand({
+  name: "hedge stop",
+  about: "Stop A (it cancels its quote), wait until B has hedged what is pending, stop B: SIGTERM, then SIGKILL after\n" +
+    "--timeout, saying so; reports each exit code and removes the pid files; exit code 1 unless both exited 0.",
+  flags: {
+    config: CONFIG_FLAG,
+    market: MARKET_FLAG,
+    logDir: LOG_DIR_FLAG,
+    timeout: numberFlag("--timeout", "SECONDS", "how long each may take to stop before SIGKILL (default 30)", PositiveSeconds)
+  }
 })
 
 type StopOutcome = "not-running" | "stale" | "exited-0" | "failed"
@@ -418,7 +420,7 @@ const awaitHedged = (configPath: string, timeoutMs: number) =>
 
 export const stop = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const args = yield* parseFlags("hedge stop", argv, stopSpecs, StopArgs)
+    const args = yield* parsePairArgv(STOP, argv)
     const configPath = args.config ?? "config.yaml"
     // The config says where the pid files are; stop works without it (--log-dir, else logs).
     const config = yield* loadConfig({ path: configPath, env: process.env, overrides: args.logDir !== undefined ? { logDir: args.logDir } : {} }).pipe(

@@ -12,7 +12,7 @@
 //   - open hedge intents, residual pool, results, dead letters.
 // Ages come from Redis's clock (TIME, stream ids, the lease's seen records), not this machine's.
 import { hedgerBeatOf, makerBeatOf } from "../domain/heartbeat.ts"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option } from "effect"
 import { formatBase, formatPrice, formatScaled, type MarketSpec, QUOTE_DECIMALS } from "../domain/market.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
@@ -25,18 +25,20 @@ import { parseScaled } from "../domain/market.ts"
 import { getJson } from "../venue/lighter/http.ts"
 import { WireAccountReply, WireOrderBookDetails } from "../venue/lighter/codecs.ts"
 import { busLayers } from "./bus-layers.ts"
-import { parseFlags } from "./flags.ts"
+import { defineCommand, switchFlag } from "../config/argv.ts"
+import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
 import { pairControlStatus } from "./pair-control-status.ts"
 import { marketForMessages, marketFromVenue } from "./venue-market.ts"
 
 /** A heartbeat (written every second, kept 3 s) older than this is stale. */
 export const HEARTBEAT_STALE_MS = 2_500
 
-const Args = Schema.Struct({ config: Schema.optionalKey(Schema.NonEmptyString), json: Schema.optionalKey(Schema.Boolean) })
-const specs = [
-  { flag: "--config", key: "config", kind: "string" },
-  { flag: "--json", key: "json", kind: "boolean" }
-] as const
+const STATUS = defineCommand({
+  name: "hedge status",
+  about: "The pair's state now, from Redis: trading state; A and B running, stale or down with their account streams;\n" +
+    "pending fills; unhedged exposure and how long; A's quote; stale keys.",
+  flags: { config: CONFIG_FLAG, market: MARKET_FLAG, json: switchFlag("--json", "print it as JSON") }
+})
 
 
 /**
@@ -160,7 +162,7 @@ const processView = (prefix: string, role: LeaseRole, nowMs: number) =>
 
 export const status = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const args = yield* parseFlags("hedge status", argv, specs, Args)
+    const args = yield* parsePairArgv(STATUS, argv)
     yield* withPairRedis("status", args.config, (config, market) =>
       Effect.gen(function*() {
         const prefix = config.redis.keyPrefix

@@ -5,129 +5,95 @@
 // generated and written there (0600). The private key is never printed — only where it is.
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
+import { Result, Schema } from "effect"
+import { ArgvError, defineCommand, helpText, intFlag, numberFlag, readArgv, switchFlag, textFlag } from "../config/argv.ts"
+import { FilePath, Host, IntBetween } from "../config/fields.ts"
 import { bytesToHex, generateKeyPair, parsePrivateKey, publicKeyOf } from "../venue/lighter/signing/index.ts"
 import { startSimulator } from "./server.ts"
 import type { SimOptions } from "./server.ts"
 import { DEFAULT_CHAIN_ID } from "./verify.ts"
 
-const USAGE = `usage: hedge sim [--port N] [--host H] [--seed N] [--speed-bumps] [--rate-limit N] [--no-market] [--fill-rate N]
-                 [--volatility-bps N] [--chain-id N] [--keys-dir DIR] [--accounts 1,2] [--api-key-index N] [--no-auth]
-  --chain-id N        chain id tx signatures are verified with (default ${DEFAULT_CHAIN_ID}, mainnet; testnet 300)
-  --keys-dir DIR      API private keys of the accounts, one file per account (default logs/sim-keys):
-                      account-<index>.key is used if present, else generated (mode 0600)
-  --accounts LIST     user accounts, comma-separated (default 1,2: account_a and account_b of config.yaml)
-  --api-key-index N   API key slot registered for each account (default 4, as config.yaml)
-  --no-auth           do not require or check auth tokens on private channels and private REST reads`
+export const DEFAULT_KEYS_DIR = join("logs", "sim-keys")
+export const DEFAULT_SIM_API_KEY_INDEX = 4
+
+const NonNegative = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0)).annotate({ expected: "a number >= 0" })
+
+/** `hedge sim`'s flags (its help is generated from them). */
+export const SIM_COMMAND = defineCommand({
+  name: "hedge sim",
+  about: "Runs the embedded Lighter exchange until SIGINT/SIGTERM (see src/sim/README.md).",
+  flags: {
+    port: intFlag("--port", "N", "port to listen on (bin/hedge sim: default 8787; 0 = any free port)", IntBetween(0, 65535, "a port number")),
+    host: textFlag("--host", "H", "address to listen on (default 127.0.0.1)", Host),
+    seed: numberFlag("--seed", "N", "seed of the synthetic market (default 1)", NonNegative),
+    speedBumps: switchFlag("--speed-bumps", "Lighter's standard-tier speed bumps: 200 ms maker/cancel, 300 ms taker"),
+    rateLimit: numberFlag("--rate-limit", "N", "transactions per minute per L1 address before 429 (Lighter standard: 60; default off)", NonNegative),
+    noMarket: switchFlag("--no-market", "no synthetic market (price walk, background liquidity, takers): empty books"),
+    fillRate: numberFlag("--fill-rate", "N", "sweeps per minute per side the synthetic market aims at, reaching a quote that deep (default 2)", NonNegative),
+    volatilityBps: numberFlag("--volatility-bps", "N", "standard deviation of the price walk per minute, in basis points (default 0.5)", NonNegative),
+    chainId: intFlag(
+      "--chain-id",
+      "N",
+      `chain id tx signatures are verified with (default ${DEFAULT_CHAIN_ID}, mainnet; testnet 300)`,
+      Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 999_999_999_999_999 })).annotate({ expected: "a chain id such as 304 or 300" })
+    ),
+    keysDir: textFlag(
+      "--keys-dir",
+      "DIR",
+      "API private keys of the accounts, one file per account (default logs/sim-keys):\naccount-<index>.key is used if present, else generated (mode 0600)",
+      FilePath
+    ),
+    accounts: textFlag(
+      "--accounts",
+      "LIST",
+      "user accounts, comma-separated (default 1,2: account_a and account_b of config.yaml)",
+      Schema.String.check(
+        Schema.isPattern(/^\d{1,15}(,\d{1,15})*$/),
+        Schema.makeFilter<string>((s) => s.split(",").every((n) => Number(n) >= 1))
+      ).annotate({ expected: "account indexes like 1,2 (they start at 1)" })
+    ),
+    apiKeyIndex: intFlag(
+      "--api-key-index",
+      "N",
+      `API key slot registered for each account (default ${DEFAULT_SIM_API_KEY_INDEX}, as config.yaml)`,
+      IntBetween(0, 254).annotate({ expected: "an API key index (0…254)" })
+    ),
+    noAuth: switchFlag("--no-auth", "do not require or check auth tokens on private channels and private REST reads")
+  }
+})
 
 /** `--help`: the usage, on stdout, exit code 0. */
 export class SimHelp extends Error {}
-
-export const DEFAULT_KEYS_DIR = join("logs", "sim-keys")
-export const DEFAULT_SIM_API_KEY_INDEX = 4
 
 export interface SimCliOptions extends SimOptions {
   readonly keysDir: string
   readonly apiKeyIndex: number
 }
 
+/** The options of `hedge sim`; throws SimHelp for --help, ArgvError (naming the flag) for a bad one. */
 export const parseSimArgs = (argv: readonly string[]): SimCliOptions => {
-  let port = 0
-  let host = "127.0.0.1"
-  let seed = 1
-  let speedBumps = false
-  let rateLimit: SimOptions["rateLimit"] = false
-  let market = true
-  let fillRatePerMin: number | undefined
-  let volatilityBps: number | undefined
-  let chainId = DEFAULT_CHAIN_ID
-  let keysDir = DEFAULT_KEYS_DIR
-  let accounts = [1, 2]
-  let apiKeyIndex = DEFAULT_SIM_API_KEY_INDEX
-  let requireAuth = true
-  const num = (i: number, flag: string): number => {
-    const v = argv[i]
-    if (v === undefined || !/^\d+(\.\d+)?$/.test(v)) throw new Error(`${flag} needs a number\n${USAGE}`)
-    return Number(v)
-  }
-  const int = (i: number, flag: string): number => {
-    const v = argv[i]
-    if (v === undefined || !/^\d{1,15}$/.test(v)) throw new Error(`${flag} needs a whole number\n${USAGE}`)
-    return Number(v)
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    switch (a) {
-      case "--port":
-        port = num(++i, a)
-        break
-      case "--host":
-        host = argv[++i] ?? host
-        break
-      case "--seed":
-        seed = num(++i, a)
-        break
-      case "--speed-bumps":
-        speedBumps = true
-        break
-      case "--rate-limit":
-        rateLimit = { txPerMinute: num(++i, a) }
-        break
-      case "--no-market":
-        market = false
-        break
-      case "--fill-rate":
-        fillRatePerMin = num(++i, a)
-        break
-      case "--volatility-bps":
-        volatilityBps = num(++i, a)
-        break
-      case "--chain-id":
-        chainId = int(++i, a)
-        break
-      case "--keys-dir": {
-        const v = argv[++i]
-        if (v === undefined || v === "") throw new Error(`--keys-dir needs a directory\n${USAGE}`)
-        keysDir = v
-        break
-      }
-      case "--accounts": {
-        const v = argv[++i] ?? ""
-        if (!/^\d{1,15}(,\d{1,15})*$/.test(v)) throw new Error(`--accounts needs account indexes like 1,2\n${USAGE}`)
-        accounts = [...new Set(v.split(",").map(Number))]
-        if (accounts.some((n) => n < 1)) throw new Error(`--accounts: account indexes start at 1\n${USAGE}`)
-        break
-      }
-      case "--api-key-index":
-        apiKeyIndex = int(++i, a)
-        if (apiKeyIndex > 254) throw new Error(`--api-key-index must be 0…254\n${USAGE}`)
-        break
-      case "--no-auth":
-        requireAuth = false
-        break
-      case "-h":
-      case "--help":
-        throw new SimHelp(USAGE)
-      default:
-        throw new Error(`unknown flag ${a}\n${USAGE}`)
-    }
-  }
+  const parsed = readArgv(SIM_COMMAND, argv)
+  if (Result.isFailure(parsed)) throw parsed.failure
+  if (parsed.success._tag === "Help") throw new SimHelp(parsed.success.text)
+  const a = parsed.success.args
+  const accounts = a.accounts === undefined ? [1, 2] : [...new Set(a.accounts.split(",").map(Number))]
   return {
-    port,
-    host,
-    seed,
-    speedBumps,
-    rateLimit,
-    chainId,
-    requireAuth,
-    keysDir,
-    apiKeyIndex,
+    port: a.port ?? 0,
+    host: a.host ?? "127.0.0.1",
+    seed: a.seed ?? 1,
+    speedBumps: a.speedBumps ?? false,
+    rateLimit: a.rateLimit === undefined ? false : { txPerMinute: a.rateLimit },
+    chainId: a.chainId ?? DEFAULT_CHAIN_ID,
+    requireAuth: a.noAuth !== true,
+    keysDir: a.keysDir ?? DEFAULT_KEYS_DIR,
+    apiKeyIndex: a.apiKeyIndex ?? DEFAULT_SIM_API_KEY_INDEX,
     accounts: accounts.map((index) => ({ index })),
-    market: market
-      ? {
-          ...(fillRatePerMin !== undefined ? { fillRatePerMin } : {}),
-          ...(volatilityBps !== undefined ? { volatilityBps } : {})
+    market: a.noMarket === true
+      ? false
+      : {
+          ...(a.fillRate !== undefined ? { fillRatePerMin: a.fillRate } : {}),
+          ...(a.volatilityBps !== undefined ? { volatilityBps: a.volatilityBps } : {})
         }
-      : false
   }
 }
 
@@ -196,7 +162,7 @@ export const runSimCli = async (argv: readonly string[]): Promise<number> => {
       return 0
     }
     // The program's name once, in front of the first line (the usage follows a bad flag).
-    const text = e instanceof Error ? e.message : String(e)
+    const text = e instanceof ArgvError ? `${e.message}\n${helpText(SIM_COMMAND)}` : e instanceof Error ? e.message : String(e)
     process.stderr.write(`${text.startsWith("hedge sim") ? text : `hedge sim: ${text}`}\n`)
     return 2
   }

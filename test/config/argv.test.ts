@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest"
 import { Effect, Result, Schema } from "effect"
 import {
   type ArgvError,
-  command,
+  defineCommand,
   flagRows,
   helpText,
   intFlag,
@@ -17,7 +17,7 @@ import {
 } from "../../src/config/argv.ts"
 import { MarketSymbol } from "../../src/config/fields.ts"
 
-const demo = command({
+const demo = defineCommand({
   name: "hedge demo",
   about: "run the demo",
   flags: {

@@ -24,20 +24,22 @@ const run = (script: string, args: ReadonlyArray<string>): Promise<{ code: numbe
 describe("program names in error messages", () => {
   it("once, in front, for every bin/hedge sub-command and for main-a / main-b", async () => {
     const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, string, number]> = [
-      ["hedge.ts", ["keys", "check", "--help"], `hedge keys check: unknown flag "--help" (known: --config)`, 1],
-      ["hedge.ts", ["keys", "generate", "--bogus"], `hedge keys generate: unknown flag "--bogus"`, 1],
+      ["hedge.ts", ["keys", "check", "--confg", "x.yaml"], "hedge keys check: unknown flag --confg (did you mean --config?); see --help", 1],
+      ["hedge.ts", ["keys", "generate", "--bogus"], "hedge keys generate: unknown flag --bogus", 1],
       ["hedge.ts", ["keys", "bogus"], "hedge keys: usage: bin/hedge keys check", 1],
-      ["hedge.ts", ["demo", "--bogus"], `hedge demo: unknown flag "--bogus"`, 1],
-      ["hedge.ts", ["demo", "--depth", "x"], "hedge demo: --depth: expected a number", 1],
-      ["hedge.ts", ["chaos", "--bogus"], `hedge chaos: unknown flag "--bogus"`, 1],
-      ["hedge.ts", ["status", "--bogus"], `hedge status: unknown flag "--bogus"`, 1],
-      ["hedge.ts", ["inspect", "--bogus"], `hedge inspect: unknown flag "--bogus"`, 1],
-      ["hedge.ts", ["halt", "--bogus"], `hedge halt: unknown flag "--bogus"`, 1],
-      ["hedge.ts", ["resume", "--bogus"], `hedge resume: unknown flag "--bogus"`, 1],
-      ["hedge.ts", ["flatten", "--bogus"], `hedge flatten: unknown flag "--bogus"`, 1],
+      ["hedge.ts", ["demo", "--bogus"], `hedge demo: unknown flag --bogus`, 1],
+      ["hedge.ts", ["demo", "--depth", "x"], `hedge demo: --depth: expected a whole number, got "x"`, 1],
+      ["hedge.ts", ["demo", "--depth"], "hedge demo: --depth needs a value (--depth N)", 1],
+      ["hedge.ts", ["flatten", "--settle-timeout", "900"], "hedge flatten: --settle-timeout: expected a number of seconds from 0 to 600", 1],
+      ["hedge.ts", ["chaos", "--bogus"], `hedge chaos: unknown flag --bogus`, 1],
+      ["hedge.ts", ["status", "--bogus"], `hedge status: unknown flag --bogus`, 1],
+      ["hedge.ts", ["inspect", "--bogus"], `hedge inspect: unknown flag --bogus`, 1],
+      ["hedge.ts", ["halt", "--bogus"], `hedge halt: unknown flag --bogus`, 1],
+      ["hedge.ts", ["resume", "--bogus"], `hedge resume: unknown flag --bogus`, 1],
+      ["hedge.ts", ["flatten", "--bogus"], `hedge flatten: unknown flag --bogus`, 1],
       ["hedge.ts", ["drop-intent"], "hedge drop-intent: usage: bin/hedge drop-intent FILL_ID", 1],
-      ["hedge.ts", ["start", "--bogus"], `hedge start: unknown flag "--bogus"`, 1],
-      ["hedge.ts", ["stop", "--bogus"], `hedge stop: unknown flag "--bogus"`, 1],
+      ["hedge.ts", ["start", "--bogus"], `hedge start: unknown flag --bogus`, 1],
+      ["hedge.ts", ["stop", "--bogus"], `hedge stop: unknown flag --bogus`, 1],
       ["hedge.ts", ["start", "--config", "missing.yaml"], "hedge start: config file", 1],
       ["hedge.ts", ["status", "--config", "missing.yaml"], "hedge status: config file", 1],
       ["hedge.ts", ["bench", "--bogus"], "hedge bench: unknown flag --bogus", 1],
@@ -67,6 +69,30 @@ describe("program names in error messages", () => {
     expect(r.stdout).toMatch(/^usage: hedge sim /)
     expect(r.stderr).toBe("")
   })
+
+  it("every command's -h / --help: its flags, generated from its declaration, on stdout, exit code 0, nothing run", async () => {
+    const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, string, ReadonlyArray<string>]> = [
+      ["hedge.ts", ["status", "--help"], "usage: hedge status [flags]", ["--config FILE", "--market SYMBOL", "--json"]],
+      ["hedge.ts", ["keys", "check", "-h"], "usage: hedge keys check [flags]", ["--config FILE", "--market SYMBOL"]],
+      ["hedge.ts", ["keys", "generate", "--help"], "usage: hedge keys generate [flags]", ["--private-key-file FILE"]],
+      ["hedge.ts", ["drop-intent", "--help"], "usage: bin/hedge drop-intent FILL_ID --yes", ["--yes", "--force"]],
+      ["hedge.ts", ["demo", "--depth", "3", "--help"], "usage: hedge demo [flags]", ["--venue sim|memory", "--quiet"]],
+      ["hedge.ts", ["start", "--help"], "usage: hedge start [flags]", ["--wait SECONDS"]],
+      ["hedge.ts", ["stop", "-h"], "usage: hedge stop [flags]", ["--timeout SECONDS"]],
+      ["hedge.ts", ["flatten", "--help"], "usage: hedge flatten [flags]", ["--settle-timeout SECONDS"]],
+      ["hedge.ts", ["bench", "--help"], "usage: hedge bench [flags]", ["--signing-only"]],
+      ["main-a.ts", ["--help"], "usage: main-a [flags]", ["--quantity DECIMAL"]]
+    ]
+    const results = await Promise.all(cases.map(([script, args]) => run(script, args)))
+    cases.forEach(([script, args, first, flags], i) => {
+      const r = results[i]!
+      const what = `${script} ${args.join(" ")}`
+      expect(r.code, `${what}: ${r.stderr}`).toBe(0)
+      expect(r.stderr, what).toBe("")
+      expect(r.stdout.startsWith(first), `${what}: ${r.stdout}`).toBe(true)
+      for (const f of [...flags, "-h, --help"]) expect(r.stdout, what).toContain(`  ${f}`)
+    })
+  }, 60_000)
 
   it("withProgramName", () => {
     expect(withProgramName("hedge keys", "hedge keys check: unknown flag")).toBe("hedge keys check: unknown flag")

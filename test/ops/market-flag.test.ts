@@ -6,7 +6,8 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { takeMarketFlag } from "../../src/runtime/market-flag.ts"
+import { defineCommand, switchFlag } from "../../src/config/argv.ts"
+import { MARKET_FLAG, parsePairArgv } from "../../src/runtime/market-flag.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
 
 const root = resolve(import.meta.dirname, "../..")
@@ -32,12 +33,25 @@ afterAll(async () => {
 })
 
 describe("--market on bin/hedge sub-commands", () => {
-  it("takes --market X and --market=X out of the arguments, upper-cased; refuses a bad or missing symbol", async () => {
-    expect(await Effect.runPromise(takeMarketFlag(["--json", "--market", "eth"]))).toEqual({ rest: ["--json"], market: "ETH" })
-    expect(await Effect.runPromise(takeMarketFlag(["--market=btc", "--reason", "x"]))).toEqual({ rest: ["--reason", "x"], market: "BTC" })
-    expect(await Effect.runPromise(takeMarketFlag(["--json"]))).toEqual({ rest: ["--json"] })
-    expect((await Effect.runPromise(Effect.flip(takeMarketFlag(["--market", "B-T-C"])))).message).toMatch(/--market: expected a market symbol/)
-    expect((await Effect.runPromise(Effect.flip(takeMarketFlag(["--market"])))).message).toMatch(/--market needs a value/)
+  it("--market X and --market=X, upper-cased, applied as HEDGEFLOW_MARKET; a bad or missing symbol refused naming the flag", async () => {
+    const pair = defineCommand({ name: "hedge status", flags: { market: MARKET_FLAG, json: switchFlag("--json", "as JSON") } })
+    const before = process.env["HEDGEFLOW_MARKET"]
+    try {
+      delete process.env["HEDGEFLOW_MARKET"]
+      expect(await Effect.runPromise(parsePairArgv(pair, ["--json"]))).toEqual({ json: true })
+      expect(process.env["HEDGEFLOW_MARKET"]).toBeUndefined()
+      expect(await Effect.runPromise(parsePairArgv(pair, ["--json", "--market", "eth"]))).toEqual({ json: true, market: "ETH" })
+      expect(process.env["HEDGEFLOW_MARKET"]).toBe("ETH")
+      expect(await Effect.runPromise(parsePairArgv(pair, ["--market=btc"]))).toEqual({ market: "BTC" })
+      expect(process.env["HEDGEFLOW_MARKET"]).toBe("BTC")
+      const bad = await Effect.runPromise(Effect.flip(parsePairArgv(pair, ["--market", "B-T-C"])))
+      expect(bad).toMatchObject({ _tag: "ArgvError", message: `hedge status: --market: expected a market symbol such as BTC, got "B-T-C"` })
+      const missing = await Effect.runPromise(Effect.flip(parsePairArgv(pair, ["--market"])))
+      expect(missing).toMatchObject({ _tag: "ArgvError", message: "hedge status: --market needs a value (--market SYMBOL)" })
+    } finally {
+      if (before === undefined) delete process.env["HEDGEFLOW_MARKET"]
+      else process.env["HEDGEFLOW_MARKET"] = before
+    }
   })
 
   it("halt --market ETH halts the ETH pair only; status --market ETH shows it, status (BTC from the file) does not", () => {
