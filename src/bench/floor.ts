@@ -6,7 +6,7 @@
 // measured: it happens before the floor starts).
 import { Redis } from "ioredis"
 import { WebSocket } from "ws"
-import { HARNESS_API_KEY_INDEX } from "../runtime/harness-keys.ts"
+import { HARNESS_API_KEY_INDEX } from "../testkit/harness-keys.ts"
 import type { SimHandle } from "../sim/server.ts"
 import type { HedgeRec } from "./latency.ts"
 import { createAuthToken, parsePrivateKey, signTx } from "../venue/lighter/signing/index.ts"

@@ -1,7 +1,7 @@
 // Fill→hedge latency measured by the exchange's own clock: the first frame the exchange sent to
 // account A carrying one of the fill's trades, to the first transaction it received from B for
 // that fill. Pure functions over the simulator's timeline and trade log.
-import { percentile } from "../runtime/summary.ts"
+import { percentile } from "../testkit/figures.ts"
 
 export interface FrameRec {
   readonly t: number

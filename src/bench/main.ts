@@ -11,10 +11,10 @@ import { FilePath, PositiveSeconds } from "../config/fields.ts"
 import { RedisConnection } from "../bus/redis/connection.ts"
 import { makeRedisFillBus } from "../bus/redis/RedisFillBus.ts"
 import { LIGHTER_BTC } from "../domain/market.ts"
-import { startChild } from "../runtime/children.ts"
-import { demoConfig } from "../runtime/demo-sim.ts"
-import { generateHarnessKeys, keyEnvFor, simAccountsWith } from "../runtime/harness-keys.ts"
-import { startLocalRedis } from "../runtime/local-redis.ts"
+import { startChild } from "../testkit/children.ts"
+import { demoConfig } from "../testkit/pair-config.ts"
+import { generateHarnessKeys, keyEnvFor, simAccountsWith } from "../testkit/harness-keys.ts"
+import { startLocalRedis } from "../testkit/local-redis.ts"
 import { startSimulator } from "../sim/server.ts"
 import { runFloor } from "./floor.ts"
 import { formatSigningFigure, signingFigures } from "./signing.ts"
@@ -86,7 +86,7 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<number> => 
       startChild({
         name,
         command: process.execPath,
-        args: [join(root, "src/runtime", `${name}.ts`), "--config", config],
+        args: [join(root, "src/app", `${name}.ts`), "--config", config],
         logFile: join(dir, `${name}.out`),
         env: { HEDGEFLOW_LOG_CONSOLE: "off", ...keyEnvFor(name === "main-a" ? "a" : "b", keys) }
       })

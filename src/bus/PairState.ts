@@ -112,7 +112,7 @@ export interface PairStateShape {
 
 /**
  * The pair's epoch: a random id written once when the pair's Redis state begins, mirrored by A
- * and B to a file beside their logs (src/runtime/epoch-guard.ts). Redis that comes back empty or
+ * and B to a file beside their logs (src/app/epoch-guard.ts). Redis that comes back empty or
  * from an older snapshot no longer holds the epoch the processes remember: they stop trading and
  * wait for an operator instead of trusting what is left.
  */

@@ -18,11 +18,11 @@ import { tagFromPrefix } from "../domain/client-index.ts"
 import { isClosingClientIndex } from "../domain/closing.ts"
 import { subjectOfFlush } from "../domain/messages.ts"
 import { formatBase, LIGHTER_BTC, parseScaled } from "../domain/market.ts"
-import { busLayers } from "../runtime/bus-layers.ts"
-import { type Child, startEngineProcess } from "../runtime/children.ts"
-import { authFigures, demoConfig, signatureFigures } from "../runtime/demo-sim.ts"
-import { generateHarnessKeys, keyEnvFor, simAccountsWith } from "../runtime/harness-keys.ts"
-import { pendingFills } from "../runtime/pending-fills.ts"
+import { busLayers } from "../app/bus-layers.ts"
+import { type Child, startEngineProcess } from "../testkit/children.ts"
+import { authFigures, demoConfig, signatureFigures } from "../testkit/pair-config.ts"
+import { generateHarnessKeys, keyEnvFor, simAccountsWith } from "../testkit/harness-keys.ts"
+import { pendingFills } from "../bus/pending-fills.ts"
 import { startSimulator } from "../sim/server.ts"
 import {
   audit,
@@ -34,7 +34,7 @@ import {
 } from "./audit.ts"
 import { runOperator } from "./operator.ts"
 import { describeFault, FAULT_KINDS, type Fault, type FaultKind, planFaults } from "./plan.ts"
-import { startLocalRedis } from "../runtime/local-redis.ts"
+import { startLocalRedis } from "../testkit/local-redis.ts"
 import { type ChaosReport, renderChaosReport } from "./report.ts"
 
 export interface ChaosOptions {

@@ -2,9 +2,9 @@
 import { Cause, Effect, Schema } from "effect"
 import { ArgvHelp, defineCommand, flagRows, intFlag, numberFlag, parseArgv, switchFlag, textFlag } from "../config/argv.ts"
 import { FilePath, IntBetween, PositiveSeconds, Quantity, RedisUrl } from "../config/fields.ts"
-import { runMemoryDemo } from "../runtime/demo-memory.ts"
-import type { DemoOptions } from "../runtime/demo-options.ts"
-import { describeCause, runMainProgram, withProgramName, writeStderr } from "../runtime/exit.ts"
+import { runMemoryDemo } from "./demo-memory.ts"
+import type { DemoOptions } from "./demo-options.ts"
+import { describeCause, runMainProgram, withProgramName, writeStderr } from "../app/exit.ts"
 
 const FillsPerMinute = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0)).annotate({ expected: "a positive number of fills per minute" })
 
@@ -128,7 +128,7 @@ const demo = (argv: ReadonlyArray<string>) =>
       quiet: args.quiet ?? false
     }
     if (memory) return yield* runMemoryDemo(options).pipe(Effect.scoped)
-    const { runSimDemo } = yield* Effect.promise(() => import("../runtime/demo-sim.ts"))
+    const { runSimDemo } = yield* Effect.promise(() => import("./demo-sim.ts"))
     return yield* runSimDemo(options).pipe(Effect.scoped)
   })
 
@@ -142,15 +142,15 @@ const commands: Record<string, (argv: ReadonlyArray<string>) => Effect.Effect<un
       const code = await runSimCli(argv.includes("--port") ? argv : ["--port", "8787", ...argv])
       process.exit(code)
     }).pipe(Effect.uninterruptible),
-  start: (argv) => Effect.promise(() => import("../runtime/start-stop.ts")).pipe(Effect.flatMap((m) => m.start(argv))),
-  stop: (argv) => Effect.promise(() => import("../runtime/start-stop.ts")).pipe(Effect.flatMap((m) => m.stop(argv))),
-  status: (argv) => Effect.promise(() => import("../runtime/status-command.ts")).pipe(Effect.flatMap((m) => m.status(argv))),
-  inspect: (argv) => Effect.promise(() => import("../runtime/repair-commands.ts")).pipe(Effect.flatMap((m) => m.inspect(argv))),
-  "drop-intent": (argv) => Effect.promise(() => import("../runtime/repair-commands.ts")).pipe(Effect.flatMap((m) => m.dropIntentCommand(argv))),
-  halt: (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv))),
-  resume: (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv))),
-  flatten: (argv) => Effect.promise(() => import("../runtime/ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv))),
-  keys: (argv) => Effect.promise(() => import("../runtime/keys.ts")).pipe(Effect.flatMap((m) => m.keysCommand(argv))),
+  start: (argv) => Effect.promise(() => import("./start-stop.ts")).pipe(Effect.flatMap((m) => m.start(argv))),
+  stop: (argv) => Effect.promise(() => import("./start-stop.ts")).pipe(Effect.flatMap((m) => m.stop(argv))),
+  status: (argv) => Effect.promise(() => import("./status-command.ts")).pipe(Effect.flatMap((m) => m.status(argv))),
+  inspect: (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.inspect(argv))),
+  "drop-intent": (argv) => Effect.promise(() => import("./repair-commands.ts")).pipe(Effect.flatMap((m) => m.dropIntentCommand(argv))),
+  halt: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("HALTED", argv))),
+  resume: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.setState("ACTIVE", argv))),
+  flatten: (argv) => Effect.promise(() => import("./ops-commands.ts")).pipe(Effect.flatMap((m) => m.flatten(argv))),
+  keys: (argv) => Effect.promise(() => import("./keys-command.ts")).pipe(Effect.flatMap((m) => m.keysCommand(argv))),
   bench: (argv) =>
     Effect.promise(async () => {
       const { runBench } = await import("../bench/main.ts")

@@ -1,5 +1,5 @@
 // The one command-line parser of every program here: bin/main-a and bin/main-b (flags.ts), the
-// bin/hedge sub-commands (src/cli, src/runtime), `hedge sim` and `hedge bench`.
+// bin/hedge sub-commands (src/cli, src/app), `hedge sim` and `hedge bench`.
 //
 // A command declares each flag once — its name, value hint, help text and Schema (or kind) — and
 // gets from that declaration:
@@ -14,7 +14,7 @@
 //   - the help text (`helpText`), generated from the same declaration.
 // The last of a repeated flag wins. Errors start with the command's name ("hedge status: …").
 // It lives in config/ because flags.ts (main-a, main-b) is one of its users and config/ may import
-// only domain/; the layers above (runtime/, cli/, bench/, and sim/) may all import config/.
+// only domain/; the layers above (app/, cli/, bench/, chaos/, testkit/ and sim/) may all import config/.
 import { Effect, Result, Schema, SchemaAST } from "effect"
 import { levenshtein, showValue } from "./issues.ts"
 

@@ -15,7 +15,7 @@ import { type HedgerSettings, STOP_GRACE_MS } from "./settings.ts"
 /**
  * Handles one entry so that a stop lets it finish: the hedge runs in a fiber of its own, which a
  * stop does not interrupt; the stop waits for it up to STOP_GRACE_MS, then interrupts it and
- * reports the shutdown as incomplete (exit code 1, src/runtime/exit.ts). Next entries are not
+ * reports the shutdown as incomplete (exit code 1, src/app/exit.ts). Next entries are not
  * started once a stop has come.
  */
 const settleBeforeStop = <A, E, R>(e: BusEntry, work: Effect.Effect<A, E, R>, graceMs: number) =>

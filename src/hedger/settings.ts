@@ -1,4 +1,4 @@
-// What process B is told: its pair, market, consumer, limits and hooks (src/runtime/process.ts
+// What process B is told: its pair, market, consumer, limits and hooks (src/app/process.ts
 // fills it from the config), and the constants its parts share.
 import type { Effect } from "effect"
 import type { RiskLimits } from "../domain/risk.ts"

@@ -1,4 +1,4 @@
-// What process A is told (src/runtime/process.ts fills it from the config), and what A's parts
+// What process A is told (src/app/process.ts fills it from the config), and what A's parts
 // share while it runs (MakerContext): the venue, the bus, the clocks, the quote's state in a Ref.
 import type { Effect, Ref } from "effect"
 import type { AccountEvent } from "../domain/events.ts"
@@ -66,7 +66,7 @@ export interface MakerSettings {
   /** Called after each fill is stored (console view, metrics). */
   readonly onFill?: (fill: FillEvent, fillSeq: number) => Effect.Effect<void>
   readonly onAccountEvent?: (e: AccountEvent) => Effect.Effect<void>
-  /** The pair's epoch as A's process trusts it, and its mirror file (src/runtime/epoch-guard.ts). */
+  /** The pair's epoch as A's process trusts it, and its mirror file (src/app/epoch-guard.ts). */
   readonly epoch?: MakerEpochHooks
   /**
    * How long a quote whose send had an unknown outcome is looked up at the venue (by its client

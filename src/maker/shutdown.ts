@@ -1,7 +1,7 @@
 // On the way out: cancel A's resting quote (maker.cancel_on_exit), then read its final state from
 // the venue and publish what it filled: the account stream is already stopped when the scope
 // closes, and a fill that landed just before the cancel must not wait for A's next start to be
-// hedged. What could not be finished makes the exit code 1 (src/runtime/exit.ts).
+// hedged. What could not be finished makes the exit code 1 (src/app/exit.ts).
 import { Effect, Option, Ref, Schedule } from "effect"
 import { isOrderTerminal } from "../domain/events.ts"
 import { shutdownIncomplete } from "../ops/shutdown-report.ts"

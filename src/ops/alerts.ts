@@ -12,11 +12,11 @@ export type AlertKind =
   | "process-restart"
   /** Another process of the same role took this one's lease (src/bus/redis/lease.ts): it stops. */
   | "lease-lost"
-  /** Redis came back empty or from an older snapshot: the pair halts until an operator adopts the new epoch (src/runtime/epoch-guard.ts). */
+  /** Redis came back empty or from an older snapshot: the pair halts until an operator adopts the new epoch (src/app/epoch-guard.ts). */
   | "redis-state-lost"
   /** This machine's clock is off the venue's beyond risk.max_clock_skew_ms, or came back within it (src/ops/clock-skew.ts). */
   | "clock-skew"
-  /** The venue refused a channel of this process's account stream (src/runtime/stream-refusal.ts). */
+  /** The venue refused a channel of this process's account stream (src/app/stream-refusal.ts). */
   | "stream-refused"
   /** A and B mismatched for strategy.force_close_timeout: both accounts closed at market, or not flat after trying (src/safety/force-close.ts). */
   | "force-close"

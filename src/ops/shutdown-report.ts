@@ -1,5 +1,5 @@
 // What a shutdown could not finish, told by the code that knows (A's and B's finalizers) and
-// collected by the entry point (src/runtime/exit.ts: exit code 1 and one line on stderr). Only what is told
+// collected by the entry point (src/app/exit.ts: exit code 1 and one line on stderr). Only what is told
 // after a signal asked the program to stop counts: an epoch loss stops and restarts the program
 // without a signal, and that is not a shutdown. Without an entry point (tests, the in-process
 // demo) nothing listens.

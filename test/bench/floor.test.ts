@@ -3,7 +3,7 @@
 // refused, and the floor says so instead of measuring a silent stream.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runFloor } from "../../src/bench/floor.ts"
-import { generateHarnessKeys, simAccountsWith } from "../../src/runtime/harness-keys.ts"
+import { generateHarnessKeys, simAccountsWith } from "../../src/testkit/harness-keys.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
 

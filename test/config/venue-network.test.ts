@@ -4,7 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { type CliParse, parseMainAArgs, parseMainBArgs } from "../../src/config/flags.ts"
 import { type ConfigLoadError, type HedgeflowConfig, loadConfigText } from "../../src/config/load.ts"
-import { chainIdOf } from "../../src/runtime/venue-layers.ts"
+import { chainIdOf } from "../../src/app/venue-layers.ts"
 
 const ACCOUNTS = `accounts:
   account_a: { account_name: "A", account_index: 11, api_key_index: 4 }

@@ -83,7 +83,7 @@ describe("children are never left behind", () => {
 
   it("a program that dies on an uncaught error still stops its children (SIGTERM on exit)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hedgeflow-crash-"))
-    const children = pathToFileURL(join(root, "src/runtime/children.ts")).href
+    const children = pathToFileURL(join(root, "src/testkit/children.ts")).href
     const script = `
       import { Effect } from "effect"
       import { startChild } from ${JSON.stringify(children)}

@@ -5,15 +5,15 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
-import { withProgramName } from "../../src/runtime/exit.ts"
+import { withProgramName } from "../../src/app/exit.ts"
 
 const root = resolve(import.meta.dirname, "../..")
 const cwd = mkdtempSync(join(tmpdir(), "hedgeflow-cli-messages-"))
 
 const run = (script: string, args: ReadonlyArray<string>): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((res) => {
-    // bin/hedge's dispatcher is src/cli/hedge.ts; main-a and main-b are in src/runtime.
-    const p = spawn(process.execPath, [join(root, script === "hedge.ts" ? "src/cli" : "src/runtime", script), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] })
+    // bin/hedge's dispatcher is src/cli/hedge.ts; main-a and main-b are in src/app.
+    const p = spawn(process.execPath, [join(root, script === "hedge.ts" ? "src/cli" : "src/app", script), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     p.stdout.on("data", (d: Buffer) => (stdout += d.toString()))

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { demoConfig } from "../../src/runtime/demo-sim.ts"
+import { demoConfig } from "../../src/testkit/pair-config.ts"
 import { INITIAL_NONCE } from "../../src/sim/accounts.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
@@ -42,7 +42,7 @@ describe("main-a and main-b --dry-run", () => {
       pollIntervalSec: 0.1
     }))
     const start = (name: "main-a" | "main-b", account: number) => {
-      const p = spawn(process.execPath, [join(root, "src/runtime", `${name}.ts`), "--config", config, "--dry-run"], {
+      const p = spawn(process.execPath, [join(root, "src/app", `${name}.ts`), "--config", config, "--dry-run"], {
         stdio: ["ignore", "ignore", "pipe"],
         env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off", [`HEDGEFLOW_ACCOUNT_${name === "main-a" ? "A" : "B"}_PRIVATE_KEY`]: simPrivateKeyHex(account) }
       })

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
-import { demoConfig } from "../../src/runtime/demo-sim.ts"
+import { demoConfig } from "../../src/testkit/pair-config.ts"
 import { freePort } from "../support/redis.ts"
 
 const root = resolve(import.meta.dirname, "../..")
@@ -20,7 +20,7 @@ describe("a stop signal during start-up", () => {
       // Nothing listens on these ports: were it not stopped, it would fail later, with exit 1.
       const port = await freePort()
       writeFileSync(config, demoConfig({ simUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/stream`, redisUrl: `redis://127.0.0.1:${port}`, prefix: "early", quantity: "0.0002", depth: 5, logDir: dir }))
-      const p = spawn(process.execPath, [join(root, "src/runtime", `${program}.ts`), "--config", config], {
+      const p = spawn(process.execPath, [join(root, "src/app", `${program}.ts`), "--config", config], {
         stdio: ["ignore", "ignore", "pipe"],
         env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off", HEDGEFLOW_TEST_STARTUP_PAUSE_MS: "2000", HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY: "0x" + "11".repeat(40), HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY: "0x" + "22".repeat(40) }
       })

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Redis } from "ioredis"
 import { afterEach, describe, expect, it } from "vitest"
-import { demoConfig } from "../../src/runtime/demo-sim.ts"
+import { demoConfig } from "../../src/testkit/pair-config.ts"
 import { DEFAULT_TAKER_ACCOUNT, startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
@@ -40,7 +40,7 @@ const startPair = async (name: string, options: { readonly aOnTerminal?: boolean
   const config = join(dir, "config.yaml")
   writeFileSync(config, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05 }))
   const start = (which: "main-a" | "main-b"): Proc => {
-    const argv = [join(root, "src/runtime", `${which}.ts`), "--config", config]
+    const argv = [join(root, "src/app", `${which}.ts`), "--config", config]
     // On a terminal: `script` gives it a pseudo-terminal (and exits with its exit code, -e).
     const onTerminal = which === "main-a" && options.aOnTerminal === true
     const p = spawn(onTerminal ? "script" : process.execPath, onTerminal ? ["-qefc", `exec ${[process.execPath, ...argv].map((a) => JSON.stringify(a)).join(" ")}`, "/dev/null"] : argv, {

@@ -14,7 +14,7 @@ import { fillBusKeys } from "../../src/bus/redis/RedisFillBus.ts"
 import { pairStateKeys } from "../../src/bus/redis/RedisPairState.ts"
 import { decodeHedgeClientIndex } from "../../src/domain/client-index.ts"
 import type { HedgeResult } from "../../src/domain/messages.ts"
-import { demoConfig } from "../../src/runtime/demo-sim.ts"
+import { demoConfig } from "../../src/testkit/pair-config.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
@@ -35,7 +35,7 @@ describe("forged and replayed fill entries, real processes", () => {
   let b: ChildProcess | undefined
 
   const start = (name: "main-a" | "main-b") =>
-    spawn(process.execPath, [join(root, "src/runtime", `${name}.ts`), "--config", config], {
+    spawn(process.execPath, [join(root, "src/app", `${name}.ts`), "--config", config], {
       stdio: ["ignore", "ignore", "pipe"],
       env: {
         ...process.env,

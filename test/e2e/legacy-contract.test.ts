@@ -32,7 +32,7 @@ afterAll(async () => {
   await redis?.close()
 })
 
-// demoConfig's account names (test/support/pair.ts → src/runtime/demo-sim.ts).
+// demoConfig's account names (test/support/pair.ts → src/cli/demo-sim.ts).
 const PREVIOUS_CHANNEL = "hedge:A_to_B"
 const POSITIONS_KEY = "hedge:positions:A_B:BTC"
 

@@ -21,7 +21,7 @@ const startB = (config: string, env: Record<string, string> = {}) => {
   const dir = mkdtempSync(join(tmpdir(), "hedgeflow-live-config-"))
   const file = join(dir, "config.yaml")
   writeFileSync(file, config)
-  const p = spawn(process.execPath, [join(root, "src/runtime/main-b.ts"), "--config", file], {
+  const p = spawn(process.execPath, [join(root, "src/app/main-b.ts"), "--config", file], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off", HEDGEFLOW_LOG_DIR: dir, HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY: simPrivateKeyHex(2), ...env }
   })

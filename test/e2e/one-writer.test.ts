@@ -9,7 +9,7 @@ import { hostname, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { demoConfig } from "../../src/runtime/demo-sim.ts"
+import { demoConfig } from "../../src/testkit/pair-config.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
 import { freePort, startTestRedis, type TestRedis } from "../support/redis.ts"
@@ -30,7 +30,7 @@ interface Proc {
 }
 
 const start = (program: "main-a" | "main-b", config: string, env: Record<string, string> = {}, account?: number): Proc => {
-  const p = spawn(process.execPath, [join(root, "src/runtime", `${program}.ts`), "--config", config], {
+  const p = spawn(process.execPath, [join(root, "src/app", `${program}.ts`), "--config", config], {
     stdio: ["ignore", "ignore", "pipe"],
     env: {
       ...process.env,

@@ -8,7 +8,7 @@ import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { HEDGER_GROUP } from "../../src/bus/redis/inspect.ts"
 import { fillBusKeys } from "../../src/bus/redis/RedisFillBus.ts"
-import { demoConfig } from "../../src/runtime/demo-sim.ts"
+import { demoConfig } from "../../src/testkit/pair-config.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
@@ -51,7 +51,7 @@ describe("main-a and main-b as processes over real sockets", () => {
     )
     // Each process gets its own account's key, in its environment only.
     const start = (name: "main-a" | "main-b") =>
-      spawn(process.execPath, [join(root, "src/runtime", `${name}.ts`), "--config", config], {
+      spawn(process.execPath, [join(root, "src/app", `${name}.ts`), "--config", config], {
         stdio: ["ignore", "ignore", "pipe"],
         env: {
           ...process.env,

@@ -48,7 +48,7 @@ describe("secrets", () => {
     // on the fill stream raises an alert whose webhook and Telegram deliveries fail; then stops.
     // (A restart alert may come too, when the previous run's heartbeat is still there: timing.)
     for (const ms of [1500, 3000]) {
-      const r = spawn(process.execPath, [join(root, "src/runtime/main-b.ts"), "--config", config], {
+      const r = spawn(process.execPath, [join(root, "src/app/main-b.ts"), "--config", config], {
         env: { ...process.env, ...SECRETS, HEDGEFLOW_LOG_CONSOLE: "json" },
         stdio: ["ignore", "ignore", "ignore"]
       })
@@ -56,7 +56,7 @@ describe("secrets", () => {
       r.kill("SIGTERM")
       await new Promise((res) => r.once("exit", res))
     }
-    const b = spawn(process.execPath, [join(root, "src/runtime/main-b.ts"), "--config", config], {
+    const b = spawn(process.execPath, [join(root, "src/app/main-b.ts"), "--config", config], {
       env: { ...process.env, ...SECRETS, HEDGEFLOW_LOG_CONSOLE: "json" },
       stdio: ["ignore", "pipe", "pipe"]
     })
@@ -89,7 +89,7 @@ describe("secrets", () => {
     admin.disconnect()
     const lockedConfig = join(dir, "locked.yaml")
     writeFileSync(lockedConfig, `lighter: { base_url: "${sim.url}", ws_url: "${sim.wsUrl}" }\nredis: { url: "${locked.url}", key_prefix: "secrets-locked" }\nlogging: { dir: "${dir}", level: debug }\n`)
-    const refused = spawn(process.execPath, [join(root, "src/runtime/main-b.ts"), "--config", lockedConfig], {
+    const refused = spawn(process.execPath, [join(root, "src/app/main-b.ts"), "--config", lockedConfig], {
       env: { ...process.env, ...SECRETS, REDIS_PASSWORD, HEDGEFLOW_LOG_CONSOLE: "json" },
       stdio: ["ignore", "pipe", "pipe"]
     })

@@ -10,7 +10,7 @@ import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fillBusKeys } from "../../src/bus/redis/RedisFillBus.ts"
 import { HEDGER_GROUP } from "../../src/bus/redis/inspect.ts"
-import { demoConfig } from "../../src/runtime/demo-sim.ts"
+import { demoConfig } from "../../src/testkit/pair-config.ts"
 import { DEFAULT_TAKER_ACCOUNT, startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
@@ -34,7 +34,7 @@ describe("A stopping", () => {
     const config = join(dir, "config.yaml")
     writeFileSync(config, demoConfig({ simUrl: sim.url, wsUrl: sim.wsUrl, redisUrl: redis.url, prefix, quantity: "0.0002", depth: 5, logDir: dir, pollIntervalSec: 0.05 }))
     const start = (name: "main-a" | "main-b") =>
-      spawn(process.execPath, [join(root, "src/runtime", `${name}.ts`), "--config", config], {
+      spawn(process.execPath, [join(root, "src/app", `${name}.ts`), "--config", config], {
         stdio: "ignore",
         env: {
           ...process.env,

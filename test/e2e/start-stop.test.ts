@@ -178,7 +178,7 @@ describe("bin/hedge start / stop", () => {
     other.kill("SIGKILL")
 
     // "main-a" that will not stop on SIGTERM.
-    const stubborn: ChildProcess = spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)", join(root, "src/runtime/main-a.ts")], {
+    const stubborn: ChildProcess = spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)", join(root, "src/app/main-a.ts")], {
       stdio: "ignore",
       detached: true
     })

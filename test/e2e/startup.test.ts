@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), "hedgeflow-startup-"))
 const run = async (program: "main-a" | "main-b", config: string, env: Record<string, string> = {}) => {
   const file = join(dir, `${Math.random().toString(36).slice(2)}.yaml`)
   writeFileSync(file, config)
-  const p = spawn(process.execPath, [join(root, "src/runtime", `${program}.ts`), "--config", file], {
+  const p = spawn(process.execPath, [join(root, "src/app", `${program}.ts`), "--config", file], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off", HEDGEFLOW_LOG_DIR: dir, ...env }
   })

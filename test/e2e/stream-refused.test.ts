@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { demoConfig } from "../../src/runtime/demo-sim.ts"
+import { demoConfig } from "../../src/testkit/pair-config.ts"
 import { startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "../support/process.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
@@ -36,7 +36,7 @@ describe("B's account stream refused by the venue while the pair runs", () => {
         "risk: { stream_refused_halt_after: 3 }\n"
     )
     const start = (name: "main-a" | "main-b", account: number) =>
-      spawn(process.execPath, [join(root, "src/runtime", `${name}.ts`), "--config", config], {
+      spawn(process.execPath, [join(root, "src/app", `${name}.ts`), "--config", config], {
         stdio: ["ignore", "ignore", "pipe"],
         env: { ...process.env, HEDGEFLOW_LOG_CONSOLE: "off", [`HEDGEFLOW_ACCOUNT_${name === "main-a" ? "A" : "B"}_PRIVATE_KEY`]: simPrivateKeyHex(account) }
       })

@@ -1,4 +1,4 @@
-// The epoch guard (src/runtime/epoch-guard.ts) as fibers over the in-memory pair state and venue:
+// The epoch guard (src/app/epoch-guard.ts) as fibers over the in-memory pair state and venue:
 // a program runs only while the pair's state holds the epoch the process mirrored to its file;
 // state that was lost, or replaced by an older one, stops it, halts the pair and waits for an
 // operator; adoption starts it again. (Real processes and a real Redis: test/e2e/redis-loss.test.ts.)
@@ -11,8 +11,8 @@ import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { PairState } from "../../src/bus/PairState.ts"
 import { Alerts } from "../../src/ops/alerts.ts"
-import { superviseEpoch } from "../../src/runtime/epoch-guard.ts"
-import { EpochMirror } from "../../src/runtime/epoch-mirror.ts"
+import { superviseEpoch } from "../../src/app/epoch-guard.ts"
+import { EpochMirror } from "../../src/app/epoch-mirror.ts"
 import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
 import { MemoryVenue } from "../../src/venue/memory/layers.ts"
 import { B, market } from "./harness.ts"

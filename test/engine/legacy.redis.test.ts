@@ -8,7 +8,7 @@ import { Effect, Option } from "effect"
 import { Redis } from "ioredis"
 import { type LegacyOptions, plainDecimal } from "../../src/bus/legacy-messages.ts"
 import { makeLegacyPositions } from "../../src/bus/redis/LegacyMirror.ts"
-import { busLayers } from "../../src/runtime/bus-layers.ts"
+import { busLayers } from "../../src/app/bus-layers.ts"
 import {
   decodeContract,
   DOCUMENTED_FILL_KEYS,

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { defineCommand, switchFlag } from "../../src/config/argv.ts"
-import { MARKET_FLAG, parsePairArgv } from "../../src/runtime/market-flag.ts"
+import { MARKET_FLAG, parsePairArgv } from "../../src/cli/market-flag.ts"
 import { startTestRedis, type TestRedis } from "../support/redis.ts"
 
 const root = resolve(import.meta.dirname, "../..")

@@ -1,4 +1,4 @@
-// The start-up report and A's foreign-order check (src/runtime/startup-report.ts), against a
+// The start-up report and A's foreign-order check (src/app/startup-report.ts), against a
 // scripted Venue and a tiny HTTP server standing in for GET /api/v1/account.
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -14,7 +14,7 @@ import {
   ForeignOrdersError,
   oursOnA,
   startupReport
-} from "../../src/runtime/startup-report.ts"
+} from "../../src/app/startup-report.ts"
 import { VenueError } from "../../src/venue/errors.ts"
 import { Venue, type VenueShape } from "../../src/venue/Venue.ts"
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Redis } from "ioredis"
-import { demoConfig } from "../../src/runtime/demo-sim.ts"
+import { demoConfig } from "../../src/testkit/pair-config.ts"
 import { DEFAULT_TAKER_ACCOUNT, startSimulator, type SimHandle } from "../../src/sim/server.ts"
 import { exitOf, waitUntil } from "./process.ts"
 import type { TestRedis } from "./redis.ts"
@@ -55,7 +55,7 @@ export const startPair = async (redis: TestRedis, name: string, seed = 5, edit: 
     HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY: simPrivateKeyHex(B)
   }
   const start = (role: "a" | "b") => {
-    const p = spawn(process.execPath, [join(root, "src/runtime", `main-${role}.ts`), "--config", config], {
+    const p = spawn(process.execPath, [join(root, "src/app", `main-${role}.ts`), "--config", config], {
       stdio: "ignore",
       env: {
         ...process.env,

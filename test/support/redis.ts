@@ -3,7 +3,7 @@
 // Tests that kill or restart Redis must ask for a private server.
 import { Effect, Exit, Scope } from "effect"
 import { Redis } from "ioredis"
-import { freePort as freePortEffect, startLocalRedis } from "../../src/runtime/local-redis.ts"
+import { freePort as freePortEffect, startLocalRedis } from "../../src/testkit/local-redis.ts"
 
 /** A free loopback port (for tests that need one that nothing listens on). */
 export const freePort = (): Promise<number> => Effect.runPromise(freePortEffect)
@@ -53,7 +53,7 @@ export const startTestRedis = async (
     const noop = async () => {}
     return { url: shared, host: u.hostname, port: Number(u.port || 6379), prefix, stop: noop, restart: noop, close: noop }
   }
-  // A private server from the project's one launcher (src/runtime/local-redis.ts), in a scope of
+  // A private server from the project's one launcher (src/testkit/local-redis.ts), in a scope of
   // its own that close() ends.
   const scope = await Effect.runPromise(Scope.make())
   const server = await Effect.runPromise(startLocalRedis({ appendOnly: options.appendOnly === true }).pipe(Scope.provide(scope)))

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { LIGHTER_BTC, LIGHTER_ETH } from "../../src/domain/market.ts"
 import { Alerts, type AlertKind } from "../../src/ops/alerts.ts"
-import { makeStreamRefusalGuard } from "../../src/runtime/stream-refusal.ts"
+import { makeStreamRefusalGuard } from "../../src/app/stream-refusal.ts"
 import { channelOfMessage, frameChannelToSubscribe, isBenignSubscribeError } from "../../src/venue/lighter/channels.ts"
 import { accountChannels, accountFrameEvents, IGNORED_ACCOUNT_CHANNELS } from "../../src/venue/lighter/LighterAccountStream.ts"
 import accountOrders from "../fixtures/lighter/ws_account_orders_update.json" with { type: "json" }

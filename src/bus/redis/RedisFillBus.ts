@@ -61,14 +61,14 @@ export interface RedisFillBusOptions {
   readonly levelRetentionMs?: number
   /**
    * The highest fill sequence number this process has recorded outside Redis (its epoch mirror
-   * file, src/runtime/epoch-mirror.ts); 0 or absent: none. A missing counter (Redis lost its
+   * file, src/app/epoch-mirror.ts); 0 or absent: none. A missing counter (Redis lost its
    * data) continues SEQ_FLOOR_MARGIN above it; a counter below it (an older snapshot) refuses to
    * append (SEQ_REGRESSED). So client ids derived from fill sequence numbers never repeat, even
    * when the clock stepped back.
    */
   readonly seqFloor?: () => number
   /**
-   * The epoch this process trusts (src/runtime/epoch-mirror.ts); undefined or "": not checked. A's
+   * The epoch this process trusts (src/app/epoch-mirror.ts); undefined or "": not checked. A's
    * fill is appended only while Redis holds that epoch: into a Redis that came back empty (or holds
    * another epoch) nothing is appended — the fill is fenced, and the epoch guard reports the loss
    * with the positions — so a fill whose other half was lost with the old Redis is never hedged
@@ -108,7 +108,7 @@ export const fillBusKeys = (prefix: string): FillBusKeys => ({
 // (4 per second) or SEQ_FLOOR_MARGIN above `seen` (the last number the caller recorded outside
 // Redis), whichever is higher. A counter below `seen` (Redis came back from an older snapshot)
 // is an error, not a number to continue from: nothing is appended until the process's epoch
-// guard has seen the loss and raised the counter (src/runtime/epoch-guard.ts). So sequence
+// guard has seen the loss and raised the counter (src/app/epoch-guard.ts). So sequence
 // numbers (and the hedge client ids derived from them) never repeat ones used before the loss,
 // even after the clock stepped back.
 const NEXT_SEQ_LUA = `

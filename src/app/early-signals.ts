@@ -2,7 +2,7 @@
 // with Node's default action (exit 143, no clean shutdown): a supervisor or `bin/hedge stop` that
 // stops a process in its first second must still see exit 0. The entry points hold such signals
 // from their first line (this module imports nothing, so it is loaded at once) and hand them to
-// the program once its own handlers are in place (runMainProgram, src/runtime/exit.ts).
+// the program once its own handlers are in place (runMainProgram, src/app/exit.ts).
 let held: NodeJS.Signals | undefined
 const hold = (signal: NodeJS.Signals) => {
   held ??= signal

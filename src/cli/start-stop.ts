@@ -21,11 +21,11 @@ import { Effect, Schema } from "effect"
 import { parseMainAArgs, parseMainBArgs } from "../config/flags.ts"
 import { type HedgeflowConfig, loadConfig } from "../config/load.ts"
 import { jsonLogFileFor, readableLogFileFor } from "../ops/logging.ts"
-import { EXIT_CODE_FILE_ENV } from "./exit.ts"
+import { EXIT_CODE_FILE_ENV } from "../app/exit.ts"
 import { type ArgsOf, defineCommand, numberFlag, parseArgv, textFlag } from "../config/argv.ts"
 import { FilePath, PositiveSeconds } from "../config/fields.ts"
 import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
-import { pendingFills } from "./pending-fills.ts"
+import { pendingFills } from "../bus/pending-fills.ts"
 import { withPairRedis } from "./status-command.ts"
 
 
@@ -199,7 +199,7 @@ const spawnDetached = (role: Role, argv: ReadonlyArray<string>, dir: string) =>
         const env: Record<string, string | undefined> = { ...process.env, [EXIT_CODE_FILE_ENV]: f.exit }
         delete env[role === "a" ? "HEDGEFLOW_ACCOUNT_B_PRIVATE_KEY" : "HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY"]
         // Its own session (detached): no terminal's hangup or Ctrl-C reaches it; `bin/hedge stop` does.
-        child = spawn(process.execPath, [join(root, "src/runtime", `${programOf(role)}.ts`), ...argv], {
+        child = spawn(process.execPath, [join(root, "src/app", `${programOf(role)}.ts`), ...argv], {
           detached: true,
           stdio: ["ignore", fd, fd],
           env

@@ -139,7 +139,7 @@ export const startEngineProcess = (name: "main-a" | "main-b", configFile: string
   startChild({
     name,
     command: process.execPath,
-    args: [join(root, "src/runtime", `${name}.ts`), "--config", configFile],
+    args: [join(root, "src/app", `${name}.ts`), "--config", configFile],
     logFile: join(workDir, `${name === "main-a" ? "main_A" : "main_B"}.log`),
     env: { HEDGEFLOW_LOG_CONSOLE: "pretty", NO_COLOR: "1", ...env }
   })

@@ -23,7 +23,7 @@ import { announceCloseAll, recordLegacyPositions } from "../bus/redis/LegacyMirr
 import type { AccountStream } from "../venue/AccountStream.ts"
 import { closePosition, positionNow } from "../safety/close-position.ts"
 import type { Venue } from "../venue/Venue.ts"
-import { pendingFills } from "./pending-fills.ts"
+import { pendingFills } from "../bus/pending-fills.ts"
 
 export interface FlattenOptions {
   readonly prefix: string

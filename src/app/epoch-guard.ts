@@ -32,7 +32,7 @@ import { raiseAlert } from "../ops/alerts.ts"
 import type { MakerEpochHooks } from "../maker/maker.ts"
 import { Venue } from "../venue/Venue.ts"
 import type { EpochMirror } from "./epoch-mirror.ts"
-import { pendingFills } from "./pending-fills.ts"
+import { pendingFills } from "../bus/pending-fills.ts"
 
 
 export interface EpochGuardOptions {

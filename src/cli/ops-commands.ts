@@ -1,15 +1,15 @@
 // bin/hedge halt | resume | flatten (and status, from status-command.ts): read and steer a running pair through Redis.
 import { Effect, Option } from "effect"
 import { formatBase, type MarketSpec } from "../domain/market.ts"
-import { marketForMessages, marketFromVenue } from "./venue-market.ts"
+import { marketForMessages, marketFromVenue } from "../app/venue-market.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState, type PairStateShape, type TradingState } from "../bus/PairState.ts"
 import { loadConfig } from "../config/load.ts"
 import { SecondsBetween } from "../config/fields.ts"
-import { busLayers } from "./bus-layers.ts"
+import { busLayers } from "../app/bus-layers.ts"
 import { type ArgsOf, defineCommand, numberFlag, switchFlag, textFlag } from "../config/argv.ts"
 import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
-import { venueLayers } from "./venue-layers.ts"
+import { venueLayers } from "../app/venue-layers.ts"
 import { tagFromPrefix } from "../domain/client-index.ts"
 import { runFlatten } from "./flatten.ts"
 

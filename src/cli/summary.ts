@@ -1,12 +1,7 @@
-// Figures the demo and the benchmark print: counts, volume, net position, latency percentiles.
+// The demo's summary: counts, volume, net position, latency percentiles (src/testkit/figures.ts).
+import { latencyFigures } from "../testkit/figures.ts"
 
-/** Nearest-rank percentile of `values` (0 < p ≤ 100); undefined when empty. */
-export const percentile = (values: ReadonlyArray<number>, p: number): number | undefined => {
-  if (values.length === 0) return undefined
-  const sorted = [...values].sort((a, b) => a - b)
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)))
-  return sorted[rank - 1]
-}
+export { latencyFigures }
 
 export interface DemoSummary {
   readonly venue: string
@@ -30,14 +25,6 @@ export interface DemoSummary {
   /** Auth tokens the simulator accepted and refused (private WS subscribes, private REST reads; simulator demo only). */
   readonly auth?: { readonly accepted: number; readonly rejected: number }
 }
-
-export const latencyFigures = (samples: ReadonlyArray<number>) => ({
-  p50: percentile(samples, 50) ?? null,
-  p90: percentile(samples, 90) ?? null,
-  p99: percentile(samples, 99) ?? null,
-  max: samples.length === 0 ? null : Math.max(...samples),
-  samples: samples.length
-})
 
 const fmt = (v: number | null) => (v === null ? "n/a" : `${v.toFixed(1)} ms`)
 

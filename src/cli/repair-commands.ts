@@ -11,7 +11,7 @@ import { Venue } from "../venue/Venue.ts"
 import { defineCommand, switchFlag } from "../config/argv.ts"
 import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
 import { withPairRedis } from "./status-command.ts"
-import { venueLayers } from "./venue-layers.ts"
+import { venueLayers } from "../app/venue-layers.ts"
 
 const secs = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(1)} s`
 const out = (text: string) => Effect.sync(() => void process.stdout.write(text + "\n"))

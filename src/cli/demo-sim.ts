@@ -12,12 +12,14 @@ import type { HedgeResult } from "../domain/messages.ts"
 import { FillBus } from "../bus/FillBus.ts"
 import { PairState } from "../bus/PairState.ts"
 import { startSimulator, type SimHandle } from "../sim/server.ts"
-import { busLayers } from "./bus-layers.ts"
-import { startEngineProcess } from "./children.ts"
+import { busLayers } from "../app/bus-layers.ts"
+import { startEngineProcess } from "../testkit/children.ts"
 import type { DemoOptions } from "./demo-options.ts"
-import { generateHarnessKeys, keyEnvFor, simAccountsWith } from "./harness-keys.ts"
-import { startLocalRedis } from "./local-redis.ts"
-import { type DemoSummary, latencyFigures, percentile } from "./summary.ts"
+import { generateHarnessKeys, keyEnvFor, simAccountsWith } from "../testkit/harness-keys.ts"
+import { startLocalRedis } from "../testkit/local-redis.ts"
+import type { DemoSummary } from "./summary.ts"
+import { latencyFigures, percentile } from "../testkit/figures.ts"
+import { authFigures, demoConfig, signatureFigures } from "../testkit/pair-config.ts"
 
 export interface SimDemoOptions extends DemoOptions {
   /** Where config, logs and child output go (default logs/demo-<time>). */
@@ -33,40 +35,6 @@ export interface SimDemoSummary extends DemoSummary {
 
 const A = 1
 const B = 2
-
-/** The config the demo (and the end-to-end tests) give main-a and main-b. */
-export const demoConfig = (o: {
-  simUrl: string
-  wsUrl: string
-  redisUrl: string
-  prefix: string
-  quantity: string
-  depth: number
-  logDir: string
-  pollIntervalSec?: number
-  txPerMinute?: number
-  /**
-   * maker.quote_tx_per_minute; absent: the default policy (20). Tests of correctness, not pacing,
-   * pass 0, which also re-quotes on drift at once (maker.min_requote_interval_ms: 0) and reads the
-   * venue's order list as often as allowed (maker.book_orders_refresh_ms: 2000): the exchange here
-   * has no rate limit, and the default pacing is proven on the TestClock.
-   */
-  quoteTxPerMinute?: number
-}) =>
-  `# written by bin/hedge demo
-# Private keys are not here: each process gets its own in HEDGEFLOW_ACCOUNT_A_PRIVATE_KEY / _B_.
-accounts:
-  account_a: { account_name: "A", account_index: ${A}, api_key_index: 4 }
-  account_b: { account_name: "B", account_index: ${B}, api_key_index: 4 }
-redis: { url: "${o.redisUrl}", key_prefix: "${o.prefix}" }
-lighter: { base_url: "${o.simUrl}", ws_url: "${o.wsUrl}", maker_order_time_out: 30 }
-strategy: { retry_times: 3, poll_interval: ${o.pollIntervalSec ?? 0.2}, ws_reconnect_delay: 0.2, force_close_timeout: 0 }
-venue: { kind: simulator, live: false }
-market: { symbol: BTC, quantity: "${o.quantity}", depth: ${o.depth} }
-logging: { dir: "${o.logDir}", level: info, console: pretty }
-# The embedded exchange runs without Lighter's rate limit here, so the shared budget is off.
-budget: { tx_per_minute: ${o.txPerMinute ?? 0} }
-${o.quoteTxPerMinute === undefined ? "" : `maker: { quote_tx_per_minute: ${o.quoteTxPerMinute}${o.quoteTxPerMinute === 0 ? ", min_requote_interval_ms: 0, book_orders_refresh_ms: 2000" : ""} }\n`}`
 
 interface Stats {
   readonly fillsA: number
@@ -116,17 +84,6 @@ const collect = (sim: SimHandle, market: MarketSpec, startCollateral: bigint): S
   }
 }
 
-/** The exchange's own count of txs whose signature verified, and of txs it refused at verification. */
-export const signatureFigures = (sim: SimHandle): { readonly verified: number; readonly rejected: number } => {
-  const st = sim.exchange.signatureStats()
-  return { verified: st.verified, rejected: st.rejected }
-}
-
-/** The exchange's own count of auth checks (private WS subscribes, private REST reads) it passed and refused. */
-export const authFigures = (sim: SimHandle): { readonly accepted: number; readonly rejected: number } => {
-  const st = sim.exchange.authStats()
-  return { accepted: st.accepted, rejected: st.rejected }
-}
 
 /**
  * Why a finished demo counts as failed (empty: it did not): the pair not flat, an A↔B self-trade,

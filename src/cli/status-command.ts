@@ -24,11 +24,11 @@ import { type HedgeflowConfig, loadConfig } from "../config/load.ts"
 import { parseScaled } from "../domain/market.ts"
 import { getJson } from "../venue/lighter/http.ts"
 import { WireAccountReply, WireOrderBookDetails } from "../venue/lighter/codecs.ts"
-import { busLayers } from "./bus-layers.ts"
+import { busLayers } from "../app/bus-layers.ts"
 import { defineCommand, switchFlag } from "../config/argv.ts"
 import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
 import { pairControlStatus } from "./pair-control-status.ts"
-import { marketForMessages, marketFromVenue } from "./venue-market.ts"
+import { marketForMessages, marketFromVenue } from "../app/venue-market.ts"
 
 /** A heartbeat (written every second, kept 3 s) older than this is stale. */
 export const HEARTBEAT_STALE_MS = 2_500
