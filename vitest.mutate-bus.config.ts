@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    include: ["test/bus/**/*.test.ts", "test/engine/engine.memory.test.ts"],
+    include: ["test/bus/**/*.test.ts", "test/pair/engine.memory.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     maxWorkers: 1

@@ -10,9 +10,9 @@ export default defineConfig({
       "test/domain/**/*.test.ts",
       "test/hedger/**/*.test.ts",
       "test/maker/**/*.test.ts",
-      "test/engine/engine.memory.test.ts",
-      "test/engine/maker-depth.test.ts",
-      "test/engine/quote-budget.test.ts"
+      "test/pair/engine.memory.test.ts",
+      "test/pair/maker-depth.test.ts",
+      "test/pair/quote-budget.test.ts"
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,

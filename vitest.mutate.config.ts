@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    include: ["test/domain/**/*.test.ts", "test/bus/**/*.test.ts", "test/engine/**/*.test.ts", "test/hedger/**/*.test.ts", "test/maker/**/*.test.ts"],
+    include: ["test/domain/**/*.test.ts", "test/bus/**/*.test.ts", "test/pair/**/*.test.ts", "test/hedger/**/*.test.ts", "test/maker/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     maxWorkers: 1

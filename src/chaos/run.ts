@@ -110,7 +110,7 @@ export const runChaos = (o: ChaosOptions) =>
         logDir: workDir,
         pollIntervalSec: 0.05,
         // The exchange here has no rate limit, and pacing is proven on the TestClock
-        // (test/engine/quote-budget.test.ts): A's own quote cap off, so a run takes fills, not minutes.
+        // (test/pair/quote-budget.test.ts): A's own quote cap off, so a run takes fills, not minutes.
         quoteTxPerMinute: 0
       }) + `risk: { max_unhedged: "${formatBase(market, limits.maxUnhedged)}", max_unhedged_age_ms: ${limits.maxUnhedgedAgeMs} }\n`
     )

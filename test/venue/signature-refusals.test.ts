@@ -23,7 +23,7 @@ import { LighterVenue } from "../../src/venue/lighter/LighterVenue.ts"
 import { LighterSigner, type LighterSignerOptions } from "../../src/venue/lighter/signer.ts"
 import { bytesToHex, CHAIN_ID, generateKeyPair } from "../../src/venue/lighter/signing/index.ts"
 import { Venue } from "../../src/venue/Venue.ts"
-import { hedgerSettings, makerSettings } from "../engine/harness.ts"
+import { hedgerSettings, makerSettings } from "../pair/harness.ts"
 import { SIM_CHAIN_ID, simPrivateKeyHex, simPublicKeyHex, TEST_API_KEY_INDEX, withSimKeys } from "../support/sim-signing.ts"
 
 const A = 1

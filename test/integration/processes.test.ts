@@ -45,7 +45,7 @@ describe("main-a and main-b as processes over real sockets", () => {
         depth: 5,
         logDir: dir,
         pollIntervalSec: 0.05,
-        // Correctness over 50 cycles, not pacing (test/engine/quote-budget.test.ts): A's own cap off.
+        // Correctness over 50 cycles, not pacing (test/pair/quote-budget.test.ts): A's own cap off.
         quoteTxPerMinute: 0
       })
     )

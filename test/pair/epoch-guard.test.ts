@@ -1,7 +1,7 @@
 // The epoch guard (src/app/epoch-guard.ts) as fibers over the in-memory pair state and venue:
 // a program runs only while the pair's state holds the epoch the process mirrored to its file;
 // state that was lost, or replaced by an older one, stops it, halts the pair and waits for an
-// operator; adoption starts it again. (Real processes and a real Redis: test/e2e/redis-loss.test.ts.)
+// operator; adoption starts it again. (Real processes and a real Redis: test/integration/redis-loss.test.ts.)
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"

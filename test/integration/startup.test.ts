@@ -100,7 +100,7 @@ describe("start-up failures", () => {
     expect(r.lines[0]).toMatch(/account A \(A, index 1, API key 9\): no API key is registered on the venue for this account and index; register public key [0-9a-f]{80} .*refusing to trade/)
   })
 
-  it("venue.kind lighter without venue.live is refused, naming both keys (test/e2e/live-config.test.ts: the live path)", async () => {
+  it("venue.kind lighter without venue.live is refused, naming both keys (test/integration/live-config.test.ts: the live path)", async () => {
     const r = await run("main-a", simConfig("venue: { kind: lighter }\naccounts: { account_a: { account_index: 1, api_key_index: 4 }, account_b: { account_index: 2, api_key_index: 4 } }\n"), keyA())
     expect(r.status).toBe(1)
     expect(r.lines).toHaveLength(1)
