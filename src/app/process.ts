@@ -12,7 +12,7 @@ import { runHedger } from "../hedger/hedger.ts"
 import { HEARTBEAT_EVERY_MS } from "../domain/heartbeat.ts"
 import { runMaker } from "../maker/maker.ts"
 import { parseMainAArgs, parseMainBArgs } from "../config/flags.ts"
-import { type HedgeflowConfig, loadConfig, metricsPortOf } from "../config/load.ts"
+import { type HedgeflowConfig, loadConfig, metricsPortOf, setOutsideFile } from "../config/load.ts"
 import { jsonLogFileFor, makeLoggerLayer } from "../ops/logging.ts"
 import { Metrics } from "../ops/metrics.ts"
 import { Alerts } from "../ops/alerts.ts"
@@ -286,6 +286,8 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
     const c = started.value.config
     const mode = started.value.mode
     for (const w of c.warnings) yield* Effect.logWarning(w)
+    const outside = setOutsideFile(c)
+    if (outside.length > 0) yield* Effect.logInfo(`set outside ${c.source}: ${outside.join(", ")}`)
     const logger = makeLoggerLayer({
       file: jsonLogFileFor(c.settings.logging.dir, role === "a" ? "main_A" : "main_B"),
       level: c.logging.level,

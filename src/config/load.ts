@@ -411,6 +411,12 @@ export const metricsPortOf = (config: HedgeflowConfig, role: "a" | "b"): { reado
   return config.metrics.port === undefined ? undefined : { port: config.metrics.port, key: "metrics.port" }
 }
 
+/** Keys whose value came from the environment or a flag, with where from ("market.symbol (--market)"). */
+export const setOutsideFile = (config: HedgeflowConfig): ReadonlyArray<string> =>
+  Object.entries(config.provenance)
+    .filter(([, from]) => from.startsWith("environment variable ") || from.startsWith("--"))
+    .map(([key, from]) => `${key} (${from})`)
+
 /** A readable, secret-free rendering (JSON with secrets as "<redacted>"). */
 export const describeConfig = (config: HedgeflowConfig): string => JSON.stringify(config, null, 2)
 

@@ -4,7 +4,7 @@ import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { pathKey } from "../../src/config/issues.ts"
 import { ConfigFile, KEY_ENTRIES, withDefaults } from "../../src/config/keys.ts"
-import { loadConfigText } from "../../src/config/load.ts"
+import { loadConfigText, setOutsideFile } from "../../src/config/load.ts"
 
 describe("the key table", () => {
   it("every default is a value its own schema accepts", () => {
@@ -46,6 +46,7 @@ describe("the key table", () => {
     expect(c.provenance["market.symbol"]).toBe("environment variable HEDGEFLOW_MARKET")
     expect(c.provenance["market.depth"]).toBe("--depth")
     expect(c.provenance["hedge.read_block_ms"]).toBe("default")
+    expect(setOutsideFile(c)).toEqual(["market.symbol (environment variable HEDGEFLOW_MARKET)", "market.depth (--depth)"])
   })
 
   it("a password in redis.url never reaches the settings", () => {
