@@ -6,6 +6,7 @@
 // `run` maps every failure to a typed BusError and retries transient connection errors a few
 // times with the same kind of backoff. All bus operations are idempotent, so a retry after a
 // lost reply is safe.
+import { jitteredBackoffMs } from "../../domain/backoff.ts"
 import { Context, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
 import { Redis } from "ioredis"
 import { BusError } from "../errors.ts"
@@ -73,7 +74,11 @@ export const busError = (op: string, target: string, cause: unknown): BusError =
   return new BusError({ op, message: `${op} on Redis ${target}: ${errorText(cause)}`, ...(code !== undefined ? { code } : {}) })
 }
 
-const TRANSIENT = [
+/** Redis replies that mean "not now" (a snapshot loading, a slot moving, no primary): by their code. */
+const TRANSIENT_CODES = new Set(["LOADING", "TRYAGAIN", "MASTERDOWN"])
+
+/** The client's own failures to reach Redis: socket errors and ioredis's messages for them (no reply code). */
+const CONNECTION_FAILURES = [
   "ECONNREFUSED",
   "ECONNRESET",
   "EPIPE",
@@ -83,12 +88,11 @@ const TRANSIENT = [
   "MaxRetriesPerRequest",
   "Reached the max retries per request",
   "Stream isn't writeable",
-  "LOADING",
-  "Command timed out",
-  "TRYAGAIN"
+  "Command timed out"
 ]
 
-export const isTransient = (e: BusError): boolean => TRANSIENT.some((t) => e.message.includes(t))
+export const isTransient = (e: BusError): boolean =>
+  (e.code !== undefined && TRANSIENT_CODES.has(e.code)) || (e.code === undefined && CONNECTION_FAILURES.some((t) => e.message.includes(t)))
 
 /** Capped exponential backoff with jitter, for transient errors of single operations. */
 export const transientRetry = Schedule.min([Schedule.exponential("50 millis"), Schedule.spaced("500 millis")]).pipe(
@@ -98,8 +102,8 @@ export const transientRetry = Schedule.min([Schedule.exponential("50 millis"), S
   Schedule.while(({ input }) => isTransient(input))
 )
 
-/** ioredis's reconnect delay: exponential from 100 ms, capped at 1 s, ±20 % jitter. */
-const reconnectDelay = (times: number): number => Math.round(Math.min(1000, 50 * 2 ** Math.min(times, 10)) * (0.8 + Math.random() * 0.4))
+/** ioredis's reconnect delay (its `times` counts from 1): 100 ms doubling, capped at 1 s, ±20 % jitter. */
+const reconnectDelay = (times: number): number => Math.round(jitteredBackoffMs({ baseMs: 50, maxMs: 1000 }, times, Math.random()))
 
 const makeClientOptions = (o: RedisConnectionOptions, name: string, blocking: boolean) => ({
   host: o.host,
