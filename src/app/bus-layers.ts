@@ -22,13 +22,16 @@ export interface BusLayerOptions {
   readonly legacy?: LegacyOptions | undefined
 }
 
-export const busLayers = (o: BusLayerOptions) => {
-  const base = RedisConnection.optionsFromUrl(o.redisUrl, 3000)
-  const connection = RedisConnection.layer({
-    ...base,
+/** The one Redis connection of a program (or a command), from the config's Redis settings. */
+export const redisConnectionLayer = (o: Pick<BusLayerOptions, "redisUrl" | "username" | "password">) =>
+  RedisConnection.layer({
+    ...RedisConnection.optionsFromUrl(o.redisUrl, 3000),
     ...(o.username !== undefined ? { username: o.username } : {}),
     ...(o.password !== undefined ? { password: o.password } : {})
   })
+
+/** The bus over a RedisConnection the caller provides (main-a / main-b share theirs with the tx budget). */
+export const busLayersOn = (o: Omit<BusLayerOptions, "redisUrl" | "username" | "password">) => {
   const bus = Layer.mergeAll(RedisFillBus.layer({
     prefix: o.prefix,
     market: o.market,
@@ -36,7 +39,8 @@ export const busLayers = (o: BusLayerOptions) => {
     ...(o.epochId !== undefined ? { epochId: o.epochId } : {}),
     ...(o.legacy !== undefined ? { legacy: o.legacy } : {})
   }), RedisPairState.layer({ prefix: o.prefix, market: o.market }))
-  return (o.legacy === undefined ? bus : Layer.mergeAll(bus, legacyMirrorLayer({ legacy: o.legacy, market: o.market }))).pipe(
-    Layer.provideMerge(connection)
-  )
+  return o.legacy === undefined ? bus : Layer.mergeAll(bus, legacyMirrorLayer({ legacy: o.legacy, market: o.market }))
 }
+
+/** The bus with a connection of its own (the operator's commands, the demo, tests). */
+export const busLayers = (o: BusLayerOptions) => busLayersOn(o).pipe(Layer.provideMerge(redisConnectionLayer(o)))

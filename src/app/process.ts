@@ -17,7 +17,9 @@ import { jsonLogFileFor, makeLoggerLayer } from "../ops/logging.ts"
 import { Metrics } from "../ops/metrics.ts"
 import { Alerts } from "../ops/alerts.ts"
 import { Venue } from "../venue/Venue.ts"
-import { busLayers } from "./bus-layers.ts"
+import { busLayersOn, redisConnectionLayer } from "./bus-layers.ts"
+import type { RedisConnection } from "../bus/redis/connection.ts"
+import type { BusError } from "../bus/errors.ts"
 import { makeLegacyPositions } from "../bus/redis/LegacyMirror.ts"
 import { ensureAccountExists } from "./account-check.ts"
 import { ensureOwnKey } from "./own-key.ts"
@@ -79,7 +81,7 @@ export interface RunMode {
   readonly dryRun: boolean
 }
 
-const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: false }) =>
+const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: false }, redis?: Layer.Layer<RedisConnection, BusError>) =>
   Effect.gen(function*() {
     const market = yield* resolveMarket(config)
     const quantity = yield* Effect.try({ try: () => quantityUnits(market, config.settings.market.quantity), catch: (e) => e as StartupError })
@@ -106,17 +108,11 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
     // sequence counter continues above what it recorded. A dry run keeps no epoch.
     const mirror = mode.dryRun ? undefined : EpochMirror.open(config.settings.logging.dir, prefix, role)
     // A dry run never touches Redis: it cannot take a running pair's lease, fills or state.
+    // The bus over the program's one Redis connection (shared with the venue's tx budget).
     const redisBus = (m: EpochMirror) =>
-      busLayers({
-        redisUrl: config.redis.url,
-        prefix,
-        market,
-        username: config.redis.username,
-        password: config.redis.password,
-        seqFloor: () => m.fillSeqSeen(),
-        epochId: () => m.epochId(),
-        legacy: config.legacy
-      })
+      busLayersOn({ prefix, market, seqFloor: () => m.fillSeqSeen(), epochId: () => m.epochId(), legacy: config.legacy }).pipe(
+        Layer.provideMerge(redis ?? redisConnectionLayer({ redisUrl: config.redis.url, username: config.redis.username, password: config.redis.password }))
+      )
     yield* Effect.logInfo(
       `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.settings.venue.kind} ${config.venue.baseUrl}, ` +
         (mode.dryRun ? "DRY RUN: transactions are logged, never sent; no Redis" : `Redis prefix ${prefix}`)
@@ -293,7 +289,6 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
       level: c.logging.level,
       console: c.settings.logging.console
     })
-    const venue = venueLayers(role, c, { dryRun: mode.dryRun })
     const unreachable = (e: { readonly message: string }) =>
       new StartupError(
         `cannot reach the venue (${c.settings.venue.kind}) at ${c.venue.baseUrl}: ${e.message}` +
@@ -306,7 +301,12 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
       ? ensureAccountExists(role, c).pipe(Effect.andThen(ensureOwnKey(role, c)))
       : Effect.void
     yield* keyCheck.pipe(
-      Effect.andThen(program(role, c, mode).pipe(Effect.scoped, Effect.provide(venue))),
+      // One Redis connection for the program, built once (after the key check) and shared by the
+      // venue's tx budget and the bus; a dry run has none.
+      Effect.andThen(Effect.scoped(Effect.gen(function*() {
+        const redis = mode.dryRun ? undefined : Layer.succeedContext(yield* Layer.build(redisConnectionLayer({ redisUrl: c.redis.url, username: c.redis.username, password: c.redis.password })))
+        return yield* program(role, c, mode, redis).pipe(Effect.scoped, Effect.provide(venueLayers(role, c, { dryRun: mode.dryRun, ...(redis === undefined ? {} : { redis }) })))
+      }))),
       Effect.mapError((e) => (e._tag === "VenueError" && (e.kind === "unavailable" || e.kind === "unknown-outcome") ? unreachable(e) : e)),
       Effect.provide(logger)
     )

@@ -4,7 +4,8 @@ import type { AccountStream } from "../venue/AccountStream.ts"
 import type { Venue } from "../venue/Venue.ts"
 import type { VenueError } from "../venue/errors.ts"
 import type { BusError } from "../bus/errors.ts"
-import { RedisConnection } from "../bus/redis/connection.ts"
+import type { RedisConnection } from "../bus/redis/connection.ts"
+import { redisConnectionLayer } from "./bus-layers.ts"
 import { RedisTxBudget } from "../bus/redis/tx-budget.ts"
 import type { HedgeflowConfig } from "../config/load.ts"
 import { dryRunVenueLayer } from "../venue/dry-run.ts"
@@ -55,10 +56,14 @@ export const signerLayer = (role: Role, config: HedgeflowConfig, options: { read
   })
 }
 
+/**
+ * The venue of one account. `redis` is the program's one Redis connection, which the shared tx
+ * budget uses (the bus uses the same one); a dry run sends nothing, spends no budget and has none.
+ */
 export const venueLayers = (
   role: Role,
   config: HedgeflowConfig,
-  options: { readonly dryRun?: boolean } = {}
+  options: { readonly dryRun?: boolean; readonly redis?: Layer.Layer<RedisConnection, BusError> } = {}
 ): Layer.Layer<Venue | AccountStream, VenueConfigError | VenueError | BusError | SignerKeyError> => {
   if (config.settings.venue.kind === "memory") {
     return failLayer(
@@ -89,11 +94,7 @@ export const venueLayers = (
     authTtlSec: config.settings.lighter.auth_lifetime
   })
   const budget = RedisTxBudget.layer({ key: config.budget.key, txPerMinute: config.budget.txPerMinute, hedgeReserve: config.budget.hedgeReserve }).pipe(
-    Layer.provide(RedisConnection.layer({
-      ...RedisConnection.optionsFromUrl(config.redis.url, 3000),
-      ...(config.redis.username !== undefined ? { username: config.redis.username } : {}),
-      ...(config.redis.password !== undefined ? { password: config.redis.password } : {})
-    }))
+    Layer.provide(options.redis ?? redisConnectionLayer({ redisUrl: config.redis.url, username: config.redis.username, password: config.redis.password }))
   )
   // A dry run sends nothing, so it spends no budget (and never touches Redis).
   if (options.dryRun === true) return Layer.mergeAll(dryRunVenueLayer({}).pipe(Layer.provide(venue)), stream).pipe(Layer.provide(signer))

@@ -28,7 +28,8 @@ describe("main-a and main-b as processes over real sockets", () => {
   let prefix: string
 
   beforeAll(async () => {
-    redis = await startTestRedis()
+    // Private: the test counts the clients connected to it.
+    redis = await startTestRedis({ private: true })
     // Quotes at depth 5 fill often, so the cycles go by quickly.
     sim = await startSimulator({ port: 0, seed: 7, accounts: withSimKeys(), market: { fillRatePerMin: 240, stepMs: 100 } })
     dir = mkdtempSync(join(tmpdir(), "hedgeflow-e2e-"))
@@ -86,6 +87,16 @@ describe("main-a and main-b as processes over real sockets", () => {
     await waitUntil(`${CYCLES} cycles of A`, () => cyclesOfA() >= CYCLES || a.exitCode !== null || b.exitCode !== null, 420_000)
     expect(a.exitCode, `main-a exited early:\n${readFileSync(join(dir, "main_A.jsonl"), "utf8").slice(-3000)}`).toBeNull()
     expect(b.exitCode, `main-b exited early`).toBeNull()
+
+    // Each program runs on one Redis command connection, shared by its bus and its tx budget
+    // (plus the dedicated connections its blocking reads need).
+    const lister = new Redis(redis.url)
+    try {
+      const clients = String(await lister.client("LIST")).split("\n").filter((l) => / name=hedgeflow-cmd /.test(` ${l} `))
+      expect(clients).toHaveLength(2)
+    } finally {
+      lister.disconnect()
+    }
 
     // Stop A first (it cancels its quote, exit 0), let B hedge what is pending, then stop B.
     a.kill("SIGINT")
