@@ -8,6 +8,10 @@ export type TradingState = "ACTIVE" | "REDUCING" | "HALTED"
 
 // B's record of a hedge lives in the domain (one Schema, its type derived); the bus stores it.
 export type { HedgeIntent } from "../domain/intent.ts"
+import type { AuditEntry, EpochMarker, ForceCloseRequest, ForceCloseResult, LossReport, RestingQuote } from "../domain/pair-records.ts"
+export type { AuditEntry, EpochMarker, ForceCloseRequest, ForceCloseResult, LossReport }
+/** A's quote as published for B (src/domain/pair-records.ts). */
+export type RestingQuoteInfo = RestingQuote
 import type { HedgeIntent } from "../domain/intent.ts"
 
 export type BeginHedgeResult =
@@ -110,26 +114,6 @@ export interface PairStateShape {
   readonly lossReports: () => Effect.Effect<{ readonly a?: LossReport | undefined; readonly b?: LossReport | undefined }, BusError>
 }
 
-/**
- * The pair's epoch: a random id written once when the pair's Redis state begins, mirrored by A
- * and B to a file beside their logs (src/app/epoch-guard.ts). Redis that comes back empty or
- * from an older snapshot no longer holds the epoch the processes remember: they stop trading and
- * wait for an operator instead of trusting what is left.
- */
-export interface EpochMarker {
-  readonly id: string
-  /** 1 for the pair's first epoch; an epoch made after a loss of Redis state is one higher than what was lost. */
-  readonly gen: number
-  readonly createdAtMs: number
-  /**
-   * When the epoch became one to trade in: at creation for a pair's first epoch; after a loss,
-   * when an operator ran `bin/hedge resume` or `flatten`. Absent: the pair waits for an operator.
-   */
-  readonly adoptedAtMs?: number
-  readonly adoptedBy?: string
-  /** What its creator found (for a loss: what was lost). */
-  readonly note?: string
-}
 
 /** Fences that keep what happened before a flatten, or before a loss of Redis state, from being traded again. */
 export interface PairFences {
@@ -156,28 +140,8 @@ export interface FlattenFence {
   readonly intentsClosed: ReadonlyArray<string>
 }
 
-/** One line of the pair's audit log (`<prefix>:audit`): flattens, cleared pools, lost and adopted epochs. */
-export interface AuditEntry {
-  readonly atMs: number
-  readonly kind: string
-  readonly text: string
-}
 
-/** B's request that A and B close their positions (strategy.force_close_timeout, risk.force_close_action flatten). */
-export interface ForceCloseRequest {
-  readonly id: string
-  readonly reason: string
-  readonly requestedAtMs: number
-}
 
-/** What one side did for a force close. */
-export interface ForceCloseResult {
-  readonly flat: boolean
-  /** The account's position afterwards, base units. */
-  readonly positionBase: number
-  readonly atMs: number
-  readonly text: string
-}
 
 export interface ForceCloseState {
   readonly request: ForceCloseRequest
@@ -185,22 +149,8 @@ export interface ForceCloseState {
   readonly b?: ForceCloseResult | undefined
 }
 
-/** What A or B found at the venue after Redis lost its state. */
-export interface LossReport {
-  readonly epochId: string
-  readonly positionBase: number
-  readonly atMs: number
-  readonly text: string
-}
 
 export type QuoteSeqClaim = { readonly _tag: "Granted"; readonly seq: number } | { readonly _tag: "Refused"; readonly reason: string }
 
-export interface RestingQuoteInfo {
-  readonly side: "buy" | "sell"
-  readonly price: number
-  readonly clientOrderIndex: number
-  /** The quote's size (base units): a fill reaching it means the quote no longer rests. */
-  readonly base?: number
-}
 
 export class PairState extends Context.Service<PairState, PairStateShape>()("hedgeflow/bus/PairState") {}

@@ -8,6 +8,7 @@
 // beginHedge is one Lua script. Updates of an existing intent (recordAttempt, finishHedge) are
 // compare-and-set Lua scripts: the new JSON is written only if the stored JSON is still the one
 // it was computed from, so no JSON is ever re-encoded inside Lua (cjson loses digits past 14).
+import { EpochMarker, ForceCloseRequest, ForceCloseResult, LossReport, parseRestingQuote, restingQuoteText } from "../../domain/pair-records.ts"
 import { Clock, Effect, Layer, Option, Schema } from "effect"
 import type { MarketSpec } from "../../domain/market.ts"
 import type { HedgeAttempt } from "../../domain/messages.ts"
@@ -17,13 +18,9 @@ import { BusError } from "../errors.ts"
 import {
   type AuditEntry,
   type BeginHedgeResult,
-  type EpochMarker,
   type FlattenFence,
-  type ForceCloseRequest,
-  type ForceCloseResult,
   type ForceCloseState,
   type HedgeIntent,
-  type LossReport,
   type PairFences,
   PairState,
   type PairStateShape,
@@ -359,19 +356,12 @@ const intOf = (v: string | null | undefined): number | undefined => {
 }
 
 /** An epoch marker from its hash fields; undefined when there is none (or it is unreadable). */
+const decodeEpochFields = Schema.decodeUnknownResult(Schema.toCodecStringTree(EpochMarker))
+
+/** The epoch a hash's fields hold, or undefined when they do not hold one. */
 export const epochFromFields = (f: Readonly<Record<string, string>>): EpochMarker | undefined => {
-  const gen = intOf(f["gen"])
-  const createdAtMs = intOf(f["createdAtMs"])
-  if (f["id"] === undefined || gen === undefined || createdAtMs === undefined) return undefined
-  const adoptedAtMs = intOf(f["adoptedAtMs"])
-  return {
-    id: f["id"],
-    gen,
-    createdAtMs,
-    ...(adoptedAtMs !== undefined ? { adoptedAtMs } : {}),
-    ...(f["adoptedBy"] !== undefined ? { adoptedBy: f["adoptedBy"] } : {}),
-    ...(f["note"] !== undefined ? { note: f["note"] } : {})
-  }
+  const r = decodeEpochFields(f, { onExcessProperty: "ignore" })
+  return r._tag === "Success" ? r.success : undefined
 }
 
 const epochFields = (e: EpochMarker): Array<string> => [
@@ -386,18 +376,9 @@ const epochFields = (e: EpochMarker): Array<string> => [
   ...(e.note !== undefined ? ["note", e.note] : [])
 ]
 
-const LossReportJson = Schema.fromJsonString(Schema.Struct({
-  epochId: Schema.String,
-  positionBase: Schema.Int,
-  atMs: Schema.Int,
-  text: Schema.String
-}))
-const decodeLossReport = Schema.decodeUnknownResult(LossReportJson)
-
-const ForceCloseRequestJson = Schema.fromJsonString(Schema.Struct({ id: Schema.String, reason: Schema.String, requestedAtMs: Schema.Int }))
-const ForceCloseResultJson = Schema.fromJsonString(Schema.Struct({ flat: Schema.Boolean, positionBase: Schema.Int, atMs: Schema.Int, text: Schema.String }))
-const decodeForceCloseRequest = Schema.decodeUnknownResult(ForceCloseRequestJson)
-const decodeForceCloseResult = Schema.decodeUnknownResult(ForceCloseResultJson)
+const decodeLossReport = Schema.decodeUnknownResult(Schema.fromJsonString(LossReport))
+const decodeForceCloseRequest = Schema.decodeUnknownResult(Schema.fromJsonString(ForceCloseRequest))
+const decodeForceCloseResult = Schema.decodeUnknownResult(Schema.fromJsonString(ForceCloseResult))
 
 /** The force-close hash decoded; none when empty; a BusError naming the field when unreadable. */
 const forceCloseFromFields = (op: string, f: Readonly<Record<string, string>>): Effect.Effect<Option.Option<ForceCloseState>, BusError> => {
@@ -578,7 +559,7 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       conn
         .run("publishQuote", (c) =>
           Option.isSome(quote)
-            ? c.set(keys.quote, `${quote.value.side} ${quote.value.price} ${quote.value.clientOrderIndex}${quote.value.base === undefined ? "" : ` ${quote.value.base}`}`).then(() => 1)
+            ? c.set(keys.quote, restingQuoteText(quote.value)).then(() => 1)
             : c.del(keys.quote))
         .pipe(Effect.asVoid)
 
@@ -586,14 +567,9 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
       Effect.gen(function*() {
         const raw = yield* conn.run("restingQuote", (c) => c.get(keys.quote))
         if (raw === null) return Option.none<RestingQuoteInfo>()
-        const m = /^(buy|sell) (\d+) (\d+)(?: (\d+))?$/.exec(raw)
-        if (m === null) return yield* new BusError({ op: "restingQuote", message: `corrupt quote ${keys.quote}: ${JSON.stringify(raw.slice(0, 80))}` })
-        return Option.some<RestingQuoteInfo>({
-          side: m[1] as "buy" | "sell",
-          price: Number(m[2]),
-          clientOrderIndex: Number(m[3]),
-          ...(m[4] !== undefined ? { base: Number(m[4]) } : {})
-        })
+        const q = parseRestingQuote(raw)
+        if (q === undefined) return yield* new BusError({ op: "restingQuote", message: `corrupt quote ${keys.quote}: ${JSON.stringify(raw.slice(0, 80))}` })
+        return Option.some(q)
       })
 
     const claimQuoteSeq = (gate: { readonly epochId?: string | undefined }) =>
