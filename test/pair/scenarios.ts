@@ -621,6 +621,28 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
+    scenario("an entry naming a hedged fill but another size or side is refused (dead letter, halt), never hedged nor taken for a copy", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          let duplicates = 0
+          yield* h.startHedger({ onDuplicate: () => Effect.sync(() => void duplicates++) })
+          yield* h.startMaker()
+          yield* hedgeOneFill(h)
+          const copy = copyOf(h, 0)
+          const size = Number(copy["size"])
+          // Same fill id: once claiming another size (its range then says so too), once the other side.
+          yield* bus.injectPoison({ ...copy, filledBefore: String(Number(copy["filledAfter"]) - size + 1), size: String(size - 1), fillSeq: String(h.results[0]!.fillSeq + 2_000) })
+          yield* bus.injectPoison({ ...copy, side: copy["side"] === "buy" ? "sell" : "buy", fillSeq: String(h.results[0]!.fillSeq + 3_000) })
+          yield* h.waitForEffect("both refused", Effect.map(bus.deadLetters(), (n) => n === 2))
+          const reasons = yield* bus.deadLetterReasons()
+          expect(reasons.every((r) => /conflicts with the hedged fill/.test(r)), reasons.join(" | ")).toBe(true)
+          expect(duplicates).toBe(0)
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+          expect(yield* h.tradingState()).toBe("HALTED")
+          expect(h.net()).toBe(0)
+        })
+      ), 30_000)
+
     scenario("a copy added while B is down is a duplicate after B restarts (the intent is long deleted)", () =>
       run((h) =>
         Effect.gen(function*() {
