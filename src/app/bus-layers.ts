@@ -1,5 +1,6 @@
 // FillBus + PairState on Redis for one pair, over one connection; with `legacy`, the previous
 // system's Redis messages beside them (RedisFillBus's mirrors, and LegacyMirror).
+import { KEYS } from "../config/keys.ts"
 import { Layer, type Redacted } from "effect"
 import type { MarketSpec } from "../domain/market.ts"
 import type { LegacyOptions } from "../bus/legacy-messages.ts"
@@ -10,6 +11,8 @@ import { RedisPairState } from "../bus/redis/RedisPairState.ts"
 
 export interface BusLayerOptions {
   readonly redisUrl: string
+  /** redis.connect_timeout_ms (its default when absent). */
+  readonly connectTimeoutMs?: number
   readonly prefix: string
   readonly market: MarketSpec
   readonly username?: string | undefined
@@ -23,15 +26,15 @@ export interface BusLayerOptions {
 }
 
 /** The one Redis connection of a program (or a command), from the config's Redis settings. */
-export const redisConnectionLayer = (o: Pick<BusLayerOptions, "redisUrl" | "username" | "password">) =>
+export const redisConnectionLayer = (o: Pick<BusLayerOptions, "redisUrl" | "username" | "password" | "connectTimeoutMs">) =>
   RedisConnection.layer({
-    ...RedisConnection.optionsFromUrl(o.redisUrl, 3000),
+    ...RedisConnection.optionsFromUrl(o.redisUrl, o.connectTimeoutMs ?? KEYS.redis.connect_timeout_ms.default),
     ...(o.username !== undefined ? { username: o.username } : {}),
     ...(o.password !== undefined ? { password: o.password } : {})
   })
 
 /** The bus over a RedisConnection the caller provides (main-a / main-b share theirs with the tx budget). */
-export const busLayersOn = (o: Omit<BusLayerOptions, "redisUrl" | "username" | "password">) => {
+export const busLayersOn = (o: Omit<BusLayerOptions, "redisUrl" | "username" | "password" | "connectTimeoutMs">) => {
   const bus = Layer.mergeAll(RedisFillBus.layer({
     prefix: o.prefix,
     market: o.market,

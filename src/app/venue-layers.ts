@@ -94,7 +94,7 @@ export const venueLayers = (
     authTtlSec: config.settings.lighter.auth_lifetime
   })
   const budget = RedisTxBudget.layer({ key: config.budget.key, txPerMinute: config.budget.txPerMinute, hedgeReserve: config.budget.hedgeReserve }).pipe(
-    Layer.provide(options.redis ?? redisConnectionLayer({ redisUrl: config.redis.url, username: config.redis.username, password: config.redis.password }))
+    Layer.provide(options.redis ?? redisConnectionLayer({ redisUrl: config.redis.url, username: config.redis.username, password: config.redis.password, connectTimeoutMs: config.settings.redis.connect_timeout_ms }))
   )
   // A dry run sends nothing, so it spends no budget (and never touches Redis).
   if (options.dryRun === true) return Layer.mergeAll(dryRunVenueLayer({}).pipe(Layer.provide(venue)), stream).pipe(Layer.provide(signer))

@@ -60,7 +60,7 @@ export const withPairRedis = <A, E, R>(
       return yield* body(config, market)
     }).pipe(
       Effect.provide(
-        busLayers({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password })
+        busLayers({ redisUrl: config.redis.url, connectTimeoutMs: config.settings.redis.connect_timeout_ms, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password })
       ),
       Effect.annotateLogs({ pair: config.pair.name, command })
     )

@@ -194,6 +194,10 @@ export const KEYS = {
     password_file: key(FilePath, {
       doc: "file holding the Redis password / 存放 Redis 密码的文件"
     }),
+    connect_timeout_ms: key(IntBetween(500, 60_000, "a number of milliseconds"), {
+      default: 3_000,
+      doc: "how long one attempt to connect to Redis may take; at start a failed attempt is retried, and an unreachable Redis stops the program with one line (500-60000) / 连接 Redis 单次尝试的超时；启动时会重试，仍无法连接则退出并说明原因"
+    }),
     key_prefix: key(KeyPrefix, {
       default: "hedgeflow:{symbol}:{a}-{b}",
       env: ["HEDGEFLOW_REDIS_KEY_PREFIX"],

@@ -60,6 +60,7 @@ const RANGES: ReadonlyArray<readonly [string, number, number, number, number, Re
   ["risk.max_clock_skew_ms", 499, 500, 300_000, 300_001, /0 \(off\) or an integer from 500 to 300000 milliseconds/],
   ["budget.tx_per_minute", -1, 0, 1_000_000, 1_000_001, /from 0 to 1000000/],
   ["redis.port", 0, 1, 65_535, 65_536, /a port number \(1-65535\)/],
+  ["redis.connect_timeout_ms", 499, 500, 60_000, 60_001, /a number of milliseconds from 500 to 60000/],
   ["redis.db", -1, 0, 15, 100, /a Redis database number \(0-99, and below the server's `databases`\)/],
   ["metrics.port", 0, 1, 65_535, 65_536, /a port number \(1-65535\)/],
   ["metrics.port_a", 0, 1, 65_535, 65_536, /a port number \(1-65535\)/],
