@@ -7,16 +7,16 @@ import { LIGHTER_BTC } from "../../src/domain/market.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { Alerts } from "../../src/ops/alerts.ts"
 import { makeReconciler } from "../../src/hedger/reconciler.ts"
-import { type MarketOrderRequest, Venue } from "../../src/venue/Venue.ts"
+import { type MarketOrderRequest, Venue, type VenueShape } from "../../src/venue/Venue.ts"
 import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
 import { makeMemoryVenue } from "../../src/venue/memory/layers.ts"
 
 const market = LIGHTER_BTC
 const GRACE = 10_000
 
-const setup = Effect.gen(function*() {
+const setupWith = (wrap: (v: VenueShape) => VenueShape) => Effect.gen(function*() {
   const ex = new MemoryExchange({ markets: [market], mid: { [market.marketId]: 1_000_000 } })
-  const venue = makeMemoryVenue(ex, 2)
+  const venue = wrap(makeMemoryVenue(ex, 2))
   const sent: Array<MarketOrderRequest> = []
   const alerts: Array<string> = []
   const ctx = yield* Layer.build(Layer.mergeAll(
@@ -27,6 +27,7 @@ const setup = Effect.gen(function*() {
   const reconciler = yield* makeReconciler({ market, slippageBps: 50, clientIndexTag: 7 }, { minBase: market.minBaseAmount, graceMs: GRACE, maxCorrection: 100 })
   return { ctx, sent, alerts, reconciler }
 })
+const setup = setupWith((v) => v)
 
 describe("reconciler", () => {
   it.effect("B over-hedged: watched through the grace, then one reduce-only buy of the excess", () =>
@@ -71,6 +72,24 @@ describe("reconciler", () => {
           assert.strictEqual(sent.length, 0)
         }).pipe(Effect.provideContext(ctx))
       }
+    }))
+
+  it.effect("B under-hedged the other way round (long too much): a reduce-only sell at the bid; without a book nothing is sent", () =>
+    Effect.gen(function*() {
+      const { ctx, sent, reconciler } = yield* setup
+      yield* Effect.gen(function*() {
+        // A short 100, B long 130: B bought 30 too many; the fix sells 30, reducing B.
+        for (const t of [0, GRACE]) yield* reconciler.look({ nowMs: t, aPosition: -100, aObservedAtMs: t, bPosition: 130 })
+        assert.strictEqual(sent.length, 1)
+        assert.deepStrictEqual([sent[0]!.side, sent[0]!.base, sent[0]!.reduceOnly], ["sell", 30, true])
+      }).pipe(Effect.provideContext(ctx))
+      const empty = yield* setupWith((v) => ({ ...v, orderBook: (id, d) => v.orderBook(id, d).pipe(Effect.map((b) => ({ ...b, bids: [], asks: [] }))) }))
+      yield* Effect.gen(function*() {
+        for (const t of [0, GRACE]) {
+          assert.strictEqual((yield* empty.reconciler.look({ nowMs: t, aPosition: 100, aObservedAtMs: t, bPosition: -140 }))._tag, "Nothing")
+        }
+        assert.strictEqual(empty.sent.length, 0)
+      }).pipe(Effect.provideContext(empty.ctx))
     }))
 
   it.effect("a mismatch below the venue minimum is no mismatch", () =>

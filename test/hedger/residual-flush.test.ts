@@ -66,6 +66,40 @@ describe("residual flush", () => {
       }).pipe(Effect.provideContext(ctx))
     }))
 
+  it.effect("a pool B is short of (> 0) is bought at the book's ask; one it is long of (< 0) sold at the bid", () =>
+    Effect.gen(function*() {
+      for (const [pool, side] of [[45, "buy"], [-45, "sell"]] as const) {
+        const { ctx } = yield* setup()
+        yield* Effect.gen(function*() {
+          yield* poolOf(pool)(yield* PairState)
+          const book = yield* (yield* Venue).orderBook(market.marketId, 1)
+          yield* maybeFlushResidual({ market, pair: "BTC-1-2" }, yield* makeLoopState)
+          const [entry] = yield* (yield* FillBus).readNew({ consumer: "t", count: 10, blockMs: 0 })
+          assert.strictEqual(entry?._tag, "ResidualFlush")
+          if (entry?._tag !== "ResidualFlush") return
+          assert.strictEqual(entry.flush.hedgeSide, side)
+          assert.strictEqual(entry.flush.size, 45)
+          assert.strictEqual(entry.flush.referencePrice, side === "buy" ? book.asks[0]!.price : book.bids[0]!.price)
+        }).pipe(Effect.provideContext(ctx))
+      }
+    }))
+
+  it.effect("a bus that cannot be read is a warning and a look later, never a failure of B's loop", () =>
+    Effect.gen(function*() {
+      const { ctx, fills } = yield* setup()
+      yield* Effect.gen(function*() {
+        yield* poolOf(50)(yield* PairState)
+        fills.inspect.setUnavailable(true)
+        const loop = yield* makeLoopState
+        yield* maybeFlushResidual({ market, pair: "BTC-1-2" }, loop)
+        assert.isDefined((yield* Ref.get(loop.flush)).dueMonoMs)
+        fills.inspect.setUnavailable(false)
+        yield* TestClock.adjust(FLUSH_FIRST_MS)
+        yield* maybeFlushResidual({ market, pair: "BTC-1-2" }, loop)
+        assert.strictEqual(fills.inspect.streamLength(), 1)
+      }).pipe(Effect.provideContext(ctx))
+    }))
+
   it.effect("a pool below the venue minimum waits for a fill in its direction; an empty pool is left", () =>
     Effect.gen(function*() {
       for (const pool of [market.minBaseAmount - 1, 0]) {

@@ -534,9 +534,13 @@ export const engineScenarios = (bus: BusUnderTest) =>
     scenario("a poison message goes to the dead-letter stream, halts the pair, and the pipeline keeps going", () =>
       run((h) =>
         Effect.gen(function*() {
-          yield* h.startHedger()
+          const poisons: Array<string> = []
+          yield* h.startHedger({ onPoison: (reason) => Effect.sync(() => void poisons.push(reason)) })
           yield* bus.injectPoison({ fillId: "x", size: "not-a-number" })
           yield* h.waitForEffect("the poison dead-lettered", Effect.map(bus.deadLetters(), (n) => n === 1))
+          // The halt says which entry and why; the poison hook (metrics) hears of it once.
+          yield* h.waitFor("the poison counted", () => poisons.length === 1)
+          expect(poisons[0]).toMatch(/size/)
           yield* h.waitForEffect("the pair halted", Effect.map(h.tradingState(), (s) => s === "HALTED"))
           yield* h.waitFor("the alert", () => h.alerts.some((a) => a.kind === "poison-message"))
           // The operator looks at the dead letter and resumes: fills are hedged as before.
@@ -563,6 +567,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
             yield* h.waitFor("the alert", () => h.alerts.some((a) => a.kind === "poison-message"))
             expect(h.alerts.find((a) => a.kind === "poison-message")?.message).toMatch(c.reason)
             expect(h.alerts.map((a) => a.kind)).toContain("halted")
+            expect((yield* h.pairState.tradingStatus()).reason).toMatch(/^fill entry \S+ moved to the dead-letter stream: /)
             // Never hedged, and nothing of it reached B's books: no order, no pool, no intent, not pending.
             expect(h.ex.marketOrdersReceived).toHaveLength(0)
             expect(h.results).toHaveLength(0)
