@@ -65,6 +65,8 @@ export interface Harness {
   /** Starts B; with `host`, B runs on that host's clock (its wall clock offset; src/ops/time.ts). */
   readonly startHedger: (over?: Partial<HedgerSettings>, host?: HostClock) => Effect.Effect<Fiber.Fiber<unknown, unknown>>
   readonly fills: Array<FillEvent>
+  /** The sequence number the bus gave a fill A published. */
+  readonly fillSeqOf: (fillId: string) => number
   readonly results: Array<HedgeResult>
   /** Σ signed position change of an account from the exchange's trade log. */
   readonly tradedSigned: (account: number) => number
@@ -124,6 +126,7 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
     const clock = yield* Clock.clockWith(Effect.succeed)
     const ex = new MemoryExchange({ seed: 42, mid: { 1: 1_000_000 }, now: () => Math.floor(clock.currentTimeMillisUnsafe()), ...exOptions })
     const fills: Array<FillEvent> = []
+    const fillSeqs = new Map<string, number>()
     const results: Array<HedgeResult> = []
     const alerts: Array<{ kind: AlertKind; message: string }> = []
     const context = yield* Layer.build(bus)
@@ -132,7 +135,7 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
     const alertsLayer = Layer.succeed(Alerts, Alerts.of({ alert: (kind, message) => Effect.sync(() => void alerts.push({ kind, message })) }))
     const onHost = <X, E, R>(host: HostClock | undefined) => (eff: Effect.Effect<X, E, R>) => (host === undefined ? eff : host.provide(eff))
     const startMaker = (over: Partial<MakerSettings> = {}, host?: HostClock) =>
-      runMaker(makerSettings({ onFill: (f) => Effect.sync(() => void fills.push(f)), ...over })).pipe(
+      runMaker(makerSettings({ onFill: (f, seq) => Effect.sync(() => void (fills.push(f), fillSeqs.set(f.fillId, seq))), ...over })).pipe(
         Effect.scoped,
         Effect.provide(Layer.mergeAll(MemoryVenue.layer(ex, A), MemoryAccountStream.layer(ex, A), alertsLayer)),
         Effect.provideContext(context),
@@ -174,6 +177,7 @@ export const makeHarness = (bus: Bus, exOptions: ConstructorParameters<typeof Me
       startMaker,
       startHedger,
       fills,
+      fillSeqOf: (fillId) => fillSeqs.get(fillId) ?? 0,
       results,
       tradedSigned,
       net: () => ex.position(A, market.marketId).signedBase + ex.position(B, market.marketId).signedBase,

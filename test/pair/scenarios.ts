@@ -7,7 +7,7 @@ import { fillEventToFields } from "../../src/bus/codec.ts"
 import { hedgeClientIndex } from "../../src/domain/client-index.ts"
 import { isOrderActive } from "../../src/domain/events.ts"
 import { formatBase, formatPrice } from "../../src/domain/market.ts"
-import { FillEvent, makeFillId } from "../../src/domain/messages.ts"
+import { FillEvent, HedgeAttempt, makeFillId } from "../../src/domain/messages.ts"
 import { A, B, type Bus, type Harness, hedgerSettings, makeHarness, market } from "./harness.ts"
 
 export interface BusUnderTest {
@@ -127,6 +127,16 @@ export const engineScenarios = (bus: BusUnderTest) =>
           expect(h.fills.filter((f) => f.side === "sell")).toHaveLength(12)
           // One hedge order per fill: nothing sent twice.
           expect(h.ex.marketOrdersReceived).toHaveLength(24)
+          // Each result records what its order did at the venue: the order, its fill, its real
+          // average price (from the filled notional, never the price cap).
+          for (const r of h.results) {
+            const a = r.attempts[0]!
+            const trade = h.ex.trades.find((t) => t.buyOrder === a.orderIndex || t.sellOrder === a.orderIndex)!
+            expect(trade, r.fillId).toBeDefined()
+            expect([a.filledBase, a.avgPrice, a.error]).toEqual([trade.size, trade.price, undefined])
+            expect(a.filledQuoteMicro).toBeGreaterThan(0)
+            expect(a.avgPrice).not.toBe(a.priceCap)
+          }
           expect(h.ex.marketOrdersReceived.filter((o) => o.accountIndex === B)).toHaveLength(24)
           expect(h.ex.position(A, market.marketId).signedBase).toBe(0)
         })
@@ -484,6 +494,33 @@ export const engineScenarios = (bus: BusUnderTest) =>
           yield* settled(h)
           expectConservation(h)
           expect(h.ex.marketOrdersReceived).toHaveLength(2)
+        })
+      ), 30_000)
+
+    scenario("B stopped after its hedge was done but before the fill was acknowledged: the result is rebuilt from the intent, nothing is sent again", () =>
+      run((h) =>
+        Effect.gen(function*() {
+          yield* h.startMaker()
+          yield* fillQuote(h)
+          yield* h.waitFor("A published its fill", () => h.fills.length === 1)
+          const fill = h.fills[0]!
+          // What B had done before it stopped: intent, one attempt that filled in full, intent done.
+          const entries = yield* h.pairState.beginHedge({ fillId: fill.fillId, fillSeq: h.fillSeqOf(fill.fillId), signedDelta: -fill.size, minBase: market.minBaseAmount, nowMs: 0 })
+          expect(entries._tag).toBe("Created")
+          const coi = hedgeClientIndex(7, h.fillSeqOf(fill.fillId), 1)
+          const orderIndex = h.ex.placeMarket({ accountIndex: B, marketId: market.marketId, side: "sell", base: fill.size, priceCap: 1, clientOrderIndex: coi, reduceOnly: false }).orderIndex
+          yield* h.pairState.recordAttempt(fill.fillId, new HedgeAttempt({ attempt: 1, clientOrderIndex: coi, side: "sell", base: fill.size, priceCap: 1, sentAtMs: 0, filledBase: fill.size, orderIndex }))
+          yield* h.pairState.finishHedge(fill.fillId, 0)
+          expect(h.net()).toBe(0)
+          // B starts and finds the fill still pending.
+          yield* h.startHedger()
+          yield* h.waitFor("the fill's result", () => h.results.length === 1, 10_000)
+          const r = h.results[0]!
+          expect([r.status, r.hedgedSignedBase, r.residualSignedBase, r.attempts.length]).toEqual(["hedged", -fill.size, 0, 1])
+          expect(h.ex.marketOrdersReceived).toHaveLength(1)
+          expect(yield* h.pendingCount()).toBe(0)
+          expect(yield* h.residualPool()).toBe(0)
+          expect(h.net()).toBe(0)
         })
       ), 30_000)
 
