@@ -563,5 +563,5 @@ const fill = (tree: KeyTree, file: unknown): Record<string, unknown> =>
     })
   )
 
-/** The file's values completed with the table's defaults (a key written as null keeps null). */
+/** The file's values completed with the table's defaults (a key written empty, YAML null, takes its default). */
 export const withDefaults = (file: ConfigFileData): Settings => fill(KEYS, file) as unknown as Settings
