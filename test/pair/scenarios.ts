@@ -484,7 +484,11 @@ export const engineScenarios = (bus: BusUnderTest) =>
           yield* h.waitFor("B sent its hedge", () => h.ex.marketOrdersReceived.length === 1)
           yield* Fiber.interrupt(b1)
           expect(h.results).toHaveLength(0)
+          expect(h.alerts.some((a) => a.kind === "process-restart")).toBe(false)
           yield* h.startHedger()
+          // B's restart is said, with how long ago it was last alive.
+          yield* h.waitFor("the restart alert", () => h.alerts.some((a) => a.kind === "process-restart"))
+          expect(h.alerts.find((a) => a.kind === "process-restart")!.message).toMatch(/^hedger b1 restarted \(B was alive \d+ ms ago\)$/)
           yield* settled(h)
           expectConservation(h)
           expect(h.ex.marketOrdersReceived).toHaveLength(1)
