@@ -138,6 +138,8 @@ export const engineScenarios = (bus: BusUnderTest) =>
             expect(a.avgPrice).not.toBe(a.priceCap)
           }
           expect(h.ex.marketOrdersReceived.filter((o) => o.accountIndex === B)).toHaveLength(24)
+          // Hedges open and close B's short alike: never reduce-only (an opening one would be refused).
+          expect(h.ex.marketOrdersReceived.every((o) => !o.reduceOnly)).toBe(true)
           expect(h.ex.position(A, market.marketId).signedBase).toBe(0)
         })
       ), 30_000)
@@ -501,7 +503,7 @@ export const engineScenarios = (bus: BusUnderTest) =>
         })
       ), 30_000)
 
-    scenario("B stopped after its hedge was done but before the fill was acknowledged: the result is rebuilt from the intent, nothing is sent again", () =>
+    scenario("B stopped after its hedge was done but before the fill was acknowledged: the result is rebuilt from the intent, nothing is sent again for it", () =>
       run((h) =>
         Effect.gen(function*() {
           yield* h.startMaker()
@@ -512,19 +514,22 @@ export const engineScenarios = (bus: BusUnderTest) =>
           const entries = yield* h.pairState.beginHedge({ fillId: fill.fillId, fillSeq: h.fillSeqOf(fill.fillId), signedDelta: -fill.size, minBase: market.minBaseAmount, nowMs: 0 })
           expect(entries._tag).toBe("Created")
           const coi = hedgeClientIndex(7, h.fillSeqOf(fill.fillId), 1)
-          const orderIndex = h.ex.placeMarket({ accountIndex: B, marketId: market.marketId, side: "sell", base: fill.size, priceCap: 1, clientOrderIndex: coi, reduceOnly: false }).orderIndex
-          yield* h.pairState.recordAttempt(fill.fillId, new HedgeAttempt({ attempt: 1, clientOrderIndex: coi, side: "sell", base: fill.size, priceCap: 1, sentAtMs: 0, filledBase: fill.size, orderIndex }))
-          yield* h.pairState.finishHedge(fill.fillId, 0)
-          expect(h.net()).toBe(0)
+          // Its IOC filled 40 of the 60 (the book had no more within its cap): 20 went to the pool.
+          const filled = fill.size - 20
+          const orderIndex = h.ex.placeMarket({ accountIndex: B, marketId: market.marketId, side: "sell", base: filled, priceCap: 1, clientOrderIndex: coi, reduceOnly: false }).orderIndex
+          yield* h.pairState.recordAttempt(fill.fillId, new HedgeAttempt({ attempt: 1, clientOrderIndex: coi, side: "sell", base: fill.size, priceCap: 1, sentAtMs: 0, filledBase: filled, orderIndex }))
+          yield* h.pairState.finishHedge(fill.fillId, -20)
+          expect(h.net()).toBe(20)
           // B starts and finds the fill still pending.
           yield* h.startHedger()
-          yield* h.waitFor("the fill's result", () => h.results.length === 1, 10_000)
-          const r = h.results[0]!
-          expect([r.status, r.hedgedSignedBase, r.residualSignedBase, r.attempts.length]).toEqual(["hedged", -fill.size, 0, 1])
-          expect(h.ex.marketOrdersReceived).toHaveLength(1)
-          expect(yield* h.pendingCount()).toBe(0)
-          expect(yield* h.residualPool()).toBe(0)
-          expect(h.net()).toBe(0)
+          yield* h.waitFor("the fill's result", () => h.results.some((x) => x.fillId === fill.fillId), 10_000)
+          const r = h.results.find((x) => x.fillId === fill.fillId)!
+          // Rebuilt from the intent: partial, the 20 in the pool (not returned a second time).
+          expect([r.status, r.hedgedSignedBase, r.residualSignedBase, r.attempts.length]).toEqual(["partial", -filled, -20, 1])
+          expect(h.ex.marketOrdersReceived.filter((o) => o.clientOrderIndex === coi)).toHaveLength(1)
+          // The pool's 20 is then hedged by a residual flush: the pair ends flat, nothing pending.
+          yield* h.waitFor("the pool hedged", () => h.net() === 0, 10_000)
+          yield* h.waitForEffect("nothing pending", Effect.map(h.pendingCount(), (n) => n === 0))
         })
       ), 30_000)
 

@@ -108,7 +108,7 @@ export class MemoryExchange {
   readonly bookOrdersReads: Array<{ readonly marketId: number; readonly limit: number; readonly atMs: number }> = []
   readonly trades: Array<MemoryTrade> = []
   /** Every market order received, in order (tests check hedges against it). */
-  readonly marketOrdersReceived: Array<{ accountIndex: number; clientOrderIndex: number; side: Side; base: number; priceCap: number; atMs: number }> = []
+  readonly marketOrdersReceived: Array<{ accountIndex: number; clientOrderIndex: number; side: Side; base: number; priceCap: number; reduceOnly: boolean; atMs: number }> = []
 
   constructor(options: MemoryExchangeOptions = {}) {
     this.markets = options.markets ?? [LIGHTER_ETH, LIGHTER_BTC]
