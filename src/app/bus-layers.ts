@@ -1,5 +1,6 @@
 // FillBus + PairState on Redis for one pair, over one connection; with `legacy`, the previous
 // system's Redis messages beside them (RedisFillBus's mirrors, and LegacyMirror).
+import type { HedgeflowConfig } from "../config/load.ts"
 import { KEYS } from "../config/keys.ts"
 import { Layer, type Redacted } from "effect"
 import type { MarketSpec } from "../domain/market.ts"
@@ -32,6 +33,14 @@ export const redisConnectionLayer = (o: Pick<BusLayerOptions, "redisUrl" | "user
     ...(o.username !== undefined ? { username: o.username } : {}),
     ...(o.password !== undefined ? { password: o.password } : {})
   })
+
+/** The Redis settings of a loaded config, as the layers here take them. */
+export const redisOptionsOf = (config: HedgeflowConfig): Pick<BusLayerOptions, "redisUrl" | "username" | "password" | "connectTimeoutMs"> => ({
+  redisUrl: config.redis.url,
+  username: config.redis.username,
+  password: config.redis.password,
+  connectTimeoutMs: config.settings.redis.connect_timeout_ms
+})
 
 /** The bus over a RedisConnection the caller provides (main-a / main-b share theirs with the tx budget). */
 export const busLayersOn = (o: Omit<BusLayerOptions, "redisUrl" | "username" | "password" | "connectTimeoutMs">) => {

@@ -17,7 +17,7 @@ import { jsonLogFileFor, makeLoggerLayer } from "../ops/logging.ts"
 import { Metrics } from "../ops/metrics.ts"
 import { Alerts } from "../ops/alerts.ts"
 import { Venue } from "../venue/Venue.ts"
-import { busLayersOn, redisConnectionLayer } from "./bus-layers.ts"
+import { busLayersOn, redisConnectionLayer, redisOptionsOf } from "./bus-layers.ts"
 import type { RedisConnection } from "../bus/redis/connection.ts"
 import type { BusError } from "../bus/errors.ts"
 import { makeLegacyPositions } from "../bus/redis/LegacyMirror.ts"
@@ -111,7 +111,7 @@ const program = (role: Role, config: HedgeflowConfig, mode: RunMode = { dryRun: 
     // The bus over the program's one Redis connection (shared with the venue's tx budget).
     const redisBus = (m: EpochMirror) =>
       busLayersOn({ prefix, market, seqFloor: () => m.fillSeqSeen(), epochId: () => m.epochId(), legacy: config.legacy }).pipe(
-        Layer.provideMerge(redis ?? redisConnectionLayer({ redisUrl: config.redis.url, username: config.redis.username, password: config.redis.password, connectTimeoutMs: config.settings.redis.connect_timeout_ms }))
+        Layer.provideMerge(redis ?? redisConnectionLayer(redisOptionsOf(config)))
       )
     yield* Effect.logInfo(
       `${role === "a" ? "maker (A)" : "hedger (B)"} on ${market.symbol} (market ${market.marketId}), venue ${config.settings.venue.kind} ${config.venue.baseUrl}, ` +
@@ -304,7 +304,7 @@ export const main = (role: Role, argv: ReadonlyArray<string>) => {
       // One Redis connection for the program, built once (after the key check) and shared by the
       // venue's tx budget and the bus; a dry run has none.
       Effect.andThen(Effect.scoped(Effect.gen(function*() {
-        const redis = mode.dryRun ? undefined : Layer.succeedContext(yield* Layer.build(redisConnectionLayer({ redisUrl: c.redis.url, username: c.redis.username, password: c.redis.password, connectTimeoutMs: c.settings.redis.connect_timeout_ms })))
+        const redis = mode.dryRun ? undefined : Layer.succeedContext(yield* Layer.build(redisConnectionLayer(redisOptionsOf(c))))
         return yield* program(role, c, mode, redis).pipe(Effect.scoped, Effect.provide(venueLayers(role, c, { dryRun: mode.dryRun, ...(redis === undefined ? {} : { redis }) })))
       }))),
       Effect.mapError((e) => (e._tag === "VenueError" && (e.kind === "unavailable" || e.kind === "unknown-outcome") ? unreachable(e) : e)),

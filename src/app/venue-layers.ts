@@ -5,7 +5,7 @@ import type { Venue } from "../venue/Venue.ts"
 import type { VenueError } from "../venue/errors.ts"
 import type { BusError } from "../bus/errors.ts"
 import type { RedisConnection } from "../bus/redis/connection.ts"
-import { redisConnectionLayer } from "./bus-layers.ts"
+import { redisConnectionLayer, redisOptionsOf } from "./bus-layers.ts"
 import { RedisTxBudget } from "../bus/redis/tx-budget.ts"
 import type { HedgeflowConfig } from "../config/load.ts"
 import { dryRunVenueLayer } from "../venue/dry-run.ts"
@@ -94,7 +94,7 @@ export const venueLayers = (
     authTtlSec: config.settings.lighter.auth_lifetime
   })
   const budget = RedisTxBudget.layer({ key: config.budget.key, txPerMinute: config.budget.txPerMinute, hedgeReserve: config.budget.hedgeReserve }).pipe(
-    Layer.provide(options.redis ?? redisConnectionLayer({ redisUrl: config.redis.url, username: config.redis.username, password: config.redis.password, connectTimeoutMs: config.settings.redis.connect_timeout_ms }))
+    Layer.provide(options.redis ?? redisConnectionLayer(redisOptionsOf(config)))
   )
   // A dry run sends nothing, so it spends no budget (and never touches Redis).
   if (options.dryRun === true) return Layer.mergeAll(dryRunVenueLayer({}).pipe(Layer.provide(venue)), stream).pipe(Layer.provide(signer))

@@ -6,7 +6,7 @@ import { FillBus } from "../bus/FillBus.ts"
 import { PairState, type PairStateShape, type TradingState } from "../bus/PairState.ts"
 import { loadConfig } from "../config/load.ts"
 import { SecondsBetween } from "../config/fields.ts"
-import { busLayers } from "../app/bus-layers.ts"
+import { busLayers, redisOptionsOf } from "../app/bus-layers.ts"
 import { type ArgsOf, defineCommand, numberFlag, switchFlag, textFlag } from "../config/argv.ts"
 import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
 import { venueLayers } from "../app/venue-layers.ts"
@@ -42,7 +42,7 @@ const withPair = <A, E>(
     const market = yield* marketFromVenue(config).pipe(Effect.timeout("3 seconds"), Effect.orElseSucceed(() => marketForMessages(config)))
     return yield* body(args, market).pipe(
       Effect.provide(
-        busLayers({ redisUrl: config.redis.url, connectTimeoutMs: config.settings.redis.connect_timeout_ms, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password })
+        busLayers({ ...redisOptionsOf(config), prefix: config.redis.keyPrefix, market })
       ),
       Effect.annotateLogs({ pair: config.pair.name })
     )
@@ -158,7 +158,7 @@ export const flatten = (argv: ReadonlyArray<string>) =>
       accountIndexes: { a: config.accounts.a.accountIndex, b: config.accounts.b.accountIndex },
       print
     }).pipe(
-      Effect.provide(busLayers({ redisUrl: config.redis.url, connectTimeoutMs: config.settings.redis.connect_timeout_ms, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password, legacy: config.legacy })),
+      Effect.provide(busLayers({ ...redisOptionsOf(config), prefix: config.redis.keyPrefix, market, legacy: config.legacy })),
       Effect.annotateLogs({ pair: config.pair.name })
     )
     if (!report.flat) return yield* Effect.fail(new Error(`flatten ${report.id}: could not flatten both accounts (A ${formatBase(market, report.positionA)}, B ${formatBase(market, report.positionB)} ${market.symbol}); see above`))

@@ -24,7 +24,7 @@ import { type HedgeflowConfig, loadConfig } from "../config/load.ts"
 import { parseScaled } from "../domain/market.ts"
 import { getJson } from "../venue/lighter/http.ts"
 import { WireAccountReply, WireOrderBookDetails } from "../venue/lighter/codecs.ts"
-import { busLayers } from "../app/bus-layers.ts"
+import { busLayers, redisOptionsOf } from "../app/bus-layers.ts"
 import { defineCommand, switchFlag } from "../config/argv.ts"
 import { CONFIG_FLAG, MARKET_FLAG, parsePairArgv } from "./market-flag.ts"
 import { pairControlStatus } from "./pair-control-status.ts"
@@ -60,7 +60,7 @@ export const withPairRedis = <A, E, R>(
       return yield* body(config, market)
     }).pipe(
       Effect.provide(
-        busLayers({ redisUrl: config.redis.url, connectTimeoutMs: config.settings.redis.connect_timeout_ms, prefix: config.redis.keyPrefix, market, username: config.redis.username, password: config.redis.password })
+        busLayers({ ...redisOptionsOf(config), prefix: config.redis.keyPrefix, market })
       ),
       Effect.annotateLogs({ pair: config.pair.name, command })
     )

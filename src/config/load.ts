@@ -290,7 +290,7 @@ const decode = (input: DecodeInput): Result.Result<HedgeflowConfig, ReadonlyArra
   }
   const a = account("a")
   const b = account("b")
-  const redis = redisOf(file, originOf, warnings)
+  const redis = redisOf(file, settings.redis, originOf, warnings)
   const envPassword = REDIS_PASSWORD_ENVS.map((n) => secretFromEnv(input.env, n)).find((v) => v !== undefined)
   const redisPassword = envPassword ?? redis.password ?? secretFile(settings.redis.password_file, ["redis", "password_file"])
 
@@ -377,6 +377,8 @@ const withoutCredentials = (url: string): string => {
  */
 const redisOf = (
   file: ConfigFileData,
+  /** The completed redis section (host, port, db, username: nothing secret). */
+  s: Settings["redis"],
   originOf: (path: ReadonlyArray<string>) => Origin,
   warnings: Array<string>
 ): { readonly url: string; readonly username: string | undefined; readonly password: Redacted.Redacted<string> | undefined } => {
@@ -399,7 +401,6 @@ const redisOf = (
       password
     }
   }
-  const s = withDefaults(file).redis
   const h = s.host.includes(":") && !s.host.startsWith("[") ? `[${s.host}]` : s.host
   return { url: `redis://${h}:${s.port}/${s.db}`, username: s.username, password: undefined }
 }
