@@ -1,0 +1,456 @@
+// One fill hedged on B (src/hedger/hedge-fill.ts), on its own, over the memory state and
+// exchange and on the TestClock: what is sent (side, size, cap, client index), what the result
+// and the intent record, the self-trade guard's wait for A's quote, a client index another order
+// already holds, a send refused for its signature, a send whose outcome is unknown (the order
+// found, never seen, or another intent's), and a redelivered fill resuming its intent.
+import { assert, describe, it } from "@effect/vitest"
+import { Clock, Effect, Fiber, Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
+import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
+import { PairState } from "../../src/bus/PairState.ts"
+import { hedgeClientIndex } from "../../src/domain/client-index.ts"
+import type { OrderBookTop } from "../../src/domain/events.ts"
+import { priceCap } from "../../src/domain/hedge-plan.ts"
+import { LIGHTER_BTC } from "../../src/domain/market.ts"
+import { HedgeAttempt, type HedgeSubject } from "../../src/domain/messages.ts"
+import { FillInFlight, type HedgeSettings, hedgeFill } from "../../src/hedger/hedge-fill.ts"
+import { makeOrderWatcher } from "../../src/hedger/order-watcher.ts"
+import { type AlertKind, Alerts } from "../../src/ops/alerts.ts"
+import { VenueError } from "../../src/venue/errors.ts"
+import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
+import { makeMemoryVenue, memoryAccountEvents } from "../../src/venue/memory/layers.ts"
+import { Venue, type VenueShape } from "../../src/venue/Venue.ts"
+
+const market = LIGHTER_BTC
+const B = 2
+const TAG = 7
+const PRICE = 1_000_000
+
+const settings: HedgeSettings = {
+  market,
+  clientIndexTag: TAG,
+  slippageBps: 50,
+  maxAttempts: 3,
+  outcomeTimeoutMs: 300,
+  sendRetries: 2,
+  sendRetryBaseMs: 5
+}
+
+/** A's buy fill of `size` at PRICE: B sells. */
+const fillOf = (over: Partial<HedgeSubject> = {}): HedgeSubject => ({
+  fillId: "1:77:60",
+  fillSeq: 5,
+  pair: "BTC:1-2",
+  marketId: market.marketId,
+  side: "buy",
+  size: 60,
+  price: PRICE,
+  clientOrderIndex: 77,
+  filledAfter: 60,
+  detectedAtMs: 0,
+  residual: false,
+  ...over
+})
+
+const indexOf = (fillSeq: number, attempt: number) => hedgeClientIndex(TAG, fillSeq, attempt)
+
+interface Setup {
+  /** Changes B's venue (a send refused, a book of the test's choosing). */
+  readonly wrap?: (v: VenueShape, ex: MemoryExchange) => VenueShape
+}
+
+const setup = (options: Setup = {}) =>
+  Effect.gen(function*() {
+    const clock = yield* Clock.clockWith(Effect.succeed)
+    const ex = new MemoryExchange({ markets: [market], seed: 3, mid: { [market.marketId]: PRICE }, now: () => Math.floor(clock.currentTimeMillisUnsafe()) })
+    const base = makeMemoryVenue(ex, B)
+    const venue = options.wrap === undefined ? base : options.wrap(base, ex)
+    const alerts: Array<{ readonly kind: AlertKind; readonly message: string }> = []
+    const ctx = yield* Layer.build(Layer.mergeAll(
+      MemoryPairState.make().layer,
+      Layer.succeed(Venue, Venue.of(venue)),
+      Layer.succeed(Alerts, Alerts.of({ alert: (kind, message) => Effect.sync(() => void alerts.push({ kind, message })) }))
+    ))
+    const watcher = yield* makeOrderWatcher(memoryAccountEvents(ex, B))
+    const state = yield* PairState.pipe(Effect.provideContext(ctx))
+    const hedge = (fill: HedgeSubject, s: HedgeSettings = settings) => hedgeFill(fill, watcher, s, 1).pipe(Effect.provideContext(ctx))
+    return { ex, alerts, state, watcher, hedge, ctx }
+  })
+
+/** Lets the TestClock run `ms` in small steps, so every fiber gets its turn. */
+const advance = (ms: number) =>
+  Effect.gen(function*() {
+    for (let t = 0; t < ms; t += 5) {
+      yield* TestClock.adjust(5)
+      yield* Effect.yieldNow
+    }
+  })
+
+describe("hedging one fill", () => {
+  it.effect("A bought: one IOC sell of the fill's size, capped at the slippage band, recorded with its outcome", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(50)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
+      const sent = t.ex.marketOrdersReceived[0]!
+      assert.deepStrictEqual(
+        { side: sent.side, base: sent.base, cap: sent.priceCap, coi: sent.clientOrderIndex, reduceOnly: sent.reduceOnly },
+        { side: "sell", base: 60, cap: priceCap("sell", PRICE, 50), coi: indexOf(5, 1), reduceOnly: false }
+      )
+      assert.strictEqual(r.status, "hedged")
+      assert.strictEqual(r.targetSignedBase, -60)
+      assert.strictEqual(r.hedgedSignedBase, -60)
+      assert.strictEqual(r.residualSignedBase, 0)
+      assert.strictEqual(r.receivedAtMs, 1)
+      assert.strictEqual(r.attempts.length, 1)
+      const a = r.attempts[0]!
+      const order = t.ex.orderByClientIndex(B, market.marketId, indexOf(5, 1))!
+      assert.strictEqual(a.filledBase, 60)
+      assert.strictEqual(a.orderIndex, order.orderIndex)
+      assert.isDefined(a.avgPrice)
+      assert.isAtMost(a.avgPrice!, PRICE)
+      assert.isAtLeast(a.avgPrice!, a.priceCap)
+      assert.isDefined(a.filledQuoteMicro)
+      assert.isUndefined(a.error)
+      // The intent is done and the pool empty.
+      const intent = yield* t.state.getIntent("1:77:60")
+      assert.strictEqual(Option.getOrThrow(intent).status, "done")
+      assert.strictEqual(yield* t.state.residualPool(), 0)
+    })))
+
+  it.effect("A sold: B buys, capped above the fill's price", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      const fiber = yield* t.hedge(fillOf({ side: "sell" })).pipe(Effect.forkChild)
+      yield* advance(50)
+      const r = yield* Fiber.join(fiber)
+      const sent = t.ex.marketOrdersReceived[0]!
+      assert.strictEqual(sent.side, "buy")
+      assert.strictEqual(sent.priceCap, priceCap("buy", PRICE, 50))
+      assert.strictEqual(r.hedgedSignedBase, 60)
+      assert.strictEqual(r.status, "hedged")
+    })))
+
+  it.effect("an IOC half filled: the rest is sent as attempt 2; what three attempts leave goes back to the pool (partial)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      t.ex.nextMarketOrders(B, { kind: "partial", fraction: 0.5 }, { kind: "partial", fraction: 0 }, { kind: "partial", fraction: 0 })
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(200)
+      const r = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(t.ex.marketOrdersReceived.map((o) => [o.base, o.clientOrderIndex]), [[60, indexOf(5, 1)], [30, indexOf(5, 2)], [30, indexOf(5, 3)]])
+      assert.strictEqual(r.status, "partial")
+      assert.strictEqual(r.hedgedSignedBase, -30)
+      assert.strictEqual(r.residualSignedBase, -30)
+      assert.strictEqual(yield* t.state.residualPool(), -30)
+      // Nothing filled at all: failed.
+      t.ex.nextMarketOrders(B, { kind: "partial", fraction: 0 }, { kind: "partial", fraction: 0 }, { kind: "partial", fraction: 0 })
+      const f2 = yield* t.hedge(fillOf({ fillId: "1:78:60", fillSeq: 6, clientOrderIndex: 78 })).pipe(Effect.forkChild)
+      yield* advance(200)
+      const r2 = yield* Fiber.join(f2)
+      assert.strictEqual(r2.status, "failed")
+      assert.strictEqual(r2.hedgedSignedBase, 0)
+      // The pool's -30 joined this intent: its target was -90, all of it returned.
+      assert.strictEqual(r2.targetSignedBase, -90)
+      assert.strictEqual(r2.residualSignedBase, -90)
+    })))
+
+  it.effect("below the venue minimum: deferred, nothing sent, the size waits in the pool", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      const r = yield* t.hedge(fillOf({ size: 5, filledAfter: 5, fillId: "1:77:5" }))
+      assert.strictEqual(r.status, "deferred")
+      assert.strictEqual(r.targetSignedBase, 0)
+      assert.strictEqual(r.hedgedSignedBase, 0)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 0)
+      assert.strictEqual(yield* t.state.residualPool(), -5)
+    })))
+
+  it.effect("a residual flush adds nothing to the pool: it hedges what the pool holds", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.hedge(fillOf({ size: 15, filledAfter: 15, fillId: "1:77:15" })) // deferred: pool -15
+      yield* t.hedge(fillOf({ size: 15, filledAfter: 30, fillId: "1:77:30", fillSeq: 6 })) // pool -30: hedged
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
+      assert.strictEqual(t.ex.marketOrdersReceived[0]!.base, 30)
+    })))
+})
+
+describe("the self-trade guard waits for A's quote", () => {
+  /** B's book: A's own buy quote is the best bid. */
+  const bookWith = (bestBid: number): OrderBookTop => ({
+    marketId: market.marketId,
+    bids: [{ price: bestBid, size: 60 }],
+    asks: [{ price: PRICE + 10, size: 60 }],
+    timestampMs: 0
+  } as unknown as OrderBookTop)
+
+  const guarded = (getBook: () => OrderBookTop) =>
+    setup({ wrap: (v) => ({ ...v, orderBook: () => Effect.sync(getBook) }) })
+
+  // A's buy quote above B's cap: selling down to the cap would trade with A's own order.
+  const QUOTE = PRICE - 100
+  const cap = priceCap("sell", PRICE, 50)
+
+  it.effect("the quote goes away while B waits: B sends with its own cap", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const book = bookWith(QUOTE)
+      const t = yield* guarded(() => book)
+      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: 90, base: 60 }))
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(1_000)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 0, "nothing sent while A's quote blocks the way")
+      yield* t.state.publishQuote(Option.none())
+      yield* advance(200)
+      yield* Fiber.join(fiber)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
+      assert.strictEqual(t.ex.marketOrdersReceived[0]!.priceCap, cap)
+    })))
+
+  it.effect("the quote stays: after 3 s B sends anyway, capped one tick short of A's quote", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* guarded(() => bookWith(QUOTE))
+      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: 90, base: 60 }))
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(2_900)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 0)
+      yield* advance(300)
+      yield* Fiber.join(fiber)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
+      assert.strictEqual(t.ex.marketOrdersReceived[0]!.priceCap, QUOTE + 1)
+    })))
+
+  it.effect("someone else bids above A's quote: B sends at once, capped one tick short of A's quote", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* guarded(() => bookWith(QUOTE + 1))
+      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: 90, base: 60 }))
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(20)
+      yield* Fiber.join(fiber)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
+      assert.strictEqual(t.ex.marketOrdersReceived[0]!.priceCap, QUOTE + 1)
+    })))
+
+  it.effect("no book at all counts as blocked: B waits the 3 s, then sends capped", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup({ wrap: (v) => ({ ...v, orderBook: () => Effect.fail(new VenueError({ op: "orderBook", kind: "unavailable", message: "down" })) }) })
+      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: 90, base: 60 }))
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(2_900)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 0)
+      yield* advance(300)
+      yield* Fiber.join(fiber)
+      assert.strictEqual(t.ex.marketOrdersReceived[0]!.priceCap, QUOTE + 1)
+    })))
+
+  it.effect("the quote A's own fill completed is not in the way: sent at once with B's cap", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* guarded(() => bookWith(QUOTE))
+      // The fill reached the quote's whole size (filledAfter 60 of 60): it rests no more.
+      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: 77, base: 60 }))
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(20)
+      yield* Fiber.join(fiber)
+      assert.strictEqual(t.ex.marketOrdersReceived[0]!.priceCap, cap)
+    })))
+})
+
+describe("client indexes are never reused", () => {
+  it.effect("an index another order already holds is not sent: alarm, halt, and the next attempt goes out under its own index", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      // An old order of another intent holds attempt 1's index (a sequence number used twice).
+      t.ex.placeLimit({ accountIndex: B, marketId: market.marketId, side: "buy", base: 20, price: 900_000, clientOrderIndex: indexOf(5, 1), postOnly: true, reduceOnly: false })
+      yield* advance(10)
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(100)
+      const r = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(t.ex.marketOrdersReceived.map((o) => o.clientOrderIndex), [indexOf(5, 2)])
+      assert.strictEqual(r.attempts.length, 2)
+      assert.strictEqual(r.attempts[0]!.filledBase, 0)
+      assert.match(r.attempts[0]!.error!, new RegExp(`client index ${indexOf(5, 1)} \\(fillSeq 5, attempt 1\\) is already taken by order \\S+ \\(buy 20, open\\): not sent`))
+      assert.strictEqual(r.status, "hedged")
+      assert.strictEqual(yield* t.state.tradingState(), "HALTED")
+      assert.isTrue(t.alerts.some((a) => a.kind === "halted" && /client index conflict on fill 1:77:60/.test(a.message)))
+      // Recorded before anything else: the intent holds the refused attempt.
+      const intent = Option.getOrThrow(yield* t.state.getIntent("1:77:60"))
+      assert.strictEqual(intent.attempts[0]!.error, r.attempts[0]!.error)
+    })))
+
+  it.effect("a conflict while the pair is stopped already: an alert that names the state, the state kept", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.state.setTradingState("REDUCING", "operator")
+      t.ex.placeLimit({ accountIndex: B, marketId: market.marketId, side: "buy", base: 20, price: 900_000, clientOrderIndex: indexOf(5, 1), postOnly: true, reduceOnly: false })
+      yield* advance(10)
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(100)
+      yield* Fiber.join(fiber)
+      assert.strictEqual(yield* t.state.tradingState(), "REDUCING")
+      const alert = t.alerts.find((a) => a.kind === "halted")
+      assert.isDefined(alert)
+      assert.match(alert!.message, /client index conflict on fill 1:77:60 \(pair REDUCING already\)/)
+    })))
+})
+
+describe("a send that fails", () => {
+  it.effect("refused for its signature: not retried, the attempt fails with the code, the next attempt is sent", () =>
+    Effect.scoped(Effect.gen(function*() {
+      let sends = 0
+      const t = yield* setup({
+        wrap: (v) => ({
+          ...v,
+          placeMarket: (req) =>
+            Effect.suspend(() =>
+              ++sends === 1 ? Effect.fail(new VenueError({ op: "placeMarket", kind: "rejected", code: 21120, message: "invalid signature" })) : v.placeMarket(req)
+            )
+        })
+      })
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(100)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(sends, 2, "the refused send is not sent again")
+      assert.strictEqual(r.attempts[0]!.error, "rejected 21120: invalid signature")
+      assert.strictEqual(r.attempts[0]!.filledBase, 0)
+      assert.deepStrictEqual(t.ex.marketOrdersReceived.map((o) => o.clientOrderIndex), [indexOf(5, 2)])
+      assert.strictEqual(r.status, "hedged")
+    })))
+
+  it.effect("a retryable failure is sent again under the same index, up to sendRetries times; then the attempt fails", () =>
+    Effect.scoped(Effect.gen(function*() {
+      let calls = 0
+      const t = yield* setup({
+        wrap: (v) => ({
+          ...v,
+          placeMarket: (req) =>
+            Effect.suspend(() => {
+              calls++
+              return req.clientOrderIndex === indexOf(5, 1)
+                ? Effect.fail(new VenueError({ op: "placeMarket", kind: "rate-limited", code: 23000, message: "Too Many Requests!" }))
+                : v.placeMarket(req)
+            })
+        })
+      })
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(500)
+      const r = yield* Fiber.join(fiber)
+      // 1 + sendRetries (2) sends of attempt 1, then attempt 2.
+      assert.strictEqual(calls, 4)
+      assert.strictEqual(r.attempts[0]!.error, "rate-limited 23000: Too Many Requests!")
+      assert.strictEqual(r.attempts[1]!.filledBase, 60)
+    })))
+
+  it.effect("a rejection without a code says so without one", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup({
+        wrap: (v) => ({ ...v, placeMarket: () => Effect.fail(new VenueError({ op: "placeMarket", kind: "rejected", message: "nope" })) })
+      })
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(100)
+      const r = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(r.attempts.map((a) => a.error), ["rejected: nope", "rejected: nope", "rejected: nope"])
+      assert.strictEqual(r.status, "failed")
+      assert.strictEqual(r.residualSignedBase, -60)
+    })))
+})
+
+describe("a send whose outcome is unknown is resolved, never sent again blindly", () => {
+  it.effect("the order reached the venue: its fill is the attempt's outcome", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      t.ex.nextMarketOrders(B, { kind: "ack-lost" })
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(2_000)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
+      assert.strictEqual(r.attempts.length, 1)
+      assert.strictEqual(r.attempts[0]!.filledBase, 60)
+      assert.strictEqual(r.status, "hedged")
+    })))
+
+  it.effect("the venue never saw it: the attempt is recorded as never reached, and the next one is sent", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      t.ex.nextMarketOrders(B, { kind: "lost" })
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(5_000)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(r.attempts[0]!.error, "never reached the venue")
+      assert.strictEqual(r.attempts[0]!.filledBase, 0)
+      assert.strictEqual(r.attempts[1]!.filledBase, 60)
+      assert.strictEqual(r.status, "hedged")
+    })))
+
+  it.effect("an order of another side or size under the index is another intent's: alarmed, not adopted", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup({
+        wrap: (v, ex) => ({
+          ...v,
+          placeMarket: (req) =>
+            req.clientOrderIndex === indexOf(5, 1)
+              ? Effect.sync(() =>
+                // Another order holds the index at the venue (placed behind B's back), and the send's answer is lost.
+                ex.placeLimit({ accountIndex: B, marketId: market.marketId, side: "buy", base: 25, price: 900_000, clientOrderIndex: req.clientOrderIndex, postOnly: true, reduceOnly: false })
+              ).pipe(Effect.andThen(Effect.fail(new VenueError({ op: "placeMarket", kind: "unknown-outcome", message: "no answer" }))))
+              : v.placeMarket(req)
+        })
+      })
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(5_000)
+      const r = yield* Fiber.join(fiber)
+      assert.match(r.attempts[0]!.error!, /belongs to another order \S+ \(buy 25, open\) at the venue: its outcome is not adopted/)
+      assert.strictEqual(r.attempts[0]!.filledBase, 0)
+      assert.isUndefined(r.attempts[0]!.orderIndex)
+      assert.strictEqual(yield* t.state.tradingState(), "HALTED")
+      assert.strictEqual(r.attempts[1]!.filledBase, 60)
+    })))
+})
+
+describe("a fill delivered again", () => {
+  it.effect("another entry with the same fill id but another sequence number: FillInFlight, nothing sent", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.state.beginHedge({ fillId: "1:77:60", fillSeq: 4, signedDelta: -60, minBase: 1, nowMs: 0 })
+      const e = yield* t.hedge(fillOf()).pipe(Effect.flip)
+      assert.instanceOf(e, FillInFlight)
+      assert.strictEqual((e as FillInFlight).intentFillSeq, 4)
+      assert.strictEqual((e as FillInFlight).message, "fill 1:77:60 (fillSeq 5) is already being hedged under fillSeq 4")
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 0)
+    })))
+
+  it.effect("an open intent with an attempt sent before a crash: resolved at the venue, not sent again", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.state.beginHedge({ fillId: "1:77:60", fillSeq: 5, signedDelta: -60, minBase: 1, nowMs: 0 })
+      const cap = priceCap("sell", PRICE, 50)
+      yield* t.state.recordAttempt("1:77:60", new HedgeAttempt({ attempt: 1, clientOrderIndex: indexOf(5, 1), side: "sell", base: 60, priceCap: cap, sentAtMs: 0 }))
+      // B sent it and died: the venue filled it.
+      t.ex.placeMarket({ accountIndex: B, marketId: market.marketId, side: "sell", base: 60, priceCap: cap, clientOrderIndex: indexOf(5, 1), reduceOnly: false })
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(2_000)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1, "resolved, not sent again")
+      assert.strictEqual(r.attempts.length, 1)
+      assert.strictEqual(r.attempts[0]!.filledBase, 60)
+      assert.strictEqual(r.status, "hedged")
+      // The outcome is recorded on the intent.
+      const intent = Option.getOrThrow(yield* t.state.getIntent("1:77:60"))
+      assert.strictEqual(intent.attempts[0]!.filledBase, 60)
+      assert.strictEqual(intent.status, "done")
+    })))
+
+  it.effect("an intent finished before a crash but not acknowledged: the result is rebuilt from it, nothing sent", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.state.beginHedge({ fillId: "1:77:60", fillSeq: 5, signedDelta: -60, minBase: 1, nowMs: 0 })
+      yield* t.state.recordAttempt("1:77:60", new HedgeAttempt({ attempt: 1, clientOrderIndex: indexOf(5, 1), side: "sell", base: 60, priceCap: 1, sentAtMs: 0, filledBase: 40 }))
+      yield* t.state.finishHedge("1:77:60", -20)
+      const r = yield* t.hedge(fillOf())
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 0)
+      assert.strictEqual(r.status, "partial")
+      assert.strictEqual(r.hedgedSignedBase, -40)
+      assert.strictEqual(r.residualSignedBase, -20)
+    })))
+})
