@@ -116,6 +116,11 @@ describe("RedisConnection.optionsFromUrl", () => {
     expect(o.connectTimeoutMs).toBe(750)
     expect(String(o.password)).not.toContain("p:ss")
   })
+  it("an IPv6 address without the URL's brackets (ioredis would look \"[::1]\" up as a name and never connect)", () => {
+    expect(RedisConnection.optionsFromUrl("redis://[::1]:6380/2")).toStrictEqual({ host: "::1", port: 6380, db: 2, connectTimeoutMs: 2000 })
+    expect(RedisConnection.optionsFromUrl("redis://u:p@[fd00::5]").host).toBe("fd00::5")
+    expect(RedisConnection.optionsFromUrl("redis://127.0.0.1:6379").host).toBe("127.0.0.1")
+  })
   it("defaults: port 6379, db 0, no credentials, 2 s to connect", () => {
     expect(RedisConnection.optionsFromUrl("redis://localhost")).toStrictEqual({ host: "localhost", port: 6379, db: 0, connectTimeoutMs: 2000 })
     expect(RedisConnection.optionsFromUrl("redis://localhost:7000/")).toStrictEqual({ host: "localhost", port: 7000, db: 0, connectTimeoutMs: 2000 })

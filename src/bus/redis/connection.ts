@@ -181,8 +181,10 @@ export class RedisConnection extends Context.Service<RedisConnection, RedisConne
   static readonly optionsFromUrl = (url: string, connectTimeoutMs = 2000): RedisConnectionOptions => {
     const u = new URL(url)
     const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0
+    // An IPv6 address keeps the URL's brackets in `hostname` ("[::1]"); ioredis wants it bare.
+    const host = u.hostname.startsWith("[") && u.hostname.endsWith("]") ? u.hostname.slice(1, -1) : u.hostname
     return {
-      host: u.hostname,
+      host,
       port: u.port === "" ? 6379 : Number(u.port),
       db: Number.isInteger(db) ? db : 0,
       ...(u.password !== "" ? { password: Redacted.make(decodeURIComponent(u.password)) } : {}),
