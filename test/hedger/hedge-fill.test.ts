@@ -6,6 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
+import { BusError } from "../../src/bus/errors.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { PairState } from "../../src/bus/PairState.ts"
 import { hedgeClientIndex } from "../../src/domain/client-index.ts"
@@ -142,6 +143,10 @@ describe("hedging one fill", () => {
       const r = yield* Fiber.join(fiber)
       assert.deepStrictEqual(t.ex.marketOrdersReceived.map((o) => [o.base, o.clientOrderIndex]), [[60, indexOf(5, 1)], [30, indexOf(5, 2)], [30, indexOf(5, 3)]])
       assert.strictEqual(r.status, "partial")
+      // An IOC that filled nothing has no price and no notional.
+      assert.isUndefined(r.attempts[1]!.avgPrice)
+      assert.isUndefined(r.attempts[1]!.filledQuoteMicro)
+      assert.isDefined(r.attempts[1]!.orderIndex)
       assert.strictEqual(r.hedgedSignedBase, -30)
       assert.strictEqual(r.residualSignedBase, -30)
       assert.strictEqual(yield* t.state.residualPool(), -30)
@@ -384,27 +389,165 @@ describe("a send whose outcome is unknown is resolved, never sent again blindly"
     })))
 
   it.effect("an order of another side or size under the index is another intent's: alarmed, not adopted", () =>
+    Effect.gen(function*() {
+      for (const [side, base, price] of [["buy", 25, 900_000], ["sell", 25, 1_100_000], ["buy", 60, 900_000]] as const) {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const t = yield* setup({
+            wrap: (v, ex) => ({
+              ...v,
+              placeMarket: (req) =>
+                req.clientOrderIndex === indexOf(5, 1)
+                  ? Effect.sync(() =>
+                    // Another order holds the index at the venue (placed behind B's back), and the send's answer is lost.
+                    ex.placeLimit({ accountIndex: B, marketId: market.marketId, side, base, price, clientOrderIndex: req.clientOrderIndex, postOnly: true, reduceOnly: false })
+                  ).pipe(Effect.andThen(Effect.fail(new VenueError({ op: "placeMarket", kind: "unknown-outcome", message: "no answer" }))))
+                  : v.placeMarket(req)
+            })
+          })
+          const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+          yield* advance(5_000)
+          const r = yield* Fiber.join(fiber)
+          assert.match(r.attempts[0]!.error!, new RegExp(`belongs to another order \\S+ \\(${side} ${base}, open\\) at the venue: its outcome is not adopted`))
+          assert.strictEqual(r.attempts[0]!.filledBase, 0)
+          assert.isUndefined(r.attempts[0]!.orderIndex)
+          assert.strictEqual(yield* t.state.tradingState(), "HALTED")
+          assert.strictEqual(r.attempts[1]!.filledBase, 60)
+        }))
+      }
+    }))
+
+  it.effect("the order is still resting when B asks: B keeps asking until it is done, and takes its fill", () =>
     Effect.scoped(Effect.gen(function*() {
+      let lookups = 0
+      let resting: string | undefined
       const t = yield* setup({
         wrap: (v, ex) => ({
           ...v,
           placeMarket: (req) =>
-            req.clientOrderIndex === indexOf(5, 1)
-              ? Effect.sync(() =>
-                // Another order holds the index at the venue (placed behind B's back), and the send's answer is lost.
-                ex.placeLimit({ accountIndex: B, marketId: market.marketId, side: "buy", base: 25, price: 900_000, clientOrderIndex: req.clientOrderIndex, postOnly: true, reduceOnly: false })
-              ).pipe(Effect.andThen(Effect.fail(new VenueError({ op: "placeMarket", kind: "unknown-outcome", message: "no answer" }))))
-              : v.placeMarket(req)
+            Effect.sync(() => {
+              // The venue holds the order (a slow match) and the answer is lost.
+              resting = ex.placeLimit({ accountIndex: B, marketId: market.marketId, side: req.side, base: req.base, price: PRICE + 5_000, clientOrderIndex: req.clientOrderIndex, postOnly: true, reduceOnly: false })
+            }).pipe(Effect.andThen(Effect.fail(new VenueError({ op: "placeMarket", kind: "unknown-outcome", message: "no answer" })))),
+          orderByClientIndex: (m, coi) => Effect.suspend(() => (lookups++, v.orderByClientIndex(m, coi)))
+        })
+      })
+      // The stream does not tell B (it is down): only the venue's lookup can.
+      t.ex.dropStream(B)
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(700)
+      assert.isAtLeast(lookups, 2, "asked again while the order was active")
+      t.ex.fillOrder(resting!)
+      yield* advance(3_000)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(r.attempts.length, 1)
+      assert.strictEqual(r.attempts[0]!.filledBase, 60)
+      assert.strictEqual(r.attempts[0]!.orderIndex, resting)
+      assert.strictEqual(r.status, "hedged")
+    })))
+
+  it.effect("answered on the stream: the venue is not asked", () =>
+    Effect.scoped(Effect.gen(function*() {
+      let lookups = 0
+      const t = yield* setup({ wrap: (v) => ({ ...v, orderByClientIndex: (m, coi) => Effect.suspend(() => (lookups++, v.orderByClientIndex(m, coi))) }) })
+      t.ex.nextMarketOrders(B, { kind: "ack-lost" })
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(2_000)
+      yield* Fiber.join(fiber)
+      assert.strictEqual(lookups, 0)
+    })))
+
+  it.effect("accepted, then never seen anywhere: the attempt says so and the next one is sent", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup({
+        wrap: (v) => ({
+          ...v,
+          // The venue says it took the order, and then has no trace of it.
+          placeMarket: (req) => req.clientOrderIndex === indexOf(5, 1) ? Effect.succeed({ txHash: "00", acceptedAtMs: 0 }) : v.placeMarket(req)
         })
       })
       const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
       yield* advance(5_000)
       const r = yield* Fiber.join(fiber)
-      assert.match(r.attempts[0]!.error!, /belongs to another order \S+ \(buy 25, open\) at the venue: its outcome is not adopted/)
+      assert.strictEqual(r.attempts[0]!.error, "accepted but never seen")
       assert.strictEqual(r.attempts[0]!.filledBase, 0)
-      assert.isUndefined(r.attempts[0]!.orderIndex)
-      assert.strictEqual(yield* t.state.tradingState(), "HALTED")
       assert.strictEqual(r.attempts[1]!.filledBase, 60)
+    })))
+})
+
+describe("a flatten while B hedges", () => {
+  it.effect("the flatten closes the intent while B's order is out: what B did is kept, nothing goes to the pool, the result names the flatten", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      t.ex.nextMarketOrders(B, { kind: "partial", fraction: 0.5 }, { kind: "delay", ms: 1_000 })
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(100)
+      // Attempt 1 half filled; attempt 2 is out for 1 s: the flatten comes now.
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 2)
+      yield* t.state.fenceFlatten("F1")
+      yield* advance(2_000)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(r.settledByFlatten, "F1")
+      assert.strictEqual(r.attempts.length, 2)
+      assert.strictEqual(r.hedgedSignedBase, -60)
+      assert.strictEqual(r.residualSignedBase, 0)
+      assert.strictEqual(r.status, "hedged")
+      assert.strictEqual(yield* t.state.residualPool(), 0)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 2, "no third attempt")
+    })))
+
+  it.effect("closed by a flatten before the next attempt is recorded: it is never sent; short of the target, the result is partial", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      t.ex.nextMarketOrders(B, { kind: "partial", fraction: 0.5 })
+      // The flatten lands after attempt 1 is recorded done, while B looks at A's quote for attempt 2.
+      let looks = 0
+      const flattening = {
+        ...t.state,
+        restingQuote: () => (++looks === 2 ? t.state.fenceFlatten("F2").pipe(Effect.andThen(t.state.restingQuote())) : t.state.restingQuote())
+      }
+      const fiber = yield* hedgeFill(fillOf(), t.watcher, settings, 1).pipe(Effect.provideService(PairState, flattening), Effect.provideContext(t.ctx), Effect.forkChild)
+      yield* advance(2_000)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(looks, 2)
+      assert.strictEqual(r.settledByFlatten, "F2")
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
+      assert.strictEqual(r.attempts.length, 1)
+      assert.strictEqual(r.hedgedSignedBase, -30)
+      assert.strictEqual(r.residualSignedBase, 0)
+      assert.strictEqual(r.status, "partial")
+      assert.strictEqual(yield* t.state.residualPool(), 0)
+    })))
+
+  it.effect("B restarts after a flatten closed its intent: the unresolved attempt is asked of the venue, for the record; nothing is sent or pooled", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.state.beginHedge({ fillId: "1:77:60", fillSeq: 5, signedDelta: -60, minBase: 1, nowMs: 0 })
+      const cap = priceCap("sell", PRICE, 50)
+      yield* t.state.recordAttempt("1:77:60", new HedgeAttempt({ attempt: 1, clientOrderIndex: indexOf(5, 1), side: "sell", base: 60, priceCap: cap, sentAtMs: 0 }))
+      yield* t.state.recordAttempt("1:77:60", new HedgeAttempt({ attempt: 2, clientOrderIndex: indexOf(5, 2), side: "sell", base: 60, priceCap: cap, sentAtMs: 0, filledBase: 0, error: "rejected 21739: x" }))
+      t.ex.nextMarketOrders(B, { kind: "partial", fraction: 0.5 })
+      t.ex.placeMarket({ accountIndex: B, marketId: market.marketId, side: "sell", base: 60, priceCap: cap, clientOrderIndex: indexOf(5, 1), reduceOnly: false })
+      yield* t.state.fenceFlatten("F3")
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(3_000)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(r.settledByFlatten, "F3")
+      assert.strictEqual(r.attempts[0]!.filledBase, 30)
+      assert.strictEqual(r.attempts[1]!.error, "rejected 21739: x", "an attempt with an outcome is kept as recorded")
+      assert.strictEqual(r.hedgedSignedBase, -30)
+      assert.strictEqual(r.residualSignedBase, 0)
+      assert.strictEqual(r.status, "partial")
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
+      assert.strictEqual(yield* t.state.residualPool(), 0)
+    })))
+
+  it.effect("without a flatten, a record that fails fails the hedge (the entry stays pending)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      const failing = { ...t.state, recordAttempt: () => Effect.fail(new BusError({ op: "recordAttempt", message: "Redis down" })) }
+      const e = yield* hedgeFill(fillOf(), t.watcher, settings, 1).pipe(Effect.provideService(PairState, failing), Effect.provideContext(t.ctx), Effect.flip)
+      assert.strictEqual(e._tag, "BusError")
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 0, "not sent before it was recorded")
     })))
 })
 
@@ -439,6 +582,24 @@ describe("a fill delivered again", () => {
       const intent = Option.getOrThrow(yield* t.state.getIntent("1:77:60"))
       assert.strictEqual(intent.attempts[0]!.filledBase, 60)
       assert.strictEqual(intent.status, "done")
+    })))
+
+  it.effect("resuming an open intent: attempts with an outcome are kept as recorded, never asked again", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.state.beginHedge({ fillId: "1:77:60", fillSeq: 5, signedDelta: -60, minBase: 1, nowMs: 0 })
+      // Attempt 1 refused, attempt 2 filled 20 (by the record; the venue of this test never saw them).
+      yield* t.state.recordAttempt("1:77:60", new HedgeAttempt({ attempt: 1, clientOrderIndex: indexOf(5, 1), side: "sell", base: 60, priceCap: 1, sentAtMs: 0, filledBase: 0, error: "rejected 21739: x" }))
+      yield* t.state.recordAttempt("1:77:60", new HedgeAttempt({ attempt: 2, clientOrderIndex: indexOf(5, 2), side: "sell", base: 60, priceCap: 1, sentAtMs: 0, filledBase: 20 }))
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(2_000)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(r.attempts[0]!.error, "rejected 21739: x")
+      assert.strictEqual(r.attempts[1]!.filledBase, 20)
+      // Attempt 3 sends the rest.
+      assert.deepStrictEqual(t.ex.marketOrdersReceived.map((o) => [o.clientOrderIndex, o.base]), [[indexOf(5, 3), 40]])
+      assert.strictEqual(r.hedgedSignedBase, -60)
+      assert.strictEqual(r.status, "hedged")
     })))
 
   it.effect("an intent finished before a crash but not acknowledged: the result is rebuilt from it, nothing sent", () =>
