@@ -185,7 +185,7 @@ export const KEYS = {
     url: key(RedisUrl, {
       env: ["REDIS_URL", "HEDGEFLOW_REDIS_URL"],
       hideValue: true,
-      doc: "`redis://host:port/db` or `rediss://…` (TLS), instead of host/port/db, without a password / 代替 host/port/db，不要带密码"
+      doc: "`redis://host:port/db` or `rediss://…` (TLS; a private CA through NODE_EXTRA_CA_CERTS), instead of host/port/db, without a password / 代替 host/port/db，不要带密码（`rediss://` 为 TLS，私有 CA 用 NODE_EXTRA_CA_CERTS）"
     }),
     username: key(NonEmptyString, {
       env: ["HEDGEFLOW_REDIS_USERNAME"],

@@ -22,6 +22,11 @@ export interface RedisConnectionOptions {
   readonly connectTimeoutMs: number
   /** Per-command timeout of the command connection (not blocking reads). Default 10 s. */
   readonly commandTimeoutMs?: number
+  /**
+   * TLS (a `rediss://` URL): the server's certificate is checked against Node's trusted CAs
+   * (add a private CA with NODE_EXTRA_CA_CERTS) and the host name.
+   */
+  readonly tls?: boolean
 }
 
 export interface RedisConnectionShape {
@@ -105,7 +110,7 @@ export const transientRetry = Schedule.min([Schedule.exponential("50 millis"), S
 /** ioredis's reconnect delay (its `times` counts from 1): 100 ms doubling, capped at 1 s, ±20 % jitter. */
 const reconnectDelay = (times: number): number => Math.round(jitteredBackoffMs({ baseMs: 50, maxMs: 1000 }, times, Math.random()))
 
-const makeClientOptions = (o: RedisConnectionOptions, name: string, blocking: boolean) => ({
+export const makeClientOptions = (o: RedisConnectionOptions, name: string, blocking: boolean) => ({
   host: o.host,
   port: o.port,
   db: o.db,
@@ -115,6 +120,7 @@ const makeClientOptions = (o: RedisConnectionOptions, name: string, blocking: bo
   lazyConnect: true,
   protocol: 2 as const,
   connectTimeout: o.connectTimeoutMs,
+  ...(o.tls === true ? { tls: { servername: o.host } } : {}),
   // Commands wait for a reconnect a little (a Redis restart), then fail with a typed error
   // (bounded: about 2 reconnect attempts) that `run` and the callers' supervisors retry.
   maxRetriesPerRequest: blocking ? 0 : 1,
@@ -189,6 +195,7 @@ export class RedisConnection extends Context.Service<RedisConnection, RedisConne
       db: Number.isInteger(db) ? db : 0,
       ...(u.password !== "" ? { password: Redacted.make(decodeURIComponent(u.password)) } : {}),
       ...(u.username !== "" ? { username: decodeURIComponent(u.username) } : {}),
+      ...(u.protocol === "rediss:" ? { tls: true } : {}),
       connectTimeoutMs
     }
   }
