@@ -4,11 +4,11 @@
 // reconnect delays, db, credentials), redis:// URLs, and a reply too long for an error message.
 import { Effect, Exit, ManagedRuntime, Redacted, Schema } from "effect"
 import { Redis } from "ioredis"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { BusError } from "../../src/bus/errors.ts"
 import { busError, errorText, isTransient, RedisConnection, type RedisConnectionShape, transientRetry } from "../../src/bus/redis/connection.ts"
 import { redisScript, ZeroOrOne } from "../../src/bus/redis/script.ts"
-import { startTestRedis, type TestRedis } from "../support/redis.ts"
+import { redisFixture } from "../support/redis-fixture.ts"
 
 const withCode = (message: string, code: unknown) => Object.assign(new Error(message), { code })
 const replyError = (message: string) => Object.assign(new Error(message), { name: "ReplyError" })
@@ -132,24 +132,13 @@ describe("RedisConnection.optionsFromUrl", () => {
   })
 })
 
-let redis: TestRedis
-let raw: Redis
-beforeAll(async () => {
-  redis = await startTestRedis()
-  raw = new Redis({ host: redis.host, port: redis.port, lazyConnect: true })
-  raw.on("error", () => {})
-  await raw.connect()
-})
-afterAll(async () => {
-  raw?.disconnect()
-  await redis?.close()
-})
+const redis = redisFixture("connection")
 
 const withConnection = async <A>(
   options: Partial<Parameters<typeof RedisConnection.layer>[0]>,
   f: (conn: RedisConnectionShape) => Effect.Effect<A, unknown> | Promise<A>
 ): Promise<{ readonly value: A; readonly conn: RedisConnectionShape }> => {
-  const rt = ManagedRuntime.make(RedisConnection.layer({ host: redis.host, port: redis.port, db: 0, connectTimeoutMs: 1000, ...options }))
+  const rt = ManagedRuntime.make(RedisConnection.layer({ host: redis.server.host, port: redis.server.port, db: 0, connectTimeoutMs: 1000, ...options }))
   try {
     const conn = await rt.runPromise(Effect.gen(function*() {
       return yield* RedisConnection
@@ -166,10 +155,10 @@ describe("the command connection", () => {
   it("is named hedgeflow-cmd, queues while reconnecting, one retry per request, 10 s per command, RESP2; closed with the layer", async () => {
     const { value: name, conn } = await withConnection({}, (conn) => conn.run("name", (c) => c.client("GETNAME")))
     expect(name).toBe("hedgeflow-cmd")
-    expect(conn.target).toBe(`${redis.host}:${redis.port}`)
+    expect(conn.target).toBe(`${redis.server.host}:${redis.server.port}`)
     const o = conn.client.options
-    expect(o.host).toBe(redis.host)
-    expect(o.port).toBe(redis.port)
+    expect(o.host).toBe(redis.server.host)
+    expect(o.port).toBe(redis.server.port)
     expect(o.db).toBe(0)
     expect(o.connectionName).toBe("hedgeflow-cmd")
     expect(o.lazyConnect).toBe(true)
@@ -201,12 +190,12 @@ describe("the command connection", () => {
   })
 
   it("a command timeout and a db of the options; the db in the target", async () => {
-    const prefix = redis.prefix("conn-db")
+    const prefix = redis.server.prefix("conn-db")
     const { conn } = await withConnection({ db: 3, commandTimeoutMs: 1234 }, (conn) => conn.run("set", (c) => c.set(`${prefix}:k`, "in db 3")))
-    expect(conn.target).toBe(`${redis.host}:${redis.port}/3`)
+    expect(conn.target).toBe(`${redis.server.host}:${redis.server.port}/3`)
     expect(conn.client.options.commandTimeout).toBe(1234)
-    expect(await raw.get(`${prefix}:k`)).toBeNull()
-    const db3 = new Redis({ host: redis.host, port: redis.port, db: 3 })
+    expect(await redis.raw.get(`${prefix}:k`)).toBeNull()
+    const db3 = new Redis({ host: redis.server.host, port: redis.server.port, db: 3 })
     try {
       expect(await db3.get(`${prefix}:k`)).toBe("in db 3")
       await db3.del(`${prefix}:k`)
@@ -244,10 +233,10 @@ describe("the command connection", () => {
       }))
     expect(value.unknown.op).toBe("bogus")
     expect(value.unknown.code).toBe("ERR")
-    expect(value.unknown.message).toMatch(new RegExp(`^bogus on Redis ${redis.host}:${redis.port}: ERR unknown command 'NO-SUCH-COMMAND'`))
+    expect(value.unknown.message).toMatch(new RegExp(`^bogus on Redis ${redis.server.host}:${redis.server.port}: ERR unknown command 'NO-SUCH-COMMAND'`))
     expect(value.permanent.code).toBe("WRONGTYPE")
     expect(value.permanentCalls).toBe(1)
-    expect(value.transient.message).toBe(`counted on Redis ${redis.host}:${redis.port}: Connection is closed.`)
+    expect(value.transient.message).toBe(`counted on Redis ${redis.server.host}:${redis.server.port}: Connection is closed.`)
     expect(calls).toBe(4)
   })
 

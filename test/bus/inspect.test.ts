@@ -6,9 +6,8 @@
 // log. State is written by the real bus where it can be (publishFill, readNew, completeFill,
 // deadLetter, beginHedge, audit) and by raw commands where the exact stream ids matter.
 import { hostname, userInfo } from "node:os"
-import { Effect, Layer, ManagedRuntime, Option } from "effect"
-import { Redis } from "ioredis"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Effect, Layer, Option } from "effect"
+import { describe, expect, it } from "vitest"
 import { decodeIntent } from "../../src/bus/codec.ts"
 import { BusError } from "../../src/bus/errors.ts"
 import { FillBus } from "../../src/bus/FillBus.ts"
@@ -29,51 +28,24 @@ import {
 import { RedisFillBus } from "../../src/bus/redis/RedisFillBus.ts"
 import { RedisPairState } from "../../src/bus/redis/RedisPairState.ts"
 import { LIGHTER_BTC } from "../../src/domain/market.ts"
-import { startTestRedis, type TestRedis } from "../support/redis.ts"
+import { redisFixture } from "../support/redis-fixture.ts"
 import { fillEvent, newOrderIndex } from "./contract.ts"
 
-let redis: TestRedis
-let raw: Redis
-let rt: ManagedRuntime.ManagedRuntime<RedisConnection, BusError>
-const used: Array<string> = []
-
-beforeAll(async () => {
-  redis = await startTestRedis()
-  raw = new Redis({ host: redis.host, port: redis.port, lazyConnect: true })
-  raw.on("error", () => {})
-  await raw.connect()
-  rt = ManagedRuntime.make(RedisConnection.layer({ host: redis.host, port: redis.port, db: 0, connectTimeoutMs: 1000 }))
-})
-afterAll(async () => {
-  for (const p of used) {
-    const keys = await raw.keys(`${p}:*`)
-    if (keys.length > 0) await raw.del(...keys)
-  }
-  await rt?.dispose()
-  raw?.disconnect()
-  await redis?.close()
-})
-
-/** A prefix of its own for one test, deleted when the file ends. */
-const fresh = (name: string): string => {
-  const p = redis.prefix(`inspect-${name}`)
-  used.push(p)
-  return p
-}
+const redis = redisFixture("inspect")
 
 const busLayer = (prefix: string) =>
   Layer.mergeAll(RedisFillBus.layer({ prefix, market: LIGHTER_BTC }), RedisPairState.layer({ prefix }))
 
 /** Runs on the file's connection, with the bus and pair state of `prefix`. */
 const onBus = <A, E>(prefix: string, effect: Effect.Effect<A, E, FillBus | PairState | RedisConnection>) =>
-  rt.runPromise(effect.pipe(Effect.provide(busLayer(prefix))))
-const run = <A, E>(effect: Effect.Effect<A, E, RedisConnection>) => rt.runPromise(effect)
+  redis.rt.runPromise(effect.pipe(Effect.provide(busLayer(prefix))))
+const run = <A, E>(effect: Effect.Effect<A, E, RedisConnection>) => redis.rt.runPromise(effect)
 /** The effect's failure (a success fails the test). */
-const failureOf = <A>(effect: Effect.Effect<A, BusError, RedisConnection>): Promise<BusError> => rt.runPromise(Effect.flip(effect))
+const failureOf = <A>(effect: Effect.Effect<A, BusError, RedisConnection>): Promise<BusError> => redis.rt.runPromise(Effect.flip(effect))
 
 /** Appends entries with explicit ids (their milliseconds are what the views report). */
 const addEntries = async (key: string, ids: ReadonlyArray<string>, fields: ReadonlyArray<string> = ["fillId", "x"]) => {
-  for (const id of ids) await raw.xadd(key, id, ...fields)
+  for (const id of ids) await redis.raw.xadd(key, id, ...fields)
 }
 
 describe("inspectKeys, entryIdMs, HEDGER_GROUP", () => {
@@ -104,24 +76,28 @@ describe("inspectKeys, entryIdMs, HEDGER_GROUP", () => {
 })
 
 describe("readBacklog", () => {
+  /** The backlog when nothing is behind: no entries, no oldest, no consumers. */
+  const nothingBehind = { undelivered: 0, undeliveredAtLeast: false, delivered: 0, total: 0, oldestAtMs: undefined, consumers: [] }
+  /** A fill stream of four entries (1000-0 … 4000-0) and the hedgers' group, the first entry delivered to c1. */
+  const firstOfFourDelivered = async (name: string) => {
+    const p = redis.fresh(name)
+    const fills = inspectKeys(p).fills
+    await addEntries(fills, ["1000-0", "2000-0", "3000-0", "4000-0"])
+    await redis.raw.xgroup("CREATE", fills, HEDGER_GROUP, "0")
+    await redis.raw.xreadgroup("GROUP", HEDGER_GROUP, "c1", "COUNT", 1, "STREAMS", fills, ">")
+    return { p, fills }
+  }
+
   it("no fill stream: nothing, no group", async () => {
-    const p = fresh("bl-none")
-    expect(await run(readBacklog(p))).toStrictEqual({
-      groupExists: false,
-      undelivered: 0,
-      undeliveredAtLeast: false,
-      delivered: 0,
-      total: 0,
-      oldestAtMs: undefined,
-      consumers: []
-    })
+    const p = redis.fresh("bl-none")
+    expect(await run(readBacklog(p))).toStrictEqual({ groupExists: false, ...nothingBehind })
   })
 
   it("a stream without the hedgers' group: every entry undelivered, the oldest by its id; another group is not taken for it", async () => {
-    const p = fresh("bl-nogroup")
+    const p = redis.fresh("bl-nogroup")
     const fills = inspectKeys(p).fills
     await addEntries(fills, ["1000-0", "2000-0", "2500-3"])
-    await raw.xgroup("CREATE", fills, "other", "$")
+    await redis.raw.xgroup("CREATE", fills, "other", "$")
     expect(await run(readBacklog(p))).toStrictEqual({
       groupExists: false,
       undelivered: 3,
@@ -132,39 +108,19 @@ describe("readBacklog", () => {
       consumers: []
     })
     // The other group, asked by name: created at the end, so nothing is behind it.
-    expect(await run(readBacklog(p, "other"))).toStrictEqual({
-      groupExists: true,
-      undelivered: 0,
-      undeliveredAtLeast: false,
-      delivered: 0,
-      total: 0,
-      oldestAtMs: undefined,
-      consumers: []
-    })
+    expect(await run(readBacklog(p, "other"))).toStrictEqual({ groupExists: true, ...nothingBehind })
   })
 
   it("an empty stream without the group: nothing undelivered, no oldest", async () => {
-    const p = fresh("bl-empty")
+    const p = redis.fresh("bl-empty")
     const fills = inspectKeys(p).fills
     await addEntries(fills, ["1000-0"])
-    await raw.xdel(fills, "1000-0")
-    expect(await run(readBacklog(p))).toStrictEqual({
-      groupExists: false,
-      undelivered: 0,
-      undeliveredAtLeast: false,
-      delivered: 0,
-      total: 0,
-      oldestAtMs: undefined,
-      consumers: []
-    })
+    await redis.raw.xdel(fills, "1000-0")
+    expect(await run(readBacklog(p))).toStrictEqual({ groupExists: false, ...nothingBehind })
   })
 
   it("with the group: lag and pending entries, the oldest of both, each consumer's pending count and idle time", async () => {
-    const p = fresh("bl-group")
-    const fills = inspectKeys(p).fills
-    await addEntries(fills, ["1000-0", "2000-0", "3000-0", "4000-0"])
-    await raw.xgroup("CREATE", fills, HEDGER_GROUP, "0")
-    await raw.xreadgroup("GROUP", HEDGER_GROUP, "c1", "COUNT", 1, "STREAMS", fills, ">")
+    const { p, fills } = await firstOfFourDelivered("bl-group")
     await new Promise((r) => setTimeout(r, 30))
     const one = await run(readBacklog(p))
     expect(one).toMatchObject({ groupExists: true, undelivered: 3, undeliveredAtLeast: false, delivered: 1, total: 4, oldestAtMs: 1000 })
@@ -174,54 +130,50 @@ describe("readBacklog", () => {
     expect(one.consumers[0]!.idleMs).toBeGreaterThanOrEqual(20)
 
     // The pending one finished: the oldest is the first undelivered entry.
-    await raw.xack(fills, HEDGER_GROUP, "1000-0")
+    await redis.raw.xack(fills, HEDGER_GROUP, "1000-0")
     const two = await run(readBacklog(p))
     expect(two).toMatchObject({ groupExists: true, undelivered: 3, delivered: 0, total: 3, oldestAtMs: 2000 })
     expect(two.consumers).toEqual([expect.objectContaining({ name: "c1", pending: 0 })])
 
     // Everything delivered to a second consumer: the oldest is the oldest pending entry.
-    await raw.xreadgroup("GROUP", HEDGER_GROUP, "c2", "COUNT", 10, "STREAMS", fills, ">")
+    await redis.raw.xreadgroup("GROUP", HEDGER_GROUP, "c2", "COUNT", 10, "STREAMS", fills, ">")
     const three = await run(readBacklog(p))
     expect(three).toMatchObject({ groupExists: true, undelivered: 0, undeliveredAtLeast: false, delivered: 3, total: 3, oldestAtMs: 2000 })
     expect(three.consumers.map((c) => [c.name, c.pending])).toEqual([["c1", 0], ["c2", 3]])
 
     // All finished: no oldest.
-    await raw.xack(fills, HEDGER_GROUP, "2000-0", "3000-0", "4000-0")
+    await redis.raw.xack(fills, HEDGER_GROUP, "2000-0", "3000-0", "4000-0")
     expect(await run(readBacklog(p))).toMatchObject({ undelivered: 0, delivered: 0, total: 0, oldestAtMs: undefined })
   })
 
   it("Redis cannot tell the lag (an entry deleted after the last delivered one): the undelivered entries are counted", async () => {
-    const p = fresh("bl-nolag")
-    const fills = inspectKeys(p).fills
-    await addEntries(fills, ["1000-0", "2000-0", "3000-0", "4000-0"])
-    await raw.xgroup("CREATE", fills, HEDGER_GROUP, "0")
-    await raw.xreadgroup("GROUP", HEDGER_GROUP, "c1", "COUNT", 1, "STREAMS", fills, ">")
-    await raw.xdel(fills, "3000-0")
-    const info = (await raw.call("XINFO", "GROUPS", fills)) as Array<Array<unknown>>
+    const { p, fills } = await firstOfFourDelivered("bl-nolag")
+    await redis.raw.xdel(fills, "3000-0")
+    const info = (await redis.raw.call("XINFO", "GROUPS", fills)) as Array<Array<unknown>>
     expect(info[0]![info[0]!.indexOf("lag") + 1]).toBeNull() // the premise
     const b = await run(readBacklog(p))
     expect(b).toMatchObject({ groupExists: true, undelivered: 2, undeliveredAtLeast: false, delivered: 1, total: 3, oldestAtMs: 1000 })
 
     // The pending one finished: the oldest is the first entry after the last delivered one.
-    await raw.xack(fills, HEDGER_GROUP, "1000-0")
+    await redis.raw.xack(fills, HEDGER_GROUP, "1000-0")
     expect(await run(readBacklog(p))).toMatchObject({ undelivered: 2, delivered: 0, total: 2, oldestAtMs: 2000 })
   })
 
   it("counting stops at 10 000 entries and says so", async () => {
-    const p = fresh("bl-limit")
+    const p = redis.fresh("bl-limit")
     const fills = inspectKeys(p).fills
-    await raw.xgroup("CREATE", fills, HEDGER_GROUP, "0", "MKSTREAM")
-    const pipe = raw.pipeline()
+    await redis.raw.xgroup("CREATE", fills, HEDGER_GROUP, "0", "MKSTREAM")
+    const pipe = redis.raw.pipeline()
     for (let i = 1; i <= 10_001; i++) pipe.xadd(fills, `${i}-0`, "f", "v")
     await pipe.exec()
-    await raw.xdel(fills, "5-0") // lag unknown from here on
+    await redis.raw.xdel(fills, "5-0") // lag unknown from here on
     const b = await run(readBacklog(p))
     expect(b).toMatchObject({ groupExists: true, undelivered: 10_000, undeliveredAtLeast: true, delivered: 0, total: 10_000, oldestAtMs: 1 })
-    await raw.del(fills)
+    await redis.raw.del(fills)
   })
 
   it("through the bus: fills published, one read and not yet completed, one completed", async () => {
-    const p = fresh("bl-bus")
+    const p = redis.fresh("bl-bus")
     const order = newOrderIndex()
     const [f1, f2, f3] = [fillEvent({ orderIndex: order, filledAfter: 10 }), fillEvent({ orderIndex: order, filledBefore: 10, filledAfter: 30 }), fillEvent({ orderIndex: order, filledBefore: 30, filledAfter: 60 })]
     const ids = await onBus(p, Effect.gen(function*() {
@@ -242,13 +194,13 @@ describe("readBacklog", () => {
 
 describe("readIntents", () => {
   it("no intents: an empty list", async () => {
-    expect(await run(readIntents(fresh("in-none")))).toEqual([])
+    expect(await run(readIntents(redis.fresh("in-none")))).toEqual([])
   })
 
   it("decodes each intent, oldest fill first (ties by fill id), corrupt records last with the first line of the reason", async () => {
-    const p = fresh("in-rows")
+    const p = redis.fresh("in-rows")
     const intentsKey = inspectKeys(p).intents
-    await raw.hset(intentsKey, "zz-corrupt", "{not json")
+    await redis.raw.hset(intentsKey, "zz-corrupt", "{not json")
     const created = await onBus(p, Effect.gen(function*() {
       const ps = yield* PairState
       const begin = (fillId: string, fillSeq: number, signedDelta: number) =>
@@ -261,7 +213,7 @@ describe("readIntents", () => {
       }
     }))
     const wrongShape = JSON.stringify({ fillId: "aa-corrupt", fillSeq: 1 })
-    await raw.hset(intentsKey, "aa-corrupt", wrongShape)
+    await redis.raw.hset(intentsKey, "aa-corrupt", wrongShape)
 
     const rows = await run(readIntents(p))
     expect(rows.map((r) => `${r._tag}:${r.fillId}`)).toEqual([
@@ -275,7 +227,7 @@ describe("readIntents", () => {
     const byId = new Map(rows.map((r) => [r.fillId, r]))
     for (const [id, intent] of [["f-a", created.a], ["f-b", created.b], ["f-c", created.c], ["f-d", created.d]] as const) {
       const row = byId.get(id)!
-      expect(row).toStrictEqual({ _tag: "Intent", fillId: id, intent, raw: (await raw.hget(intentsKey, id))! })
+      expect(row).toStrictEqual({ _tag: "Intent", fillId: id, intent, raw: (await redis.raw.hget(intentsKey, id))! })
     }
     expect(created.d.status).toBe("deferred")
     expect(created.c.status).toBe("open")
@@ -293,11 +245,11 @@ describe("readIntents", () => {
 
 describe("readDeadLetters", () => {
   it("no dead letters: total 0, none", async () => {
-    expect(await run(readDeadLetters(fresh("dl-none")))).toEqual({ total: 0, letters: [] })
+    expect(await run(readDeadLetters(redis.fresh("dl-none")))).toEqual({ total: 0, letters: [] })
   })
 
   it("the newest first, with the entry id, reason, time and the entry's raw fields; count limits the list, not the total", async () => {
-    const p = fresh("dl-rows")
+    const p = redis.fresh("dl-rows")
     const order = newOrderIndex()
     const t0 = Date.now()
     const entryId = await onBus(p, Effect.gen(function*() {
@@ -310,7 +262,7 @@ describe("readDeadLetters", () => {
       return pub.entryId
     }))
     const t1 = Date.now()
-    const stored = await raw.xrange(inspectKeys(p).fills, entryId, entryId)
+    const stored = await redis.raw.xrange(inspectKeys(p).fills, entryId, entryId)
     const storedFields: Record<string, string> = {}
     for (let i = 0; i < stored[0]![1].length; i += 2) storedFields[stored[0]![1][i]!] = stored[0]![1][i + 1]!
 
@@ -324,7 +276,7 @@ describe("readDeadLetters", () => {
       expect(l.deadAtMs).toBeGreaterThanOrEqual(t0)
       expect(l.deadAtMs).toBeLessThanOrEqual(t1)
     }
-    const ids = (await raw.xrevrange(inspectKeys(p).deadLetter, "+", "-")).map(([id]) => id)
+    const ids = (await redis.raw.xrevrange(inspectKeys(p).deadLetter, "+", "-")).map(([id]) => id)
     expect(all.letters.map((l) => l.id)).toEqual(ids)
 
     const one = await run(readDeadLetters(p, 1))
@@ -335,10 +287,10 @@ describe("readDeadLetters", () => {
   })
 
   it("a record missing its fields is shown with empty ones; only raw.* fields are the entry's", async () => {
-    const p = fresh("dl-odd")
+    const p = redis.fresh("dl-odd")
     const key = inspectKeys(p).deadLetter
-    await raw.xadd(key, "5-0", "rawish", "no", "raw.", "empty-name", "x.raw.y", "no", "raw.k", "v")
-    await raw.xadd(key, "6-0", "entryId", "9-9", "reason", "r", "deadAtMs", "soon")
+    await redis.raw.xadd(key, "5-0", "rawish", "no", "raw.", "empty-name", "x.raw.y", "no", "raw.k", "v")
+    await redis.raw.xadd(key, "6-0", "entryId", "9-9", "reason", "r", "deadAtMs", "soon")
     const { letters } = await run(readDeadLetters(p))
     expect(letters).toStrictEqual([
       { id: "6-0", entryId: "9-9", reason: "r", deadAtMs: undefined, raw: {} },
@@ -347,8 +299,8 @@ describe("readDeadLetters", () => {
   })
 
   it("50 by default", async () => {
-    const p = fresh("dl-default")
-    const pipe = raw.pipeline()
+    const p = redis.fresh("dl-default")
+    const pipe = redis.raw.pipeline()
     for (let i = 1; i <= 51; i++) pipe.xadd(inspectKeys(p).deadLetter, `${i}-0`, "entryId", `e${i}`, "reason", "r", "deadAtMs", String(i))
     await pipe.exec()
     const r = await run(readDeadLetters(p))
@@ -361,14 +313,14 @@ describe("readDeadLetters", () => {
 
 describe("findPendingEntry", () => {
   it("no stream, or no group: none", async () => {
-    const p = fresh("fp-none")
+    const p = redis.fresh("fp-none")
     expect(await run(findPendingEntry(p, "x"))).toEqual(Option.none())
     await addEntries(inspectKeys(p).fills, ["1-0"], ["fillId", "x"])
     expect(await run(findPendingEntry(p, "x"))).toEqual(Option.none())
   })
 
   it("finds the delivered, unacknowledged entry carrying the fill; not an undelivered, finished, deleted or other group's one", async () => {
-    const p = fresh("fp-bus")
+    const p = redis.fresh("fp-bus")
     const order = newOrderIndex()
     const fills = [5, 10, 20].map((after, i) => fillEvent({ orderIndex: order, filledBefore: [0, 5, 10][i]!, filledAfter: after }))
     const ids = await onBus(p, Effect.gen(function*() {
@@ -386,13 +338,13 @@ describe("findPendingEntry", () => {
 
     await onBus(p, FillBus.use((bus) => bus.ackDuplicate(ids[1]!)))
     expect(await run(findPendingEntry(p, fills[1]!.fillId))).toEqual(Option.none())
-    await raw.xdel(inspectKeys(p).fills, ids[0]!)
+    await redis.raw.xdel(inspectKeys(p).fills, ids[0]!)
     expect(await run(findPendingEntry(p, fills[0]!.fillId))).toEqual(Option.none())
   })
 
   it("an error other than a missing group fails with the reply's code", async () => {
-    const p = fresh("fp-wrongtype")
-    await raw.set(inspectKeys(p).fills, "not a stream")
+    const p = redis.fresh("fp-wrongtype")
+    await redis.raw.set(inspectKeys(p).fills, "not a stream")
     const e = await failureOf(findPendingEntry(p, "x"))
     expect(e).toBeInstanceOf(BusError)
     expect(e.op).toBe("xpending")
@@ -403,18 +355,18 @@ describe("findPendingEntry", () => {
 describe("dropIntent and readAudit", () => {
   const setUpIntent = async (p: string, fillId: string) => {
     await onBus(p, PairState.use((ps) => ps.beginHedge({ fillId, fillSeq: 7, signedDelta: 30, minBase: 10, nowMs: 1_790_000_000_000 })))
-    return (await raw.hget(inspectKeys(p).intents, fillId))!
+    return (await redis.raw.hget(inspectKeys(p).intents, fillId))!
   }
 
   it("removes the unchanged intent and records who, where, the intent and the details in the audit stream", async () => {
-    const p = fresh("drop-ok")
+    const p = redis.fresh("drop-ok")
     const intent = await setUpIntent(p, "fill-1")
     await setUpIntent(p, "fill-2")
     const t0 = Date.now()
     await run(dropIntent(p, "fill-1", intent, "resolved by the operator", { order: "123", note: "filled on the venue" }))
     const t1 = Date.now()
-    expect(await raw.hget(inspectKeys(p).intents, "fill-1")).toBeNull()
-    expect(await raw.hget(inspectKeys(p).intents, "fill-2")).not.toBeNull()
+    expect(await redis.raw.hget(inspectKeys(p).intents, "fill-1")).toBeNull()
+    expect(await redis.raw.hget(inspectKeys(p).intents, "fill-2")).not.toBeNull()
 
     const who = operator()
     const audit = await run(readAudit(p))
@@ -422,7 +374,7 @@ describe("dropIntent and readAudit", () => {
     const entry = audit[0]!
     expect(Number(entry["atMs"])).toBeGreaterThanOrEqual(t0)
     expect(Number(entry["atMs"])).toBeLessThanOrEqual(t1)
-    const stored = await raw.xrange(inspectKeys(p).audit, "-", "+")
+    const stored = await redis.raw.xrange(inspectKeys(p).audit, "-", "+")
     expect(entry).toStrictEqual({
       id: stored[0]![0],
       atMs: entry["atMs"],
@@ -440,7 +392,7 @@ describe("dropIntent and readAudit", () => {
   })
 
   it("an intent changed meanwhile, or gone, is not dropped and nothing is recorded", async () => {
-    const p = fresh("drop-changed")
+    const p = redis.fresh("drop-changed")
     const intent = await setUpIntent(p, "fill-1")
     const message = "intent fill-1 changed (or was removed) while it was being resolved; nothing was dropped — look again with bin/hedge inspect"
     const changed = await failureOf(dropIntent(p, "fill-1", intent.replace('"attempts":[]', '"attempts":[ ]'), "t", {}))
@@ -448,35 +400,35 @@ describe("dropIntent and readAudit", () => {
     expect(changed.op).toBe("dropIntent")
     expect(changed.message).toBe(message)
     expect(changed.code).toBeUndefined()
-    expect(await raw.hget(inspectKeys(p).intents, "fill-1")).toBe(intent)
-    expect(await raw.exists(inspectKeys(p).audit)).toBe(0)
+    expect(await redis.raw.hget(inspectKeys(p).intents, "fill-1")).toBe(intent)
+    expect(await redis.raw.exists(inspectKeys(p).audit)).toBe(0)
 
     const gone = await failureOf(dropIntent(p, "fill-9", intent, "t", {}))
     expect(gone.message).toBe(message.replace("fill-1", "fill-9"))
-    expect(await raw.exists(inspectKeys(p).audit)).toBe(0)
+    expect(await redis.raw.exists(inspectKeys(p).audit)).toBe(0)
   })
 
   it("the audit stream stays bounded (about 1000 entries)", async () => {
-    const p = fresh("drop-trim")
+    const p = redis.fresh("drop-trim")
     const intent = await setUpIntent(p, "fill-1")
-    const pipe = raw.pipeline()
+    const pipe = redis.raw.pipeline()
     for (let i = 0; i < 1500; i++) pipe.xadd(inspectKeys(p).audit, "*", "atMs", "1", "kind", "k", "text", `t${i}`)
     await pipe.exec()
     await run(dropIntent(p, "fill-1", intent, "t", {}))
-    const len = await raw.xlen(inspectKeys(p).audit)
+    const len = await redis.raw.xlen(inspectKeys(p).audit)
     expect(len).toBeGreaterThanOrEqual(1000)
     expect(len).toBeLessThan(1200)
   })
 
   it("readAudit: the newest first, 20 by default, with each entry's id", async () => {
-    const p = fresh("audit")
+    const p = redis.fresh("audit")
     expect(await run(readAudit(p))).toEqual([])
     await onBus(p, PairState.use((ps) => Effect.forEach(Array.from({ length: 25 }, (_, i) => i), (i) => ps.audit(`kind-${i}`, `text ${i}`), { discard: true })))
     const all = await run(readAudit(p))
     expect(all).toHaveLength(20)
     expect(all.map((e) => e["text"])).toEqual(Array.from({ length: 20 }, (_, i) => `text ${24 - i}`))
     expect(all[0]).toMatchObject({ kind: "kind-24", text: "text 24" })
-    const ids = (await raw.xrevrange(inspectKeys(p).audit, "+", "-", "COUNT", 3)).map(([id]) => id)
+    const ids = (await redis.raw.xrevrange(inspectKeys(p).audit, "+", "-", "COUNT", 3)).map(([id]) => id)
     expect((await run(readAudit(p, 3))).map((e) => e.id)).toEqual(ids)
   })
 })

@@ -2,11 +2,7 @@
 // encoding and its description in refusals ("host h, pid 12 (instance x), since … (41.0 s ago)"),
 // the presence view bin/hedge status reads (`<prefix>:lease:<role>` and `<prefix>:seen:<role>`,
 // including damaged records), and Redis's clock in milliseconds.
-import { ManagedRuntime } from "effect"
-import { Redis } from "ioredis"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { BusError } from "../../src/bus/errors.ts"
-import { RedisConnection } from "../../src/bus/redis/connection.ts"
+import { describe, expect, it } from "vitest"
 import {
   decodeHolder,
   describeHolder,
@@ -17,7 +13,7 @@ import {
   readPresence,
   redisNowMs
 } from "../../src/bus/redis/lease.ts"
-import { startTestRedis, type TestRedis } from "../support/redis.ts"
+import { redisFixture } from "../support/redis-fixture.ts"
 
 const holder: LeaseHolder = { role: "b", host: "box-1", pid: 12, instance: "abc123", startedAtMs: Date.UTC(2026, 0, 2, 3, 4, 5, 6) }
 
@@ -68,90 +64,66 @@ describe("lease holder records", () => {
   })
 })
 
-let redis: TestRedis
-let raw: Redis
-let rt: ManagedRuntime.ManagedRuntime<RedisConnection, BusError>
-const used: Array<string> = []
-beforeAll(async () => {
-  redis = await startTestRedis()
-  raw = new Redis({ host: redis.host, port: redis.port, lazyConnect: true })
-  raw.on("error", () => {})
-  await raw.connect()
-  rt = ManagedRuntime.make(RedisConnection.layer({ host: redis.host, port: redis.port, db: 0, connectTimeoutMs: 1000 }))
-})
-afterAll(async () => {
-  for (const p of used) {
-    const keys = await raw.keys(`${p}:*`)
-    if (keys.length > 0) await raw.del(...keys)
-  }
-  await rt?.dispose()
-  raw?.disconnect()
-  await redis?.close()
-})
-const fresh = (name: string): string => {
-  const p = redis.prefix(`presence-${name}`)
-  used.push(p)
-  return p
-}
+const redis = redisFixture("presence")
 
 describe("readPresence", () => {
   it("nothing stored: no lease, no seen record", async () => {
-    expect(await rt.runPromise(readPresence(fresh("none"), "a"))).toStrictEqual({ lease: undefined, seen: undefined })
+    expect(await redis.rt.runPromise(readPresence(redis.fresh("none"), "a"))).toStrictEqual({ lease: undefined, seen: undefined })
   })
 
   it("a held lease and its seen record, for the role asked", async () => {
-    const p = fresh("held")
+    const p = redis.fresh("held")
     const value = encodeHolder(holder)
-    await raw.set(`${p}:lease:b`, value, "PX", 60_000)
-    await raw.hset(`${p}:seen:b`, "holder", value, "atMs", "1790000000123", "status", JSON.stringify({ phase: "trading", open: 2 }))
-    await raw.hset(`${p}:seen:a`, "holder", "{}", "atMs", "5")
-    expect(await rt.runPromise(readPresence(p, "b"))).toStrictEqual({
+    await redis.raw.set(`${p}:lease:b`, value, "PX", 60_000)
+    await redis.raw.hset(`${p}:seen:b`, "holder", value, "atMs", "1790000000123", "status", JSON.stringify({ phase: "trading", open: 2 }))
+    await redis.raw.hset(`${p}:seen:a`, "holder", "{}", "atMs", "5")
+    expect(await redis.rt.runPromise(readPresence(p, "b"))).toStrictEqual({
       lease: { raw: value, holder },
       seen: { holder, atMs: 1790000000123, stoppedAtMs: undefined, status: { phase: "trading", open: 2 } }
     })
-    expect(await rt.runPromise(readPresence(p, "a"))).toStrictEqual({
+    expect(await redis.rt.runPromise(readPresence(p, "a"))).toStrictEqual({
       lease: undefined,
       seen: { holder: undefined, atMs: 5, stoppedAtMs: undefined, status: {} }
     })
   })
 
   it("a clean stop: no lease, the stop time", async () => {
-    const p = fresh("stopped")
-    await raw.hset(`${p}:seen:a`, "holder", encodeHolder({ ...holder, role: "a" }), "atMs", "1000", "stoppedAtMs", "1000", "status", "{}")
-    expect(await rt.runPromise(readPresence(p, "a"))).toStrictEqual({
+    const p = redis.fresh("stopped")
+    await redis.raw.hset(`${p}:seen:a`, "holder", encodeHolder({ ...holder, role: "a" }), "atMs", "1000", "stoppedAtMs", "1000", "status", "{}")
+    expect(await redis.rt.runPromise(readPresence(p, "a"))).toStrictEqual({
       lease: undefined,
       seen: { holder: { ...holder, role: "a" }, atMs: 1000, stoppedAtMs: 1000, status: {} }
     })
   })
 
   it("damaged records: an unreadable lease holder, no usable time (no seen record), a status that is not an object", async () => {
-    const p = fresh("damaged")
-    await raw.set(`${p}:lease:a`, "hand-written")
-    expect((await rt.runPromise(readPresence(p, "a"))).lease).toStrictEqual({ raw: "hand-written", holder: undefined })
+    const p = redis.fresh("damaged")
+    await redis.raw.set(`${p}:lease:a`, "hand-written")
+    expect((await redis.rt.runPromise(readPresence(p, "a"))).lease).toStrictEqual({ raw: "hand-written", holder: undefined })
 
     for (const atMs of ["", "soon"]) {
-      await raw.hset(`${p}:seen:a`, "atMs", atMs, "holder", encodeHolder(holder))
-      expect((await rt.runPromise(readPresence(p, "a"))).seen).toBeUndefined()
+      await redis.raw.hset(`${p}:seen:a`, "atMs", atMs, "holder", encodeHolder(holder))
+      expect((await redis.rt.runPromise(readPresence(p, "a"))).seen).toBeUndefined()
     }
-    await raw.hdel(`${p}:seen:a`, "atMs")
-    expect((await rt.runPromise(readPresence(p, "a"))).seen).toBeUndefined()
+    await redis.raw.hdel(`${p}:seen:a`, "atMs")
+    expect((await redis.rt.runPromise(readPresence(p, "a"))).seen).toBeUndefined()
 
-    await raw.hset(`${p}:seen:a`, "atMs", "77", "stoppedAtMs", "")
+    await redis.raw.hset(`${p}:seen:a`, "atMs", "77", "stoppedAtMs", "")
     for (const status of ["[1,2]", "null", "5", "\"text\"", "{broken"]) {
-      await raw.hset(`${p}:seen:a`, "status", status)
-      expect((await rt.runPromise(readPresence(p, "a"))).seen).toStrictEqual({ holder, atMs: 77, stoppedAtMs: undefined, status: {} })
+      await redis.raw.hset(`${p}:seen:a`, "status", status)
+      expect((await redis.rt.runPromise(readPresence(p, "a"))).seen).toStrictEqual({ holder, atMs: 77, stoppedAtMs: undefined, status: {} })
     }
-    await raw.hset(`${p}:seen:a`, "holder", "{}", "stoppedAtMs", "x", "status", "{\"ok\":true}")
-    expect((await rt.runPromise(readPresence(p, "a"))).seen).toStrictEqual({ holder: undefined, atMs: 77, stoppedAtMs: undefined, status: { ok: true } })
+    await redis.raw.hset(`${p}:seen:a`, "holder", "{}", "stoppedAtMs", "x", "status", "{\"ok\":true}")
+    expect((await redis.rt.runPromise(readPresence(p, "a"))).seen).toStrictEqual({ holder: undefined, atMs: 77, stoppedAtMs: undefined, status: { ok: true } })
   })
 })
 
 describe("redisNowMs", () => {
   it("is Redis's TIME in milliseconds", async () => {
     const ms = ([s, us]: ReadonlyArray<number | string>) => Number(s) * 1000 + Math.floor(Number(us) / 1000)
-    const before = ms(await raw.time())
-    const now = await rt.runPromise(redisNowMs)
-    const after = ms(await raw.time())
+    const before = ms(await redis.raw.time())
+    const now = await redis.rt.runPromise(redisNowMs)
+    const after = ms(await redis.raw.time())
     expect(Number.isInteger(now)).toBe(true)
     expect(now).toBeGreaterThanOrEqual(before)
     expect(now).toBeLessThanOrEqual(after)

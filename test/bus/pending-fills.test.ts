@@ -1,40 +1,18 @@
 // Fills not yet hedged (src/bus/pending-fills.ts): on Redis, the consumer group's lag plus its
 // delivered, unacknowledged entries (so fills published while B is down count too); on the memory
 // bus, the bus's own count. Also a script's call with a declared argument missing.
-import { Effect, Layer, ManagedRuntime } from "effect"
-import { Redis } from "ioredis"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { BusError } from "../../src/bus/errors.ts"
+import { Effect, Layer } from "effect"
+import { describe, expect, it } from "vitest"
 import { FillBus } from "../../src/bus/FillBus.ts"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { pendingFills } from "../../src/bus/pending-fills.ts"
-import { RedisConnection } from "../../src/bus/redis/connection.ts"
 import { RedisFillBus } from "../../src/bus/redis/RedisFillBus.ts"
 import { redisScript, scriptCall, ZeroOrOne } from "../../src/bus/redis/script.ts"
 import { LIGHTER_BTC } from "../../src/domain/market.ts"
-import { startTestRedis, type TestRedis } from "../support/redis.ts"
+import { redisFixture } from "../support/redis-fixture.ts"
 import { fillEvent, newOrderIndex } from "./contract.ts"
 
-let redis: TestRedis
-let raw: Redis
-let rt: ManagedRuntime.ManagedRuntime<RedisConnection, BusError>
-const used: Array<string> = []
-beforeAll(async () => {
-  redis = await startTestRedis()
-  raw = new Redis({ host: redis.host, port: redis.port, lazyConnect: true })
-  raw.on("error", () => {})
-  await raw.connect()
-  rt = ManagedRuntime.make(RedisConnection.layer({ host: redis.host, port: redis.port, db: 0, connectTimeoutMs: 1000 }))
-})
-afterAll(async () => {
-  for (const p of used) {
-    const keys = await raw.keys(`${p}:*`)
-    if (keys.length > 0) await raw.del(...keys)
-  }
-  await rt?.dispose()
-  raw?.disconnect()
-  await redis?.close()
-})
+const redis = redisFixture("pending")
 
 const publishThreeReadOne = Effect.gen(function*() {
   const bus = yield* FillBus
@@ -46,9 +24,8 @@ const publishThreeReadOne = Effect.gen(function*() {
 
 describe("pendingFills", () => {
   it("on Redis: undelivered and delivered-unacknowledged fills together", async () => {
-    const prefix = redis.prefix("pending-fills")
-    used.push(prefix)
-    const [delivered, pending] = await rt.runPromise(
+    const prefix = redis.fresh("fills")
+    const [delivered, pending] = await redis.rt.runPromise(
       Effect.gen(function*() {
         const delivered = yield* publishThreeReadOne
         return [delivered, yield* pendingFills(prefix)] as const

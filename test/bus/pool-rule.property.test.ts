@@ -4,36 +4,18 @@
 // pool = ±minBase, |delta| = minBase and pool + delta = ±minBase always among them — and checks
 // that the intent's status, target and amount taken from the pool, and the pool afterwards, are
 // what poolDecision says.
-import { Effect, ManagedRuntime } from "effect"
+import { Effect } from "effect"
 import fc from "fast-check"
-import { Redis } from "ioredis"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { BusError } from "../../src/bus/errors.ts"
+import { beforeAll, describe, expect, it } from "vitest"
 import { RedisConnection } from "../../src/bus/redis/connection.ts"
 import { BEGIN_HEDGE } from "../../src/bus/redis/RedisPairState.ts"
 import { poolDecision } from "../../src/domain/hedge-plan.ts"
-import { startTestRedis, type TestRedis } from "../support/redis.ts"
+import { redisFixture } from "../support/redis-fixture.ts"
 
-let redis: TestRedis
-let raw: Redis
-let rt: ManagedRuntime.ManagedRuntime<RedisConnection, BusError>
+const redis = redisFixture("pool")
 let prefix: string
-beforeAll(async () => {
-  redis = await startTestRedis()
-  raw = new Redis({ host: redis.host, port: redis.port, lazyConnect: true })
-  raw.on("error", () => {})
-  await raw.connect()
-  rt = ManagedRuntime.make(RedisConnection.layer({ host: redis.host, port: redis.port, db: 0, connectTimeoutMs: 1000 }))
-  prefix = redis.prefix("pool-rule")
-})
-afterAll(async () => {
-  if (raw !== undefined && prefix !== undefined) {
-    const keys = await raw.keys(`${prefix}:*`)
-    if (keys.length > 0) await raw.del(...keys)
-  }
-  await rt?.dispose()
-  raw?.disconnect()
-  await redis?.close()
+beforeAll(() => {
+  prefix = redis.fresh("rule")
 })
 
 const LIMIT = 10 ** 12
@@ -142,7 +124,7 @@ describe("residual pool rule: BEGIN_HEDGE's Lua against poolDecision", () => {
   it("agrees for random pools, deltas and minimums, and on every edge", async () => {
     await fc.assert(
       fc.asyncProperty(cases, async (c) => {
-        const got = await rt.runPromise(runBeginHedge(c))
+        const got = await redis.rt.runPromise(runBeginHedge(c))
         expect(got, `pool ${c.pool}${c.poolMissing ? " (no key)" : ""}, delta ${c.delta}, minBase ${c.minBase}`).toEqual(expected(c))
       }),
       { numRuns: 200, examples: edges }

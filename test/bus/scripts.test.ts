@@ -4,16 +4,15 @@
 // script; Redis errors are classified by their leading code word.
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
-import { Effect, ManagedRuntime, Schema } from "effect"
-import { Redis } from "ioredis"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Effect, Schema } from "effect"
+import { describe, expect, it } from "vitest"
 import { BusError } from "../../src/bus/errors.ts"
 import { RedisConnection, type RedisConnectionShape } from "../../src/bus/redis/connection.ts"
 import { redisErrorCode, redisErrorCodeOfMessage } from "../../src/bus/redis/error-code.ts"
 import { BEGIN_HEDGE, CLEAR_POOL, FENCE_LOSS } from "../../src/bus/redis/RedisPairState.ts"
 import { type AnyRedisScript, redisScript, scriptCall, ZeroOrOne } from "../../src/bus/redis/script.ts"
 import { allRedisScripts } from "../../src/bus/redis/scripts.ts"
-import { startTestRedis, type TestRedis } from "../support/redis.ts"
+import { redisFixture } from "../support/redis-fixture.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Declaration against source
@@ -223,24 +222,10 @@ describe("redisErrorCode", () => {
 // ---------------------------------------------------------------------------------------------
 // On a real Redis
 
-let redis: TestRedis
-let raw: Redis
-let rt: ManagedRuntime.ManagedRuntime<RedisConnection, BusError>
-beforeAll(async () => {
-  redis = await startTestRedis()
-  raw = new Redis({ host: redis.host, port: redis.port, lazyConnect: true })
-  raw.on("error", () => {})
-  await raw.connect()
-  rt = ManagedRuntime.make(RedisConnection.layer({ host: redis.host, port: redis.port, db: 0, connectTimeoutMs: 1000 }))
-})
-afterAll(async () => {
-  await rt?.dispose()
-  raw?.disconnect()
-  await redis?.close()
-})
+const redis = redisFixture("scripts")
 
 const withConn = <A, E>(f: (conn: RedisConnectionShape) => Effect.Effect<A, E>) =>
-  rt.runPromise(Effect.gen(function*() {
+  redis.rt.runPromise(Effect.gen(function*() {
     return yield* f(yield* RedisConnection)
   }))
 const failureOf = <A>(f: (conn: RedisConnectionShape) => Effect.Effect<A, BusError>) =>
@@ -248,7 +233,7 @@ const failureOf = <A>(f: (conn: RedisConnectionShape) => Effect.Effect<A, BusErr
 
 describe("runScript on Redis", () => {
   it("runs a script Redis does not know yet (EVAL after NOSCRIPT), then by its sha", async () => {
-    const prefix = redis.prefix("script")
+    const prefix = redis.server.prefix("script")
     const echo = redisScript({
       name: "echoTest",
       keys: ["target"],
@@ -259,11 +244,11 @@ describe("runScript on Redis", () => {
       source: `-- ${prefix}\nredis.call('SET', KEYS[1], ARGV[1])\nlocal more = {}\nfor i = 2, #ARGV do more[#more + 1] = ARGV[i] end\nreturn {redis.call('GET', KEYS[1]), more}`
     })
     expect(declarationProblems(echo)).toEqual([])
-    expect(await raw.script("EXISTS", echo.sha)).toEqual([0])
+    expect(await redis.raw.script("EXISTS", echo.sha)).toEqual([0])
     expect(await withConn((conn) => conn.runScript(echo, { target: `${prefix}:k` }, { value: "v1" }, ["a", 2]))).toEqual(["v1", ["a", "2"]])
-    expect(await raw.script("EXISTS", echo.sha)).toEqual([1])
+    expect(await redis.raw.script("EXISTS", echo.sha)).toEqual([1])
     expect(await withConn((conn) => conn.runScript(echo, { target: `${prefix}:k` }, { value: "v2" }, []))).toEqual(["v2", []])
-    await raw.del(`${prefix}:k`)
+    await redis.raw.del(`${prefix}:k`)
   })
 
   it("a reply that does not decode is a BusError naming the script and what was wrong", async () => {
@@ -281,7 +266,7 @@ describe("runScript on Redis", () => {
   })
 
   it("an error reply's code is on the BusError: a script's own code, NOGROUP, BUSYGROUP, WRONGTYPE", async () => {
-    const prefix = redis.prefix("codes")
+    const prefix = redis.server.prefix("codes")
     const raise = redisScript({ name: "raiseTest", keys: [], args: ["text"], reply: Schema.Unknown, source: "return redis.error_reply(ARGV[1])" })
     const own = await failureOf((conn) => conn.runScript(raise, {}, { text: "HELPER_CODE the text mentions NOGROUP" }))
     expect(own.code).toBe("HELPER_CODE")
@@ -289,7 +274,7 @@ describe("runScript on Redis", () => {
     const plain = await failureOf((conn) => conn.runScript(raise, {}, { text: "the text mentions NOGROUP" }))
     expect(plain.code).toBeUndefined()
 
-    await raw.xadd(`${prefix}:s`, "*", "a", "1")
+    await redis.raw.xadd(`${prefix}:s`, "*", "a", "1")
     const noGroup = await failureOf((conn) => conn.run("xreadgroup", (c) => c.xreadgroup("GROUP", "g", "c", "STREAMS", `${prefix}:s`, "0")))
     expect(noGroup.code).toBe("NOGROUP")
     const readInScript = redisScript({
@@ -301,11 +286,11 @@ describe("runScript on Redis", () => {
     })
     const noGroupInScript = await failureOf((conn) => conn.runScript(readInScript, { stream: `${prefix}:s` }, { group: "g" }))
     expect(noGroupInScript.code).toBe("NOGROUP")
-    await raw.xgroup("CREATE", `${prefix}:s`, "g", "0")
+    await redis.raw.xgroup("CREATE", `${prefix}:s`, "g", "0")
     const busy = await failureOf((conn) => conn.run("xgroup", (c) => c.xgroup("CREATE", `${prefix}:s`, "g", "0")))
     expect(busy.code).toBe("BUSYGROUP")
     const wrongType = await failureOf((conn) => conn.run("incr", (c) => c.incr(`${prefix}:s`)))
     expect(wrongType.code).toBe("WRONGTYPE")
-    await raw.del(`${prefix}:s`)
+    await redis.raw.del(`${prefix}:s`)
   })
 })
