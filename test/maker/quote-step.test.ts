@@ -3,7 +3,7 @@
 // ACTIVE, a stale B or a stream that is down pulls the resting quote; a refused sequence number
 // or a hedge in flight toward the quote's side places nothing.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Logger, Option, Ref } from "effect"
+import { Effect, Fiber, Layer, Logger, Option, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { makeFillPublisher } from "../../src/maker/fill-publisher.ts"
 import { makeQuotePricer } from "../../src/maker/quote-price.ts"
@@ -13,12 +13,14 @@ import { makeQuoteTxCap } from "../../src/maker/quote-tx-cap.ts"
 import { makeSignatureRefusals } from "../../src/maker/signature-refusals.ts"
 import type { MakerSettings } from "../../src/maker/settings.ts"
 import { Alerts } from "../../src/ops/alerts.ts"
+import { VenueError } from "../../src/venue/errors.ts"
+import type { CancelRequest, VenueShape } from "../../src/venue/Venue.ts"
 import { A, makeContext, market } from "./context.ts"
 
-const stepOn = (over: Partial<MakerSettings> = {}) =>
+const stepOn = (over: Partial<MakerSettings> = {}, wrapVenue?: (v: VenueShape) => VenueShape) =>
   Effect.gen(function*() {
     const made = yield* makeContext({ depthUnit: "levels", ...over })
-    const { ctx } = made
+    const ctx = wrapVenue === undefined ? made.ctx : { ...made.ctx, venue: wrapVenue(made.ctx.venue) }
     const publisher = yield* makeFillPublisher(ctx)
     const step = yield* makeQuoteStep(ctx, {
       pricer: yield* makeQuotePricer(ctx),
@@ -33,7 +35,7 @@ const stepOn = (over: Partial<MakerSettings> = {}) =>
       Effect.provide(Logger.layer([Logger.make((o) => void lines.push([o.message].flat().map(String).join(" ")))]))
     )
     const resting = () => made.ex.activeOrders(A, market.marketId)
-    return { ...made, run, lines, resting }
+    return { ...made, ctx, run, lines, resting }
   })
 
 describe("one decision of A's quote loop", () => {
@@ -114,5 +116,106 @@ describe("one decision of A's quote loop", () => {
       assert.strictEqual(s.lines.filter((l) => l.startsWith("quote buy waits: hedge x:60")).length, 1)
       assert.isTrue(Option.isNone(yield* s.ctx.pairState.restingQuote()))
       assert.match(s.lines.find((l) => l.startsWith("quote buy waits"))!, /\(B to sell 0\.00060 BTC\) is still in flight/)
+    }))
+
+  it.effect("a quote the venue refuses is forgotten: the next decision places a new one under a new client index", () =>
+    Effect.gen(function*() {
+      let refuse = true
+      const s = yield* stepOn({ orderRetries: 0 }, (v) => ({
+        ...v,
+        placeLimit: (req) => Effect.suspend(() => refuse ? Effect.fail(new VenueError({ op: "placeLimit", kind: "rejected", code: 21739, message: "margin" })) : v.placeLimit(req))
+      }))
+      yield* s.run
+      assert.strictEqual(s.resting().length, 0)
+      assert.isUndefined((yield* Ref.get(s.ctx.state)).quote)
+      refuse = false
+      yield* s.run
+      assert.strictEqual(s.resting().length, 1)
+      assert.strictEqual(s.resting()[0]!.clientOrderIndex, 2)
+      assert.strictEqual((yield* Ref.get(s.ctx.state)).quote?.state, "resting")
+    }))
+
+  it.effect("a quote refused for its signature counts toward the halt (maker.halt_after_signature_refusals)", () =>
+    Effect.gen(function*() {
+      const s = yield* stepOn({ orderRetries: 0, haltAfterSignatureRefusals: 2 }, (v) => ({
+        ...v,
+        placeLimit: () => Effect.fail(new VenueError({ op: "placeLimit", kind: "rejected", code: 21120, message: "invalid signature" }))
+      }))
+      yield* s.run
+      assert.strictEqual(yield* s.ctx.pairState.tradingState(), "ACTIVE")
+      yield* s.run
+      assert.strictEqual(yield* s.ctx.pairState.tradingState(), "HALTED")
+    }))
+
+  it.effect("a send with an unknown outcome is resolved against the venue at once, not left sending", () =>
+    Effect.gen(function*() {
+      const s = yield* stepOn({ orderRetries: 0, resolveQuoteMs: 1_000 }, (v) => ({
+        ...v,
+        placeLimit: () => Effect.fail(new VenueError({ op: "placeLimit", kind: "unknown-outcome", message: "no answer" }))
+      }))
+      const fiber = yield* s.run.pipe(Effect.forkChild)
+      for (let i = 0; i < 30; i++) yield* TestClock.adjust(100)
+      yield* Fiber.join(fiber)
+      // The venue never got it: forgotten, so the next decision can place again.
+      assert.isUndefined((yield* Ref.get(s.ctx.state)).quote)
+    }))
+
+  it.effect("a stale quote is re-quoted: the cancel is A's own (priority quote); a cancel for a phase change is not", () =>
+    Effect.gen(function*() {
+      const cancels: Array<CancelRequest> = []
+      const s = yield* stepOn({}, (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) }))
+      yield* s.run
+      yield* TestClock.adjust(60_000)
+      yield* s.run
+      assert.strictEqual(cancels.length, 1)
+      assert.strictEqual(cancels[0]!.priority, "quote")
+      // The stream confirms the cancel (the event handler forgets the quote); A quotes again.
+      yield* Ref.update(s.ctx.state, (st) => ({ ...st, quote: undefined }))
+      yield* s.run
+      // A is long now (its buy filled elsewhere): the resting buy is the wrong phase.
+      const [q] = s.resting()
+      assert.isDefined(q)
+      yield* Ref.update(s.ctx.state, (st) => ({ ...st, position: 60, closingSinceMs: s.ctx.clock.monoMs() }))
+      yield* s.run
+      assert.strictEqual(cancels.length, 2)
+      assert.isUndefined(cancels[1]!.priority)
+    }))
+
+  it.effect("a cancel that fails: the venue's view decides — gone, the quote is forgotten; still there, it is resting again", () =>
+    Effect.gen(function*() {
+      for (const gone of [true, false]) {
+        const s = yield* stepOn({ orderRetries: 0 }, (v) => ({
+          ...v,
+          cancel: () => Effect.fail(new VenueError({ op: "cancel", kind: "rejected", message: "no such order" }))
+        }))
+        yield* s.run
+        const [q] = s.resting()
+        if (gone) s.ex.fillOrder(q!.orderIndex)
+        yield* TestClock.adjust(60_000)
+        yield* Ref.update(s.ctx.state, (st) => (st.quote === undefined ? st : { ...st, quote: { ...st.quote, state: "resting" as const } }))
+        yield* s.run
+        const after = (yield* Ref.get(s.ctx.state)).quote
+        if (gone) assert.isUndefined(after, "filled before the cancel")
+        else assert.strictEqual(after?.state, "resting")
+      }
+    }))
+
+  it.effect("the epoch: a quote only in the epoch Redis holds, said once when refused; each sequence number told to the epoch hook", () =>
+    Effect.gen(function*() {
+      const seqs: Array<number> = []
+      let epochId = "e0"
+      const s = yield* stepOn({
+        epoch: { epochId: () => epochId, onQuoteSeq: (seq) => Effect.sync(() => void seqs.push(seq)), onPublished: () => Effect.void }
+      })
+      yield* s.ctx.pairState.replaceEpoch({ id: "e1", gen: 1, createdAtMs: 0, adoptedAtMs: 0 }, undefined)
+      yield* s.run
+      yield* s.run
+      assert.strictEqual(s.resting().length, 0)
+      assert.deepStrictEqual(seqs, [])
+      assert.deepStrictEqual(s.lines.filter((l) => l.startsWith("quote buy not placed")), ["quote buy not placed: epoch e1, not e0"])
+      epochId = "e1"
+      yield* s.run
+      assert.strictEqual(s.resting().length, 1)
+      assert.deepStrictEqual(seqs, [1])
     }))
 })
