@@ -7,20 +7,18 @@ import { FillBus } from "../../src/bus/FillBus.ts"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { PairState } from "../../src/bus/PairState.ts"
-import { LIGHTER_BTC } from "../../src/domain/market.ts"
 import { FillEvent, type HedgeResult } from "../../src/domain/messages.ts"
 import { handleEntry } from "../../src/hedger/entry.ts"
 import { makeLoopState } from "../../src/hedger/loop-state.ts"
 import { makeOrderWatcher } from "../../src/hedger/order-watcher.ts"
 import type { HedgerSettings } from "../../src/hedger/settings.ts"
+import { A, B, hedgerSettings, market } from "../pair/harness.ts"
 import { type AlertKind, Alerts } from "../../src/ops/alerts.ts"
 import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
 import { makeMemoryVenue, memoryAccountEvents } from "../../src/venue/memory/layers.ts"
 import { Venue, type VenueShape } from "../../src/venue/Venue.ts"
 
-export const market = LIGHTER_BTC
-export const A = 1
-export const B = 2
+export { A, B, market } from "../pair/harness.ts"
 export const PRICE = 1_000_000
 
 export const fillEvent = (over: Partial<ConstructorParameters<typeof FillEvent>[0]> = {}) =>
@@ -61,29 +59,15 @@ export const setupB = (over: Partial<HedgerSettings> = {}, wrap?: (v: VenueShape
       Layer.succeed(Alerts, Alerts.of({ alert: (kind, message) => Effect.sync(() => void alerts.push({ kind, message })) }))
     ))
     const seen: Seen = { results: [], poison: [], duplicates: 0 }
-    const settings: HedgerSettings = {
-      stopGraceMs: 0,
-      pair: "BTC:1-2",
-      aAccountIndex: A,
-      maxFillBase: 600,
-      market,
-      consumer: "b1",
-      clientIndexTag: 7,
-      slippageBps: 50,
+    // The pair's settings of the engine scenarios, with two attempts and no send retries.
+    const settings: HedgerSettings = hedgerSettings({
       maxAttempts: 2,
-      outcomeTimeoutMs: 300,
       sendRetries: 0,
-      sendRetryBaseMs: 5,
-      batch: 8,
-      blockMs: 50,
-      claimIdleMs: 200,
-      claimEveryMs: 100,
-      heartbeatMs: 200,
       onResult: (r) => Effect.sync(() => void seen.results.push(r)),
       onPoison: (reason) => Effect.sync(() => void seen.poison.push(reason)),
       onDuplicate: () => Effect.sync(() => void seen.duplicates++),
       ...over
-    }
+    })
     const watcher = yield* makeOrderWatcher(memoryAccountEvents(ex, B))
     const loop = yield* makeLoopState
     const fillBus = yield* FillBus.pipe(Effect.provideContext(ctx))
@@ -106,4 +90,13 @@ export const setupB = (over: Partial<HedgerSettings> = {}, wrap?: (v: VenueShape
         return yield* Fiber.join(fiber)
       })
     return { ex, bus, alerts, seen, settings, fillBus, state, loop, deliver, handle, ctx, watcher }
+  })
+
+/** Lets the TestClock run `ms` in small steps, so every fiber gets its turn. */
+export const advance = (ms: number) =>
+  Effect.gen(function*() {
+    for (let t = 0; t < ms; t += 5) {
+      yield* TestClock.adjust(5)
+      yield* Effect.yieldNow
+    }
   })

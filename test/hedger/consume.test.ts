@@ -4,20 +4,12 @@
 // in hand settle for up to the grace, else cuts it off and says so (exit code 1).
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
-import { TestClock } from "effect/testing"
 import { consumeLoop } from "../../src/hedger/consume.ts"
 import { ShutdownReport } from "../../src/ops/shutdown-report.ts"
-import { B, fillEvent, setupB } from "./b-fixture.ts"
+import { advance, B, fillEvent, setupB } from "./b-fixture.ts"
 
 const fill = (n: number) => fillEvent({ fillId: `${900 + n}:60`, orderIndex: String(900 + n), clientOrderIndex: 70 + n })
 
-const advance = (ms: number) =>
-  Effect.gen(function*() {
-    for (let t = 0; t < ms; t += 5) {
-      yield* TestClock.adjust(5)
-      yield* Effect.yieldNow
-    }
-  })
 
 describe("B's consume loop", () => {
   it.effect("on start: its own pending entries first, in batches, all of them (however long the claim idle)", () =>

@@ -5,7 +5,6 @@
 // found, never seen, or another intent's), and a redelivered fill resuming its intent.
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Layer, Option } from "effect"
-import { TestClock } from "effect/testing"
 import { BusError } from "../../src/bus/errors.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { PairState } from "../../src/bus/PairState.ts"
@@ -21,6 +20,7 @@ import { VenueError } from "../../src/venue/errors.ts"
 import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
 import { makeMemoryVenue, memoryAccountEvents } from "../../src/venue/memory/layers.ts"
 import { Venue, type VenueShape } from "../../src/venue/Venue.ts"
+import { advance } from "./b-fixture.ts"
 
 const market = LIGHTER_BTC
 const B = 2
@@ -78,14 +78,6 @@ const setup = (options: Setup = {}) =>
     return { ex, alerts, state, watcher, hedge, ctx }
   })
 
-/** Lets the TestClock run `ms` in small steps, so every fiber gets its turn. */
-const advance = (ms: number) =>
-  Effect.gen(function*() {
-    for (let t = 0; t < ms; t += 5) {
-      yield* TestClock.adjust(5)
-      yield* Effect.yieldNow
-    }
-  })
 
 describe("hedging one fill", () => {
   it.effect("A bought: one IOC sell of the fill's size, capped at the slippage band, recorded with its outcome", () =>
@@ -199,66 +191,67 @@ describe("the self-trade guard waits for A's quote", () => {
   const QUOTE = PRICE - 100
   const cap = priceCap("sell", PRICE, 50)
 
+  /** A's buy quote at QUOTE published (`quoteIndex`: its client index), then B's hedge of A's fill started. */
+  const hedgeBehindQuote = (t: Effect.Success<ReturnType<typeof setup>>, quoteIndex = 90) =>
+    Effect.gen(function*() {
+      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: quoteIndex, base: 60 }))
+      return yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+    })
+
+  /** The caps of the orders B sent, once its hedge is done. */
+  const capsSent = (t: Effect.Success<ReturnType<typeof setup>>, fiber: Fiber.Fiber<unknown, unknown>) =>
+    Effect.gen(function*() {
+      yield* Fiber.join(fiber)
+      return t.ex.marketOrdersReceived.map((o) => o.priceCap)
+    })
+
   it.effect("the quote goes away while B waits: B sends with its own cap", () =>
     Effect.scoped(Effect.gen(function*() {
       const book = bookWith(QUOTE)
       const t = yield* guarded(() => book)
-      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: 90, base: 60 }))
-      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      const fiber = yield* hedgeBehindQuote(t)
       yield* advance(1_000)
       assert.strictEqual(t.ex.marketOrdersReceived.length, 0, "nothing sent while A's quote blocks the way")
       yield* t.state.publishQuote(Option.none())
       yield* advance(200)
-      yield* Fiber.join(fiber)
-      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
-      assert.strictEqual(t.ex.marketOrdersReceived[0]!.priceCap, cap)
+      assert.deepStrictEqual(yield* capsSent(t, fiber), [cap])
     })))
 
   it.effect("the quote stays: after 3 s B sends anyway, capped one tick short of A's quote", () =>
     Effect.scoped(Effect.gen(function*() {
       const t = yield* guarded(() => bookWith(QUOTE))
-      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: 90, base: 60 }))
-      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      const fiber = yield* hedgeBehindQuote(t)
       yield* advance(2_900)
       assert.strictEqual(t.ex.marketOrdersReceived.length, 0)
       yield* advance(300)
-      yield* Fiber.join(fiber)
-      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
-      assert.strictEqual(t.ex.marketOrdersReceived[0]!.priceCap, QUOTE + 1)
+      assert.deepStrictEqual(yield* capsSent(t, fiber), [QUOTE + 1])
     })))
 
   it.effect("someone else bids above A's quote: B sends at once, capped one tick short of A's quote", () =>
     Effect.scoped(Effect.gen(function*() {
       const t = yield* guarded(() => bookWith(QUOTE + 1))
-      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: 90, base: 60 }))
-      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      const fiber = yield* hedgeBehindQuote(t)
       yield* advance(20)
-      yield* Fiber.join(fiber)
-      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
-      assert.strictEqual(t.ex.marketOrdersReceived[0]!.priceCap, QUOTE + 1)
+      assert.deepStrictEqual(yield* capsSent(t, fiber), [QUOTE + 1])
     })))
 
   it.effect("no book at all counts as blocked: B waits the 3 s, then sends capped", () =>
     Effect.scoped(Effect.gen(function*() {
       const t = yield* setup({ wrap: (v) => ({ ...v, orderBook: () => Effect.fail(new VenueError({ op: "orderBook", kind: "unavailable", message: "down" })) }) })
-      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: 90, base: 60 }))
-      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      const fiber = yield* hedgeBehindQuote(t)
       yield* advance(2_900)
       assert.strictEqual(t.ex.marketOrdersReceived.length, 0)
       yield* advance(300)
-      yield* Fiber.join(fiber)
-      assert.strictEqual(t.ex.marketOrdersReceived[0]!.priceCap, QUOTE + 1)
+      assert.deepStrictEqual(yield* capsSent(t, fiber), [QUOTE + 1])
     })))
 
   it.effect("the quote A's own fill completed is not in the way: sent at once with B's cap", () =>
     Effect.scoped(Effect.gen(function*() {
       const t = yield* guarded(() => bookWith(QUOTE))
       // The fill reached the quote's whole size (filledAfter 60 of 60): it rests no more.
-      yield* t.state.publishQuote(Option.some({ side: "buy", price: QUOTE, clientOrderIndex: 77, base: 60 }))
-      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      const fiber = yield* hedgeBehindQuote(t, 77)
       yield* advance(20)
-      yield* Fiber.join(fiber)
-      assert.strictEqual(t.ex.marketOrdersReceived[0]!.priceCap, cap)
+      assert.deepStrictEqual(yield* capsSent(t, fiber), [cap])
     })))
 })
 
