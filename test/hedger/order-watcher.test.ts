@@ -78,4 +78,64 @@ describe("B's order watcher", () => {
       assert.isFalse(watcher.connected())
       assert.deepStrictEqual(seen.map((e) => e._tag), ["StreamConnected", "PositionUpdate", "StreamDisconnected"])
     })))
+
+  it.effect("a cancel after a partial fill (same order, same fill, a terminal status) is the order's outcome", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { watcher, send } = yield* setup
+      const waiting = yield* watcher.awaitTerminal(65, 1_000).pipe(Effect.forkChild)
+      yield* send(update({ filledBase: 20, remainingBase: 40 }))
+      yield* send(update({ filledBase: 20, remainingBase: 0, status: "canceled-not-enough-liquidity" }))
+      assert.strictEqual(watcher.latest(65)?.status, "canceled-not-enough-liquidity")
+      const got = yield* Fiber.join(waiting)
+      assert.strictEqual(Option.getOrThrow(got).status, "canceled-not-enough-liquidity")
+      assert.strictEqual(Option.getOrThrow(got).filledBase, 20)
+    })))
+
+  it.effect("a waiter is answered by a terminal update only: not by the open one before it", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { watcher, send } = yield* setup
+      const any = yield* watcher.awaitTerminal(65, 1_000).pipe(Effect.forkChild)
+      const mine = yield* watcher.awaitTerminal(65, 1_000, (u) => u.initialBase === 60).pipe(Effect.forkChild)
+      yield* send(update({ status: "open" }))
+      assert.isUndefined(any.pollUnsafe())
+      assert.isUndefined(mine.pollUnsafe())
+      yield* send(update({ status: "filled", filledBase: 60, remainingBase: 0 }))
+      assert.strictEqual(Option.getOrThrow(yield* Fiber.join(any)).status, "filled")
+      assert.strictEqual(Option.getOrThrow(yield* Fiber.join(mine)).status, "filled")
+    })))
+
+  it.effect("an order known to be done already is answered at once, without waiting", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { watcher, send } = yield* setup
+      yield* send(update({ status: "filled", filledBase: 60, remainingBase: 0 }))
+      const at = yield* watcher.awaitTerminal(65, 1_000).pipe(Effect.forkChild)
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow
+      const exit = at.pollUnsafe()
+      assert.isDefined(exit, "answered without the clock moving")
+    })))
+
+  it.effect("trades and positions leave the stream's state as it is", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { watcher, send } = yield* setup
+      yield* send({ _tag: "StreamConnected", reconnect: false })
+      yield* send({
+        _tag: "TradeEvent", accountIndex: 2, marketId: 1, tradeId: "t1", orderIndex: "900", clientOrderIndex: 65, side: "sell", isMaker: false,
+        size: 60, price: 990_000, counterpartyAccountIndex: 9, timestampMs: 1
+      } as AccountEvent)
+      yield* send({ _tag: "PositionUpdate", accountIndex: 2, marketId: 1, signedBase: -60, avgEntryPrice: 1_000_000 })
+      assert.isTrue(watcher.connected())
+    })))
+
+  it.effect("remembers the 10 000 latest orders; an order updated again counts as recent", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { watcher, send } = yield* setup
+      yield* send(...Array.from({ length: 10_000 }, (_, i) => update({ clientOrderIndex: i + 1, orderIndex: String(i + 1) })))
+      assert.isDefined(watcher.latest(1), "10 000 fit")
+      // Order 1 moves on: it is recent now, and the next new order pushes out order 2, the oldest.
+      yield* send(update({ clientOrderIndex: 1, orderIndex: "1", filledBase: 10, remainingBase: 50 }))
+      yield* send(update({ clientOrderIndex: 10_001, orderIndex: "10001" }))
+      assert.isDefined(watcher.latest(1))
+      assert.isUndefined(watcher.latest(2))
+      assert.isDefined(watcher.latest(10_001))
+    })))
 })
