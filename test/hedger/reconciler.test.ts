@@ -3,10 +3,12 @@
 // a client index in one run), a mismatch a reduce-only order cannot repair, or one too large, halts.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { priceCap } from "../../src/domain/hedge-plan.ts"
 import { LIGHTER_BTC } from "../../src/domain/market.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { Alerts } from "../../src/ops/alerts.ts"
 import { makeReconciler } from "../../src/hedger/reconciler.ts"
+import { VenueError } from "../../src/venue/errors.ts"
 import { type MarketOrderRequest, Venue, type VenueShape } from "../../src/venue/Venue.ts"
 import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
 import { makeMemoryVenue } from "../../src/venue/memory/layers.ts"
@@ -82,7 +84,20 @@ describe("reconciler", () => {
         for (const t of [0, GRACE]) yield* reconciler.look({ nowMs: t, aPosition: -100, aObservedAtMs: t, bPosition: 130 })
         assert.strictEqual(sent.length, 1)
         assert.deepStrictEqual([sent[0]!.side, sent[0]!.base, sent[0]!.reduceOnly], ["sell", 30, true])
+        // Priced from the bid it sells into, within the slippage band.
+        const book = yield* (yield* Venue).orderBook(market.marketId, 1)
+        assert.strictEqual(sent[0]!.priceCap, priceCap("sell", book.bids[0]!.price, 50))
       }).pipe(Effect.provideContext(ctx))
+      // Only the bids empty: a sell has no price to go by; a buy (priced from the asks) still goes.
+      const noBids = yield* setupWith((v) => ({ ...v, orderBook: (id, d) => v.orderBook(id, d).pipe(Effect.map((b) => ({ ...b, bids: [] }))) }))
+      yield* Effect.gen(function*() {
+        for (const t of [0, GRACE]) yield* noBids.reconciler.look({ nowMs: t, aPosition: -100, aObservedAtMs: t, bPosition: 130 })
+        assert.strictEqual(noBids.sent.length, 0)
+        for (const t of [2 * GRACE, 3 * GRACE]) yield* noBids.reconciler.look({ nowMs: t, aPosition: 100, aObservedAtMs: t, bPosition: -140 })
+        assert.strictEqual(noBids.sent.length, 1)
+        const book = yield* (yield* Venue).orderBook(market.marketId, 1)
+        assert.strictEqual(noBids.sent[0]!.priceCap, priceCap("buy", book.asks[0]!.price, 50))
+      }).pipe(Effect.provideContext(noBids.ctx))
       const empty = yield* setupWith((v) => ({ ...v, orderBook: (id, d) => v.orderBook(id, d).pipe(Effect.map((b) => ({ ...b, bids: [], asks: [] }))) }))
       yield* Effect.gen(function*() {
         for (const t of [0, GRACE]) {
@@ -100,6 +115,20 @@ describe("reconciler", () => {
           assert.strictEqual((yield* reconciler.look({ nowMs: t, aPosition: 100, aObservedAtMs: t, bPosition: -100 - (market.minBaseAmount - 1) }))._tag, "Nothing")
         }
         assert.strictEqual(sent.length, 0)
+      }).pipe(Effect.provideContext(ctx))
+    }))
+
+  it.effect("a correction the venue refuses: an alert that says so; the look still counts as a correction", () =>
+    Effect.gen(function*() {
+      const { ctx, alerts, reconciler } = yield* setupWith((v) => ({
+        ...v,
+        placeMarket: () => Effect.fail(new VenueError({ op: "placeMarket", kind: "rejected", code: 21739, message: "not enough margin" }))
+      }))
+      yield* Effect.gen(function*() {
+        yield* reconciler.look({ nowMs: 0, aPosition: 100, aObservedAtMs: 0, bPosition: -140 })
+        const out = yield* reconciler.look({ nowMs: GRACE, aPosition: 100, aObservedAtMs: GRACE, bPosition: -140 })
+        assert.strictEqual(out._tag, "Corrected")
+        assert.strictEqual(alerts.at(-1), "correction not sent: not enough margin")
       }).pipe(Effect.provideContext(ctx))
     }))
 })
