@@ -116,16 +116,19 @@ describe("residual flush", () => {
 
   it.effect("without a price to judge the pool by, it looks again after the backoff, not before", () =>
     Effect.gen(function*() {
-      const { ctx, fills } = yield* setup("no book")
-      yield* Effect.gen(function*() {
-        yield* poolOf(40)(yield* PairState)
-        const loop = yield* makeLoopState
-        yield* maybeFlushResidual({ market, pair: "BTC-1-2" }, loop)
-        const due = (yield* Ref.get(loop.flush)).dueMonoMs
-        assert.isDefined(due)
-        assert.strictEqual(fills.inspect.streamLength(), 0)
-        assert.strictEqual(nextWaitMs(yield* Ref.get(loop.flush)), 2 * FLUSH_FIRST_MS)
-      }).pipe(Effect.provideContext(ctx))
+      // A pool B is short of is judged by the asks, one it is long of by the bids: neither is there.
+      for (const pool of [40, -40]) {
+        const { ctx, fills } = yield* setup("no book")
+        yield* Effect.gen(function*() {
+          yield* poolOf(pool)(yield* PairState)
+          const loop = yield* makeLoopState
+          yield* maybeFlushResidual({ market, pair: "BTC-1-2" }, loop)
+          const due = (yield* Ref.get(loop.flush)).dueMonoMs
+          assert.isDefined(due)
+          assert.strictEqual(fills.inspect.streamLength(), 0)
+          assert.strictEqual(nextWaitMs(yield* Ref.get(loop.flush)), 2 * FLUSH_FIRST_MS)
+        }).pipe(Effect.provideContext(ctx))
+      }
     }))
 
   it.effect("nothing is read before a look is due (a failure makes one due after the backoff)", () =>
