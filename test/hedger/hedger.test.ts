@@ -8,6 +8,14 @@ import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { makeHarness, market } from "../pair/harness.ts"
 
+/** The harness with its pair state's handle (to make it unreachable for a while). */
+const harnessWithState = () =>
+  Effect.gen(function*() {
+    const state = MemoryPairState.make()
+    const h = yield* makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, state.layer), {}, { virtualTime: true })
+    return { h, state }
+  })
+
 const harness = (exOptions: Parameters<typeof makeHarness>[1] = {}) =>
   makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, MemoryPairState.make().layer), exOptions, { virtualTime: true })
 
@@ -76,5 +84,21 @@ describe("process B", () => {
       yield* h.sleep(50)
       assert.isTrue(Option.isNone(Option.fromUndefinedOr(h.alerts.find((a) => a.kind === "process-restart"))))
       yield* Fiber.interrupt(b)
+    }))
+
+  it.effect("a beat that cannot be written is a warning; the beats go on once the state is back", () =>
+    Effect.gen(function*() {
+      const { h, state } = yield* harnessWithState()
+      const p = yield* h.startHedger({ heartbeatMs: 200 })
+      yield* h.sleep(300)
+      state.inspect.setUnavailable(true)
+      yield* h.sleep(1_000)
+      state.inspect.setUnavailable(false)
+      // Its last beat has expired meanwhile.
+      const before = (yield* h.heartbeatStatus("b"))?.["beat"] as number | undefined
+      assert.isUndefined(before)
+      yield* h.sleep(500)
+      assert.isAbove((yield* h.heartbeatStatus("b"))?.["beat"] as number, 1)
+      yield* Fiber.interrupt(p)
     }))
 })

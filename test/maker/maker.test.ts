@@ -13,6 +13,14 @@ import { makeMemoryVenue, MemoryAccountStream } from "../../src/venue/memory/lay
 import { Venue } from "../../src/venue/Venue.ts"
 import { A, makeHarness, makerSettings, market } from "../pair/harness.ts"
 
+/** The harness with its pair state's handle (to make it unreachable for a while). */
+const harnessWithState = () =>
+  Effect.gen(function*() {
+    const state = MemoryPairState.make()
+    const h = yield* makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, state.layer), {}, { virtualTime: true })
+    return { h, state }
+  })
+
 const harness = () => makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, MemoryPairState.make().layer), {}, { virtualTime: true })
 
 const activeOfA = (h: Effect.Success<ReturnType<typeof harness>>) => h.ex.activeOrders(A, market.marketId)
@@ -114,5 +122,21 @@ describe("process A", () => {
       )
       assert.isTrue(Exit.isFailure(exit))
       assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "set maker.depth_unit: levels")
+    }))
+
+  it.effect("a beat that cannot be written is a warning; the beats go on once the state is back", () =>
+    Effect.gen(function*() {
+      const { h, state } = yield* harnessWithState()
+      const p = yield* h.startMaker({ heartbeatMs: 200 })
+      yield* h.sleep(300)
+      state.inspect.setUnavailable(true)
+      yield* h.sleep(1_000)
+      state.inspect.setUnavailable(false)
+      // Its last beat has expired meanwhile.
+      const before = (yield* h.heartbeatStatus("a"))?.["beat"] as number | undefined
+      assert.isUndefined(before)
+      yield* h.sleep(500)
+      assert.isAbove((yield* h.heartbeatStatus("a"))?.["beat"] as number, 1)
+      yield* Fiber.interrupt(p)
     }))
 })
