@@ -74,4 +74,55 @@ describe("A's event handler", () => {
       assert.isTrue(Option.isNone(yield* ctx.pairState.restingQuote()))
       assert.isUndefined(yield* Ref.get(ctx.publishedQuote))
     }))
+
+  it.effect("A's trades are fills too (this market only); the venue's position report sets A's position (this market only)", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const { ctx, bus } = yield* makeContext({ onAccountEvent: (e) => Effect.sync(() => void seen.push(e._tag)) })
+      const handle = yield* makeEventHandler(ctx, yield* makeFillPublisher(ctx), { onOrderUpdate: () => Effect.void })
+      const trade = (marketId: number, tradeId: string) => ({
+        _tag: "TradeEvent" as const, accountIndex: 1, marketId, tradeId, orderIndex: "281474976710800", clientOrderIndex: 5, side: "buy" as const,
+        isMaker: true, size: 20, price: 999_000, counterpartyAccountIndex: 9, timestampMs: 1
+      })
+      yield* handle(trade(7, "t0"))
+      assert.strictEqual(bus.inspect.streamLength(), 0, "another market's trade")
+      yield* handle(trade(1, "t1"))
+      assert.strictEqual(bus.inspect.streamLength(), 1)
+      yield* handle({ _tag: "PositionUpdate", accountIndex: 1, marketId: 7, signedBase: 500, avgEntryPrice: 1 })
+      const before = (yield* Ref.get(ctx.state)).position
+      assert.notStrictEqual(before, 500)
+      yield* handle({ _tag: "PositionUpdate", accountIndex: 1, marketId: 1, signedBase: 60, avgEntryPrice: 999_000 })
+      assert.strictEqual((yield* Ref.get(ctx.state)).position, 60)
+      assert.deepStrictEqual(seen, ["TradeEvent", "TradeEvent", "PositionUpdate", "PositionUpdate"])
+    }))
+
+  it.effect("only the stream's own events change its state: an order update while it is down leaves it down", () =>
+    Effect.gen(function*() {
+      const { ctx } = yield* makeContext()
+      const handle = yield* makeEventHandler(ctx, yield* makeFillPublisher(ctx), { onOrderUpdate: () => Effect.void })
+      yield* handle({ _tag: "StreamDisconnected", reason: "x" })
+      yield* handle(update({ clientOrderIndex: 77, orderIndex: "281474976710900" }))
+      yield* handle({ _tag: "PositionUpdate", accountIndex: 1, marketId: 1, signedBase: 0, avgEntryPrice: 1 })
+      assert.isFalse(yield* Ref.get(ctx.streamUp))
+    }))
+
+  it.effect("an update of A's quote is also shown to the quote resolver", () =>
+    Effect.gen(function*() {
+      const { ctx } = yield* makeContext()
+      const shown: Array<string> = []
+      const handle = yield* makeEventHandler(ctx, yield* makeFillPublisher(ctx), { onOrderUpdate: (u) => Effect.sync(() => void shown.push(u.orderIndex)) })
+      yield* handle(update({ orderIndex: "281474976711000" }))
+      yield* handle(update({ marketId: 7, orderIndex: "281474976711001" }))
+      assert.deepStrictEqual(shown, ["281474976711000"])
+    }))
+
+  it.effect("nothing published for B: nothing to withdraw, whatever A's quote", () =>
+    Effect.gen(function*() {
+      const { ctx } = yield* makeContext()
+      const handle = yield* makeEventHandler(ctx, yield* makeFillPublisher(ctx), { onOrderUpdate: () => Effect.void })
+      // B's view holds a quote A did not publish in this run (its previous run's): left to A's next placement.
+      yield* ctx.pairState.publishQuote(Option.some({ side: "buy", price: 999_000, clientOrderIndex: 3, base: 60 }))
+      yield* handle({ _tag: "StreamConnected", reconnect: false })
+      assert.isTrue(Option.isSome(yield* ctx.pairState.restingQuote()))
+    }))
 })
