@@ -50,4 +50,87 @@ describe("A's quote resolver", () => {
       yield* resolver.onOrderUpdate(ex.activeOrders(A, market.marketId).find((o) => o.clientOrderIndex === 43)!)
       assert.isDefined(ex.activeOrders(A, market.marketId).find((o) => o.clientOrderIndex === 43))
     }))
+
+  it.effect("a quote stuck cancelling is timed from when A first saw it so; then the venue decides: gone is forgotten, resting is resting", () =>
+    Effect.gen(function*() {
+      for (const outcome of ["gone", "resting"] as const) {
+        const { ctx, ex } = yield* makeContext()
+        const resolver = yield* makeQuoteResolver(ctx, yield* makeFillPublisher(ctx))
+        const orderIndex = ex.placeLimit({ accountIndex: A, marketId: market.marketId, side: "buy", base: 60, price: 999_000, clientOrderIndex: 44, postOnly: true, reduceOnly: false })
+        if (outcome === "gone") ex.cancel(A, market.marketId, orderIndex)
+        // Placed long ago, cancelling since now: the age of the placement does not count.
+        yield* TestClock.adjust(STUCK_QUOTE_MS * 3)
+        yield* Ref.update(ctx.state, (s) => ({ ...s, quote: { ...sending(44, 0), orderIndex, state: "cancelling" as const } }))
+        assert.isFalse(yield* resolver.settleStuck)
+        yield* TestClock.adjust(STUCK_QUOTE_MS - 1)
+        assert.isFalse(yield* resolver.settleStuck)
+        yield* TestClock.adjust(1)
+        assert.isTrue(yield* resolver.settleStuck)
+        const q = (yield* Ref.get(ctx.state)).quote
+        if (outcome === "gone") assert.isUndefined(q)
+        else assert.deepStrictEqual([q?.state, q?.orderIndex], ["resting", orderIndex])
+      }
+    }))
+
+  it.effect("a cancel A sends for a quote starts its clock then, not when the resolver first looks", () =>
+    Effect.gen(function*() {
+      const { ctx } = yield* makeContext()
+      const resolver = yield* makeQuoteResolver(ctx, yield* makeFillPublisher(ctx))
+      yield* Ref.update(ctx.state, (s) => ({ ...s, quote: { ...sending(45, 0), orderIndex: "1", state: "cancelling" as const } }))
+      yield* resolver.cancelling(45)
+      yield* TestClock.adjust(STUCK_QUOTE_MS)
+      const fiber = yield* resolver.settleStuck.pipe(Effect.forkChild)
+      yield* TestClock.adjust(6_000)
+      assert.isTrue(yield* Fiber.join(fiber), "resolved on the first look: its clock started with the cancel")
+    }))
+
+  it.effect("a quote that filled while A could not tell: found done at the venue, its fill published, the quote forgotten", () =>
+    Effect.gen(function*() {
+      const { ctx, ex, bus } = yield* makeContext()
+      const resolver = yield* makeQuoteResolver(ctx, yield* makeFillPublisher(ctx))
+      yield* Ref.update(ctx.state, (s) => ({ ...s, quote: sending(46, ctx.clock.monoMs()) }))
+      const orderIndex = ex.placeLimit({ accountIndex: A, marketId: market.marketId, side: "buy", base: 60, price: 999_000, clientOrderIndex: 46, postOnly: true, reduceOnly: false })
+      ex.fillOrder(orderIndex)
+      yield* resolver.resolve(46, "test")
+      assert.isUndefined((yield* Ref.get(ctx.state)).quote)
+      assert.strictEqual(bus.inspect.streamLength(), 1)
+      assert.strictEqual((yield* Ref.get(ctx.state)).position, 60)
+    }))
+
+  it.effect("the venue learns of the quote a moment later: asked again with backoff until resolveQuoteMs", () =>
+    Effect.gen(function*() {
+      const { ctx, ex } = yield* makeContext({ resolveQuoteMs: 3_000 })
+      const resolver = yield* makeQuoteResolver(ctx, yield* makeFillPublisher(ctx))
+      yield* Ref.update(ctx.state, (s) => ({ ...s, quote: sending(47, ctx.clock.monoMs()) }))
+      const fiber = yield* resolver.resolve(47, "test").pipe(Effect.forkChild)
+      yield* TestClock.adjust(700)
+      ex.placeLimit({ accountIndex: A, marketId: market.marketId, side: "buy", base: 60, price: 999_000, clientOrderIndex: 47, postOnly: true, reduceOnly: false })
+      yield* TestClock.adjust(3_000)
+      yield* Fiber.join(fiber)
+      assert.strictEqual((yield* Ref.get(ctx.state)).quote?.state, "resting")
+    }))
+
+  it.effect("settled by the stream meanwhile (resting, or another quote now): the resolver leaves A's state alone", () =>
+    Effect.gen(function*() {
+      const { ctx } = yield* makeContext({ resolveQuoteMs: 3_000 })
+      const resolver = yield* makeQuoteResolver(ctx, yield* makeFillPublisher(ctx))
+      for (const settled of [{ ...sending(48, 0), state: "resting" as const, orderIndex: "9" }, sending(49, 0)]) {
+        yield* Ref.update(ctx.state, (s) => ({ ...s, quote: settled }))
+        const fiber = yield* resolver.resolve(48, "test").pipe(Effect.forkChild)
+        yield* TestClock.adjust(5_000)
+        yield* Fiber.join(fiber)
+        assert.deepStrictEqual((yield* Ref.get(ctx.state)).quote, settled)
+      }
+    }))
+
+  it.effect("a resting quote is never stuck", () =>
+    Effect.gen(function*() {
+      const { ctx } = yield* makeContext()
+      const resolver = yield* makeQuoteResolver(ctx, yield* makeFillPublisher(ctx))
+      yield* Ref.update(ctx.state, (s) => ({ ...s, quote: { ...sending(50, 0), state: "resting" as const, orderIndex: "1" } }))
+      yield* TestClock.adjust(STUCK_QUOTE_MS * 5)
+      assert.isFalse(yield* resolver.settleStuck)
+      yield* Ref.update(ctx.state, (s) => ({ ...s, quote: undefined }))
+      assert.isFalse(yield* resolver.settleStuck)
+    }))
 })
