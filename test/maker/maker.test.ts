@@ -105,23 +105,26 @@ describe("process A", () => {
       yield* Fiber.interrupt(again)
     }))
 
-  it.effect("market.depth counted in orders on a venue that cannot list them: refused at start with what to set", () =>
+  it.effect("market.depth counted in orders (the default) on a venue that cannot list them: refused at start with what to set", () =>
     Effect.gen(function*() {
-      const h = yield* harness()
-      const { orderBookOrders: _, ...noOrders } = makeMemoryVenue(h.ex, A)
-      const exit = yield* runMaker(makerSettings({ depthUnit: "orders" })).pipe(
-        Effect.scoped,
-        Effect.provide(Layer.mergeAll(
-          Layer.succeed(Venue, Venue.of(noOrders)),
-          MemoryAccountStream.layer(h.ex, A),
-          Layer.succeed(Alerts, Alerts.of({ alert: () => Effect.void })),
-          MemoryFillBus.make({ market }).layer,
-          MemoryPairState.make().layer
-        )),
-        Effect.exit
-      )
-      assert.isTrue(Exit.isFailure(exit))
-      assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "set maker.depth_unit: levels")
+      for (const depthUnit of ["orders", undefined] as const) {
+        const h = yield* harness()
+        const { orderBookOrders: _, ...noOrders } = makeMemoryVenue(h.ex, A)
+        const exit = yield* runMaker(makerSettings(depthUnit === undefined ? {} : { depthUnit })).pipe(
+          Effect.scoped,
+          Effect.provide(Layer.mergeAll(
+            Layer.succeed(Venue, Venue.of(noOrders)),
+            MemoryAccountStream.layer(h.ex, A),
+            Layer.succeed(Alerts, Alerts.of({ alert: () => Effect.void })),
+            MemoryFillBus.make({ market }).layer,
+            MemoryPairState.make().layer
+          )),
+          Effect.timeoutOption("1 second"),
+          Effect.exit
+        )
+        assert.isTrue(Exit.isFailure(exit), `depth unit ${depthUnit}`)
+        assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "set maker.depth_unit: levels")
+      }
     }))
 
   it.effect("a beat that cannot be written is a warning; the beats go on once the state is back", () =>

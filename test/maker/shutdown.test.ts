@@ -3,12 +3,13 @@
 // read, makes the shutdown incomplete (exit code 1), saying which quote; with cancel_on_exit off
 // the quote stays.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Ref } from "effect"
+import { Effect, Fiber, Option, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { makeFillPublisher } from "../../src/maker/fill-publisher.ts"
 import type { MakerSettings } from "../../src/maker/settings.ts"
 import { onShutdown } from "../../src/maker/shutdown.ts"
 import { ShutdownReport } from "../../src/ops/shutdown-report.ts"
+import { VenueError } from "../../src/venue/errors.ts"
 import type { VenueShape } from "../../src/venue/Venue.ts"
 import { A, makeContext, market } from "./context.ts"
 
@@ -62,5 +63,49 @@ describe("A's shutdown", () => {
       assert.strictEqual(r.resting.length, 1)
       assert.strictEqual(r.incomplete.length, 1)
       assert.match(r.incomplete[0]!, /A's quote \(client order 12\) may still rest on the venue: its cancel was not confirmed/)
+    }))
+
+  it.effect("the cancel names the quote's order index; a quote the venue no longer knows is final, nothing incomplete", () =>
+    Effect.gen(function*() {
+      const cancels: Array<string> = []
+      const r = yield* shutDown({}, (v) => ({
+        ...v,
+        cancel: (req) => Effect.suspend(() => (cancels.push(req.index), v.cancel(req))),
+        orderByClientIndex: () => Effect.succeed(Option.none())
+      }))
+      assert.strictEqual(cancels.length, 1)
+      assert.notStrictEqual(cancels[0], "12", "the order index, not the client index")
+      assert.deepStrictEqual(r.incomplete, [])
+    }))
+
+  it.effect("the venue cannot be asked: the cancel is not confirmed, and the shutdown says so", () =>
+    Effect.gen(function*() {
+      const r = yield* shutDown({}, (v) => ({
+        ...v,
+        orderByClientIndex: () => Effect.fail(new VenueError({ op: "orderByClientIndex", kind: "unavailable", message: "down" }))
+      }))
+      assert.strictEqual(r.incomplete.length, 1)
+      assert.match(r.incomplete[0]!, /A's quote \(client order 12\) may still rest on the venue/)
+    }))
+
+  it.effect("the venue never answers: after 5 s the shutdown says the quote's final state could not be read", () =>
+    Effect.gen(function*() {
+      const r = yield* shutDown({}, (v) => ({ ...v, orderByClientIndex: () => Effect.never }))
+      assert.deepStrictEqual(r.incomplete, [
+        "A's quote (client order 12): its final state could not be read, or its fills stored, within 5 s; A's next start catches up its fills"
+      ])
+    }))
+
+  it.effect("no quote: nothing to cancel, nothing incomplete", () =>
+    Effect.gen(function*() {
+      const made = yield* makeContext({})
+      let asked = 0
+      const ctx = { ...made.ctx, venue: { ...made.ctx.venue, cancel: () => Effect.sync(() => (asked++, { txHash: "00", acceptedAtMs: 0 })) } }
+      const incomplete: Array<string> = []
+      yield* Effect.scoped(onShutdown(ctx, yield* makeFillPublisher(ctx))).pipe(
+        Effect.provideService(ShutdownReport, { incomplete: (r) => Effect.sync(() => void incomplete.push(r)) })
+      )
+      assert.strictEqual(asked, 0)
+      assert.deepStrictEqual(incomplete, [])
     }))
 })
