@@ -48,4 +48,23 @@ describe("A's fill publisher", () => {
       assert.strictEqual(lines.filter((l) => l.includes("not published: a closing order of bin/hedge flatten")).length, 1)
     }).pipe(Effect.provide(Logger.layer([Logger.make((o) => void lines.push([o.message].flat().map(String).join(" ")))])))
   })
+
+  it.effect("a fill the bus fences off (a flatten settled its quote): not counted, A's position kept, no hook told", () =>
+    Effect.gen(function*() {
+      const told: Array<string> = []
+      const made = yield* makeContext({
+        onFill: (f) => Effect.sync(() => void told.push(`fill ${f.fillId}`)),
+        epoch: { epochId: () => undefined, onQuoteSeq: () => Effect.void, onPublished: (f, seq) => Effect.sync(() => void told.push(`epoch ${f.fillId} ${seq}`)) }
+      })
+      const fenced = { ...made.ctx, bus: { ...made.ctx.bus, publishFill: () => Effect.succeed({ fillSeq: 0, entryId: "", duplicate: true, fenced: "flatten F1 settled it" }) } }
+      const p = yield* makeFillPublisher(fenced)
+      yield* p.publish(fill("281474976710702", 60))
+      assert.strictEqual(yield* p.published, 0)
+      assert.strictEqual((yield* Ref.get(made.ctx.state)).position, 0)
+      assert.deepStrictEqual(told, [])
+      // A published fill tells both hooks, with its sequence number.
+      const q = yield* makeFillPublisher(made.ctx)
+      yield* q.publish(fill("281474976710703", 60))
+      assert.deepStrictEqual(told, ["epoch 281474976710703:60 1", "fill 281474976710703:60"])
+    }))
 })
