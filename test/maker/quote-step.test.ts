@@ -218,4 +218,35 @@ describe("one decision of A's quote loop", () => {
       assert.strictEqual(s.resting().length, 1)
       assert.deepStrictEqual(seqs, [1])
     }))
+
+  it.effect("A's quote-tx cap: a re-quote (cancel and place: two) waits while the last minute has no room; a phase cancel never waits", () =>
+    Effect.gen(function*() {
+      const cancels: Array<CancelRequest> = []
+      const s = yield* stepOn(
+        { quoteTxPerMinute: 2, cycle: { quantity: 60, depth: 1, maxQuoteAgeMs: 1_000, requoteDriftTicks: 1_000, closeAtBestAfterMs: 0 } },
+        (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) })
+      )
+      yield* s.run
+      assert.strictEqual(s.resting().length, 1)
+      // Stale after 1 s, but the placement used 1 of 2 slots: a re-quote needs 2.
+      yield* TestClock.adjust(2_000)
+      yield* s.run
+      assert.strictEqual(cancels.length, 0)
+      // A minute after the placement there is room again.
+      yield* TestClock.adjust(59_000)
+      yield* s.run
+      assert.strictEqual(cancels.length, 1)
+      assert.strictEqual(cancels[0]!.priority, "quote")
+    }))
+
+  it.effect("A's quote-tx cap full: a phase change's cancel still goes (it protects A, it is not a re-quote)", () =>
+    Effect.gen(function*() {
+      const cancels: Array<CancelRequest> = []
+      const s = yield* stepOn({ quoteTxPerMinute: 1 }, (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) }))
+      yield* s.run
+      assert.strictEqual(s.resting().length, 1)
+      yield* Ref.update(s.ctx.state, (st) => ({ ...st, position: 60, closingSinceMs: s.ctx.clock.monoMs() }))
+      yield* s.run
+      assert.strictEqual(cancels.length, 1)
+    }))
 })
