@@ -249,4 +249,21 @@ describe("one decision of A's quote loop", () => {
       yield* s.run
       assert.strictEqual(cancels.length, 1)
     }))
+
+  it.effect("a pull leaves a quote that is not resting alone (sending or cancelling already): no second cancel", () =>
+    Effect.gen(function*() {
+      const cancels: Array<CancelRequest> = []
+      const s = yield* stepOn({}, (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) }))
+      yield* s.run
+      const [q] = s.resting()
+      // The stream told A the quote's order index (the event handler's part): the cancel names it.
+      yield* Ref.update(s.ctx.state, (st) => (st.quote === undefined ? st : { ...st, quote: { ...st.quote, orderIndex: q!.orderIndex } }))
+      yield* s.ctx.pairState.setTradingState("HALTED", "test")
+      yield* s.run
+      assert.strictEqual(cancels.length, 1)
+      assert.strictEqual(cancels[0]!.index, q!.orderIndex)
+      assert.strictEqual((yield* Ref.get(s.ctx.state)).quote?.state, "cancelling")
+      yield* s.run
+      assert.strictEqual(cancels.length, 1, "already cancelling")
+    }))
 })
