@@ -5,6 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { consumeLoop } from "../../src/hedger/consume.ts"
+import { STOP_GRACE_MS } from "../../src/hedger/settings.ts"
 import { ShutdownReport } from "../../src/ops/shutdown-report.ts"
 import { advance, B, fillEvent, setupB } from "./b-fixture.ts"
 
@@ -53,12 +54,15 @@ describe("B's consume loop", () => {
 
   describe("a stop while a hedge is in flight", () => {
     /** B's hedge order is answered only after `delayMs`; the loop is stopped while it is out. */
-    const stopMidHedge = (graceMs: number, delayMs: number) =>
+    const stopMidHedge = (graceMs: number | undefined, delayMs: number) =>
       Effect.gen(function*() {
-        const t = yield* setupB({ stopGraceMs: graceMs })
+        const t = yield* setupB(graceMs === undefined ? {} : { stopGraceMs: graceMs })
+        // Without stopGraceMs, B's default applies.
+        const { stopGraceMs: _, ...noGrace } = t.settings
+        const settings = graceMs === undefined ? noGrace : t.settings
         const reasons: Array<string> = []
         t.ex.nextMarketOrders(B, { kind: "delay", ms: delayMs })
-        const loop = yield* consumeLoop(t.watcher, t.settings, t.loop).pipe(
+        const loop = yield* consumeLoop(t.watcher, settings, t.loop).pipe(
           Effect.provideContext(t.ctx),
           Effect.provideService(ShutdownReport, { incomplete: (r) => Effect.sync(() => void reasons.push(r)) }),
           Effect.forkChild
@@ -67,7 +71,7 @@ describe("B's consume loop", () => {
         yield* advance(200)
         assert.strictEqual(t.ex.marketOrdersReceived.length, 1, "the hedge is out")
         const stopping = yield* Fiber.interrupt(loop).pipe(Effect.forkChild)
-        yield* advance(delayMs + graceMs + 500)
+        yield* advance(delayMs + (graceMs ?? STOP_GRACE_MS) + 500)
         yield* Fiber.join(stopping)
         return { t, reasons }
       })
@@ -77,6 +81,13 @@ describe("B's consume loop", () => {
         const { t, reasons } = yield* stopMidHedge(2_000, 1_000)
         assert.deepStrictEqual(t.seen.results.map((r) => r.status), ["hedged"])
         assert.strictEqual(yield* t.fillBus.pendingCount(), 0)
+        assert.deepStrictEqual(reasons, [])
+      }))
+
+    it.effect("by default (STOP_GRACE_MS, 10 s) a hedge of a few seconds settles", () =>
+      Effect.gen(function*() {
+        const { t, reasons } = yield* stopMidHedge(undefined, 3_000)
+        assert.deepStrictEqual(t.seen.results.map((r) => r.status), ["hedged"])
         assert.deepStrictEqual(reasons, [])
       }))
 
