@@ -57,7 +57,7 @@ const setup = (risk: NonNullable<HedgerSettings["risk"]>) =>
           yield* Effect.yieldNow
         }
       })
-    return { pair, state, fiber, run, setB: (p: number | undefined) => void (bPosition = p), beatA }
+    return { ex, pair, state, fiber, run, setB: (p: number | undefined) => void (bPosition = p), beatA }
   })
 
 describe("B's risk monitor", () => {
@@ -148,6 +148,33 @@ describe("B's risk monitor", () => {
       t.state.inspect.setUnavailable(false)
       yield* t.run(500, 100)
       assert.strictEqual(yield* t.pair.tradingState(), "HALTED")
+      yield* Fiber.interrupt(t.fiber)
+    }))
+
+  it.effect("mismatched past strategy.force_close_timeout: a force close is requested (flatten by default); while it runs, nothing is reconciled", () =>
+    Effect.gen(function*() {
+      const t = yield* setup({ limits: { ...OFF, forceCloseAfterMs: 1_000 }, intervalMs: 100, minBase: 20, reconcileGraceMs: 500, maxCorrection: 100 })
+      // B over-hedged: reconciliation would correct it, but the force close comes first and takes over.
+      t.setB(-60)
+      yield* t.run(3_000, 100)
+      const fc = yield* t.pair.forceClose()
+      assert.isTrue(Option.isSome(fc))
+      const s = yield* t.pair.tradingStatus()
+      assert.strictEqual(s.state, "HALTED")
+      assert.match(s.reason!, /^force close FC\S+: /)
+      assert.deepStrictEqual(t.ex.marketOrdersReceived, [], "no correction while the force close runs")
+      yield* Fiber.interrupt(t.fiber)
+    }))
+
+  it.effect("risk.force_close_action halt: the pair halts once with the reason, nothing is closed", () =>
+    Effect.gen(function*() {
+      const t = yield* setup({ limits: { ...OFF, forceCloseAfterMs: 1_000 }, intervalMs: 100, minBase: 20, forceCloseAction: "halt" })
+      t.setB(-60)
+      yield* t.run(3_000, 100)
+      assert.isTrue(Option.isNone(yield* t.pair.forceClose()))
+      const s = yield* t.pair.tradingStatus()
+      assert.strictEqual(s.state, "HALTED")
+      assert.match(s.reason!, /^strategy\.force_close_timeout: /)
       yield* Fiber.interrupt(t.fiber)
     }))
 })
