@@ -153,10 +153,11 @@ describe("B's risk monitor", () => {
 
   it.effect("mismatched past strategy.force_close_timeout: a force close is requested (flatten by default); while it runs, nothing is reconciled", () =>
     Effect.gen(function*() {
-      const t = yield* setup({ limits: { ...OFF, forceCloseAfterMs: 1_000 }, intervalMs: 100, minBase: 20, reconcileGraceMs: 500, maxCorrection: 100 })
-      // B over-hedged: reconciliation would correct it, but the force close comes first and takes over.
-      t.setB(-60)
-      yield* t.run(3_000, 100)
+      const t = yield* setup({ limits: { ...OFF, forceCloseAfterMs: 1_000 }, intervalMs: 100, minBase: 20, reconcileGraceMs: 2_000, maxCorrection: 100 })
+      // B over-hedged by 40: reconciliation would correct it after 2 s, but the force close comes
+      // first (after 1 s) and takes over.
+      t.setB(-140)
+      yield* t.run(5_000, 100)
       const fc = yield* t.pair.forceClose()
       assert.isTrue(Option.isSome(fc))
       const s = yield* t.pair.tradingStatus()
