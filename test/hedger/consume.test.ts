@@ -41,6 +41,8 @@ describe("B's consume loop", () => {
   it.effect("while running, dead consumers' entries are looked for every claimEveryMs, not at every read", () =>
     Effect.gen(function*() {
       const t = yield* setupB({ claimIdleMs: 100, claimEveryMs: 5_000, blockMs: 50 })
+      // Not at the clock's origin: "since the last look" must be a difference, not a time.
+      yield* advance(10_000)
       // Another consumer has just taken an entry (and dies with it): too fresh to claim at B's start.
       yield* t.fillBus.publishFill(fill(1))
       yield* t.fillBus.readNew({ consumer: "b0", count: 1, blockMs: 0 })

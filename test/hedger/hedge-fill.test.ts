@@ -232,6 +232,7 @@ describe("the self-trade guard waits for A's quote", () => {
       const t = yield* guarded(() => bookWith(QUOTE + 1))
       const fiber = yield* hedgeBehindQuote(t)
       yield* advance(20)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1, "sent without waiting")
       assert.deepStrictEqual(yield* capsSent(t, fiber), [QUOTE + 1])
     })))
 

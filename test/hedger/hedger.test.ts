@@ -4,6 +4,7 @@
 // collateral read only when its limit is on.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { makeHarness, market } from "../pair/harness.ts"
@@ -44,6 +45,8 @@ describe("process B", () => {
   it.effect("started again while its last beat is still there: a restart alert that says how long ago B was alive", () =>
     Effect.gen(function*() {
       const h = yield* harness()
+      // Far from the clock's origin: how long ago is a difference of two wall times.
+      yield* TestClock.adjust(100_000)
       const first = yield* h.startHedger({ heartbeatMs: 1_000 })
       yield* h.sleep(10)
       yield* Fiber.interrupt(first)

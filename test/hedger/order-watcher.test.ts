@@ -83,6 +83,7 @@ describe("B's order watcher", () => {
     Effect.scoped(Effect.gen(function*() {
       const { watcher, send } = yield* setup
       const waiting = yield* watcher.awaitTerminal(65, 1_000).pipe(Effect.forkChild)
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow
       yield* send(update({ filledBase: 20, remainingBase: 40 }))
       yield* send(update({ filledBase: 20, remainingBase: 0, status: "canceled-not-enough-liquidity" }))
       assert.strictEqual(watcher.latest(65)?.status, "canceled-not-enough-liquidity")
@@ -96,6 +97,7 @@ describe("B's order watcher", () => {
       const { watcher, send } = yield* setup
       const any = yield* watcher.awaitTerminal(65, 1_000).pipe(Effect.forkChild)
       const mine = yield* watcher.awaitTerminal(65, 1_000, (u) => u.initialBase === 60).pipe(Effect.forkChild)
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow
       yield* send(update({ status: "open" }))
       assert.isUndefined(any.pollUnsafe())
       assert.isUndefined(mine.pollUnsafe())
