@@ -439,6 +439,52 @@ describe("a send whose outcome is unknown is resolved, never sent again blindly"
       assert.strictEqual(r.status, "hedged")
     })))
 
+  it.effect("an order the venue shows pending or in progress is still active: asked again until it is done", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const statuses = ["pending", "in-progress", "open"] as const
+      let lookups = 0
+      const t = yield* setup({
+        wrap: (v) => ({
+          ...v,
+          placeMarket: (req) => v.placeMarket(req).pipe(Effect.andThen(Effect.fail(new VenueError({ op: "placeMarket", kind: "unknown-outcome", message: "no answer" })))),
+          orderByClientIndex: (m, coi) =>
+            v.orderByClientIndex(m, coi).pipe(Effect.map((o) => {
+              const status = statuses[lookups++]
+              return status === undefined || Option.isNone(o) ? o : Option.some({ ...o.value, status, filledBase: 0 })
+            }))
+        })
+      })
+      t.ex.dropStream(B)
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.forkChild)
+      yield* advance(5_000)
+      const r = yield* Fiber.join(fiber)
+      assert.strictEqual(lookups, 4, "pending, in progress, open: each asked again; then done")
+      assert.strictEqual(r.attempts[0]!.filledBase, 60)
+    })))
+
+  it.effect("an order that stays active is asked after at most 6 times; then the hedge fails and the entry stays pending", () =>
+    Effect.scoped(Effect.gen(function*() {
+      let lookups = 0
+      const t = yield* setup({
+        wrap: (v, ex) => ({
+          ...v,
+          placeMarket: (req) =>
+            Effect.sync(() =>
+              ex.placeLimit({ accountIndex: B, marketId: market.marketId, side: req.side, base: req.base, price: PRICE + 5_000, clientOrderIndex: req.clientOrderIndex, postOnly: true, reduceOnly: false })
+            ).pipe(Effect.andThen(Effect.fail(new VenueError({ op: "placeMarket", kind: "unknown-outcome", message: "no answer" })))),
+          orderByClientIndex: (m, coi) => Effect.suspend(() => (lookups++, v.orderByClientIndex(m, coi)))
+        })
+      })
+      t.ex.dropStream(B)
+      const fiber = yield* t.hedge(fillOf()).pipe(Effect.flip, Effect.forkChild)
+      yield* advance(30_000)
+      const e = yield* Fiber.join(fiber)
+      assert.strictEqual(lookups, 7)
+      assert.strictEqual(e._tag, "VenueError")
+      assert.strictEqual((e as VenueError).message, "order still active")
+      assert.strictEqual((e as VenueError).op, "resolve")
+    })))
+
   it.effect("answered on the stream: the venue is not asked", () =>
     Effect.scoped(Effect.gen(function*() {
       let lookups = 0
