@@ -4,11 +4,12 @@
 // a fill is hedged, recorded and acknowledged in one step; failures count, alert and halt at the
 // limit; a success resets the count; a slippage breach halts.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Option, Ref } from "effect"
+import { Effect, Fiber, Option, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { hedgeClientIndex } from "../../src/domain/client-index.ts"
 import { VenueError } from "../../src/venue/errors.ts"
-import { A, B, fillEvent, market, PRICE, setupB as setup } from "./b-fixture.ts"
+import { handleEntry } from "../../src/hedger/entry.ts"
+import { A, advance, B, fillEvent, market, PRICE, setupB as setup } from "./b-fixture.ts"
 
 describe("an entry B will not hedge", () => {
   it.effect("poison: halted first, moved to the dead-letter stream with its reason, alerted, the hook told; nothing sent", () =>
@@ -236,5 +237,61 @@ describe("a fill B hedges", () => {
       })
       yield* ok.handle(yield* ok.deliver(fillEvent()))
       assert.strictEqual(yield* ok.state.tradingState(), "ACTIVE")
+    })))
+
+  it.effect("a fill redelivered while its hedge is open is resumed, even when the price has moved far since (it was checked on its first delivery)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.fillBus.publishFill(fillEvent())
+      const [first] = yield* t.fillBus.readNew({ consumer: "b1", count: 1, blockMs: 0 })
+      // B began the hedge and died before sending.
+      yield* t.state.beginHedge({ fillId: "900:60", fillSeq: 1, signedDelta: -60, minBase: 1, nowMs: 0 })
+      t.ex.setMid(market.marketId, PRICE * 2)
+      const [again] = yield* t.fillBus.readOwnPending("b1", 1)
+      assert.strictEqual(again!.entryId, first!.entryId)
+      assert.strictEqual((again as { deliveries: number }).deliveries, 2)
+      yield* t.handle(again!)
+      assert.strictEqual(t.bus.inspect.deadLetters().length, 0)
+      assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
+      assert.strictEqual(t.seen.results[0]!.fillId, "900:60")
+    })))
+
+  it.effect("without hooks (no console, no metrics) duplicates and results are handled all the same", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      const { onDuplicate: _d, onResult: _r, onPoison: _p, ...bare } = t.settings
+      const entry = yield* t.deliver(fillEvent())
+      yield* t.handle(entry, bare)
+      assert.strictEqual(yield* t.fillBus.pendingCount(), 0)
+      t.bus.inspect.injectRaw(
+        Object.fromEntries(Object.entries({
+          fillId: "900:60", pair: "BTC:1-2", accountIndex: A, marketId: market.marketId, side: "buy", orderIndex: "900", clientOrderIndex: 77,
+          filledBefore: 0, filledAfter: 60, size: 60, price: PRICE, venueTimestampMs: 1, detectedAtMs: 1, fillSeq: 9
+        }).map(([k, v]) => [k, String(v)]))
+      )
+      const [copy] = yield* t.fillBus.readNew({ consumer: "b1", count: 1, blockMs: 0 })
+      yield* t.handle(copy!, bare)
+      assert.strictEqual(yield* t.fillBus.pendingCount(), 0)
+      t.bus.inspect.injectRaw({ junk: "1" })
+      const [poison] = yield* t.fillBus.readNew({ consumer: "b1", count: 1, blockMs: 0 })
+      yield* t.handle(poison!, bare)
+      assert.strictEqual(t.bus.inspect.deadLetters().length, 1)
+    })))
+
+  it.effect("a hedge a flatten settled is neither a failure nor a success of B", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const t = yield* setup()
+      yield* Ref.set(t.loop.failuresInARow, 1)
+      // B's order is answered late; the flatten lands meanwhile.
+      t.ex.nextMarketOrders(B, { kind: "delay", ms: 1_000 })
+      const entry = yield* t.deliver(fillEvent())
+      const fiber = yield* handleEntry(entry, t.watcher, t.settings, t.loop).pipe(Effect.provideContext(t.ctx), Effect.forkChild)
+      yield* advance(100)
+      yield* t.state.fenceFlatten("F1")
+      yield* advance(3_000)
+      yield* Fiber.join(fiber)
+      assert.strictEqual(t.seen.results[0]!.settledByFlatten, "F1")
+      assert.strictEqual(yield* Ref.get(t.loop.failuresInARow), 1)
+      assert.strictEqual(t.alerts.filter((a) => a.kind === "hedge-retries-exhausted").length, 0)
     })))
 })
