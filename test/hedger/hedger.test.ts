@@ -3,7 +3,7 @@
 // for three beats), the restart alert with how long ago B was last alive, and B's free
 // collateral read only when its limit is on.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option } from "effect"
+import { Clock, Effect, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
@@ -103,5 +103,22 @@ describe("process B", () => {
       yield* h.sleep(500)
       assert.isAbove((yield* h.heartbeatStatus("b"))?.["beat"] as number, 1)
       yield* Fiber.interrupt(p)
+    }))
+
+  it.effect("risk.max_clock_skew_ms: a clock a minute off the venue's is alerted, naming whose; 0 does not look", () =>
+    Effect.gen(function*() {
+      for (const maxSkewMs of [1_000, 0]) {
+        const clock = yield* Clock.clockWith(Effect.succeed)
+        // The venue's clock is a minute behind this host's.
+        const h = yield* makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, MemoryPairState.make().layer), {
+          now: () => Math.floor(clock.currentTimeMillisUnsafe()) - 60_000
+        }, { virtualTime: true })
+        const p = yield* h.startHedger({ clockSkew: { maxSkewMs, everyMs: 100, windowMs: 500 } })
+        yield* h.sleep(1_500)
+        const skew = h.alerts.filter((a) => a.kind === "clock-skew")
+        if (maxSkewMs === 0) assert.deepStrictEqual(skew, [])
+        else assert.match(skew[0]?.message ?? "", /^B \(hedger b1\)'s clock is 60000 ms ahead of the venue's \(risk.max_clock_skew_ms 1000\)/)
+        yield* Fiber.interrupt(p)
+      }
     }))
 })

@@ -4,7 +4,7 @@
 // quotes of an earlier run cancelled only when asked, a restart holding a long position closing
 // first, and a venue that cannot list orders refused for depth_unit orders.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer } from "effect"
+import { Clock, Effect, Exit, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
@@ -144,5 +144,22 @@ describe("process A", () => {
       yield* h.sleep(500)
       assert.isAbove((yield* h.heartbeatStatus("a"))?.["beat"] as number, 1)
       yield* Fiber.interrupt(p)
+    }))
+
+  it.effect("risk.max_clock_skew_ms: a clock a minute off the venue's is alerted, naming whose; 0 does not look", () =>
+    Effect.gen(function*() {
+      for (const maxSkewMs of [1_000, 0]) {
+        const clock = yield* Clock.clockWith(Effect.succeed)
+        // The venue's clock is a minute behind this host's.
+        const h = yield* makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, MemoryPairState.make().layer), {
+          now: () => Math.floor(clock.currentTimeMillisUnsafe()) - 60_000
+        }, { virtualTime: true })
+        const p = yield* h.startMaker({ clockSkew: { maxSkewMs, everyMs: 100, windowMs: 500 } })
+        yield* h.sleep(1_500)
+        const skew = h.alerts.filter((a) => a.kind === "clock-skew")
+        if (maxSkewMs === 0) assert.deepStrictEqual(skew, [])
+        else assert.match(skew[0]?.message ?? "", /^A \(maker\)'s clock is 60000 ms ahead of the venue's \(risk.max_clock_skew_ms 1000\)/)
+        yield* Fiber.interrupt(p)
+      }
     }))
 })
