@@ -51,6 +51,7 @@ describe("B's order watcher", () => {
       const { watcher, send } = yield* setup
       const mine = (u: OrderUpdate) => u.initialBase === 60
       const waiting = yield* watcher.awaitTerminal(65, 1_000, mine).pipe(Effect.forkChild)
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow
       yield* send(update({ initialBase: 25, status: "filled", filledBase: 25, remainingBase: 0 })) // another order with this index: not it
       yield* send(update({ status: "open" }))
       yield* send(update({ status: "filled", filledBase: 60, remainingBase: 0 }))
