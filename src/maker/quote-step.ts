@@ -41,7 +41,9 @@ export const makeQuoteStep = (ctx: MakerContext, deps: QuoteStepDeps) =>
   Effect.gen(function*() {
     const { settings, venue, pairState, marketId, state, clock } = ctx
     const { pricer, cap, resolver, refusals } = deps
+    // Stryker disable next-line all: text for log lines only
     const amount = (base: number, price: number) => amountText(settings.market, base, price)
+    // Stryker disable next-line ObjectLiteral: equivalent: every field starts undefined either way
     const noted = yield* Ref.make<Noted>({ waitingFor: undefined, refusedClaim: undefined, short: undefined })
     /** B's heartbeat as A saw it change, on A's monotonic clock (src/domain/freshness.ts). */
     const beatB = yield* Ref.make(initialBeatWatch)
@@ -70,6 +72,7 @@ export const makeQuoteStep = (ctx: MakerContext, deps: QuoteStepDeps) =>
         // loss of Redis state that raced with the checks above places nothing).
         const claim = yield* pairState.claimQuoteSeq({ epochId: settings.epoch?.epochId() })
         if (claim._tag === "Refused") {
+          // Stryker disable next-line EqualityOperator: decides only whether the refusal is logged again
           if ((yield* Ref.getAndUpdate(noted, (n) => ({ ...n, refusedClaim: claim.reason }))).refusedClaim !== claim.reason) {
             yield* Effect.logWarning(`quote ${side} not placed: ${claim.reason}`)
           }
@@ -85,6 +88,7 @@ export const makeQuoteStep = (ctx: MakerContext, deps: QuoteStepDeps) =>
         // always sees the other): an open hedge heading for this side could still execute into it.
         const inFlight = conflictingHedge(side, yield* pairState.openIntents())
         if (inFlight !== undefined) {
+          // Stryker disable next-line EqualityOperator: decides only whether the wait is logged again
           if ((yield* Ref.getAndUpdate(noted, (n) => ({ ...n, waitingFor: inFlight.fillId }))).waitingFor !== inFlight.fillId) {
             yield* Effect.logInfo(
               `quote ${side} waits: hedge ${inFlight.fillId} (B to ${inFlight.targetSignedBase > 0 ? "buy" : "sell"} ` +
@@ -102,6 +106,7 @@ export const makeQuoteStep = (ctx: MakerContext, deps: QuoteStepDeps) =>
           .pipe(Effect.retry(placeRetry(settings.orderRetries)), Effect.result)
         if (placed._tag === "Failure") {
           const e = placed.failure
+          // Stryker disable next-line StringLiteral: the text is only logged
           if (isSignatureRefusal(e)) yield* refusals.note(`quote ${side} ${amount(base, price)}`, e)
           else yield* Effect.logWarning(`quote not placed (${e.kind}${e.code === undefined ? "" : ` ${e.code}`}): ${e.message}`)
           // The venue may or may not have it: ask it, never wait for ever.
@@ -125,6 +130,7 @@ export const makeQuoteStep = (ctx: MakerContext, deps: QuoteStepDeps) =>
           .cancel({ marketId, index: q.orderIndex ?? String(q.clientOrderIndex), ...(requote ? { priority: "quote" as const } : {}) })
           .pipe(Effect.retry(placeRetry(settings.orderRetries)), Effect.result)
         if (cancelled._tag === "Success") return
+        // Stryker disable next-line StringLiteral: the text is only logged
         yield* refusals.note(`cancel of quote ${q.clientOrderIndex}`, cancelled.failure)
         // Most likely filled or gone already: the venue's view decides.
         const still = yield* venue.orderByClientIndex(marketId, q.clientOrderIndex).pipe(Effect.option)
