@@ -11,6 +11,13 @@ import { VenueError } from "../../src/venue/errors.ts"
 import { handleEntry } from "../../src/hedger/entry.ts"
 import { A, advance, B, fillEvent, market, PRICE, setupB as setup } from "./b-fixture.ts"
 
+/** The stream fields of fill 900:60 re-added by hand under a new entry id and fillSeq 9 (a replay). */
+const replayedFill = (side: "buy" | "sell" = "buy", size = 60): Record<string, string> =>
+  Object.fromEntries(Object.entries({
+    fillId: "900:60", pair: "BTC:1-2", accountIndex: A, marketId: market.marketId, side, orderIndex: "900", clientOrderIndex: 77,
+    filledBefore: 60 - size, filledAfter: 60, size, price: PRICE, venueTimestampMs: 1, detectedAtMs: 1, fillSeq: 9
+  }).map(([k, v]) => [k, String(v)]))
+
 describe("an entry B will not hedge", () => {
   it.effect("poison: halted first, moved to the dead-letter stream with its reason, alerted, the hook told; nothing sent", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -77,12 +84,7 @@ describe("a fill B hedged already", () => {
       yield* t.handle(yield* t.deliver(fillEvent()))
       assert.strictEqual(t.ex.marketOrdersReceived.length, 1)
       // The same fill again, as a replayed stream entry (A's published level kept it off otherwise).
-      const copyId = t.bus.inspect.injectRaw(
-        Object.fromEntries(Object.entries({
-          fillId: "900:60", pair: "BTC:1-2", accountIndex: A, marketId: market.marketId, side: "buy", orderIndex: "900", clientOrderIndex: 77,
-          filledBefore: 0, filledAfter: 60, size: 60, price: PRICE, venueTimestampMs: 1, detectedAtMs: 1, fillSeq: 9
-        }).map(([k, v]) => [k, String(v)]))
-      )
+      const copyId = t.bus.inspect.injectRaw(replayedFill())
       const [copy] = yield* t.fillBus.readNew({ consumer: "b1", count: 1, blockMs: 0 })
       assert.strictEqual(copy!.entryId, copyId)
       assert.strictEqual(copy!._tag, "Fill")
@@ -99,12 +101,7 @@ describe("a fill B hedged already", () => {
       const t = yield* setup()
       yield* t.handle(yield* t.deliver(fillEvent()))
       for (const [side, size] of [["sell", 60], ["buy", 40]] as const) {
-        t.bus.inspect.injectRaw(
-          Object.fromEntries(Object.entries({
-            fillId: "900:60", pair: "BTC:1-2", accountIndex: A, marketId: market.marketId, side, orderIndex: "900", clientOrderIndex: 77,
-            filledBefore: 60 - size, filledAfter: 60, size, price: PRICE, venueTimestampMs: 1, detectedAtMs: 1, fillSeq: 9
-          }).map(([k, v]) => [k, String(v)]))
-        )
+        t.bus.inspect.injectRaw(replayedFill(side, size))
         const [copy] = yield* t.fillBus.readNew({ consumer: "b1", count: 1, blockMs: 0 })
         yield* t.handle(copy!)
       }
@@ -120,12 +117,7 @@ describe("a fill B hedged already", () => {
       const t = yield* setup()
       // The intent of fillSeq 1 exists (B was hedging it when it died); the copy says fillSeq 9.
       yield* t.state.beginHedge({ fillId: "900:60", fillSeq: 1, signedDelta: -60, minBase: 1, nowMs: 0 })
-      t.bus.inspect.injectRaw(
-        Object.fromEntries(Object.entries({
-          fillId: "900:60", pair: "BTC:1-2", accountIndex: A, marketId: market.marketId, side: "buy", orderIndex: "900", clientOrderIndex: 77,
-          filledBefore: 0, filledAfter: 60, size: 60, price: PRICE, venueTimestampMs: 1, detectedAtMs: 1, fillSeq: 9
-        }).map(([k, v]) => [k, String(v)]))
-      )
+      t.bus.inspect.injectRaw(replayedFill())
       const [copy] = yield* t.fillBus.readNew({ consumer: "b1", count: 1, blockMs: 0 })
       // First delivery of this entry, and the venue knows no order of its index: no intent is looked up,
       // so the hedge itself finds the other intent and says FillInFlight: still a duplicate.
@@ -263,12 +255,7 @@ describe("a fill B hedges", () => {
       const entry = yield* t.deliver(fillEvent())
       yield* t.handle(entry, bare)
       assert.strictEqual(yield* t.fillBus.pendingCount(), 0)
-      t.bus.inspect.injectRaw(
-        Object.fromEntries(Object.entries({
-          fillId: "900:60", pair: "BTC:1-2", accountIndex: A, marketId: market.marketId, side: "buy", orderIndex: "900", clientOrderIndex: 77,
-          filledBefore: 0, filledAfter: 60, size: 60, price: PRICE, venueTimestampMs: 1, detectedAtMs: 1, fillSeq: 9
-        }).map(([k, v]) => [k, String(v)]))
-      )
+      t.bus.inspect.injectRaw(replayedFill())
       const [copy] = yield* t.fillBus.readNew({ consumer: "b1", count: 1, blockMs: 0 })
       yield* t.handle(copy!, bare)
       assert.strictEqual(yield* t.fillBus.pendingCount(), 0)
