@@ -3,19 +3,12 @@
 // for three beats), the restart alert with how long ago B was last alive, and B's free
 // collateral read only when its limit is on.
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Layer, Option } from "effect"
+import { Effect, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
+import { processDutyTests } from "../pair/process-duties.ts"
 import { makeHarness, market } from "../pair/harness.ts"
-
-/** The harness with its pair state's handle (to make it unreachable for a while). */
-const harnessWithState = () =>
-  Effect.gen(function*() {
-    const state = MemoryPairState.make()
-    const h = yield* makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, state.layer), {}, { virtualTime: true })
-    return { h, state }
-  })
 
 const harness = (exOptions: Parameters<typeof makeHarness>[1] = {}) =>
   makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, MemoryPairState.make().layer), exOptions, { virtualTime: true })
@@ -89,38 +82,7 @@ describe("process B", () => {
       yield* Fiber.interrupt(b)
     }))
 
-  it.effect("a beat that cannot be written is a warning; the beats go on once the state is back", () =>
-    Effect.gen(function*() {
-      const { h, state } = yield* harnessWithState()
-      const p = yield* h.startHedger({ heartbeatMs: 200 })
-      yield* h.sleep(300)
-      state.inspect.setUnavailable(true)
-      yield* h.sleep(1_000)
-      state.inspect.setUnavailable(false)
-      // Its last beat has expired meanwhile.
-      const before = (yield* h.heartbeatStatus("b"))?.["beat"] as number | undefined
-      assert.isUndefined(before)
-      yield* h.sleep(500)
-      assert.isAbove((yield* h.heartbeatStatus("b"))?.["beat"] as number, 1)
-      yield* Fiber.interrupt(p)
-    }))
-
-  it.effect("risk.max_clock_skew_ms: a clock a minute off the venue's is alerted, naming whose; 0 does not look", () =>
-    Effect.gen(function*() {
-      for (const maxSkewMs of [1_000, 0]) {
-        const clock = yield* Clock.clockWith(Effect.succeed)
-        // The venue's clock is a minute behind this host's.
-        const h = yield* makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, MemoryPairState.make().layer), {
-          now: () => Math.floor(clock.currentTimeMillisUnsafe()) - 60_000
-        }, { virtualTime: true })
-        const p = yield* h.startHedger({ clockSkew: { maxSkewMs, everyMs: 100, windowMs: 500 } })
-        yield* h.sleep(1_500)
-        const skew = h.alerts.filter((a) => a.kind === "clock-skew")
-        if (maxSkewMs === 0) assert.deepStrictEqual(skew, [])
-        else assert.match(skew[0]?.message ?? "", /^B \(hedger b1\)'s clock is 60000 ms ahead of the venue's \(risk.max_clock_skew_ms 1000\)/)
-        yield* Fiber.interrupt(p)
-      }
-    }))
+  processDutyTests("b", (h, over) => h.startHedger(over), "B (hedger b1)")
 
   it.effect("a force close is answered within forceClosePollMs (1 s by default): B closes its own position reduce-only", () =>
     Effect.gen(function*() {

@@ -4,7 +4,7 @@
 // quotes of an earlier run cancelled only when asked, a restart holding a long position closing
 // first, and a venue that cannot list orders refused for depth_unit orders.
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Exit, Fiber, Layer } from "effect"
+import { Effect, Exit, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
@@ -12,15 +12,8 @@ import { runMaker } from "../../src/maker/maker.ts"
 import { Alerts } from "../../src/ops/alerts.ts"
 import { makeMemoryVenue, MemoryAccountStream } from "../../src/venue/memory/layers.ts"
 import { Venue } from "../../src/venue/Venue.ts"
+import { processDutyTests } from "../pair/process-duties.ts"
 import { A, makeHarness, makerSettings, market } from "../pair/harness.ts"
-
-/** The harness with its pair state's handle (to make it unreachable for a while). */
-const harnessWithState = () =>
-  Effect.gen(function*() {
-    const state = MemoryPairState.make()
-    const h = yield* makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, state.layer), {}, { virtualTime: true })
-    return { h, state }
-  })
 
 const harness = () => makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, MemoryPairState.make().layer), {}, { virtualTime: true })
 
@@ -130,36 +123,5 @@ describe("process A", () => {
       }
     }))
 
-  it.effect("a beat that cannot be written is a warning; the beats go on once the state is back", () =>
-    Effect.gen(function*() {
-      const { h, state } = yield* harnessWithState()
-      const p = yield* h.startMaker({ heartbeatMs: 200 })
-      yield* h.sleep(300)
-      state.inspect.setUnavailable(true)
-      yield* h.sleep(1_000)
-      state.inspect.setUnavailable(false)
-      // Its last beat has expired meanwhile.
-      const before = (yield* h.heartbeatStatus("a"))?.["beat"] as number | undefined
-      assert.isUndefined(before)
-      yield* h.sleep(500)
-      assert.isAbove((yield* h.heartbeatStatus("a"))?.["beat"] as number, 1)
-      yield* Fiber.interrupt(p)
-    }))
-
-  it.effect("risk.max_clock_skew_ms: a clock a minute off the venue's is alerted, naming whose; 0 does not look", () =>
-    Effect.gen(function*() {
-      for (const maxSkewMs of [1_000, 0]) {
-        const clock = yield* Clock.clockWith(Effect.succeed)
-        // The venue's clock is a minute behind this host's.
-        const h = yield* makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, MemoryPairState.make().layer), {
-          now: () => Math.floor(clock.currentTimeMillisUnsafe()) - 60_000
-        }, { virtualTime: true })
-        const p = yield* h.startMaker({ clockSkew: { maxSkewMs, everyMs: 100, windowMs: 500 } })
-        yield* h.sleep(1_500)
-        const skew = h.alerts.filter((a) => a.kind === "clock-skew")
-        if (maxSkewMs === 0) assert.deepStrictEqual(skew, [])
-        else assert.match(skew[0]?.message ?? "", /^A \(maker\)'s clock is 60000 ms ahead of the venue's \(risk.max_clock_skew_ms 1000\)/)
-        yield* Fiber.interrupt(p)
-      }
-    }))
+  processDutyTests("a", (h, over) => h.startMaker(over), "A (maker)")
 })
