@@ -83,25 +83,4 @@ describe("process B", () => {
     }))
 
   processDutyTests("b", (h, over) => h.startHedger(over), "B (hedger b1)")
-
-  it.effect("a force close is answered within forceClosePollMs (1 s by default): B closes its own position reduce-only", () =>
-    Effect.gen(function*() {
-      for (const [pollMs, notYetAt, answeredBy] of [[100, undefined, 250], [undefined, 500, 1_200]] as const) {
-        const h = yield* harness()
-        // B is short 60.
-        h.ex.placeMarket({ accountIndex: 2, marketId: market.marketId, side: "sell", base: 60, priceCap: 1, clientOrderIndex: 5, reduceOnly: false })
-        const b = yield* h.startHedger(pollMs === undefined ? {} : { forceClosePollMs: pollMs })
-        yield* h.sleep(50)
-        yield* h.pairState.requestForceClose({ id: "FC1", reason: "test", requestedAtMs: 0 })
-        const closes = () => h.ex.marketOrdersReceived.filter((o) => o.accountIndex === 2 && o.reduceOnly)
-        if (notYetAt !== undefined) {
-          yield* h.sleep(notYetAt)
-          assert.strictEqual(closes().length, 0, `not yet at ${notYetAt} ms`)
-        }
-        yield* h.sleep(answeredBy - (notYetAt ?? 0))
-        assert.strictEqual(closes().length, 1, `by ${answeredBy} ms (poll ${pollMs})`)
-        assert.strictEqual(closes()[0]!.side, "buy")
-        yield* Fiber.interrupt(b)
-      }
-    }))
 })

@@ -45,6 +45,17 @@ describe("process A", () => {
       assert.isFalse(yield* h.alive("a"))
     }))
 
+  it.effect("a beat while A has no quote (the pair is halted) says quote none", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      yield* h.setTradingState("HALTED", "test")
+      const a = yield* h.startMaker({ heartbeatMs: 200 })
+      yield* h.sleep(250)
+      assert.strictEqual((yield* h.heartbeatStatus("a"))!["quote"], "none")
+      assert.strictEqual(activeOfA(h).length, 0)
+      yield* Fiber.interrupt(a)
+    }))
+
   it.effect("with freeCollateralEveryMs, the beat carries A's free collateral", () =>
     Effect.gen(function*() {
       const h = yield* harness()
@@ -99,6 +110,45 @@ describe("process A", () => {
       yield* h.waitFor("A's quote after the restart", () => activeOfA(h).length === 1)
       assert.strictEqual(activeOfA(h)[0]!.side, "sell")
       yield* Fiber.interrupt(again)
+    }))
+
+  it.effect("a restart holding less than a full quote long still closes first; a flat start that is partly filled keeps buying", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      const a = yield* h.startMaker()
+      yield* h.waitFor("A's quote", () => activeOfA(h).length === 1)
+      const first = activeOfA(h)[0]!
+      assert.strictEqual(first.side, "buy")
+      h.ex.fillOrder(first.orderIndex, 20)
+      yield* h.sleep(500)
+      // Opening goes on until the whole quantity is bought: the same buy order rests, 40 left.
+      assert.deepStrictEqual(activeOfA(h).map((o) => [o.side, o.orderIndex]), [["buy", first.orderIndex]])
+      yield* Fiber.interrupt(a)
+      yield* h.sleep(100)
+      assert.strictEqual(activeOfA(h).length, 0, "cancelled on exit")
+      // Long 20 of 60 at the restart: the position is closed before anything is opened again.
+      const again = yield* h.startMaker()
+      yield* h.waitFor("A's quote after the restart", () => activeOfA(h).length === 1)
+      assert.strictEqual(activeOfA(h)[0]!.side, "sell")
+      assert.strictEqual(activeOfA(h)[0]!.remainingBase, 20)
+      yield* Fiber.interrupt(again)
+    }))
+
+  it.effect("A reads its free collateral only with freeCollateralEveryMs, once per period", () =>
+    Effect.gen(function*() {
+      for (const [every, expected] of [[undefined, 0], [0, 0], [1_000, 3]] as const) {
+        const h = yield* harness()
+        let reads = 0
+        const read = h.ex.freeCollateralOf.bind(h.ex)
+        h.ex.freeCollateralOf = (account: number) => {
+          if (account === A) reads++
+          return read(account)
+        }
+        const a = yield* h.startMaker(every === undefined ? {} : { freeCollateralEveryMs: every })
+        yield* h.sleep(2_500)
+        assert.strictEqual(reads, expected, `freeCollateralEveryMs ${every}`)
+        yield* Fiber.interrupt(a)
+      }
     }))
 
   it.effect("market.depth counted in orders (the default) on a venue that cannot list them: refused at start with what to set", () =>

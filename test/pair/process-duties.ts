@@ -1,17 +1,18 @@
 // Duties A and B share besides trading, tested the same way for each (test/maker/maker.test.ts,
 // test/hedger/hedger.test.ts), on the TestClock over the memory bus and exchange: beats go on after
-// the pair's state was unreachable, and a clock off the venue's is alerted when
-// risk.max_clock_skew_ms is set.
+// the pair's state was unreachable, a clock off the venue's is alerted when
+// risk.max_clock_skew_ms is set, and a force close is answered within forceClosePollMs.
 import { assert, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Layer } from "effect"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
-import { type Harness, makeHarness, market } from "./harness.ts"
+import { A, B, type Harness, makeHarness, market } from "./harness.ts"
 
 /** What both programs take for these duties. */
 export interface DutySettings {
   readonly heartbeatMs?: number
   readonly clockSkew?: { readonly maxSkewMs: number; readonly everyMs?: number; readonly windowMs?: number }
+  readonly forceClosePollMs?: number
 }
 
 /** The harness with its pair state's handle (to make it unreachable for a while). */
@@ -58,6 +59,30 @@ export const processDutyTests = (
         const skew = h.alerts.filter((a) => a.kind === "clock-skew")
         if (maxSkewMs === 0) assert.deepStrictEqual(skew, [])
         else assert.isTrue((skew[0]?.message ?? "").startsWith(`${who}'s clock is 60000 ms ahead of the venue's (risk.max_clock_skew_ms 1000)`), skew[0]?.message)
+        yield* Fiber.interrupt(p)
+      }
+    }))
+
+  it.effect("a force close is answered within forceClosePollMs (1 s by default): the program closes its own position reduce-only", () =>
+    Effect.gen(function*() {
+      // A holds the pair's long leg, B its short one.
+      const account = role === "a" ? A : B
+      const opened = role === "a" ? "buy" : "sell"
+      for (const [pollMs, notYetAt, answeredBy] of [[100, undefined, 250], [undefined, 500, 1_200]] as const) {
+        const { h } = yield* harnessWithState()
+        h.ex.placeMarket({ accountIndex: account, marketId: market.marketId, side: opened, base: 60, priceCap: opened === "buy" ? 10_000_000 : 1, clientOrderIndex: 5, reduceOnly: false })
+        const p = yield* start(h, pollMs === undefined ? {} : { forceClosePollMs: pollMs })
+        yield* h.sleep(50)
+        yield* h.pairState.requestForceClose({ id: "FC1", reason: "test", requestedAtMs: 0 })
+        const closes = () => h.ex.marketOrdersReceived.filter((o) => o.accountIndex === account && o.reduceOnly)
+        if (notYetAt !== undefined) {
+          yield* h.sleep(notYetAt)
+          assert.strictEqual(closes().length, 0, `not yet at ${notYetAt} ms`)
+        }
+        yield* h.sleep(answeredBy - (notYetAt ?? 0))
+        assert.strictEqual(closes().length, 1, `by ${answeredBy} ms (poll ${pollMs})`)
+        assert.strictEqual(closes()[0]!.side, opened === "buy" ? "sell" : "buy")
+        assert.strictEqual(closes()[0]!.base, 60)
         yield* Fiber.interrupt(p)
       }
     }))
