@@ -86,9 +86,6 @@ export interface MakerEpochHooks {
   readonly onPublished: (fill: FillEvent, fillSeq: number) => Effect.Effect<void>
 }
 
-/** maker.book_orders_refresh_ms's default: 12 order-list reads a minute at most, of the 60 REST requests a Standard account has. */
-export const DEFAULT_BOOK_ORDERS_REFRESH_MS = 5_000
-
 /** What A's parts share while A runs. */
 export interface MakerContext {
   readonly settings: MakerSettings
