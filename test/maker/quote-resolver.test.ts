@@ -34,11 +34,11 @@ describe("A's quote resolver", () => {
     Effect.gen(function*() {
       const { ctx, ex } = yield* makeContext({ resolveQuoteMs: 2_000 })
       const resolver = yield* makeQuoteResolver(ctx, yield* makeFillPublisher(ctx))
-      yield* Ref.update(ctx.state, (s) => ({ ...s, quote: sending(42, ctx.clock.monoMs()) }))
+      yield* Ref.update(ctx.state, (s) => ({ ...s, position: 20, quote: sending(42, ctx.clock.monoMs()) }))
       const fiber = yield* resolver.resolve(42, "the send's outcome is unknown").pipe(Effect.forkChild)
       yield* TestClock.adjust(2_500)
       yield* Fiber.join(fiber)
-      assert.isUndefined((yield* Ref.get(ctx.state)).quote)
+      assert.deepStrictEqual([(yield* Ref.get(ctx.state)).quote, (yield* Ref.get(ctx.state)).position], [undefined, 20], "forgotten, A's position kept")
       // The send arrives after all: it is cancelled as soon as A sees it.
       const late = ex.placeLimit({ accountIndex: A, marketId: market.marketId, side: "buy", base: 60, price: 999_000, clientOrderIndex: 42, postOnly: true, reduceOnly: false })
       const rest = ex.activeOrders(A, market.marketId).find((o) => o.clientOrderIndex === 42)!
@@ -67,7 +67,7 @@ describe("A's quote resolver", () => {
         yield* TestClock.adjust(1)
         assert.isTrue(yield* resolver.settleStuck)
         const q = (yield* Ref.get(ctx.state)).quote
-        if (outcome === "gone") assert.isUndefined(q)
+        if (outcome === "gone") assert.deepStrictEqual([q, (yield* Ref.get(ctx.state)).position], [undefined, 0], "forgotten, A's position kept")
         else assert.deepStrictEqual([q?.state, q?.orderIndex], ["resting", orderIndex])
       }
     }))
@@ -132,5 +132,65 @@ describe("A's quote resolver", () => {
       assert.isFalse(yield* resolver.settleStuck)
       yield* Ref.update(ctx.state, (s) => ({ ...s, quote: undefined }))
       assert.isFalse(yield* resolver.settleStuck)
+    }))
+
+  it.effect("a quote sending since long before the resolver first looks is resolved on that first look", () =>
+    Effect.gen(function*() {
+      const { ctx, ex } = yield* makeContext()
+      const resolver = yield* makeQuoteResolver(ctx, yield* makeFillPublisher(ctx))
+      yield* Ref.update(ctx.state, (s) => ({ ...s, quote: sending(51, ctx.clock.monoMs()) }))
+      ex.placeLimit({ accountIndex: A, marketId: market.marketId, side: "buy", base: 60, price: 999_000, clientOrderIndex: 51, postOnly: true, reduceOnly: false })
+      yield* TestClock.adjust(STUCK_QUOTE_MS)
+      assert.isTrue(yield* resolver.settleStuck, "a send counts from when it was placed")
+      assert.strictEqual((yield* Ref.get(ctx.state)).quote?.state, "resting")
+    }))
+
+  it.effect("settled by the stream before the resolver asks (resting, another quote, none): the venue is not asked", () =>
+    Effect.gen(function*() {
+      for (const settled of [{ ...sending(52, 0), state: "resting" as const, orderIndex: "9" }, sending(53, 0), undefined]) {
+        const { ctx } = yield* makeContext({ resolveQuoteMs: 3_000 })
+        let asked = 0
+        const venue = { ...ctx.venue, orderByClientIndex: (m: number, coi: number) => Effect.suspend(() => (asked++, ctx.venue.orderByClientIndex(m, coi))) }
+        const resolver = yield* makeQuoteResolver({ ...ctx, venue }, yield* makeFillPublisher(ctx))
+        yield* Ref.update(ctx.state, (s) => ({ ...s, quote: settled }))
+        const fiber = yield* resolver.resolve(52, "test").pipe(Effect.forkChild)
+        yield* TestClock.adjust(5_000)
+        yield* Fiber.join(fiber)
+        assert.strictEqual(asked, 0, `settled as ${settled?.state}`)
+        assert.deepStrictEqual((yield* Ref.get(ctx.state)).quote, settled)
+      }
+    }))
+
+  it.effect("A's quote changed while the venue was being asked (another quote, or none): the answer for the old one leaves it alone", () =>
+    Effect.gen(function*() {
+      const other = { ...sending(60, 0), state: "resting" as const, orderIndex: "77" }
+      for (const venueHas of ["cancelled", "resting", "nothing"] as const) {
+        for (const meanwhile of [other, undefined]) {
+          const { ctx, ex } = yield* makeContext({ resolveQuoteMs: 2_000 })
+          yield* Ref.update(ctx.state, (s) => ({ ...s, position: 20, quote: sending(54, ctx.clock.monoMs()) }))
+          if (venueHas !== "nothing") {
+            const orderIndex = ex.placeLimit({ accountIndex: A, marketId: market.marketId, side: "buy", base: 60, price: 999_000, clientOrderIndex: 54, postOnly: true, reduceOnly: false })
+            if (venueHas === "cancelled") ex.cancel(A, market.marketId, orderIndex)
+          }
+          const start = ctx.clock.monoMs()
+          // The stream settles the quote while the venue answers; an unknown quote is asked for
+          // until resolveQuoteMs, so the change comes with the last answer.
+          const venue = {
+            ...ctx.venue,
+            orderByClientIndex: (m: number, coi: number) =>
+              ctx.venue.orderByClientIndex(m, coi).pipe(
+                Effect.tap(() =>
+                  venueHas !== "nothing" || ctx.clock.monoMs() - start >= 2_000 ? Ref.update(ctx.state, (s) => ({ ...s, quote: meanwhile })) : Effect.void
+                )
+              )
+          }
+          const resolver = yield* makeQuoteResolver({ ...ctx, venue }, yield* makeFillPublisher(ctx))
+          const fiber = yield* resolver.resolve(54, "test").pipe(Effect.forkChild)
+          yield* TestClock.adjust(5_000)
+          yield* Fiber.join(fiber)
+          const after = yield* Ref.get(ctx.state)
+          assert.deepStrictEqual([after.quote, after.position], [meanwhile, 20], `venue has ${venueHas}, quote meanwhile ${meanwhile?.clientOrderIndex}`)
+        }
+      }
     }))
 })
