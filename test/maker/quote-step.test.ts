@@ -11,6 +11,7 @@ import { makeQuoteResolver } from "../../src/maker/quote-resolver.ts"
 import { makeQuoteStep } from "../../src/maker/quote-step.ts"
 import { makeQuoteTxCap } from "../../src/maker/quote-tx-cap.ts"
 import { makeSignatureRefusals } from "../../src/maker/signature-refusals.ts"
+import type { MakerState } from "../../src/domain/maker-cycle.ts"
 import type { MakerSettings } from "../../src/maker/settings.ts"
 import { Alerts } from "../../src/ops/alerts.ts"
 import { VenueError } from "../../src/venue/errors.ts"
@@ -265,5 +266,187 @@ describe("one decision of A's quote loop", () => {
       assert.strictEqual((yield* Ref.get(s.ctx.state)).quote?.state, "cancelling")
       yield* s.run
       assert.strictEqual(cancels.length, 1, "already cancelling")
+    }))
+
+  it.effect("a placement refused for another reason than its signature does not count toward the halt", () =>
+    Effect.gen(function*() {
+      const s = yield* stepOn({ orderRetries: 0, haltAfterSignatureRefusals: 1 }, (v) => ({
+        ...v,
+        placeLimit: () => Effect.fail(new VenueError({ op: "placeLimit", kind: "rejected", code: 21104, message: "invalid nonce" }))
+      }))
+      yield* s.run
+      yield* s.run
+      assert.strictEqual(yield* s.ctx.pairState.tradingState(), "ACTIVE")
+      assert.isUndefined((yield* Ref.get(s.ctx.state)).quote, "forgotten: the next decision places a new one")
+    }))
+
+  it.effect("a send with an unknown outcome that did reach the venue: found there and tracked as resting, never placed twice", () =>
+    Effect.gen(function*() {
+      const s = yield* stepOn({ orderRetries: 0, resolveQuoteMs: 1_000 }, (v) => ({
+        ...v,
+        placeLimit: (req) => v.placeLimit(req).pipe(Effect.andThen(Effect.fail(new VenueError({ op: "placeLimit", kind: "unknown-outcome", message: "no answer" }))))
+      }))
+      const fiber = yield* s.run.pipe(Effect.forkChild)
+      for (let i = 0; i < 30; i++) yield* TestClock.adjust(100)
+      yield* Fiber.join(fiber)
+      const [q] = s.resting()
+      const tracked = (yield* Ref.get(s.ctx.state)).quote
+      assert.deepStrictEqual([tracked?.state, tracked?.orderIndex, tracked?.clientOrderIndex], ["resting", q!.orderIndex, q!.clientOrderIndex])
+      yield* s.run
+      assert.strictEqual(s.resting().length, 1)
+    }))
+
+  it.effect("A's quote changed while a placement was refused (another quote, or none): A's state is left as the stream set it", () =>
+    Effect.gen(function*() {
+      const other = { clientOrderIndex: 9, side: "buy" as const, price: 1, base: 60, placedAtMs: 0, state: "resting" as const, orderIndex: "77" }
+      for (const meanwhile of [other, undefined]) {
+        let ctxState: Ref.Ref<MakerState> | undefined
+        const s = yield* stepOn({ orderRetries: 0 }, (v) => ({
+          ...v,
+          placeLimit: () =>
+            Ref.update(ctxState!, (st) => ({ ...st, quote: meanwhile })).pipe(
+              Effect.andThen(Effect.fail(new VenueError({ op: "placeLimit", kind: "rejected", code: 21120, message: "invalid signature" })))
+            )
+        }))
+        ctxState = s.ctx.state
+        yield* s.run
+        assert.deepStrictEqual((yield* Ref.get(s.ctx.state)).quote, meanwhile)
+      }
+    }))
+
+  it.effect("the stream settled the quote before the placement's answer (filled, pulled, or already resting): not made resting again", () =>
+    Effect.gen(function*() {
+      for (const meanwhile of ["filled", "cancelling", "resting"] as const) {
+        let ctxState: Ref.Ref<MakerState> | undefined
+        const s = yield* stepOn({}, (v) => ({
+          ...v,
+          placeLimit: (req) =>
+            v.placeLimit(req).pipe(Effect.tap(() =>
+              Ref.update(ctxState!, (st) =>
+                meanwhile === "filled" || st.quote === undefined
+                  ? { ...st, quote: undefined }
+                  : { ...st, quote: { ...st.quote, orderIndex: "5", state: meanwhile } }
+              )
+            ))
+        }))
+        ctxState = s.ctx.state
+        yield* s.run
+        const q = (yield* Ref.get(s.ctx.state)).quote
+        if (meanwhile === "filled") assert.isUndefined(q)
+        else assert.deepStrictEqual([q?.state, q?.orderIndex], [meanwhile, "5"])
+      }
+    }))
+
+  it.effect("a re-quote's cancel: the quote is cancelling until the stream confirms; it names the order index once known, else the client index", () =>
+    Effect.gen(function*() {
+      for (const known of [false, true]) {
+        const cancels: Array<CancelRequest> = []
+        const s = yield* stepOn({}, (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) }))
+        yield* s.run
+        const [q] = s.resting()
+        if (known) yield* Ref.update(s.ctx.state, (st) => (st.quote === undefined ? st : { ...st, quote: { ...st.quote, orderIndex: q!.orderIndex } }))
+        yield* TestClock.adjust(60_000)
+        yield* s.run
+        assert.strictEqual(cancels[0]?.index, known ? q!.orderIndex : String(q!.clientOrderIndex))
+        assert.strictEqual((yield* Ref.get(s.ctx.state)).quote?.state, "cancelling")
+        yield* s.run
+        assert.strictEqual(cancels.length, 1, "one cancel while it is cancelling")
+      }
+    }))
+
+  it.effect("a drift re-quote's cancel is A's own too (priority quote)", () =>
+    Effect.gen(function*() {
+      const cancels: Array<CancelRequest> = []
+      const s = yield* stepOn(
+        { cycle: { quantity: 60, depth: 1, maxQuoteAgeMs: 600_000, requoteDriftTicks: 10, closeAtBestAfterMs: 0, minRequoteIntervalMs: 0 } },
+        (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) })
+      )
+      yield* s.run
+      assert.strictEqual(s.resting().length, 1)
+      s.ex.setMid(market.marketId, 1_100_000)
+      yield* TestClock.adjust(1_000)
+      yield* s.run
+      assert.strictEqual(cancels.length, 1)
+      assert.strictEqual(cancels[0]!.priority, "quote")
+    }))
+
+  it.effect("a failed cancel and a venue that cannot say, or does not know the order: the quote is forgotten, A's position kept", () =>
+    Effect.gen(function*() {
+      for (const lookup of ["fails", "unknown"] as const) {
+        const s = yield* stepOn({ orderRetries: 0 }, (v) => ({
+          ...v,
+          cancel: () => Effect.fail(new VenueError({ op: "cancel", kind: "rejected", message: "no such order" })),
+          orderByClientIndex: () =>
+            lookup === "fails" ? Effect.fail(new VenueError({ op: "orderByClientIndex", kind: "unavailable", message: "down" })) : Effect.succeed(Option.none())
+        }))
+        yield* s.run
+        yield* Ref.update(s.ctx.state, (st) => ({ ...st, position: 20 }))
+        yield* TestClock.adjust(600_000)
+        yield* s.run
+        const after = yield* Ref.get(s.ctx.state)
+        assert.deepStrictEqual([after.quote, after.position], [undefined, 20], `lookup ${lookup}`)
+      }
+    }))
+
+  it.effect("A's quote changed while a failed cancel was checked at the venue: A's state is left as the stream set it", () =>
+    Effect.gen(function*() {
+      const other = { clientOrderIndex: 9, side: "buy" as const, price: 1, base: 60, placedAtMs: 0, state: "resting" as const, orderIndex: "77" }
+      for (const meanwhile of [other, undefined]) {
+        let ctxState: Ref.Ref<MakerState> | undefined
+        const s = yield* stepOn({ orderRetries: 0 }, (v) => ({
+          ...v,
+          cancel: () => Effect.fail(new VenueError({ op: "cancel", kind: "rejected", message: "no such order" })),
+          orderByClientIndex: (m, coi) => v.orderByClientIndex(m, coi).pipe(Effect.tap(() => Ref.update(ctxState!, (st) => ({ ...st, quote: meanwhile }))))
+        }))
+        ctxState = s.ctx.state
+        yield* s.run
+        yield* TestClock.adjust(600_000)
+        yield* s.run
+        assert.deepStrictEqual((yield* Ref.get(s.ctx.state)).quote, meanwhile)
+      }
+    }))
+
+  it.effect("a decision that settles a stuck quote ends there: nothing else is placed in it", () =>
+    Effect.gen(function*() {
+      const s = yield* stepOn({ resolveQuoteMs: 500 })
+      yield* Ref.update(s.ctx.state, (st) => ({ ...st, quote: { clientOrderIndex: 9, side: "buy" as const, price: 1, base: 60, placedAtMs: s.ctx.clock.monoMs(), state: "sending" as const } }))
+      yield* TestClock.adjust(60_000)
+      const fiber = yield* s.run.pipe(Effect.forkChild)
+      for (let i = 0; i < 20; i++) yield* TestClock.adjust(100)
+      yield* Fiber.join(fiber)
+      assert.isUndefined((yield* Ref.get(s.ctx.state)).quote, "the venue never had it: forgotten")
+      assert.strictEqual(s.resting().length, 0)
+      yield* s.run
+      assert.strictEqual(s.resting().length, 1)
+    }))
+
+  it.effect("A's quote-tx cap with no room: the book is not even read", () =>
+    Effect.gen(function*() {
+      let reads = 0
+      const s = yield* stepOn({ quoteTxPerMinute: 1 }, (v) => ({ ...v, orderBook: (m, d) => Effect.suspend(() => (reads++, v.orderBook(m, d))) }))
+      yield* s.run
+      assert.strictEqual(reads, 1)
+      // The placement used the one slot; the stream confirms a cancel by someone else: A must place again.
+      yield* Ref.update(s.ctx.state, (st) => ({ ...st, quote: undefined }))
+      yield* s.run
+      assert.strictEqual(reads, 1)
+      yield* TestClock.adjust(60_000)
+      yield* s.run
+      assert.strictEqual(reads, 2)
+    }))
+
+  it.effect("another refusal between two signature refusals does not break their row: a key that is wrong stays wrong", () =>
+    Effect.gen(function*() {
+      const errors = [
+        new VenueError({ op: "placeLimit", kind: "rejected", code: 21120, message: "invalid signature" }),
+        new VenueError({ op: "placeLimit", kind: "rejected", code: 21104, message: "invalid nonce" }),
+        new VenueError({ op: "placeLimit", kind: "rejected", code: 21120, message: "invalid signature" })
+      ]
+      const s = yield* stepOn({ orderRetries: 0, haltAfterSignatureRefusals: 2 }, (v) => ({ ...v, placeLimit: () => Effect.fail(errors.shift()!) }))
+      yield* s.run
+      yield* s.run
+      assert.strictEqual(yield* s.ctx.pairState.tradingState(), "ACTIVE")
+      yield* s.run
+      assert.strictEqual(yield* s.ctx.pairState.tradingState(), "HALTED")
     }))
 })
