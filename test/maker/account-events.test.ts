@@ -7,7 +7,7 @@ import type { OrderUpdate } from "../../src/domain/events.ts"
 import type { MakerState } from "../../src/domain/maker-cycle.ts"
 import { makeEventHandler, trackQuote } from "../../src/maker/account-events.ts"
 import { makeFillPublisher } from "../../src/maker/fill-publisher.ts"
-import { makeContext } from "./context.ts"
+import { makeContext, market } from "./context.ts"
 
 const quote = { clientOrderIndex: 5, side: "buy" as const, price: 999_000, base: 60, placedAtMs: 0, state: "sending" as const }
 const update = (over: Partial<OrderUpdate>): OrderUpdate => ({
@@ -73,6 +73,28 @@ describe("A's event handler", () => {
       yield* handle({ _tag: "StreamConnected", reconnect: false })
       assert.isTrue(Option.isNone(yield* ctx.pairState.restingQuote()))
       assert.isUndefined(yield* Ref.get(ctx.publishedQuote))
+    }))
+
+  it.effect("the quote published for B is withdrawn when A's quote is another one", () =>
+    Effect.gen(function*() {
+      const { ctx } = yield* makeContext()
+      const handle = yield* makeEventHandler(ctx, yield* makeFillPublisher(ctx), { onOrderUpdate: () => Effect.void })
+      yield* ctx.pairState.publishQuote(Option.some({ side: "buy", price: 999_000, clientOrderIndex: 5, base: 60 }))
+      yield* Ref.set(ctx.publishedQuote, 5)
+      yield* Ref.set(ctx.state, state({ ...quote, clientOrderIndex: 6, state: "resting" }))
+      yield* handle({ _tag: "StreamConnected", reconnect: false })
+      assert.isTrue(Option.isNone(yield* ctx.pairState.restingQuote()))
+    }))
+
+  it.effect("events that are not position reports leave A's position alone (another market's, the stream's own)", () =>
+    Effect.gen(function*() {
+      const { ctx } = yield* makeContext()
+      const handle = yield* makeEventHandler(ctx, yield* makeFillPublisher(ctx), { onOrderUpdate: () => Effect.void })
+      yield* Ref.set(ctx.state, { ...state(undefined), position: 20 })
+      yield* handle({ _tag: "StreamDisconnected", reason: "test" })
+      yield* handle({ _tag: "StreamConnected", reconnect: true })
+      yield* handle({ _tag: "PositionUpdate", accountIndex: 1, marketId: market.marketId + 1, signedBase: 500, avgEntryPrice: 0 })
+      assert.strictEqual((yield* Ref.get(ctx.state)).position, 20)
     }))
 
   it.effect("A's trades are fills too (this market only); the venue's position report sets A's position (this market only)", () =>

@@ -56,7 +56,7 @@ describe("A's fill publisher", () => {
         onFill: (f) => Effect.sync(() => void told.push(`fill ${f.fillId}`)),
         epoch: { epochId: () => undefined, onQuoteSeq: () => Effect.void, onPublished: (f, seq) => Effect.sync(() => void told.push(`epoch ${f.fillId} ${seq}`)) }
       })
-      const fenced = { ...made.ctx, bus: { ...made.ctx.bus, publishFill: () => Effect.succeed({ fillSeq: 0, entryId: "", duplicate: true, fenced: "flatten F1 settled it" }) } }
+      const fenced = { ...made.ctx, bus: { ...made.ctx.bus, publishFill: () => Effect.succeed({ fillSeq: 0, entryId: "", duplicate: false, fenced: "flatten F1 settled it" }) } }
       const p = yield* makeFillPublisher(fenced)
       yield* p.publish(fill("281474976710702", 60))
       assert.strictEqual(yield* p.published, 0)
@@ -67,4 +67,20 @@ describe("A's fill publisher", () => {
       yield* q.publish(fill("281474976710703", 60))
       assert.deepStrictEqual(told, ["epoch 281474976710703:60 1", "fill 281474976710703:60"])
     }))
+
+  it.effect("orders left out are remembered up to 1000, the oldest forgotten first: each said once while remembered", () => {
+    const lines: Array<string> = []
+    return Effect.gen(function*() {
+      const { ctx } = yield* makeContext()
+      const p = yield* makeFillPublisher(ctx)
+      const order = (k: number) => String(281474976720000 + k)
+      const closing = (k: number) => fill(order(k), 20, CLOSING_CLIENT_INDEX_MIN + 5)
+      for (let k = 1; k <= 1001; k++) yield* p.publish(closing(k))
+      // Order 1 was forgotten when order 1001 came; order 2 is still remembered.
+      yield* p.publish(closing(2))
+      yield* p.publish(closing(1))
+      const said = (k: number) => lines.filter((l) => l.includes(`of order ${order(k)} `)).length
+      assert.deepStrictEqual([said(1), said(2), said(1001)], [2, 1, 1])
+    }).pipe(Effect.provide(Logger.layer([Logger.make((o) => void lines.push([o.message].flat().map(String).join(" ")))])))
+  })
 })
