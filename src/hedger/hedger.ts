@@ -49,7 +49,8 @@ export const runHedger = (settings: HedgerSettings) =>
       // By this host's wall clock, as B's last beat was stamped (a message, not a rule).
       yield* raiseAlert("process-restart", `hedger ${settings.consumer} restarted (B was alive ${(yield* wallMs) - previous.value.atMs} ms ago)`)
     }
-    if (settings.clockSkew !== undefined && settings.clockSkew.maxSkewMs > 0) {
+    // risk.max_clock_skew_ms 0 is checked by watchClockSkew itself (it does not look).
+    if (settings.clockSkew !== undefined) {
       yield* watchClockSkew({ ...settings.clockSkew, marketId: settings.market.marketId, who: `B (hedger ${settings.consumer})` }).pipe(Effect.forkScoped)
     }
     const loop = yield* makeLoopState

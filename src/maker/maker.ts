@@ -92,9 +92,8 @@ export const runMaker = (settings: MakerSettings) =>
     const previous = yield* pairState.lastHeartbeat("a").pipe(Effect.orElseSucceed(() => Option.none()))
     // By this host's wall clock, as A's last beat was stamped (a message, not a rule).
     if (Option.isSome(previous)) yield* raiseAlert("process-restart", `maker (A) restarted (A was alive ${clock.wallMs() - previous.value.atMs} ms ago)`)
-    if (settings.clockSkew !== undefined && settings.clockSkew.maxSkewMs > 0) {
-      yield* watchClockSkew({ ...settings.clockSkew, marketId, who: "A (maker)" }).pipe(Effect.forkScoped)
-    }
+    // risk.max_clock_skew_ms 0 is checked by watchClockSkew itself (it does not look).
+    if (settings.clockSkew !== undefined) yield* watchClockSkew({ ...settings.clockSkew, marketId, who: "A (maker)" }).pipe(Effect.forkScoped)
     yield* Stream.runForEach(stream.events, onEvent).pipe(Effect.forkScoped)
     // A closes its own account when a force close asks (strategy.force_close_timeout), even one
     // requested before this start; its closing orders' fills are never published.

@@ -4,15 +4,17 @@
 // quotes of an earlier run cancelled only when asked, a restart holding a long position closing
 // first, and a venue that cannot list orders refused for depth_unit orders.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer } from "effect"
+import { Effect, Fiber, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { MemoryFillBus } from "../../src/bus/memory/MemoryFillBus.ts"
 import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { runMaker } from "../../src/maker/maker.ts"
 import { Alerts } from "../../src/ops/alerts.ts"
-import { makeMemoryVenue, MemoryAccountStream } from "../../src/venue/memory/layers.ts"
+import { makeMemoryVenue, MemoryAccountStream, MemoryVenue } from "../../src/venue/memory/layers.ts"
+import { AccountStream } from "../../src/venue/AccountStream.ts"
+import type { VenueError } from "../../src/venue/errors.ts"
 import { Venue } from "../../src/venue/Venue.ts"
-import { processDutyTests } from "../pair/process-duties.ts"
+import { harnessWithState, processDutyTests } from "../pair/process-duties.ts"
 import { A, makeHarness, makerSettings, market } from "../pair/harness.ts"
 
 const harness = () => makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, MemoryPairState.make().layer), {}, { virtualTime: true })
@@ -151,12 +153,12 @@ describe("process A", () => {
       }
     }))
 
-  it.effect("market.depth counted in orders (the default) on a venue that cannot list them: refused at start with what to set", () =>
+  it.effect("market.depth counted in orders (the default) on a venue that cannot list them: refused at start with what to set; levels start", () =>
     Effect.gen(function*() {
-      for (const depthUnit of ["orders", undefined] as const) {
+      for (const depthUnit of ["orders", undefined, "levels"] as const) {
         const h = yield* harness()
         const { orderBookOrders: _, ...noOrders } = makeMemoryVenue(h.ex, A)
-        const exit = yield* runMaker(makerSettings(depthUnit === undefined ? {} : { depthUnit })).pipe(
+        const run = yield* runMaker(makerSettings(depthUnit === undefined ? {} : { depthUnit })).pipe(
           Effect.scoped,
           Effect.provide(Layer.mergeAll(
             Layer.succeed(Venue, Venue.of(noOrders)),
@@ -166,11 +168,54 @@ describe("process A", () => {
             MemoryPairState.make().layer
           )),
           Effect.timeoutOption("1 second"),
-          Effect.exit
+          Effect.result,
+          Effect.forkChild
         )
-        assert.isTrue(Exit.isFailure(exit), `depth unit ${depthUnit}`)
-        assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "set maker.depth_unit: levels")
+        yield* h.sleep(500)
+        const quoted = activeOfA(h).length
+        yield* h.sleep(600)
+        const r = yield* Fiber.join(run)
+        if (depthUnit === "levels") {
+          assert.isTrue(r._tag === "Success", "levels need no order list: A runs")
+          assert.strictEqual(quoted, 1, "and quotes")
+        } else {
+          assert.isTrue(r._tag === "Failure", `depth unit ${depthUnit}`)
+          if (r._tag === "Failure") {
+            assert.strictEqual((r.failure as VenueError).op, "orderBookOrders")
+            assert.include((r.failure as VenueError).message, "set maker.depth_unit: levels")
+          }
+        }
       }
+    }))
+
+  it.effect("A never quotes blind: before its account stream is up, nothing is placed", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      const a = yield* runMaker(makerSettings({ depthUnit: "levels" })).pipe(
+        Effect.scoped,
+        Effect.provide(Layer.mergeAll(
+          MemoryVenue.layer(h.ex, A),
+          Layer.succeed(AccountStream, AccountStream.of({ accountIndex: A, events: Stream.never })),
+          Layer.succeed(Alerts, Alerts.of({ alert: () => Effect.void })),
+          MemoryFillBus.make({ market }).layer,
+          MemoryPairState.make().layer
+        )),
+        Effect.forkChild
+      )
+      yield* h.sleep(2_000)
+      assert.strictEqual(activeOfA(h).length, 0)
+      yield* Fiber.interrupt(a)
+    }))
+
+  it.effect("the pair's state unreachable at start (its last beat cannot be read): A starts and quotes once it is back", () =>
+    Effect.gen(function*() {
+      const { h, state } = yield* harnessWithState()
+      state.inspect.setUnavailable(true)
+      const a = yield* h.startMaker()
+      yield* h.sleep(300)
+      state.inspect.setUnavailable(false)
+      yield* h.waitFor("A's quote", () => activeOfA(h).length === 1)
+      yield* Fiber.interrupt(a)
     }))
 
   processDutyTests("a", (h, over) => h.startMaker(over), "A (maker)")

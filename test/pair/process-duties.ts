@@ -86,4 +86,22 @@ export const processDutyTests = (
         yield* Fiber.interrupt(p)
       }
     }))
+
+  it.effect("without risk.max_clock_skew_ms, or with 0, the venue's clock is never sampled (no book read after the start while the pair is halted)", () =>
+    Effect.gen(function*() {
+      for (const clockSkew of [undefined, { maxSkewMs: 0, everyMs: 100 }]) {
+        const { h } = yield* harnessWithState()
+        yield* h.setTradingState("HALTED", "test")
+        let reads = 0
+        const book = h.ex.book.bind(h.ex)
+        h.ex.book = (...args: Parameters<typeof book>) => (reads++, book(...args))
+        const p = yield* start(h, clockSkew === undefined ? {} : { clockSkew })
+        // What the start itself reads (B looks at the book once) is not a sample.
+        yield* h.sleep(500)
+        const atStart = reads
+        yield* h.sleep(3_000)
+        assert.strictEqual(reads - atStart, 0, `clockSkew ${JSON.stringify(clockSkew)}`)
+        yield* Fiber.interrupt(p)
+      }
+    }))
 }
