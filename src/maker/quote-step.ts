@@ -106,9 +106,10 @@ export const makeQuoteStep = (ctx: MakerContext, deps: QuoteStepDeps) =>
           .pipe(Effect.retry(placeRetry(settings.orderRetries)), Effect.result)
         if (placed._tag === "Failure") {
           const e = placed.failure
+          // Every refusal is told: a signature refusal counts toward the halt, any other one ends the row.
           // Stryker disable next-line StringLiteral: the text is only logged
-          if (isSignatureRefusal(e)) yield* refusals.note(`quote ${side} ${amount(base, price)}`, e)
-          else yield* Effect.logWarning(`quote not placed (${e.kind}${e.code === undefined ? "" : ` ${e.code}`}): ${e.message}`)
+          yield* refusals.note(`quote ${side} ${amount(base, price)}`, e)
+          if (!isSignatureRefusal(e)) yield* Effect.logWarning(`quote not placed (${e.kind}${e.code === undefined ? "" : ` ${e.code}`}): ${e.message}`)
           // The venue may or may not have it: ask it, never wait for ever.
           if (e.kind === "unknown-outcome") return yield* resolver.resolve(coi, "the send's outcome is unknown")
           return yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === coi ? { ...s, quote: undefined } : s))

@@ -18,9 +18,9 @@ const withLines = <A, E, R>(body: (lines: Array<string>) => Effect.Effect<A, E, 
 }
 
 describe("the price of A's next quote", () => {
-  it.effect("the order list is read at most every refresh, and only when asked", () =>
-    Effect.gen(function*() {
-      const { ctx, ex } = yield* makeContext({ bookOrdersRefreshMs: 5_000 })
+  it.effect("the order list is read at most every refresh (5 s unless set), and only when asked", () =>
+    Effect.forEach([{ bookOrdersRefreshMs: 5_000 }, {}], (over) => Effect.gen(function*() {
+      const { ctx, ex } = yield* makeContext(over)
       const pricer = yield* makeQuotePricer(ctx)
       const book = yield* ctx.venue.orderBook(market.marketId, 5)
       const now = () => ctx.clock.monoMs()
@@ -36,6 +36,15 @@ describe("the price of A's next quote", () => {
       const best = yield* pricer.priceFor({ ...need, best: true }, book, now())
       assert.deepStrictEqual(best, priceAtLevelDepth(book, "buy", 2))
       assert.strictEqual(ex.bookOrdersReads.length, 2)
+    }), { discard: true }))
+
+  it.effect("a list too short for market.depth is answered as short (the caller says so), not as a price", () =>
+    Effect.gen(function*() {
+      const { ctx } = yield* makeContext()
+      const pricer = yield* makeQuotePricer(ctx)
+      const book = yield* ctx.venue.orderBook(market.marketId, 5)
+      const short = yield* pricer.priceFor({ side: "buy", depth: 500, best: false }, book, ctx.clock.monoMs())
+      assert.strictEqual(short?._tag, "Short")
     }))
 
   it.effect("a failing read is said once and prices nothing; its recovery is said once", () =>

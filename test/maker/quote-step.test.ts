@@ -435,7 +435,7 @@ describe("one decision of A's quote loop", () => {
       assert.strictEqual(reads, 2)
     }))
 
-  it.effect("another refusal between two signature refusals does not break their row: a key that is wrong stays wrong", () =>
+  it.effect("another refusal between two signature refusals ends their row (the venue took that signature), as in the cancel path", () =>
     Effect.gen(function*() {
       const errors = [
         new VenueError({ op: "placeLimit", kind: "rejected", code: 21120, message: "invalid signature" }),
@@ -445,7 +445,9 @@ describe("one decision of A's quote loop", () => {
       const s = yield* stepOn({ orderRetries: 0, haltAfterSignatureRefusals: 2 }, (v) => ({ ...v, placeLimit: () => Effect.fail(errors.shift()!) }))
       yield* s.run
       yield* s.run
+      yield* s.run
       assert.strictEqual(yield* s.ctx.pairState.tradingState(), "ACTIVE")
+      errors.push(new VenueError({ op: "placeLimit", kind: "rejected", code: 21120, message: "invalid signature" }))
       yield* s.run
       assert.strictEqual(yield* s.ctx.pairState.tradingState(), "HALTED")
     }))

@@ -78,4 +78,15 @@ describe("A's signature refusals", () => {
       assert.deepStrictEqual([s.state, s.reason], ["REDUCING", "operator"])
       assert.strictEqual(t.alerts.length, 0)
     }))
+
+  it.effect("refusals while the pair is stopped go on counting: resumed, the next one halts at once (the key is still wrong)", () =>
+    Effect.gen(function*() {
+      const t = yield* setup(2)
+      yield* t.ctx.pairState.setTradingState("REDUCING", "operator")
+      yield* t.note(refused())
+      yield* t.note(refused())
+      yield* t.ctx.pairState.setTradingState("ACTIVE", "resume")
+      yield* t.note(refused())
+      assert.strictEqual(yield* t.ctx.pairState.tradingState(), "HALTED")
+    }))
 })
