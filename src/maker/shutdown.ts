@@ -19,6 +19,7 @@ const flushQuote = (ctx: MakerContext, publisher: FillPublisher, clientOrderInde
       if (Option.isNone(found)) return false
       if (Option.isNone(found.value)) return true
       const u = found.value.value
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent: `discard` only changes the value returned, which is not used
       yield* Effect.forEach(ctx.tracker.onOrderUpdate(u, ctx.clock.wallMs()), publisher.publish, { discard: true })
       return isOrderTerminal(u.status)
     })

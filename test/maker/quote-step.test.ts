@@ -18,7 +18,7 @@ import { VenueError } from "../../src/venue/errors.ts"
 import type { CancelRequest, VenueShape } from "../../src/venue/Venue.ts"
 import { A, makeContext, market } from "./context.ts"
 
-const stepOn = (over: Partial<MakerSettings> = {}, wrapVenue?: (v: VenueShape) => VenueShape) =>
+const stepOn = (over: Partial<MakerSettings> = {}, wrapVenue?: (v: VenueShape) => VenueShape, onLine?: (line: string, state: Ref.Ref<MakerState>) => void) =>
   Effect.gen(function*() {
     const made = yield* makeContext({ depthUnit: "levels", ...over })
     const ctx = wrapVenue === undefined ? made.ctx : { ...made.ctx, venue: wrapVenue(made.ctx.venue) }
@@ -33,7 +33,11 @@ const stepOn = (over: Partial<MakerSettings> = {}, wrapVenue?: (v: VenueShape) =
     const run = step.pipe(
       Effect.provideContext(made.services),
       Effect.provide(Layer.succeed(Alerts, Alerts.of({ alert: () => Effect.void }))),
-      Effect.provide(Logger.layer([Logger.make((o) => void lines.push([o.message].flat().map(String).join(" ")))]))
+      Effect.provide(Logger.layer([Logger.make((o) => {
+        const line = [o.message].flat().map(String).join(" ")
+        lines.push(line)
+        onLine?.(line, ctx.state)
+      })]))
     )
     const resting = () => made.ex.activeOrders(A, market.marketId)
     return { ...made, ctx, run, lines, resting }
@@ -450,5 +454,18 @@ describe("one decision of A's quote loop", () => {
       errors.push(new VenueError({ op: "placeLimit", kind: "rejected", code: 21120, message: "invalid signature" }))
       yield* s.run
       assert.strictEqual(yield* s.ctx.pairState.tradingState(), "HALTED")
+    }))
+
+  it.effect("a quote the stream forgets while a pull is starting: no cancelling quote is made up from nothing", () =>
+    Effect.gen(function*() {
+      const s = yield* stepOn({}, undefined, (line, state) => {
+        // The event fiber runs between the pull's look and its update (here: as the line is logged).
+        if (line.startsWith("pulling quote")) Effect.runSync(Ref.update(state, (st) => ({ ...st, quote: undefined })))
+      })
+      yield* s.run
+      assert.strictEqual((yield* Ref.get(s.ctx.state)).quote?.state, "resting")
+      yield* s.ctx.pairState.setTradingState("HALTED", "test")
+      yield* s.run
+      assert.isUndefined((yield* Ref.get(s.ctx.state)).quote)
     }))
 })
