@@ -450,7 +450,7 @@ describe("which messages each switch publishes", () => {
   it("results: documented only; nothing for a deferred result", () => {
     const r = result("hedged", [attempt({ filledBase: 20, avgPrice: 1_000_000, filledQuoteMicro: 20_000_000, orderIndex: "9" })])
     assert.deepStrictEqual(resultMirrors(r, BTC, both).publish.map((m) => m.channel), ["hedge:account_b_filled"])
-    assert.deepStrictEqual(resultMirrors(r, BTC, { ...both, documentedChannels: false }).publish, [])
+    assert.deepStrictEqual(resultMirrors(r, BTC, { ...both, documentedChannels: false }), { publish: [], problems: [] })
     assert.deepStrictEqual(resultMirrors(r, BTC, undefined).publish, [])
     assert.deepStrictEqual(resultMirrors(result("deferred", []), BTC, both).publish, [])
   })
