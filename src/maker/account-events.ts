@@ -51,11 +51,13 @@ export const makeEventHandler = (
         } else if (e._tag === "TradeEvent" && e.marketId === marketId) {
           // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent: `discard` only changes the value returned, which is not used
           yield* Effect.forEach(tracker.onTrade(e, now), publisher.publish, { discard: true })
-        } else if (e._tag === "PositionUpdate" && e.marketId === marketId) {
+        }
+        if (e._tag === "PositionUpdate" && e.marketId === marketId) {
           // Fills already moved the position (together with the quote's size); the venue's report
           // normally agrees, and corrects it when it does not (restart, missed frames).
           yield* Ref.update(state, (s) => syncPosition(s, e.signedBase, settings.cycle, clock.monoMs()))
-        } else if (e._tag === "StreamDisconnected") {
+        }
+        if (e._tag === "StreamDisconnected") {
           yield* Effect.logWarning(`account stream of A disconnected: ${e.reason}`)
         } else if (e._tag === "StreamConnected" && e.reconnect) {
           yield* Effect.logInfo("account stream of A reconnected; catching up from the snapshot")

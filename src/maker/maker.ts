@@ -101,6 +101,7 @@ export const runMaker = (settings: MakerSettings) =>
       role: "a",
       market: settings.market,
       closingIndex: closingClientIndexA,
+      // Stryker disable next-line ConditionalExpression: the `true` mutant is equivalent: an undefined pollMs takes the same default
       ...(settings.forceClosePollMs !== undefined ? { pollMs: settings.forceClosePollMs } : {})
     }).pipe(Effect.forkScoped)
     const collateralEveryMs = settings.freeCollateralEveryMs ?? 0

@@ -109,8 +109,10 @@ export const makeQuoteStep = (ctx: MakerContext, deps: QuoteStepDeps) =>
           // Every refusal is told: a signature refusal counts toward the halt, any other one ends the row.
           // Stryker disable next-line StringLiteral: the text is only logged
           yield* refusals.note(`quote ${side} ${amount(base, price)}`, e)
+          // Stryker disable next-line ConditionalExpression,BooleanLiteral: decides only whether the refusal is logged here (a signature refusal is logged by the row)
           if (!isSignatureRefusal(e)) yield* Effect.logWarning(`quote not placed (${e.kind}${e.code === undefined ? "" : ` ${e.code}`}): ${e.message}`)
           // The venue may or may not have it: ask it, never wait for ever.
+          // Stryker disable next-line StringLiteral: the reason is only logged
           if (e.kind === "unknown-outcome") return yield* resolver.resolve(coi, "the send's outcome is unknown")
           return yield* Ref.update(state, (s) => (s.quote?.clientOrderIndex === coi ? { ...s, quote: undefined } : s))
         }
@@ -166,11 +168,13 @@ export const makeQuoteStep = (ctx: MakerContext, deps: QuoteStepDeps) =>
       const price = need === undefined || book === undefined ? undefined : yield* pricer.priceFor(need, book, now)
       const action = decideMakerAction(current, price, now, settings.cycle)
       // Stryker disable next-line ConditionalExpression: equivalent: only a Wait carries `short`
-      if (action._tag === "Wait" && action.short !== undefined) {
-        const key = shortKey(action.short)
-        if ((yield* Ref.getAndUpdate(noted, (n) => ({ ...n, short: key }))).short !== key) yield* Effect.logWarning(describeShort(action.short))
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: decides only whether the recovery is logged
-      } else if (price?._tag === "Price" && (yield* Ref.getAndUpdate(noted, (n) => ({ ...n, short: undefined }))).short !== undefined) {
+      const short = action._tag === "Wait" ? action.short : undefined
+      if (short !== undefined) {
+        const key = shortKey(short)
+        if ((yield* Ref.getAndUpdate(noted, (n) => ({ ...n, short: key }))).short !== key) yield* Effect.logWarning(describeShort(short))
+      }
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: decides only whether the recovery is logged
+      if (short === undefined && price?._tag === "Price" && (yield* Ref.getAndUpdate(noted, (n) => ({ ...n, short: undefined }))).short !== undefined) {
         yield* Effect.logInfo(`market.depth ${settings.cycle.depth}: the book has enough ${pricer.depthUnit === "orders" ? "orders" : "price levels"} again; quoting`)
       }
       // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: no slot needed never blocks (quoteTxRoom)
