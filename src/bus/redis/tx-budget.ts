@@ -33,6 +33,7 @@ return math.max(1, tonumber(e[2]) + window - now)
 })
 
 let member = 0
+// Stryker disable next-line UpdateOperator: counting down gives distinct members too
 const unique = () => `${process.pid}-${Date.now()}-${++member}`
 
 export const RedisTxBudget = {
@@ -57,6 +58,7 @@ export const RedisTxBudget = {
                 )
                 if (wait <= 0) return
                 if (waited === 0) yield* Effect.logInfo(`tx budget: ${priority} waits ${wait} ms (${o.txPerMinute}/min shared by A and B)`)
+                // Stryker disable next-line AssignmentOperator: `waited` decides only whether the first wait is logged (non-zero either way after a wait)
                 waited += wait
                 yield* Effect.sleep(Math.min(wait, 1000))
               }
