@@ -6,7 +6,7 @@
 import { Effect, Exit, Fiber, Layer, Logger, Redacted } from "effect"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { RedisConnection } from "../../src/bus/redis/connection.ts"
-import { LEASE_TAKE_BACK, type LeaseOptions, ProcessLease, readPresence, redisNowMs } from "../../src/bus/redis/lease.ts"
+import { LEASE_ACQUIRE, LEASE_RELEASE, LEASE_TAKE_BACK, type LeaseOptions, ProcessLease, readPresence, redisNowMs } from "../../src/bus/redis/lease.ts"
 import { redisFixture } from "../support/redis-fixture.ts"
 
 const redis = redisFixture("lease-edges")
@@ -123,6 +123,62 @@ describe("the newcomer's polls", () => {
     expect(elapsed).toBeGreaterThanOrEqual(2_300)
     expect(elapsed).toBeLessThan(4_000)
   }, 10_000)
+})
+
+describe("the newcomer's renewal test, on scripted replies", () => {
+  // LEASE_ACQUIRE answers from the list; release and renewals succeed.
+  const scripted = (replies: Array<readonly [0 | 1, string, number]>) =>
+    Layer.succeed(
+      RedisConnection,
+      RedisConnection.of({
+        target: "scripted",
+        client: undefined as never,
+        run: () => Effect.die("not used"),
+        openBlocking: () => Effect.die("not used"),
+        connectBlocking: () => Effect.die("not used"),
+        runScript: ((script: unknown) =>
+          Effect.succeed(script === LEASE_ACQUIRE ? replies.shift() : script === LEASE_RELEASE ? 1 : [1, ""])) as never
+      })
+    )
+  const holder = holderJson("far-host", 5)
+
+  it("a pttl up to 50 ms above the last one is not a renewal (the reads' own jitter); more is", async () => {
+    const o = fast("scripted", { pid: 7010, pollMs: 10, renewEveryMs: 60_000 })
+    const taken = await Effect.runPromiseExit(
+      withLease(o, (l) => Effect.succeed(l.holder.pid), scripted([[0, holder, 1_000], [0, holder, 1_050], [0, holder, 1_030], [1, "", 0]]))
+    )
+    expect(taken).toStrictEqual(Exit.succeed(7010))
+    const refused = await Effect.runPromiseExit(
+      withLease(o, () => Effect.void, scripted([[0, holder, 1_000], [0, holder, 1_051], [1, "", 0]]))
+    )
+    expect(causeOf(refused)).toContain("another main-b is running for this pair: host far-host, pid 5 (instance x)")
+  })
+
+  it("gives up only once more than 3 ttls + 2 s have passed (a stopped monotonic clock at exactly that moment still waits)", async () => {
+    let now = 10_000
+    vi.spyOn(performance, "now").mockImplementation(() => now)
+    try {
+      const replies: Array<readonly [0 | 1, string, number]> = [[0, holder, 1_000], [0, holder, 990], [1, "", 0]]
+      const atGiveUp = scripted(replies)
+      const exit = await Effect.runPromiseExit(
+        withLease(fast("scripted", { pid: 7011, ttlMs: 100, pollMs: 10, renewEveryMs: 60_000 }), (l) => Effect.succeed(l.holder.pid),
+          Layer.effect(
+            RedisConnection,
+            Effect.gen(function*() {
+              const real = yield* RedisConnection
+              // From the first reply on, the clock stands exactly at the give-up time (start + 3 × 100 ms + 2 s).
+              const runScript = ((...args: Parameters<typeof real.runScript>) =>
+                real.runScript(...args).pipe(Effect.tap(() => Effect.sync(() => void (now = 10_000 + 2_300))))) as typeof real.runScript
+              return RedisConnection.of({ ...real, runScript })
+            })
+          ).pipe(Layer.provide(atGiveUp)))
+      )
+      expect(exit).toStrictEqual(Exit.succeed(7011))
+      expect(replies).toHaveLength(0)
+    } finally {
+      vi.restoreAllMocks()
+    }
+  })
 })
 
 describe("an empty lease value", () => {
