@@ -1,8 +1,9 @@
 // Edges of the Redis connection layer (src/bus/redis/connection.ts): credentials in the client's
-// options only when given, a client whose first connect fails is not left behind reconnecting,
-// closing the layer lets a command in flight finish (QUIT) but cuts a connection that does not
-// close within a second, and a script that fails while it runs is not run a second time (only
-// NOSCRIPT makes runScript send the source).
+// options only when given, a db the server does not have refused at connect (not db 0 instead), a
+// client whose first connect fails is not left behind reconnecting, closing the layer lets a
+// command in flight finish (QUIT) but cuts a connection that does not close within a second, and a
+// script that fails while it runs is not run a second time (only NOSCRIPT makes runScript send
+// the source).
 import { Effect, Exit, Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { makeClientOptions, RedisConnection, type RedisConnectionShape } from "../../src/bus/redis/connection.ts"
@@ -49,6 +50,30 @@ describe("connecting", () => {
       expect(await connectionsReceived()).toBe(before)
     } finally {
       await redis.raw.call("ACL", "DELUSER", "edges-user")
+    }
+  })
+})
+
+describe("the db", () => {
+  it("a db the server does not have is refused at connect (ioredis alone would work on db 0)", async () => {
+    const exit = await Effect.runPromiseExit(Effect.scoped(Layer.build(RedisConnection.layer({ ...options(), db: 999 }))))
+    expect(String(Exit.isFailure(exit) ? exit.cause : "")).toContain(
+      `cannot reach Redis at ${redis.server.host}:${redis.server.port}/999: ERR DB index is out of range`
+    )
+  })
+
+  it("the command and blocking connections work on the db asked for", async () => {
+    const rt = ManagedRuntime.make(RedisConnection.layer({ ...options(), db: 5 }))
+    try {
+      const dbs = await rt.runPromise(Effect.gen(function*() {
+        const conn = yield* RedisConnection
+        const cmd = yield* conn.run("info", (c) => c.call("CLIENT", "INFO"))
+        const blocking = yield* Effect.scoped(Effect.flatMap(conn.openBlocking("edges-reader"), (c) => Effect.promise(() => c.call("CLIENT", "INFO"))))
+        return [cmd, blocking].map((info) => /\bdb=(\d+)/.exec(String(info))?.[1])
+      }))
+      expect(dbs).toStrictEqual(["5", "5"])
+    } finally {
+      await rt.dispose()
     }
   })
 })
