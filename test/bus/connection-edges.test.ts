@@ -65,13 +65,6 @@ describe("connecting", () => {
 })
 
 describe("the db", () => {
-  it("a db the server does not have is refused at connect (ioredis alone would work on db 0)", async () => {
-    const exit = await Effect.runPromiseExit(Effect.scoped(Layer.build(RedisConnection.layer({ ...options(), db: 999 }))))
-    expect(String(Exit.isFailure(exit) ? exit.cause : "")).toContain(
-      `cannot reach Redis at ${redis.server.host}:${redis.server.port}/999: ERR DB index is out of range`
-    )
-  })
-
   it("the command and blocking connections work on the db asked for", async () => {
     const rt = ManagedRuntime.make(RedisConnection.layer({ ...options(), db: 5 }))
     try {

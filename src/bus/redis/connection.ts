@@ -147,10 +147,6 @@ const connectClient = (o: RedisConnectionOptions, target: string, name: string, 
       })
       try {
         await client.connect()
-        // ioredis selects the db when it connects but only reports a refusal (a db the server does
-        // not have) as an "error" event, and then works on db 0: select it here, where it fails.
-        // Stryker disable next-line ConditionalExpression: equivalent on a Redis: SELECT 0 changes nothing there (db 0 is skipped, as ioredis does, for proxies that refuse SELECT)
-        if (o.db !== 0) await client.select(o.db)
         await client.ping()
         return client
       } catch (e) {
