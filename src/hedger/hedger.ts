@@ -67,6 +67,7 @@ export const runHedger = (settings: HedgerSettings) =>
       role: "b",
       market: settings.market,
       closingIndex: (startedAtMs, n) => closingClientIndexB(settings.clientIndexTag, startedAtMs, n),
+      // Stryker disable next-line ConditionalExpression: the `true` mutant is equivalent: an undefined pollMs takes the same default
       ...(settings.forceClosePollMs !== undefined ? { pollMs: settings.forceClosePollMs } : {})
     }).pipe(Effect.forkScoped)
     yield* Effect.logInfo(`hedger ${settings.consumer} started`)

@@ -14,7 +14,7 @@ import { makeMemoryVenue, MemoryAccountStream, MemoryVenue } from "../../src/ven
 import { AccountStream } from "../../src/venue/AccountStream.ts"
 import type { VenueError } from "../../src/venue/errors.ts"
 import { Venue } from "../../src/venue/Venue.ts"
-import { harnessWithState, processDutyTests } from "../pair/process-duties.ts"
+import { processDutyTests } from "../pair/process-duties.ts"
 import { A, makeHarness, makerSettings, market } from "../pair/harness.ts"
 
 const harness = () => makeHarness(Layer.mergeAll(MemoryFillBus.make({ market }).layer, MemoryPairState.make().layer), {}, { virtualTime: true })
@@ -204,17 +204,6 @@ describe("process A", () => {
       )
       yield* h.sleep(2_000)
       assert.strictEqual(activeOfA(h).length, 0)
-      yield* Fiber.interrupt(a)
-    }))
-
-  it.effect("the pair's state unreachable at start (its last beat cannot be read): A starts and quotes once it is back", () =>
-    Effect.gen(function*() {
-      const { h, state } = yield* harnessWithState()
-      state.inspect.setUnavailable(true)
-      const a = yield* h.startMaker()
-      yield* h.sleep(300)
-      state.inspect.setUnavailable(false)
-      yield* h.waitFor("A's quote", () => activeOfA(h).length === 1)
       yield* Fiber.interrupt(a)
     }))
 

@@ -104,4 +104,16 @@ export const processDutyTests = (
         yield* Fiber.interrupt(p)
       }
     }))
+
+  it.effect("the pair's state unreachable at start (its last beat cannot be read): the program starts, and beats once it is back", () =>
+    Effect.gen(function*() {
+      const { h, state } = yield* harnessWithState()
+      state.inspect.setUnavailable(true)
+      const p = yield* start(h, { heartbeatMs: 200 })
+      yield* h.sleep(300)
+      state.inspect.setUnavailable(false)
+      yield* h.sleep(500)
+      assert.isAbove((yield* h.heartbeatStatus(role))?.["beat"] as number, 0)
+      yield* Fiber.interrupt(p)
+    }))
 }
