@@ -147,7 +147,12 @@ export const compareEntryIds = (a: string, b: string): number => {
   // Stryker disable next-line StringLiteral: split always gives a first part, and BigInt("") is 0n like the default "0"
   const [bm = "0", bs = "0"] = b.split("-")
   const d = BigInt(am) - BigInt(bm)
-  if (d !== 0n) return d < 0n ? -1 : 1
+  if (d !== 0n) {
+    // Stryker disable next-line EqualityOperator: equivalent: d is not 0 here
+    return d < 0n ? -1 : 1
+  }
   const e = BigInt(as) - BigInt(bs)
-  return e === 0n ? 0 : e < 0n ? -1 : 1
+  if (e === 0n) return 0
+  // Stryker disable next-line EqualityOperator: equivalent: e is not 0 here
+  return e < 0n ? -1 : 1
 }

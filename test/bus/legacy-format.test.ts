@@ -25,6 +25,8 @@ describe("the previous system's JSON, exactly", () => {
       pythonJsonObject({ a: "007", b: "-007", c: "12abc", d: "0", e: "x", f: "42" }, ["a", "b", "c", "d", "e", "f"], { ints: ["a", "b", "c", "d"] }),
       `{"a": 7, "b": -7, "c": "12abc", "d": 0, "e": "x", "f": "42"}`
     )
+    // A number under an ints key is an integer as it is.
+    assert.strictEqual(pythonJsonObject({ i: 5 }, ["i"], { ints: ["i"] }), `{"i": 5}`)
   })
 
   it("booleans, null, safe integers and bigints as JSON; a number that is neither a safe integer nor a declared float is refused", () => {
@@ -42,6 +44,8 @@ describe("the previous system's JSON, exactly", () => {
     const decode = Schema.decodeUnknownSync(S)
     assert.deepStrictEqual(decode(`{"order_index": 844424550092697123, "n": 5}`), { order_index: "844424550092697123", n: 5 })
     assert.deepStrictEqual(decode(`{"order_index": "12", "n": 1.5}`), { order_index: "12", n: 1.5 })
+    // Encoding writes json.dumps's text, keys in the schema's order.
+    assert.strictEqual(Schema.encodeSync(S)({ order_index: "0844424550092697123", n: 5 }), `{"order_index": 844424550092697123, "n": 5}`)
   })
 })
 

@@ -116,6 +116,10 @@ describe("the positions writer's position", () => {
       yield* writer.observe({ _tag: "StreamConnected", accountIndex: 1 } as never)
       yield* TestClock.adjust("1 second")
       assert.deepStrictEqual(m.writes, [20])
+      // An order update of the same market carries no position.
+      yield* writer.observe({ _tag: "OrderUpdate", accountIndex: 1, marketId: 1, orderIndex: "5", clientOrderIndex: 5, side: "buy", filledBase: 60 } as never)
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(m.writes, [20])
       yield* writer.observe({ _tag: "PositionUpdate", accountIndex: 1, marketId: 1, signedBase: 30, avgEntryPrice: 1 })
       yield* TestClock.adjust("250 millis")
       assert.deepStrictEqual(m.writes, [20, 30])
