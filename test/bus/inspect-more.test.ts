@@ -4,7 +4,7 @@
 // backlog is read; the commands each view needs (a Redis user not allowed the others still gets
 // its answer); and the operation every failing Redis command is reported under — by a key of the
 // wrong type (WRONGTYPE), or by a Redis user not allowed to run the command (ACL, NOPERM).
-import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import type { BusError } from "../../src/bus/errors.ts"
 import { RedisConnection } from "../../src/bus/redis/connection.ts"
@@ -18,21 +18,7 @@ const run = <A, E>(effect: Effect.Effect<A, E, RedisConnection>, rt: Runtime = r
 const failureOf = <A>(effect: Effect.Effect<A, BusError, RedisConnection>, rt: Runtime = redis.rt): Promise<BusError> =>
   rt.runPromise(Effect.flip(effect))
 
-let users = 0
-/** Runs `f` on a connection as a Redis user allowed every command but `denied` (ACL rules such as "xrange", "xinfo|consumers"). */
-const asUserWithout = async <A>(denied: ReadonlyArray<string>, f: (rt: Runtime) => Promise<A>): Promise<A> => {
-  const name = `inspect-more-${++users}`
-  await redis.raw.call("ACL", "SETUSER", name, "reset", "on", ">pw", "~*", "&*", "+@all", ...denied.map((c) => `-${c}`))
-  const rt = ManagedRuntime.make(
-    RedisConnection.layer({ host: redis.server.host, port: redis.server.port, db: 0, username: name, password: Redacted.make("pw"), connectTimeoutMs: 1000 })
-  )
-  try {
-    return await f(rt)
-  } finally {
-    await rt.dispose()
-    await redis.raw.call("ACL", "DELUSER", name)
-  }
-}
+const asUserWithout = redis.asUserWithout
 
 /** The operation a view fails under for a user not allowed `denied`, and the reply's code. */
 const deniedOp = (denied: string, effect: Effect.Effect<unknown, BusError, RedisConnection>) =>

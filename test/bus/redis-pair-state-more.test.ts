@@ -4,7 +4,7 @@
 // epoch hash read back, the loss reports of both sides, and the operation every failing Redis
 // command is reported under — by a key of the wrong type (WRONGTYPE), or, for commands that
 // cannot meet one, by a Redis user not allowed to run them (ACL, NOPERM).
-import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import type { BusError } from "../../src/bus/errors.ts"
 import { PairState } from "../../src/bus/PairState.ts"
@@ -40,21 +40,7 @@ const withStateRacing = <A, E>(prefix: string, before: (n: number) => Promise<vo
   return redis.rt.runPromise(PairState.use(f).pipe(Effect.provide(stateLayer(prefix).pipe(Layer.provide(racing)))))
 }
 
-let users = 0
-/** Runs `f` on a connection as a Redis user allowed every command but `denied` (ACL rules such as "mget", "xinfo|consumers"). */
-const asUserWithout = async <A>(denied: ReadonlyArray<string>, f: (rt: Runtime) => Promise<A>): Promise<A> => {
-  const name = `pair-state-more-${++users}`
-  await redis.raw.call("ACL", "SETUSER", name, "reset", "on", ">pw", "~*", "&*", "+@all", ...denied.map((c) => `-${c}`))
-  const rt = ManagedRuntime.make(
-    RedisConnection.layer({ host: redis.server.host, port: redis.server.port, db: 0, username: name, password: Redacted.make("pw"), connectTimeoutMs: 1000 })
-  )
-  try {
-    return await f(rt)
-  } finally {
-    await rt.dispose()
-    await redis.raw.call("ACL", "DELUSER", name)
-  }
-}
+const asUserWithout = redis.asUserWithout
 
 const attempt = (n: number) =>
   new HedgeAttempt({ attempt: n, clientOrderIndex: 1000 + n, side: "sell", base: 20, priceCap: 990_000, sentAtMs: 1_790_000_000_000 })

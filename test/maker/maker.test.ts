@@ -98,42 +98,31 @@ describe("process A", () => {
       }
     }))
 
-  it.effect("a restart holding a long position closes it first: its first quote sells", () =>
+  it.effect("a restart holding a long position (the whole quantity, or part of it) closes it first; a partly filled opening keeps buying", () =>
     Effect.gen(function*() {
-      const h = yield* harness()
-      const a = yield* h.startMaker()
-      yield* h.waitFor("A's quote", () => activeOfA(h).length === 1)
-      h.ex.fillOrder(activeOfA(h)[0]!.orderIndex)
-      yield* h.waitFor("the closing quote", () => activeOfA(h)[0]?.side === "sell")
-      yield* Fiber.interrupt(a)
-      yield* h.sleep(100)
-      assert.strictEqual(activeOfA(h).length, 0, "cancelled on exit")
-      const again = yield* h.startMaker()
-      yield* h.waitFor("A's quote after the restart", () => activeOfA(h).length === 1)
-      assert.strictEqual(activeOfA(h)[0]!.side, "sell")
-      yield* Fiber.interrupt(again)
-    }))
-
-  it.effect("a restart holding less than a full quote long still closes first; a flat start that is partly filled keeps buying", () =>
-    Effect.gen(function*() {
-      const h = yield* harness()
-      const a = yield* h.startMaker()
-      yield* h.waitFor("A's quote", () => activeOfA(h).length === 1)
-      const first = activeOfA(h)[0]!
-      assert.strictEqual(first.side, "buy")
-      h.ex.fillOrder(first.orderIndex, 20)
-      yield* h.sleep(500)
-      // Opening goes on until the whole quantity is bought: the same buy order rests, 40 left.
-      assert.deepStrictEqual(activeOfA(h).map((o) => [o.side, o.orderIndex]), [["buy", first.orderIndex]])
-      yield* Fiber.interrupt(a)
-      yield* h.sleep(100)
-      assert.strictEqual(activeOfA(h).length, 0, "cancelled on exit")
-      // Long 20 of 60 at the restart: the position is closed before anything is opened again.
-      const again = yield* h.startMaker()
-      yield* h.waitFor("A's quote after the restart", () => activeOfA(h).length === 1)
-      assert.strictEqual(activeOfA(h)[0]!.side, "sell")
-      assert.strictEqual(activeOfA(h)[0]!.remainingBase, 20)
-      yield* Fiber.interrupt(again)
+      for (const filled of [60, 20]) {
+        const h = yield* harness()
+        const a = yield* h.startMaker()
+        yield* h.waitFor("A's quote", () => activeOfA(h).length === 1)
+        const first = activeOfA(h)[0]!
+        assert.strictEqual(first.side, "buy")
+        h.ex.fillOrder(first.orderIndex, filled)
+        if (filled === 60) {
+          yield* h.waitFor("the closing quote", () => activeOfA(h)[0]?.side === "sell")
+        } else {
+          yield* h.sleep(500)
+          // Opening goes on until the whole quantity is bought: the same buy order rests, 40 left.
+          assert.deepStrictEqual(activeOfA(h).map((o) => [o.side, o.orderIndex]), [["buy", first.orderIndex]])
+        }
+        yield* Fiber.interrupt(a)
+        yield* h.sleep(100)
+        assert.strictEqual(activeOfA(h).length, 0, "cancelled on exit")
+        // Long at the restart: the position is closed before anything is opened again.
+        const again = yield* h.startMaker()
+        yield* h.waitFor("A's quote after the restart", () => activeOfA(h).length === 1)
+        assert.deepStrictEqual([activeOfA(h)[0]!.side, activeOfA(h)[0]!.remainingBase], ["sell", filled], `long ${filled}`)
+        yield* Fiber.interrupt(again)
+      }
     }))
 
   it.effect("A reads its free collateral only with freeCollateralEveryMs, once per period", () =>

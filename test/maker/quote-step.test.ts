@@ -43,6 +43,12 @@ const stepOn = (over: Partial<MakerSettings> = {}, wrapVenue?: (v: VenueShape) =
     return { ...made, ctx, run, lines, resting }
   })
 
+/** The venue, with every cancel A sends recorded in `cancels`. */
+const recordCancels = (cancels: Array<CancelRequest>) => (v: VenueShape): VenueShape => ({
+  ...v,
+  cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req)))
+})
+
 describe("one decision of A's quote loop", () => {
   it.effect("flat: a post-only buy, not reduce-only, published for B before it exists", () =>
     Effect.gen(function*() {
@@ -168,7 +174,7 @@ describe("one decision of A's quote loop", () => {
   it.effect("a stale quote is re-quoted: the cancel is A's own (priority quote); a cancel for a phase change is not", () =>
     Effect.gen(function*() {
       const cancels: Array<CancelRequest> = []
-      const s = yield* stepOn({}, (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) }))
+      const s = yield* stepOn({}, recordCancels(cancels))
       yield* s.run
       yield* TestClock.adjust(60_000)
       yield* s.run
@@ -229,7 +235,7 @@ describe("one decision of A's quote loop", () => {
       const cancels: Array<CancelRequest> = []
       const s = yield* stepOn(
         { quoteTxPerMinute: 2, cycle: { quantity: 60, depth: 1, maxQuoteAgeMs: 1_000, requoteDriftTicks: 1_000, closeAtBestAfterMs: 0 } },
-        (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) })
+        recordCancels(cancels)
       )
       yield* s.run
       assert.strictEqual(s.resting().length, 1)
@@ -247,7 +253,7 @@ describe("one decision of A's quote loop", () => {
   it.effect("A's quote-tx cap full: a phase change's cancel still goes (it protects A, it is not a re-quote)", () =>
     Effect.gen(function*() {
       const cancels: Array<CancelRequest> = []
-      const s = yield* stepOn({ quoteTxPerMinute: 1 }, (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) }))
+      const s = yield* stepOn({ quoteTxPerMinute: 1 }, recordCancels(cancels))
       yield* s.run
       assert.strictEqual(s.resting().length, 1)
       yield* Ref.update(s.ctx.state, (st) => ({ ...st, position: 60, closingSinceMs: s.ctx.clock.monoMs() }))
@@ -258,7 +264,7 @@ describe("one decision of A's quote loop", () => {
   it.effect("a pull leaves a quote that is not resting alone (sending or cancelling already): no second cancel", () =>
     Effect.gen(function*() {
       const cancels: Array<CancelRequest> = []
-      const s = yield* stepOn({}, (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) }))
+      const s = yield* stepOn({}, recordCancels(cancels))
       yield* s.run
       const [q] = s.resting()
       // The stream told A the quote's order index (the event handler's part): the cancel names it.
@@ -345,7 +351,7 @@ describe("one decision of A's quote loop", () => {
     Effect.gen(function*() {
       for (const known of [false, true]) {
         const cancels: Array<CancelRequest> = []
-        const s = yield* stepOn({}, (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) }))
+        const s = yield* stepOn({}, recordCancels(cancels))
         yield* s.run
         const [q] = s.resting()
         if (known) yield* Ref.update(s.ctx.state, (st) => (st.quote === undefined ? st : { ...st, quote: { ...st.quote, orderIndex: q!.orderIndex } }))
@@ -363,7 +369,7 @@ describe("one decision of A's quote loop", () => {
       const cancels: Array<CancelRequest> = []
       const s = yield* stepOn(
         { cycle: { quantity: 60, depth: 1, maxQuoteAgeMs: 600_000, requoteDriftTicks: 10, closeAtBestAfterMs: 0, minRequoteIntervalMs: 0 } },
-        (v) => ({ ...v, cancel: (req) => Effect.suspend(() => (cancels.push(req), v.cancel(req))) })
+        recordCancels(cancels)
       )
       yield* s.run
       assert.strictEqual(s.resting().length, 1)

@@ -2,7 +2,7 @@
 // (startTestRedis), connect a raw ioredis client and make a ManagedRuntime of RedisConnection,
 // and at the end delete the keys of every prefix handed out by fresh(), then dispose, disconnect
 // and close. Call it at the top level of the file; read its members inside tests and hooks.
-import { ManagedRuntime } from "effect"
+import { ManagedRuntime, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll } from "vitest"
 import type { BusError } from "../../src/bus/errors.ts"
@@ -18,6 +18,11 @@ export interface RedisFixture {
   readonly rt: ManagedRuntime.ManagedRuntime<RedisConnection, BusError>
   /** A key prefix of its own for one test, `<tag>-<name>` made unique; its keys are deleted when the file ends. */
   readonly fresh: (name: string) => string
+  /**
+   * Runs `f` on a connection as a Redis user allowed every command but `denied` (ACL rules such
+   * as "xrange", "xinfo|consumers"); the user is deleted afterwards.
+   */
+  readonly asUserWithout: <A>(denied: ReadonlyArray<string>, f: (rt: ManagedRuntime.ManagedRuntime<RedisConnection, BusError>) => Promise<A>) => Promise<A>
 }
 
 export const redisFixture = (tag: string): RedisFixture => {
@@ -25,6 +30,7 @@ export const redisFixture = (tag: string): RedisFixture => {
   let raw: Redis | undefined
   let rt: ManagedRuntime.ManagedRuntime<RedisConnection, BusError> | undefined
   const used: Array<string> = []
+  let users = 0
 
   beforeAll(async () => {
     server = await startTestRedis()
@@ -61,6 +67,20 @@ export const redisFixture = (tag: string): RedisFixture => {
       const p = ready(server, "server").prefix(`${tag}-${name}`)
       used.push(p)
       return p
+    },
+    asUserWithout: async (denied, f) => {
+      const name = `${tag}-user-${++users}`
+      const s = ready(server, "server")
+      await ready(raw, "raw").call("ACL", "SETUSER", name, "reset", "on", ">pw", "~*", "&*", "+@all", ...denied.map((c) => `-${c}`))
+      const limited = ManagedRuntime.make(
+        RedisConnection.layer({ host: s.host, port: s.port, db: 0, username: name, password: Redacted.make("pw"), connectTimeoutMs: 1000 })
+      )
+      try {
+        return await f(limited)
+      } finally {
+        await limited.dispose()
+        await ready(raw, "raw").call("ACL", "DELUSER", name)
+      }
     }
   }
 }
