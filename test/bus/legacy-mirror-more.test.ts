@@ -116,13 +116,14 @@ describe("the positions writer's position", () => {
       yield* writer.observe({ _tag: "StreamConnected", accountIndex: 1 } as never)
       yield* TestClock.adjust("1 second")
       assert.deepStrictEqual(m.writes, [20])
-      // An order update of the same market carries no position.
+      // An order update of the same market carries no position: the next full write (everyMs) is
+      // still the stream's 20, not a venue read (5).
       yield* writer.observe({ _tag: "OrderUpdate", accountIndex: 1, marketId: 1, orderIndex: "5", clientOrderIndex: 5, side: "buy", filledBase: 60 } as never)
-      yield* TestClock.adjust("1 second")
-      assert.deepStrictEqual(m.writes, [20])
+      yield* TestClock.adjust("60 seconds")
+      assert.deepStrictEqual(m.writes, [20, 20])
       yield* writer.observe({ _tag: "PositionUpdate", accountIndex: 1, marketId: 1, signedBase: 30, avgEntryPrice: 1 })
       yield* TestClock.adjust("250 millis")
-      assert.deepStrictEqual(m.writes, [20, 30])
+      assert.deepStrictEqual(m.writes, [20, 20, 30])
     }).pipe(Effect.scoped))
 
   it.effect("a position the stream reported while the venue was read is kept over the venue's answer", () =>

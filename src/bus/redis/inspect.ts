@@ -86,9 +86,9 @@ export const readBacklog = (prefix: string, group = HEDGER_GROUP) =>
     let undelivered: number
     let atLeast = false
     const lag = g["lag"]
-    // Stryker disable next-line LogicalOperator: `||` differs from `&&` only for a lag that is a number but not a safe integer, which Redis never reports (XINFO lag is an integer reply)
-    if (typeof lag === "number" && Number.isSafeInteger(lag)) {
-      undelivered = lag
+    // A safe integer, or nothing Redis could tell (nil when entries in the range were deleted).
+    if (Number.isSafeInteger(lag)) {
+      undelivered = lag as number
     } else {
       // Redis cannot tell the lag (entries deleted in the range): count after the last delivered id.
       const after = yield* conn.run("xrange", (c) => c.xrange(keys.fills, `(${lastId}`, "+", "COUNT", COUNT_LIMIT))
