@@ -358,3 +358,24 @@ describe("reads that fail name their operation", () => {
     }
   })
 })
+
+describe("a stop while waiting for the lease", () => {
+  it("interrupts the wait at once: the dead holder's lease is left alone, never taken and released on the way out", async () => {
+    const prefix = redis.fresh("interrupted-wait")
+    const key = `${prefix}:lease:b`
+    // A dead holder's lease with 3 s left: the newcomer waits it out (polling) unless stopped.
+    await redis.raw.set(key, holderJson("elsewhere", 4242), "PX", 3_000)
+    const exit = await Effect.runPromiseExit(
+      Effect.gen(function*() {
+        const fiber = yield* Effect.forkChild(withLease(fast(prefix, { pid: 777 }), () => Effect.never))
+        yield* Effect.sleep("300 millis")
+        yield* Fiber.interrupt(fiber)
+        return yield* Fiber.await(fiber)
+      })
+    )
+    expect(Exit.isSuccess(exit) && Exit.hasInterrupts(exit.value)).toBe(true)
+    // Stopped while waiting: the old holder's value is still there (an uninterruptible wait would
+    // have taken the lease once it expired, then released it: the key would be gone).
+    expect(await redis.raw.get(key)).toContain("\"pid\":4242")
+  })
+})

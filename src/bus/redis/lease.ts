@@ -283,7 +283,10 @@ export const makeProcessLease = (options: LeaseOptions) =>
       startedAtMs: Date.now()
     }
     const value = encodeHolder(holder)
-    yield* Effect.acquireRelease(acquire(options, value, key, seenKey, ttlMs), () =>
+    // The wait for a dead holder's lease (up to 3 ttls + 2 s) can be stopped: acquireRelease's
+    // acquire is uninterruptible unless said otherwise, and a stop signal during start-up must not
+    // wait for it. Stopped right after the lease was taken, the lease expires within a ttl.
+    yield* Effect.acquireRelease(Effect.interruptible(acquire(options, value, key, seenKey, ttlMs)), () =>
       conn.runScript(LEASE_RELEASE, { lease: key, seen: seenKey }, { value }).pipe(
         Effect.timeout("2 seconds"),
         Effect.catchCause(() => Effect.logWarning(`could not release ${key}; it expires by itself within ${seconds(ttlMs)}`))
