@@ -2,11 +2,12 @@
 // system's Redis messages beside them (RedisFillBus's mirrors, and LegacyMirror).
 import type { HedgeflowConfig } from "../config/load.ts"
 import { KEYS } from "../config/keys.ts"
-import { Layer, type Redacted } from "effect"
+import { Effect, Layer, type Redacted } from "effect"
 import type { MarketSpec } from "../domain/market.ts"
 import type { LegacyOptions } from "../bus/legacy-messages.ts"
 import { legacyMirrorLayer } from "../bus/redis/LegacyMirror.ts"
 import { RedisConnection } from "../bus/redis/connection.ts"
+import { verifyRedisDatabase } from "../bus/redis/pair-identity.ts"
 import { RedisFillBus } from "../bus/redis/RedisFillBus.ts"
 import { RedisPairState } from "../bus/redis/RedisPairState.ts"
 
@@ -54,5 +55,17 @@ export const busLayersOn = (o: Omit<BusLayerOptions, "redisUrl" | "username" | "
   return o.legacy === undefined ? bus : Layer.mergeAll(bus, legacyMirrorLayer({ legacy: o.legacy, market: o.market }))
 }
 
-/** The bus with a connection of its own (the operator's commands, the demo, tests). */
-export const busLayers = (o: BusLayerOptions) => busLayersOn(o).pipe(Layer.provideMerge(redisConnectionLayer(o)))
+/**
+ * The bus with a connection of its own (the operator's commands, the demo, tests). The database
+ * is checked first, as main-a and main-b check it: ioredis works on db 0 when the one asked for
+ * does not exist, so a command would otherwise act on another database's keys.
+ */
+export const busLayers = (o: BusLayerOptions) => {
+  const databaseChecked = Layer.effectDiscard(
+    Effect.gen(function*() {
+      const conn = yield* RedisConnection
+      yield* verifyRedisDatabase(RedisConnection.optionsFromUrl(o.redisUrl).db, conn.target)
+    })
+  )
+  return Layer.mergeAll(busLayersOn(o), databaseChecked).pipe(Layer.provideMerge(redisConnectionLayer(o)))
+}
