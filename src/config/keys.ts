@@ -177,7 +177,7 @@ export const KEYS = {
       default: 0,
       env: ["HEDGEFLOW_REDIS_DB"],
       envKind: "int",
-      doc: "database number (0-99, and below the server's `databases` setting, 16 by default: `main-a`/`main-b` check it at start with `CONFIG GET databases`, or with `SELECT` where CONFIG is not allowed, and refuse an out-of-range one — Redis clients otherwise fall back to db 0 silently) / 数据库编号；启动时检查服务器是否有该库，超出范围拒绝启动（否则客户端会悄悄使用 0 号库）"
+      doc: "database number (0-99, and below the server's `databases` setting, 16 by default: `main-a`, `main-b` and the `bin/hedge` commands check it at start with `CONFIG GET databases`, or with `SELECT` where CONFIG is not allowed, and refuse an out-of-range one — Redis clients otherwise fall back to db 0 silently) / 数据库编号；启动时检查服务器是否有该库，超出范围拒绝启动（否则客户端会悄悄使用 0 号库）"
     }),
     password: key(EmptyPassword, {
       doc: "accepted only empty (old files); put the password in `REDIS_PASSWORD` / 只允许留空；密码请放 `REDIS_PASSWORD`"
