@@ -126,40 +126,24 @@ describe("the positions writer's position", () => {
       assert.deepStrictEqual(m.writes, [20, 20, 30])
     }).pipe(Effect.scoped))
 
-  it.effect("a position the stream reported while the venue was read is kept over the venue's answer", () =>
+  it.effect("a position the stream reported while the venue was read is kept over the venue's answer, or its failure", () =>
     Effect.gen(function*() {
-      const m = recorder()
-      let observe: (n: number) => Effect.Effect<void> = () => Effect.void
-      const writer = makeLegacyPositions({
-        role: "b",
-        accountIndex: 2,
-        marketId: 1,
-        // The stream reports 7 while the venue's (older) answer, -99, is on its way.
-        readPosition: Effect.suspend(() => observe(7)).pipe(Effect.as(-99)),
-        readAvailableBalance: Effect.succeed(Option.none()),
-        everyMs: 60_000
-      })
-      observe = (n) => writer.observe({ _tag: "PositionUpdate", accountIndex: 2, marketId: 1, signedBase: n, avgEntryPrice: 1 })
-      yield* Effect.forkScoped(writer.run.pipe(Effect.provide(m.layer)))
-      yield* TestClock.adjust("1 millis")
-      assert.deepStrictEqual(m.writes, [7])
-    }).pipe(Effect.scoped))
-
-  it.effect("a failed venue read leaves a position the stream reported meanwhile", () =>
-    Effect.gen(function*() {
-      const m = recorder()
-      let observe: (n: number) => Effect.Effect<void> = () => Effect.void
-      const writer = makeLegacyPositions({
-        role: "b",
-        accountIndex: 2,
-        marketId: 1,
-        readPosition: Effect.suspend(() => observe(-4)).pipe(Effect.andThen(Effect.fail("venue down"))),
-        readAvailableBalance: Effect.succeed(Option.none()),
-        everyMs: 60_000
-      })
-      observe = (n) => writer.observe({ _tag: "PositionUpdate", accountIndex: 2, marketId: 1, signedBase: n, avgEntryPrice: 1 })
-      yield* Effect.forkScoped(writer.run.pipe(Effect.provide(m.layer)))
-      yield* TestClock.adjust("1 millis")
-      assert.deepStrictEqual(m.writes, [-4])
+      for (const venue of ["answers -99", "fails"] as const) {
+        const m = recorder()
+        let observe: (n: number) => Effect.Effect<void> = () => Effect.void
+        const writer = makeLegacyPositions({
+          role: "b",
+          accountIndex: 2,
+          marketId: 1,
+          // The stream reports 7 while the venue's (older) answer is on its way.
+          readPosition: Effect.suspend(() => observe(7)).pipe(Effect.andThen(venue === "fails" ? Effect.fail("venue down") : Effect.succeed(-99))),
+          readAvailableBalance: Effect.succeed(Option.none()),
+          everyMs: 60_000
+        })
+        observe = (n) => writer.observe({ _tag: "PositionUpdate", accountIndex: 2, marketId: 1, signedBase: n, avgEntryPrice: 1 })
+        yield* Effect.forkScoped(writer.run.pipe(Effect.provide(m.layer)))
+        yield* TestClock.adjust("1 millis")
+        assert.deepStrictEqual(m.writes, [7], `the venue ${venue}`)
+      }
     }).pipe(Effect.scoped))
 })
