@@ -19,7 +19,7 @@ import { PairState } from "../bus/PairState.ts"
 import { RedisConnection } from "../bus/redis/connection.ts"
 import { readBacklog, readDeadLetters, inspectKeys } from "../bus/redis/inspect.ts"
 import { LEASE_STALE_AFTER_MS, type LeaseRole, readPresence, redisNowMs } from "../bus/redis/lease.ts"
-import { describeIdentity, readPairIdentity, verifyRedisDatabase } from "../bus/redis/pair-identity.ts"
+import { describeIdentity, readPairIdentity } from "../bus/redis/pair-identity.ts"
 import { type HedgeflowConfig, loadConfig } from "../config/load.ts"
 import { parseScaled } from "../domain/market.ts"
 import { getJson } from "../venue/lighter/http.ts"
@@ -54,11 +54,8 @@ export const withPairRedis = <A, E, R>(
     const config = yield* loadConfig({ path: configPath ?? "config.yaml", env: process.env })
     // Decimals from the venue when it answers (status must work without it: then BTC's or ETH's).
     const market = yield* marketFromVenue(config).pipe(Effect.timeout("3 seconds"), Effect.orElseSucceed(() => marketForMessages(config)))
-    return yield* Effect.gen(function*() {
-      const conn = yield* RedisConnection
-      yield* verifyRedisDatabase(Number(new URL(config.redis.url).pathname.replace(/^\//, "") || "0"), conn.target)
-      return yield* body(config, market)
-    }).pipe(
+    // busLayers checks the database before anything else runs on it.
+    return yield* body(config, market).pipe(
       Effect.provide(
         busLayers({ ...redisOptionsOf(config), prefix: config.redis.keyPrefix, market })
       ),
