@@ -111,6 +111,8 @@ describe("script declarations", () => {
     expect(new Set(allRedisScripts).size).toBe(allRedisScripts.length)
     const names = allRedisScripts.map((s) => s.name)
     expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([])
+    // The name is what a failing script's BusError and log lines say: a word a person can grep for.
+    expect(names.filter((n) => !/^[a-z][A-Za-z]+$/.test(n))).toEqual([])
   })
 
   it.each(allRedisScripts.map((s) => [s.name, s] as const))("%s: keys, args and rest match what the Lua reads", (_, script) => {

@@ -169,7 +169,8 @@ const replyPreview = (reply: unknown): string => {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text
 }
 
-const startupRetry = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("1 second")]).pipe(
+/** Capped exponential backoff for connecting at start-up (exported for its test). */
+export const startupRetry = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("1 second")]).pipe(
   Schedule.jittered,
   Schedule.upTo({ times: 3 }),
   Schedule.setInputType<BusError>(),
