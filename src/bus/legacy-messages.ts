@@ -159,8 +159,7 @@ export const pythonJsonObject = (value: Readonly<Record<string, unknown>>, keys:
     else if (typeof v === "string") text = pythonJsonString(v)
     else if (typeof v === "boolean") text = v ? "true" : "false"
     else if (v === null) text = "null"
-    // Stryker disable next-line ConditionalExpression: the `typeof` half is equivalent: Number.isSafeInteger is false for every non-number left here
-    else if (typeof v === "number" && Number.isSafeInteger(v)) text = String(v)
+    else if (Number.isSafeInteger(v)) text = String(v)
     else if (typeof v === "bigint") text = v.toString()
     else throw new TypeError(`pythonJsonObject: ${key}: ${String(v)} is neither an integer, a declared float nor a string`)
     parts.push(`${pythonJsonString(key)}: ${text}`)
@@ -176,7 +175,7 @@ type Reviver = (this: unknown, key: string, value: unknown, context?: { readonly
  */
 export const PythonJson = <S extends Schema.Struct<Schema.Struct.Fields>>(schema: S, layout: PythonJsonLayout = {}) => {
   const keys = Object.keys(schema.fields)
-  const ints = new Set(layout.ints ?? [])
+  const ints = new Set(layout.ints)
   const reviver: Reviver = function(key, value, context) {
     return ints.has(key) && typeof value === "number" &&
         // Stryker disable next-line ConditionalExpression,OptionalChaining: equivalent on Node >= 22: JSON.parse passes a context with the source text for every primitive

@@ -535,6 +535,11 @@ export const contractSuite = (name: string, makeFixture: MakeFixture) =>
           assert.strictEqual(yield* state.tradingState(), "ACTIVE")
           yield* state.setTradingState("HALTED", "exposure limit")
           assert.strictEqual(yield* state.tradingState(), "HALTED")
+          // A resume writes ACTIVE (it does not delete the state), and that reads back too.
+          yield* state.setTradingState("ACTIVE", "resumed by operator")
+          assert.strictEqual(yield* state.tradingState(), "ACTIVE")
+          assert.strictEqual((yield* state.tradingStatus()).reason, "resumed by operator")
+          yield* state.setTradingState("HALTED", "exposure limit")
           assert.isTrue(Option.isNone(yield* state.lastHeartbeat("b")))
           yield* state.heartbeat("b", { consumer: "b1", streamConnected: true }, 150)
           const hb = Option.getOrThrow(yield* state.lastHeartbeat("b"))

@@ -1,18 +1,17 @@
 /// <reference types="vite/client" />
-// Every module of src/bus loads on its own and exports something. Besides catching a module that
-// throws while it loads, this is the test `npm run mutate:bus-static` runs to find the bus's
-// static mutants (code that runs when a module loads: Schemas, scripts, constants).
+// Every module of src/bus loads and exports something: a module that throws while it loads (a
+// Schema or a script declaration built wrong) fails here by name, not as an import error
+// somewhere else. The modules are imported eagerly, as the programs import them.
 import { describe, expect, it } from "vitest"
 
-const modules = import.meta.glob<Record<string, unknown>>("../../src/bus/**/*.ts")
+const modules = import.meta.glob<Record<string, unknown>>("../../src/bus/**/*.ts", { eager: true })
 
 describe("src/bus modules", () => {
   it("are found", () => {
     expect(Object.keys(modules).length).toBeGreaterThanOrEqual(20)
   })
 
-  it.each(Object.keys(modules).sort())("%s loads and exports something", async (path) => {
-    const m = await modules[path]!()
-    expect(Object.keys(m).length).toBeGreaterThan(0)
+  it.each(Object.keys(modules).sort())("%s exports something", (path) => {
+    expect(Object.keys(modules[path]!).length).toBeGreaterThan(0)
   })
 })

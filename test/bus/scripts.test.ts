@@ -115,6 +115,12 @@ describe("script declarations", () => {
     expect(names.filter((n) => !/^[a-z][A-Za-z]+$/.test(n))).toEqual([])
   })
 
+  it("a script that takes a variadic tail says what the tail holds", () => {
+    const tails = allRedisScripts.filter((s) => s.rest !== undefined)
+    expect(tails.length).toBeGreaterThanOrEqual(7)
+    expect(tails.filter((s) => s.rest!.trim().length < 10).map((s) => s.name)).toEqual([])
+  })
+
   it.each(allRedisScripts.map((s) => [s.name, s] as const))("%s: keys, args and rest match what the Lua reads", (_, script) => {
     expect(declarationProblems(script)).toEqual([])
   })

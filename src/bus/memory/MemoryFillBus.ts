@@ -171,11 +171,9 @@ export class MemoryFillBus {
       available("readOwnPending").pipe(
         Effect.andThen(monoNow),
         Effect.map((now) => {
-          // Stryker disable next-line MethodExpression: the pending map is filled only by takeNew, in stream order, so it is already in id order
+          // In id order: the pending map is filled only by takeNew, in stream order.
           const mine = [...store.pel.entries()]
             .filter(([, p]) => p.consumer === consumer)
-            // Stryker disable next-line ArrowFunction: the pending map is filled only by takeNew, in stream order, so it is already in id order
-            .sort(([a], [b]) => compareEntryIds(a, b))
             .slice(0, count)
           return mine.map(([id, p]) => {
             p.deliveries++
@@ -192,9 +190,8 @@ export class MemoryFillBus {
         Effect.map((now) => {
           const out: Array<BusEntry> = []
           const deleted: Array<BusEntry> = []
-          // Stryker disable next-line MethodExpression,ArrowFunction: the pending map is filled only by takeNew, in stream order, so it is already in id order
-          const candidates = [...store.pel.entries()].sort(([a], [b]) => compareEntryIds(a, b))
-          for (const [id, p] of candidates) {
+          // In id order: the pending map is filled only by takeNew, in stream order.
+          for (const [id, p] of [...store.pel.entries()]) {
             if (out.length >= count) break
             if (now - p.deliveredAtMs < minIdleMs) continue
             const e = byId(id)
@@ -294,10 +291,9 @@ export class MemoryFillBus {
             (h) => {
               const r = decodeHedgeResult(h.json)
               // Stryker disable next-line ConditionalExpression: unreachable failure: store.hedges holds only encodeHedgeResult output of a HedgeResult (encoding checks it), which always decodes
-              return r._tag === "Success"
-                ? Effect.succeed(r.success)
-                // Stryker disable next-line ObjectLiteral,StringLiteral: unreachable failure: store.hedges holds only encodeHedgeResult output of a HedgeResult (encoding checks it), which always decodes
-                : Effect.fail(new BusError({ op: "hedgeResults", message: `corrupt hedge entry ${h.id}: ${r.failure.message}` }))
+              if (r._tag === "Success") return Effect.succeed(r.success)
+              // Stryker disable next-line ObjectLiteral,StringLiteral: unreachable failure: store.hedges holds only encodeHedgeResult output of a HedgeResult (encoding checks it), which always decodes
+              return Effect.fail(new BusError({ op: "hedgeResults", message: `corrupt hedge entry ${h.id}: ${r.failure.message}` }))
             }
           )
         )
@@ -325,10 +321,8 @@ export class MemoryFillBus {
         if (e !== undefined) e.fields = undefined
       },
       pending: () =>
-        // Stryker disable next-line MethodExpression: the pending map is filled only by takeNew, in stream order, so it is already in id order
+        // In id order: the pending map is filled only by takeNew, in stream order.
         [...store.pel.entries()]
-          // Stryker disable next-line ArrowFunction: the pending map is filled only by takeNew, in stream order, so it is already in id order
-          .sort(([a], [b]) => compareEntryIds(a, b))
           .map(([entryId, p]) => ({ entryId, consumer: p.consumer, deliveries: p.deliveries, deliveredAtMs: p.deliveredAtMs })),
       deadLetters: () => [...store.dead],
       streamLength: () => store.entries.filter((e) => e.fields !== undefined).length,

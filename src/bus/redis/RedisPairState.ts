@@ -408,6 +408,13 @@ const decodeHeartbeat = Schema.decodeUnknownResult(HeartbeatJson)
 const IntFromString = Schema.toCodecStringTree(Schema.Int)
 const decodeIntString = Schema.decodeUnknownResult(IntFromString)
 
+/** The market's size decimals and symbol for the scripts' audit texts ('' : unknown). */
+const unitArgsOf = (market: RedisPairStateOptions["market"]): { readonly sizeDecimals: string | number; readonly symbol: string } => {
+  // Stryker disable next-line StringLiteral: with '' decimals the scripts write base units and never the symbol
+  if (market === undefined) return { sizeDecimals: "", symbol: "" }
+  return { sizeDecimals: market.sizeDecimals, symbol: market.symbol }
+}
+
 export class RedisPairState {
   static readonly layer = (options: RedisPairStateOptions): Layer.Layer<PairState, BusError, RedisConnection> =>
     Layer.effect(PairState, makeRedisPairState(options))
@@ -419,11 +426,7 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
     const keys = pairStateKeys(options.prefix)
     const control = pairControlKeys(options.prefix)
     const busKeys = fillBusKeys(options.prefix)
-    // The market's size decimals and symbol for the scripts' audit texts ('' : unknown).
-    const unitArgs = options.market === undefined
-      // Stryker disable next-line StringLiteral: with '' decimals the scripts write base units and never the symbol
-      ? { sizeDecimals: "", symbol: "" }
-      : { sizeDecimals: options.market.sizeDecimals, symbol: options.market.symbol }
+    const unitArgs = unitArgsOf(options.market)
 
     const parseIntent = (op: string, fillId: string, json: string) => {
       const r = decodeIntent(json)
@@ -566,13 +569,9 @@ export const makeRedisPairState = (options: RedisPairStateOptions) =>
     const nextQuoteSeq = () => conn.run("nextQuoteSeq", (c) => c.incr(keys.quoteSeq))
 
     const publishQuote = (quote: Option.Option<RestingQuoteInfo>) =>
-      conn
-        .run("publishQuote", (c) =>
-          Option.isSome(quote)
-            // Stryker disable next-line ArrowFunction: the reply is discarded (Effect.asVoid)
-            ? c.set(keys.quote, restingQuoteText(quote.value)).then(() => 1)
-            : c.del(keys.quote))
-        .pipe(Effect.asVoid)
+      Option.isSome(quote)
+        ? conn.run("publishQuote", (c) => c.set(keys.quote, restingQuoteText(quote.value))).pipe(Effect.asVoid)
+        : conn.run("publishQuote", (c) => c.del(keys.quote)).pipe(Effect.asVoid)
 
     const restingQuote = () =>
       Effect.gen(function*() {

@@ -129,8 +129,8 @@ export const readIntents = (prefix: string) =>
       const r = decodeIntent(raw)
       return r._tag === "Success"
         ? { _tag: "Intent", fillId, intent: r.success as HedgeIntent, raw }
-        // Stryker disable next-line StringLiteral: split always answers at least one element; the fallback is for the type checker
-        : { _tag: "Corrupt", fillId, raw, reason: r.failure.message.split("\n")[0] ?? "undecodable" }
+        // split answers at least one element
+        : { _tag: "Corrupt", fillId, raw, reason: r.failure.message.split("\n")[0]! }
     })
     const seq = (r: IntentRow) => (r._tag === "Intent" ? r.intent.fillSeq : Number.MAX_SAFE_INTEGER)
     return rows.sort((a, b) => seq(a) - seq(b) || a.fillId.localeCompare(b.fillId))
