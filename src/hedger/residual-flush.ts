@@ -24,11 +24,13 @@ export const maybeFlushResidual = (settings: Pick<HedgerSettings, "market" | "pa
     const pool = yield* state.residualPool()
     if (pool === 0) return yield* flushDone(loop)
     const book = yield* venue.orderBook(settings.market.marketId, 1)
+    // Stryker disable next-line EqualityOperator: pool is never 0 here (returned above), so pool > 0 and pool >= 0 agree (the masked pool <= 0 is killed by residual-flush.test.ts)
     const ref = pool > 0 ? book.asks[0]?.price : book.bids[0]?.price
     // No price to judge the pool by: looked at again after the backoff.
     if (ref === undefined) return
     // Below the minimum: it waits for a fill in its direction (poolDecision).
     if (Math.abs(pool) < effectiveMinBase(settings.market, ref)) return yield* flushDone(loop)
+    // Stryker disable EqualityOperator: pool is never 0 in this statement (returned above), so `pool > 0` and `pool >= 0` for hedgeSide agree (the masked pool <= 0 is killed by residual-flush.test.ts)
     const published = yield* bus.publishResidualFlush(new ResidualFlush({
       pair: settings.pair,
       accountIndex: venue.accountIndex,
@@ -39,6 +41,7 @@ export const maybeFlushResidual = (settings: Pick<HedgerSettings, "market" | "pa
       referencePrice: ref,
       requestedAtMs: yield* wallMs // a record
     }))
+    // Stryker restore EqualityOperator
     yield* flushDone(loop)
     yield* Effect.logWarning(
       `residual pool ${formatBase(settings.market, Math.abs(pool))} ${settings.market.symbol} is at or above the venue minimum: hedging it now (residual:${published.fillSeq})`

@@ -58,6 +58,7 @@ export const riskMonitor = (
       // While a force close runs, A and B close their own accounts: no correction, no new request.
       const forceClosing = Option.isSome(yield* state.forceClose())
       if (r.forceClose !== undefined && !forceClosing) {
+        // Stryker disable next-line StringLiteral: triggerForceClose only tests action === "halt"; any other default ("" included) flattens exactly as "flatten" does
         yield* triggerForceClose(r.forceClose, risk.forceCloseAction ?? "flatten", settings.market)
         continue
       }
