@@ -281,6 +281,7 @@ export const hedgeFill = (fill: HedgeSubject, watcher: OrderWatcher, settings: H
         // Stryker disable next-line EqualityOperator,ConditionalExpression: equivalent: one more 100 ms poll at the bound; with equal caps blockedByQuote is false and the loop breaks at once
         for (let waited = 0; waited < GUARD_WAIT_MS && order.priceCap !== wanted.priceCap; waited += GUARD_POLL_MS) {
           const top = yield* venue.orderBook(settings.market.marketId, 1).pipe(Effect.option)
+          // Stryker disable next-line ObjectLiteral: equivalent: blockedByQuote only reads book.bestBid / book.bestAsk, undefined in {} as in { bestBid: undefined, bestAsk: undefined }
           const book = Option.isSome(top) ? { bestBid: top.value.bids[0]?.price, bestAsk: top.value.asks[0]?.price } : { bestBid: undefined, bestAsk: undefined }
           if (!blockedByQuote(order, wanted, book)) break
           if (waited === 0) yield* Effect.logInfo(`hedge waits for A's ${aQuote?.side} quote at ${aQuote === undefined ? "?" : formatPrice(settings.market, aQuote.price)} to move (self-trade guard)`).pipe(Effect.annotateLogs({ fillId: fill.fillId }))
