@@ -4,92 +4,21 @@
 // a redelivered fill whose open intent holds attempts with and without an outcome, and fills a
 // flatten closed (or fenced before B began them).
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Layer, Option } from "effect"
-import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
-import { PairState } from "../../src/bus/PairState.ts"
-import { hedgeClientIndex } from "../../src/domain/client-index.ts"
+import { Effect, Fiber, Option } from "effect"
 import type { OrderBookTop } from "../../src/domain/events.ts"
 import { priceCap } from "../../src/domain/hedge-plan.ts"
-import { LIGHTER_BTC, LIGHTER_ETH } from "../../src/domain/market.ts"
+import { LIGHTER_ETH } from "../../src/domain/market.ts"
 import { HedgeAttempt, type HedgeSubject } from "../../src/domain/messages.ts"
-import { type HedgeSettings, hedgeFill } from "../../src/hedger/hedge-fill.ts"
-import { makeOrderWatcher } from "../../src/hedger/order-watcher.ts"
-import { type AlertKind, Alerts } from "../../src/ops/alerts.ts"
+import { PairState } from "../../src/bus/PairState.ts"
+import { hedgeFill } from "../../src/hedger/hedge-fill.ts"
 import { VenueError } from "../../src/venue/errors.ts"
-import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
-import { makeMemoryVenue, memoryAccountEvents } from "../../src/venue/memory/layers.ts"
-import { Venue, type VenueShape } from "../../src/venue/Venue.ts"
 import { advance } from "./b-fixture.ts"
-
-const market = LIGHTER_BTC
-const B = 2
-const TAG = 7
-const PRICE = 1_000_000
-const FILL = "1:77:60"
-
-const settings: HedgeSettings = {
-  market,
-  clientIndexTag: TAG,
-  slippageBps: 50,
-  maxAttempts: 3,
-  outcomeTimeoutMs: 300,
-  sendRetries: 2,
-  sendRetryBaseMs: 5
-}
-
-/** A's buy fill of `size` at PRICE: B sells. */
-const fillOf = (over: Partial<HedgeSubject> = {}): HedgeSubject => ({
-  fillId: FILL,
-  fillSeq: 5,
-  pair: "BTC:1-2",
-  marketId: market.marketId,
-  side: "buy",
-  size: 60,
-  price: PRICE,
-  clientOrderIndex: 77,
-  filledAfter: 60,
-  detectedAtMs: 0,
-  residual: false,
-  ...over
-})
-
-const indexOf = (fillSeq: number, attempt: number) => hedgeClientIndex(TAG, fillSeq, attempt)
+import { B, FILL, fillOf, indexOf, market, PRICE, type Setup, settings, setup as setupBase } from "./hedge-fill-fixture.ts"
 
 const noAnswer = () => new VenueError({ op: "placeMarket", kind: "unknown-outcome", message: "no answer" })
 
-interface Setup {
-  /** Changes B's venue (a send whose answer is lost, a book of the test's choosing). */
-  readonly wrap?: (v: VenueShape, ex: MemoryExchange) => VenueShape
-}
-
-/** B's venue counting its order lookups; the exchange lists ETH as well as BTC. */
-const setup = (options: Setup = {}) =>
-  Effect.gen(function*() {
-    const clock = yield* Clock.clockWith(Effect.succeed)
-    const ex = new MemoryExchange({
-      markets: [LIGHTER_ETH, market],
-      seed: 3,
-      mid: { [market.marketId]: PRICE, [LIGHTER_ETH.marketId]: 300_000 },
-      now: () => Math.floor(clock.currentTimeMillisUnsafe())
-    })
-    const base = makeMemoryVenue(ex, B)
-    const wrapped = options.wrap === undefined ? base : options.wrap(base, ex)
-    const counts = { lookups: 0 }
-    const venue: VenueShape = {
-      ...wrapped,
-      orderByClientIndex: (m, coi) => Effect.suspend(() => (counts.lookups++, wrapped.orderByClientIndex(m, coi)))
-    }
-    const alerts: Array<{ readonly kind: AlertKind; readonly message: string }> = []
-    const ctx = yield* Layer.build(Layer.mergeAll(
-      MemoryPairState.make().layer,
-      Layer.succeed(Venue, Venue.of(venue)),
-      Layer.succeed(Alerts, Alerts.of({ alert: (kind, message) => Effect.sync(() => void alerts.push({ kind, message })) }))
-    ))
-    const watcher = yield* makeOrderWatcher(memoryAccountEvents(ex, B))
-    const state = yield* PairState.pipe(Effect.provideContext(ctx))
-    const hedge = (fill: HedgeSubject, s: HedgeSettings = settings) => hedgeFill(fill, watcher, s, 1).pipe(Effect.provideContext(ctx))
-    return { ex, alerts, state, watcher, hedge, ctx, counts }
-  })
+/** The exchange lists ETH as well as BTC here (an order of another market under the attempt's index). */
+const setup = (options: Setup = {}) => setupBase({ ...options, others: [{ market: LIGHTER_ETH, mid: 300_000 }] })
 
 type T = Effect.Success<ReturnType<typeof setup>>
 

@@ -4,80 +4,16 @@
 // already holds, a send refused for its signature, a send whose outcome is unknown (the order
 // found, never seen, or another intent's), and a redelivered fill resuming its intent.
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Layer, Option } from "effect"
+import { Effect, Fiber, Option } from "effect"
 import { BusError } from "../../src/bus/errors.ts"
-import { MemoryPairState } from "../../src/bus/memory/MemoryPairState.ts"
 import { PairState } from "../../src/bus/PairState.ts"
-import { hedgeClientIndex } from "../../src/domain/client-index.ts"
 import type { OrderBookTop } from "../../src/domain/events.ts"
 import { priceCap } from "../../src/domain/hedge-plan.ts"
-import { LIGHTER_BTC } from "../../src/domain/market.ts"
-import { HedgeAttempt, type HedgeSubject } from "../../src/domain/messages.ts"
-import { FillInFlight, type HedgeSettings, hedgeFill } from "../../src/hedger/hedge-fill.ts"
-import { makeOrderWatcher } from "../../src/hedger/order-watcher.ts"
-import { type AlertKind, Alerts } from "../../src/ops/alerts.ts"
+import { HedgeAttempt } from "../../src/domain/messages.ts"
+import { FillInFlight, hedgeFill } from "../../src/hedger/hedge-fill.ts"
 import { VenueError } from "../../src/venue/errors.ts"
-import { MemoryExchange } from "../../src/venue/memory/MemoryExchange.ts"
-import { makeMemoryVenue, memoryAccountEvents } from "../../src/venue/memory/layers.ts"
-import { Venue, type VenueShape } from "../../src/venue/Venue.ts"
 import { advance } from "./b-fixture.ts"
-
-const market = LIGHTER_BTC
-const B = 2
-const TAG = 7
-const PRICE = 1_000_000
-
-const settings: HedgeSettings = {
-  market,
-  clientIndexTag: TAG,
-  slippageBps: 50,
-  maxAttempts: 3,
-  outcomeTimeoutMs: 300,
-  sendRetries: 2,
-  sendRetryBaseMs: 5
-}
-
-/** A's buy fill of `size` at PRICE: B sells. */
-const fillOf = (over: Partial<HedgeSubject> = {}): HedgeSubject => ({
-  fillId: "1:77:60",
-  fillSeq: 5,
-  pair: "BTC:1-2",
-  marketId: market.marketId,
-  side: "buy",
-  size: 60,
-  price: PRICE,
-  clientOrderIndex: 77,
-  filledAfter: 60,
-  detectedAtMs: 0,
-  residual: false,
-  ...over
-})
-
-const indexOf = (fillSeq: number, attempt: number) => hedgeClientIndex(TAG, fillSeq, attempt)
-
-interface Setup {
-  /** Changes B's venue (a send refused, a book of the test's choosing). */
-  readonly wrap?: (v: VenueShape, ex: MemoryExchange) => VenueShape
-}
-
-const setup = (options: Setup = {}) =>
-  Effect.gen(function*() {
-    const clock = yield* Clock.clockWith(Effect.succeed)
-    const ex = new MemoryExchange({ markets: [market], seed: 3, mid: { [market.marketId]: PRICE }, now: () => Math.floor(clock.currentTimeMillisUnsafe()) })
-    const base = makeMemoryVenue(ex, B)
-    const venue = options.wrap === undefined ? base : options.wrap(base, ex)
-    const alerts: Array<{ readonly kind: AlertKind; readonly message: string }> = []
-    const ctx = yield* Layer.build(Layer.mergeAll(
-      MemoryPairState.make().layer,
-      Layer.succeed(Venue, Venue.of(venue)),
-      Layer.succeed(Alerts, Alerts.of({ alert: (kind, message) => Effect.sync(() => void alerts.push({ kind, message })) }))
-    ))
-    const watcher = yield* makeOrderWatcher(memoryAccountEvents(ex, B))
-    const state = yield* PairState.pipe(Effect.provideContext(ctx))
-    const hedge = (fill: HedgeSubject, s: HedgeSettings = settings) => hedgeFill(fill, watcher, s, 1).pipe(Effect.provideContext(ctx))
-    return { ex, alerts, state, watcher, hedge, ctx }
-  })
-
+import { B, fillOf, indexOf, market, PRICE, settings, setup } from "./hedge-fill-fixture.ts"
 
 describe("hedging one fill", () => {
   it.effect("A bought: one IOC sell of the fill's size, capped at the slippage band, recorded with its outcome", () =>

@@ -1,7 +1,9 @@
 // B's order watcher (src/hedger/order-watcher.ts): the latest state of each of B's orders by
 // client index, never overwritten by a stale update; waiters answered by the terminal update of
-// the order they accept; positions and the stream's state as reported. Events come from a queue
-// the test feeds, on the TestClock.
+// the order they accept (an older done order of another intent under the same client index is
+// not its outcome; without `accept`, any done order known under the index answers at once);
+// positions and the stream's state as reported. Events come from a queue the test feeds, on the
+// TestClock.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Queue, Stream } from "effect"
 import { TestClock } from "effect/testing"
@@ -140,5 +142,31 @@ describe("B's order watcher", () => {
       assert.isDefined(watcher.latest(1))
       assert.isUndefined(watcher.latest(2))
       assert.isDefined(watcher.latest(10_001))
+    })))
+})
+
+describe("B's order watcher: an order it knows already", () => {
+  it.effect("a done order of another intent under the index does not answer the waiter; its own order does", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { watcher, send } = yield* setup
+      // An older order (another intent) with this client index, filled, is what the watcher knows.
+      yield* send(update({ orderIndex: "800", initialBase: 25, filledBase: 25, remainingBase: 0, status: "filled" }))
+      const mine = (u: OrderUpdate) => u.orderIndex === "900"
+      const waiting = yield* watcher.awaitTerminal(65, 1_000, mine).pipe(Effect.forkChild)
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow
+      assert.isUndefined(waiting.pollUnsafe(), "not answered by the other intent's order")
+      yield* send(update({ orderIndex: "900", filledBase: 60, remainingBase: 0, status: "filled" }))
+      const got = Option.getOrThrow(yield* Fiber.join(waiting))
+      assert.strictEqual(got.orderIndex, "900")
+      assert.strictEqual(got.initialBase, 60)
+    })))
+
+  it.effect("without `accept`, the done order known under the index is the answer, at once", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { watcher, send } = yield* setup
+      yield* send(update({ filledBase: 60, remainingBase: 0, status: "filled" }))
+      const got = yield* watcher.awaitTerminal(65, 0)
+      assert.strictEqual(Option.getOrThrow(got).orderIndex, "900")
+      assert.strictEqual(Option.getOrThrow(got).status, "filled")
     })))
 })
